@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reform_portal.models import TimeStampedModel
+
+from .choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel, Role, SizeClass, SupervisionLevel
+from .credit_code import credit_code_problems
+
+
+class Region(TimeStampedModel):
+    """A province or prefecture-level division, keyed by its GB/T 2260 code."""
+
+    code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    level = models.CharField(_("级别"), max_length=20, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def province(self) -> "Region":
+        return self if self.level == RegionLevel.PROVINCE else self.parent
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def state_owned(self):
+        return self.filter(ownership__in=STATE_OWNERSHIPS).exclude(supervision_level=SupervisionLevel.NONE)
+
+    def in_province(self, province):
+        return self.filter(region__parent=province)
+
+
+class Enterprise(TimeStampedModel):
+    name = models.CharField(_("企业名称"), max_length=200)
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, help_text=_("18 位，按 GB 32100-2015 校验")
+    )
+    credit_code_exception = models.TextField(
+        _("校验码例外原因"),
+        blank=True,
+        help_text=_("仅限 2016 年前发放、校验码不符的真实代码：由管理员填写核实依据后方可保存"),
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所在州（市）"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+        limit_choices_to={"level": RegionLevel.PREFECTURE},
+    )
+    ownership = models.CharField(_("所有制"), max_length=20, choices=Ownership.choices)
+    supervision_level = models.CharField(
+        _("国资监管层级"), max_length=20, choices=SupervisionLevel.choices, default=SupervisionLevel.NONE
+    )
+    supervising_body = models.CharField(_("监管机构"), max_length=100, blank=True)
+    industry = models.CharField(_("行业门类"), max_length=1, choices=Industry.choices)
+    size_class = models.CharField(_("企业规模"), max_length=10, choices=SizeClass.choices)
+    employees = models.PositiveIntegerField(_("职工总数"), default=0)
+    frontline_workers = models.PositiveIntegerField(_("一线产业工人数"), default=0)
+    union_members = models.PositiveIntegerField(_("工会会员数"), default=0)
+    party_members = models.PositiveIntegerField(_("产业工人中党员数"), default=0)
+    skilled_workers = models.PositiveIntegerField(_("技能人才数"), default=0)
+    highly_skilled_workers = models.PositiveIntegerField(_("高技能人才数"), default=0)
+    union_founded = models.BooleanField(_("已建立工会"), default=False)
+    union_founded_on = models.DateField(_("工会成立日期"), null=True, blank=True)
+    is_pilot = models.BooleanField(_("试点企业"), default=False)
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(frontline_workers__lte=models.F("employees")),
+                name="enterprise_workers_within_employees",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(party_members__lte=models.F("frontline_workers")),
+                name="enterprise_party_members_within_workers",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_state_owned(self) -> bool:
+        return self.ownership in STATE_OWNERSHIPS and self.supervision_level != SupervisionLevel.NONE
+
+    def clean(self):
+        errors: dict[str, list] = {}
+        self.credit_code = (self.credit_code or "").strip().upper()
+        problems = credit_code_problems(self.credit_code, allow_bad_check_character=bool(self.credit_code_exception))
+        if problems:
+            errors["credit_code"] = problems
+        errors.update(headcount_problems(self))
+        if self.union_founded_on and not self.union_founded:
+            errors.setdefault("union_founded", []).append(_("填写了工会成立日期，请同时勾选“已建立工会”。"))
+        if self.supervision_level != SupervisionLevel.NONE and self.ownership not in STATE_OWNERSHIPS:
+            errors.setdefault("supervision_level", []).append(_("只有国有独资、国有控股或国有参股企业才有国资监管层级。"))
+        if errors:
+            raise ValidationError(errors)
+
+
+def headcount_problems(enterprise) -> dict[str, list]:
+    """Headcounts must nest: party members ≤ workers ≤ employees; skilled counts within employees."""
+    problems: dict[str, list] = {}
+
+    def add(field, message):
+        problems.setdefault(field, []).append(message)
+
+    for field in (
+        "employees",
+        "frontline_workers",
+        "union_members",
+        "party_members",
+        "skilled_workers",
+        "highly_skilled_workers",
+    ):
+        value = getattr(enterprise, field)
+        if value is not None and value < 0:
+            add(field, _("人数不能为负数。"))
+    e = enterprise
+    if None in (e.employees, e.frontline_workers, e.union_members, e.party_members, e.skilled_workers):
+        return problems
+    if e.frontline_workers > e.employees:
+        add("frontline_workers", _("一线产业工人数不能多于职工总数。"))
+    if e.party_members > e.frontline_workers:
+        add("party_members", _("产业工人中党员数不能多于一线产业工人数。"))
+    if e.union_members > e.employees:
+        add("union_members", _("工会会员数不能多于职工总数。"))
+    if e.skilled_workers > e.employees:
+        add("skilled_workers", _("技能人才数不能多于职工总数。"))
+    if e.highly_skilled_workers is not None and e.highly_skilled_workers > e.skilled_workers:
+        add("highly_skilled_workers", _("高技能人才数不能多于技能人才数。"))
+    return problems
+
+
+class Profile(TimeStampedModel):
+    """Who a user is in the portal and what is in their charge."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    province = models.ForeignKey(
+        Region,
+        verbose_name=_("所属省份"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": RegionLevel.PROVINCE},
+        help_text=_("国资委工作人员必填"),
+    )
+    charge_regions = models.ManyToManyField(
+        Region, verbose_name=_("负责区域"), blank=True, related_name="officers", help_text=_("工会干部负责的省或州（市）")
+    )
+    charge_enterprises = models.ManyToManyField(
+        Enterprise, verbose_name=_("负责企业"), blank=True, related_name="officers", help_text=_("工会干部点名负责的企业")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("所属企业"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="users",
+        help_text=_("企业用户必填"),
+    )
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("用户角色")
+        verbose_name_plural = _("用户角色")
+
+    def __str__(self):
+        return f"{self.user.username} ({self.get_role_display()})"
+
+    def clean(self):
+        if self.role == Role.SASAC and not self.province_id:
+            raise ValidationError({"province": _("国资委工作人员必须指定所属省份。")})
+        if self.role == Role.ENTERPRISE and not self.enterprise_id:
+            raise ValidationError({"enterprise": _("企业用户必须指定所属企业。")})

@@ -1,0 +1,100 @@
+from django.contrib import admin
+
+from .models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressChange, Section
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    fields = ("position", "code", "number", "title", "kind", "parent")
+    extra = 0
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(admin.ModelAdmin):
+    list_display = ("number", "title", "province", "applies_to", "issued_on")
+    list_filter = ("province", "applies_to")
+    search_fields = ("number", "title")
+    inlines = [SectionInline]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("code", "number", "title", "kind", "document")
+    list_filter = ("document", "kind")
+    search_fields = ("code", "title")
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    fields = ("position", "code", "name", "unit", "comparison", "target")
+    extra = 0
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ("code", "number", "title", "section", "addressee", "document")
+    list_filter = ("document", "addressee", "section")
+    search_fields = ("code", "title", "text")
+    list_select_related = ("document", "section")
+    inlines = [IndicatorInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "measure", "comparison", "target", "unit")
+    list_filter = ("measure__document", "comparison")
+    search_fields = ("code", "name")
+    list_select_related = ("measure",)
+
+
+class ProgressChangeInline(admin.TabularInline):
+    model = ProgressChange
+    fields = ("changed_at", "changed_by", "source", "old_status", "new_status", "old_percent", "new_percent", "new_note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Progress)
+class ProgressAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "measure", "status", "percent", "updated_by", "updated_at", "version")
+    list_filter = ("status", "measure__document", "enterprise__region__parent", "enterprise__region")
+    search_fields = ("enterprise__name", "enterprise__credit_code", "measure__code", "measure__title")
+    list_select_related = ("enterprise", "measure", "updated_by")
+    autocomplete_fields = ("enterprise",)
+    readonly_fields = ("version", "updated_by")
+    inlines = [ProgressChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        from .choices import ChangeSource
+        from .history import change_context
+
+        obj.updated_by = request.user
+        with change_context(by=request.user, source=ChangeSource.MANUAL, comment="admin"):
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(ProgressChange)
+class ProgressChangeAdmin(admin.ModelAdmin):
+    list_display = ("progress", "changed_at", "changed_by", "source", "old_status", "new_status", "new_percent")
+    list_filter = ("source", "new_status")
+    search_fields = ("progress__enterprise__name", "progress__measure__code")
+    list_select_related = ("progress__enterprise", "progress__measure", "changed_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "indicator", "year", "value", "updated_at")
+    list_filter = ("year", "indicator__measure__document", "indicator")
+    search_fields = ("enterprise__name", "indicator__name")
+    list_select_related = ("enterprise", "indicator")
+    autocomplete_fields = ("enterprise",)

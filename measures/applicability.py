@@ -1,0 +1,53 @@
+"""Which measures apply to which enterprise: the one place that decides.
+
+A document applies to the enterprises of its province; one whose `applies_to` is
+`state_owned` only to state-owned enterprises under a state-asset body (国有独资, 国有控股,
+国有参股/混合所有制 with a supervision level). Of a document's measures, those addressed to the
+enterprise or its leadership are tracked per enterprise; those addressed to the authorities
+stay in the catalogue only.
+"""
+
+from django.db.models import F, Q, QuerySet
+
+from enterprises.choices import STATE_OWNERSHIPS, SupervisionLevel
+from enterprises.models import Enterprise
+
+from .choices import AppliesTo
+from .models import Measure, PolicyDocument
+
+
+def document_applies_to(document: PolicyDocument, enterprise: Enterprise) -> bool:
+    if enterprise.region.parent_id != document.province_id:
+        return False
+    if document.applies_to == AppliesTo.STATE_OWNED:
+        return enterprise.is_state_owned
+    return True
+
+
+def enterprises_for_document(document: PolicyDocument) -> QuerySet:
+    qs = Enterprise.objects.filter(region__parent_id=document.province_id)
+    if document.applies_to == AppliesTo.STATE_OWNED:
+        qs = qs.state_owned()
+    return qs
+
+
+def documents_for(enterprise: Enterprise) -> QuerySet:
+    docs = PolicyDocument.objects.filter(province_id=enterprise.region.parent_id)
+    if not enterprise.is_state_owned:
+        docs = docs.exclude(applies_to=AppliesTo.STATE_OWNED)
+    return docs
+
+
+def applicable_measures(enterprise: Enterprise) -> QuerySet:
+    return Measure.objects.tracked().filter(document__in=documents_for(enterprise)).select_related("document", "section")
+
+
+def enterprise_applies_q(prefix: str = "enterprise__", document_prefix: str = "measure__document__") -> Q:
+    """Q for rows pairing an enterprise (under `prefix`) with a document (under `document_prefix`)
+    where the document applies: used by set-based queries such as the rollups."""
+    same_province = Q(**{f"{prefix}region__parent_id": F(f"{document_prefix}province_id")})
+    state_owned = Q(**{f"{prefix}ownership__in": STATE_OWNERSHIPS}) & ~Q(
+        **{f"{prefix}supervision_level": SupervisionLevel.NONE}
+    )
+    return same_province & (Q(**{f"{document_prefix}applies_to": AppliesTo.ALL_ENTERPRISES}) | state_owned)
+

@@ -1,0 +1,89 @@
+"""Writes to progress and indicator values. Views, API, admin, commands and tasks call these."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from enterprises.models import Enterprise
+
+from .applicability import applicable_measures
+from .choices import STATUS_ORDER, ChangeSource, Status
+from .history import change_context
+from .models import Progress
+
+
+def progress_ensure(*, enterprise: Enterprise, by=None) -> int:
+    """Create the missing progress rows (未启动) for every measure that applies to `enterprise`."""
+    existing = set(Progress.objects.filter(enterprise=enterprise).values_list("measure_id", flat=True))
+    missing = [
+        Progress(enterprise=enterprise, measure=m)
+        for m in applicable_measures(enterprise).only("pk")
+        if m.pk not in existing
+    ]
+    with change_context(by=by, source=ChangeSource.SYSTEM):
+        Progress.objects.bulk_create(missing)
+    return len(missing)
+
+
+def progress_problems(*, old: Progress | None, status: str, percent: int, note: str) -> dict[str, list[str]]:
+    """Field errors for moving a progress record to (status, percent, note)."""
+    errors: dict[str, list[str]] = {}
+    if status not in Status.values:
+        errors["status"] = [_("无效的状态。")]
+        return errors
+    if percent is None or not 0 <= percent <= 100:
+        errors["percent"] = [_("完成百分比应在 0 到 100 之间。")]
+    elif status in (Status.DONE, Status.ONGOING) and percent != 100:
+        errors["percent"] = [_("状态为“%(status)s”时完成百分比应为 100。") % {"status": Status(status).label}]
+    elif status == Status.NOT_STARTED and percent != 0:
+        errors["percent"] = [_("状态为“未启动”时完成百分比应为 0。")]
+    if old is not None and not note.strip():
+        backwards = STATUS_ORDER[Status(status)] < STATUS_ORDER[Status(old.status)] or (
+            percent is not None and percent < old.percent
+        )
+        if backwards:
+            errors["note"] = [_("状态或百分比回退时必须填写说明。")]
+    return errors
+
+
+class StaleProgress(Exception):
+    """The record changed since the editor read it; `current` holds what is there now."""
+
+    def __init__(self, current: Progress):
+        super().__init__("stale progress")
+        self.current = current
+
+
+@dataclass
+class ProgressEdit:
+    status: str
+    percent: int
+    note: str
+
+
+@transaction.atomic
+def progress_update(
+    *,
+    progress: Progress,
+    status: str,
+    percent: int,
+    note: str,
+    by,
+    expected_version: int | None,
+    source: str = ChangeSource.MANUAL,
+    comment: str = "",
+) -> Progress:
+    """Move one record to new values, refusing a stale edit and invalid values."""
+    current = Progress.objects.select_for_update().get(pk=progress.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleProgress(current)
+    errors = progress_problems(old=current, status=status, percent=percent, note=note)
+    if errors:
+        raise ValidationError(errors)
+    current.status, current.percent, current.note = status, percent, note.strip()
+    current.updated_by = by
+    with change_context(by=by, source=source, comment=comment):
+        current.save(update_fields=["status", "percent", "note", "updated_by", "version", "updated_at"])
+    return current

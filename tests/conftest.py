@@ -1,0 +1,54 @@
+"""Suite-wide fixtures. The test database gets the real regions and policy catalogue once per
+session, so every test runs against the catalogue the portal ships."""
+
+import pytest
+from django.core.management import call_command
+
+from enterprises.models import Region
+from measures.services import progress_ensure
+from tests.factories import EnterpriseFactory, make_admin, make_enterprise_user, make_officer, make_sasac
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_regions", verbosity=0)
+        call_command("load_catalogue", verbosity=0)
+
+
+@pytest.fixture
+def kunming(db):
+    return Region.objects.get(code="530100")
+
+
+@pytest.fixture
+def xian(db):
+    return Region.objects.get(code="610100")
+
+
+@pytest.fixture
+def yn_enterprise(kunming):
+    enterprise = EnterpriseFactory(name="昆明测试机械有限公司", region=kunming)
+    progress_ensure(enterprise=enterprise)
+    return enterprise
+
+
+@pytest.fixture
+def sx_soe(xian):
+    enterprise = EnterpriseFactory(name="西安测试重工集团有限公司", region=xian, soe=True)
+    progress_ensure(enterprise=enterprise)
+    return enterprise
+
+
+@pytest.fixture
+def users(kunming, xian, yn_enterprise, sx_soe):
+    """One user of each role, in the shape of the demo accounts."""
+    return {
+        "admin": make_admin("t-admin"),
+        "officer-yn": make_officer("t-officer-yn", regions=[kunming]),
+        "officer-sx": make_officer("t-officer-sx", regions=[xian]),
+        "sasac-yn": make_sasac("t-sasac-yn", province_code="530000"),
+        "sasac-sx": make_sasac("t-sasac-sx", province_code="610000"),
+        "enterprise-yn": make_enterprise_user("t-enterprise-yn", enterprise=yn_enterprise),
+        "enterprise-sx": make_enterprise_user("t-enterprise-sx", enterprise=sx_soe),
+    }

@@ -1,0 +1,84 @@
+"""factory_boy factories shared by the whole suite."""
+
+import random
+
+import factory
+from django.contrib.auth import get_user_model
+
+from enterprises.choices import Industry, Ownership, Role, SizeClass, SupervisionLevel
+from enterprises.credit_code import ALPHABET, check_character
+from enterprises.models import Enterprise, Profile, Region
+
+PASSWORD = "demo12345"
+
+
+def make_credit_code(region_code: str = "530100", rng=random) -> str:
+    body = "91" + region_code + "".join(rng.choice(ALPHABET) for _ in range(9))
+    return body + check_character(body)
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    name = factory.Sequence(lambda n: f"测试企业{n:04d}有限公司")
+    region = factory.LazyFunction(lambda: region("530100"))  # 昆明市
+    credit_code = factory.LazyAttribute(lambda o: make_credit_code(o.region.code))
+    ownership = Ownership.PRIVATE
+    supervision_level = SupervisionLevel.NONE
+    industry = Industry.C
+    size_class = SizeClass.MEDIUM
+    employees = 500
+    frontline_workers = 300
+    union_members = 280
+    party_members = 40
+    skilled_workers = 200
+    highly_skilled_workers = 50
+    union_founded = True
+
+    class Params:
+        soe = factory.Trait(ownership=Ownership.STATE_SOLE, supervision_level=SupervisionLevel.PROVINCIAL)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+def make_officer(username="officer", *, regions=(), enterprises=()):
+    user = UserFactory(username=username)
+    profile = Profile.objects.create(user=user, role=Role.OFFICER)
+    profile.charge_regions.set(regions)
+    profile.charge_enterprises.set(enterprises)
+    return user
+
+
+def make_sasac(username="sasac", *, province_code="530000"):
+    user = UserFactory(username=username)
+    Profile.objects.create(user=user, role=Role.SASAC, province=region(province_code))
+    return user
+
+
+def make_enterprise_user(username="ent", *, enterprise):
+    user = UserFactory(username=username)
+    Profile.objects.create(user=user, role=Role.ENTERPRISE, enterprise=enterprise)
+    return user
+
+
+def make_admin(username="admin"):
+    user = UserFactory(username=username, is_superuser=True, is_staff=True)
+    return user
