@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from enterprises.choices import RegionLevel
@@ -140,3 +141,14 @@ def test_invalid_file_is_refused_with_a_clear_message(tmp_path, change, problem)
 
     with pytest.raises(CommandError, match="bad-regions.json"):
         call_command("load_regions", file=str(path), verbosity=0)
+
+
+@pytest.mark.parametrize(("province", "map_file"), [("530000", "yunnan.json"), ("610000", "shaanxi.json")])
+def test_echarts_names_match_the_vendored_maps(province, map_file):
+    path = settings.BASE_DIR / "static" / "vendor" / "echarts-maps" / map_file
+    if not path.exists():
+        pytest.skip(f"{path} not vendored")
+    areas = {f["properties"]["name"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]}
+    names = echarts_names()
+    mapped = {names[e["code"]] for e in regions_read() if e["parent"] == province}
+    assert mapped == areas
