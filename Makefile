@@ -41,7 +41,7 @@ lint: install
 
 test: install browser lint
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
-	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(TEST_ENV) $(PY) -m pytest -q
 

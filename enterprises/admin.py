@@ -29,7 +29,10 @@ class EnterpriseAdmin(admin.ModelAdmin):
     autocomplete_fields = ("region",)
     fieldsets = (
         (None, {"fields": ("name", "credit_code", "credit_code_exception", "region")}),
-        ("分类", {"fields": ("ownership", "supervision_level", "supervising_body", "industry", "size_class", "is_pilot")}),
+        (
+            "分类",
+            {"fields": ("ownership", "supervision_level", "supervising_body", "industry", "size_class", "is_pilot")},
+        ),
         (
             "人员",
             {

@@ -108,7 +108,9 @@ class Enterprise(TimeStampedModel):
         if self.union_founded_on and not self.union_founded:
             errors.setdefault("union_founded", []).append(_("填写了工会成立日期，请同时勾选“已建立工会”。"))
         if self.supervision_level != SupervisionLevel.NONE and self.ownership not in STATE_OWNERSHIPS:
-            errors.setdefault("supervision_level", []).append(_("只有国有独资、国有控股或国有参股企业才有国资监管层级。"))
+            errors.setdefault("supervision_level", []).append(
+                _("只有国有独资、国有控股或国有参股企业才有国资监管层级。")
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -163,10 +165,18 @@ class Profile(TimeStampedModel):
         help_text=_("国资委工作人员必填"),
     )
     charge_regions = models.ManyToManyField(
-        Region, verbose_name=_("负责区域"), blank=True, related_name="officers", help_text=_("工会干部负责的省或州（市）")
+        Region,
+        verbose_name=_("负责区域"),
+        blank=True,
+        related_name="officers",
+        help_text=_("工会干部负责的省或州（市）"),
     )
     charge_enterprises = models.ManyToManyField(
-        Enterprise, verbose_name=_("负责企业"), blank=True, related_name="officers", help_text=_("工会干部点名负责的企业")
+        Enterprise,
+        verbose_name=_("负责企业"),
+        blank=True,
+        related_name="officers",
+        help_text=_("工会干部点名负责的企业"),
     )
     enterprise = models.ForeignKey(
         Enterprise,

@@ -49,7 +49,16 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 class ProgressChangeInline(admin.TabularInline):
     model = ProgressChange
-    fields = ("changed_at", "changed_by", "source", "old_status", "new_status", "old_percent", "new_percent", "new_note")
+    fields = (
+        "changed_at",
+        "changed_by",
+        "source",
+        "old_status",
+        "new_status",
+        "old_percent",
+        "new_percent",
+        "new_note",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -39,7 +39,9 @@ def documents_for(enterprise: Enterprise) -> QuerySet:
 
 
 def applicable_measures(enterprise: Enterprise) -> QuerySet:
-    return Measure.objects.tracked().filter(document__in=documents_for(enterprise)).select_related("document", "section")
+    return (
+        Measure.objects.tracked().filter(document__in=documents_for(enterprise)).select_related("document", "section")
+    )
 
 
 def enterprise_applies_q(prefix: str = "enterprise__", document_prefix: str = "measure__document__") -> Q:
@@ -50,4 +52,3 @@ def enterprise_applies_q(prefix: str = "enterprise__", document_prefix: str = "m
         **{f"{prefix}supervision_level": SupervisionLevel.NONE}
     )
     return same_province & (Q(**{f"{document_prefix}applies_to": AppliesTo.ALL_ENTERPRISES}) | state_owned)
-

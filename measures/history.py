@@ -24,7 +24,11 @@ class ChangeContext:
     comment: str = ""
 
 
-_current = contextvars.ContextVar("progress_change_context", default=ChangeContext())
+_current: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar("progress_change_context", default=None)
+
+
+def _context() -> ChangeContext:
+    return _current.get() or ChangeContext()
 
 
 @contextmanager
@@ -46,7 +50,7 @@ def _snapshot(ids) -> dict[int, dict]:
 def _changes(pairs) -> list:
     """ProgressChange rows for (old values or None, progress instance or new values) pairs that differ."""
     ProgressChange = apps.get_model("measures", "ProgressChange")
-    ctx = _current.get()
+    ctx = _context()
     by_id = getattr(ctx.by, "pk", None)
     changes = []
     for old, new in pairs:
@@ -78,7 +82,7 @@ def _differs(old: dict, obj) -> bool:
 
 
 def current_actor():
-    return _current.get().by
+    return _context().by
 
 
 @contextmanager
@@ -108,8 +112,10 @@ class HistoryRecordingQuerySet(models.QuerySet):
             before = _snapshot(ids)
             if current_actor() is not None:
                 kwargs.setdefault("updated_by", current_actor())
-            count = models.QuerySet(self.model, using=self.db).filter(pk__in=ids).update(
-                version=models.F("version") + 1, **kwargs
+            count = (
+                models.QuerySet(self.model, using=self.db)
+                .filter(pk__in=ids)
+                .update(version=models.F("version") + 1, **kwargs)
             )
             after = _snapshot(ids)
             ProgressChange.objects.bulk_create(_changes((before[pk], after[pk]) for pk in ids))
@@ -123,7 +129,8 @@ class HistoryRecordingQuerySet(models.QuerySet):
         objs = list(objs)
         fields = list(dict.fromkeys([*fields, "version", "updated_by"]))
         with record_saves(objs):
-            return super().bulk_update(objs, fields, batch_size=batch_size)
+            # A plain queryset underneath: its internal update() must not record a second time.
+            return models.QuerySet(self.model, using=self.db).bulk_update(objs, fields, batch_size=batch_size)
 
     bulk_update.alters_data = True
 

@@ -136,7 +136,12 @@ class Progress(TimeStampedModel):
     )
     note = models.TextField(_("说明"), blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("更新人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
 
@@ -170,7 +175,12 @@ class ProgressChange(models.Model):
     progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="changes")
     changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices, default=ChangeSource.MANUAL)
     old_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
@@ -196,7 +206,12 @@ class IndicatorValue(TimeStampedModel):
     year = models.PositiveSmallIntegerField(_("年度"))
     value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("更新人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

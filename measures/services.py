@@ -18,9 +18,9 @@ def progress_ensure(*, enterprise: Enterprise, by=None) -> int:
     """Create the missing progress rows (未启动) for every measure that applies to `enterprise`."""
     existing = set(Progress.objects.filter(enterprise=enterprise).values_list("measure_id", flat=True))
     missing = [
-        Progress(enterprise=enterprise, measure=m)
-        for m in applicable_measures(enterprise).only("pk")
-        if m.pk not in existing
+        Progress(enterprise=enterprise, measure_id=pk)
+        for pk in applicable_measures(enterprise).values_list("pk", flat=True)
+        if pk not in existing
     ]
     with change_context(by=by, source=ChangeSource.SYSTEM):
         Progress.objects.bulk_create(missing)

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportingConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'reporting'
+    name = "reporting"
+    verbose_name = _("统计报表")

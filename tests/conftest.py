@@ -16,6 +16,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_catalogue", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2 at production strength costs ~0.3 s a user; the suite makes hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def kunming(db):
     return Region.objects.get(code="530100")

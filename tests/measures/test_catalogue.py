@@ -1,10 +1,8 @@
 """The policy catalogue in measures/data/catalogue/ against the raw texts it was cut from, and
-its loader. The raw texts live outside the repository (POLICY_TEXT_DIR, by default
-/work/shared/policy); the tests that compare against them are skipped where they are absent."""
+its loader. The raw texts, as they arrived, are kept beside the catalogue in measures/data/sources/."""
 
 import io
 import json
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +14,7 @@ from measures.catalogue import CATALOGUE_DIR, CatalogueError, catalogue_load, ca
 from measures.choices import Addressee, Comparison, SectionKind
 from measures.models import Indicator, Measure, PolicyDocument, Section
 
-POLICY_TEXT_DIR = Path(os.environ.get("POLICY_TEXT_DIR", "/work/shared/policy"))
+POLICY_TEXT_DIR = Path(__file__).resolve().parents[2] / "measures" / "data" / "sources"
 YUNNAN = CATALOGUE_DIR / "yunnan-2022-21.json"
 SHAANXI = CATALOGUE_DIR / "shaanxi-2023-21.json"
 RAW_FILES = {"yn-2022-21": "yunnan-2022-21.txt", "sx-2023-21": "shaanxi-2023-21.txt"}
@@ -30,8 +28,6 @@ def squeeze(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def raw():
-    if not POLICY_TEXT_DIR.is_dir():
-        pytest.skip(f"raw policy texts not found in {POLICY_TEXT_DIR} (set POLICY_TEXT_DIR)")
     return {code: squeeze((POLICY_TEXT_DIR / name).read_text(encoding="utf-8")) for code, name in RAW_FILES.items()}
 
 

@@ -1,0 +1,1 @@
+"""Self-assessment models (issue 4)."""
