@@ -11,7 +11,7 @@ from enterprises.models import Enterprise
 from .applicability import applicable_measures
 from .choices import STATUS_ORDER, ChangeSource, Status
 from .history import change_context
-from .models import Progress
+from .models import IndicatorValue, Progress
 
 
 def progress_ensure(*, enterprise: Enterprise, by=None) -> int:
@@ -87,3 +87,25 @@ def progress_update(
     with change_context(by=by, source=source, comment=comment):
         current.save(update_fields=["status", "percent", "note", "updated_by", "version", "updated_at"])
     return current
+
+
+def indicator_value_set(*, enterprise: Enterprise, indicator, year: int, value, by) -> IndicatorValue:
+    """Record one enterprise's value of an indicator for a year (upsert on enterprise, indicator, year)."""
+    from decimal import Decimal, InvalidOperation
+
+    from .choices import Comparison
+
+    try:
+        value = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"value": [_("请输入数字。")]}) from None
+    if value < 0:
+        raise ValidationError({"value": [_("指标值不能为负数。")]})
+    if indicator.comparison == Comparison.TRUE and value not in (0, 1):
+        raise ValidationError({"value": [_("此项指标只能填“是”（1）或“否”（0）。")]})
+    if indicator.unit == "%" and value > 100 and indicator.comparison != Comparison.GTE:
+        raise ValidationError({"value": [_("百分比不能超过 100。")]})
+    obj, _created = IndicatorValue.objects.update_or_create(
+        enterprise=enterprise, indicator=indicator, year=year, defaults={"value": value, "updated_by": by}
+    )
+    return obj
