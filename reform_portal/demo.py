@@ -28,24 +28,10 @@ DEMO_PASSWORD = "demo12345"
 YUNNAN = [("530100", 12), ("530300", 4), ("530400", 4), ("532500", 3), ("532900", 3), ("530600", 2), ("530800", 2)]
 SHAANXI = [("610100", 14), ("610300", 4), ("610400", 4), ("610500", 3), ("610800", 3), ("610700", 2)]
 
-FIRST = [
-    "云岭",
-    "滇中",
-    "高原",
-    "彩云",
-    "金沙",
-    "澜沧",
-    "秦川",
-    "长安",
-    "关中",
-    "渭河",
-    "汉江",
-    "黄河",
-    "丝路",
-    "华山",
-    "北方",
-    "西部",
-]
+FIRST = {
+    "yn": ["云岭", "滇中", "高原", "彩云", "金沙", "澜沧", "滇池", "红土"],
+    "sx": ["秦川", "长安", "关中", "渭河", "汉江", "华山", "秦岭", "延河"],
+}
 TRADE = {
     Industry.B: ["矿业", "煤业"],
     Industry.C: ["机床", "重工", "化工", "制药", "装备制造", "电子"],
@@ -74,7 +60,7 @@ class SeedResult:
 
 def _enterprise_specs(rng: random.Random):
     index = 0
-    for plan in (YUNNAN, SHAANXI):
+    for province, plan in (("yn", YUNNAN), ("sx", SHAANXI)):
         for region_code, count in plan:
             for _ in range(count):
                 index += 1
@@ -101,7 +87,7 @@ def _enterprise_specs(rng: random.Random):
                 skilled = int(workers * rng.uniform(0.3, 0.6))
                 yield {
                     "region_code": region_code,
-                    "name": f"{rng.choice(FIRST)}{rng.choice(TRADE[industry])}{form}",
+                    "name": f"{rng.choice(FIRST[province])}{rng.choice(TRADE[industry])}{form}",
                     "credit_code": credit_code(region_code, rng),
                     "ownership": ownership,
                     "supervision_level": supervision,
