@@ -1,0 +1,39 @@
+"""Property-based run of schemathesis over the whole OpenAPI schema: no input makes a server error."""
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api_schema():
+    # Like Django's test client: keep the test's connection (and transaction) open across requests.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.parametrize("role", ["officer-yn", "enterprise-sx"])
+def test_no_input_makes_a_server_error(api_schema, users, role):
+    from rest_framework.authtoken.models import Token
+
+    headers = {"Authorization": f"Token {Token.objects.get_or_create(user=users[role])[0].key}"}
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 8
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def run(case):
+            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+
+        run()
