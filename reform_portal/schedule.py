@@ -12,4 +12,16 @@ PERIODIC_TASKS = [
         "crontab": {"minute": "30", "hour": "1"},
         "description": "为每家企业补建适用措施的推进记录（如目录更新或企业所有制变化后）。",
     },
+    {
+        "name": "全量汇总（每晚）",
+        "task": "reporting.tasks.rollup_full",
+        "crontab": {"minute": "0", "hour": "2"},
+        "description": "按省份和政策文件分片（Celery group）重算当天的全部汇总快照。",
+    },
+    {
+        "name": "增量刷新汇总（每 15 分钟）",
+        "task": "reporting.tasks.rollup_refresh",
+        "every_minutes": 15,
+        "description": "只重算自上次成功汇总以来推进情况、指标值或企业有变化的政策文件的当天快照。",
+    },
 ]

@@ -1,0 +1,13 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RunKind(models.TextChoices):
+    FULL = "full", _("全量汇总")
+    REFRESH = "refresh", _("增量刷新")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("进行中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")

@@ -1,0 +1,64 @@
+"""Rollup tasks: thin, ids in, services do the work.
+
+The nightly full rollup fans out as a Celery group of one `rollup_part` per (province, document), so several
+workers on several machines share it; the part that finishes last closes the `RollupRun`.
+"""
+
+from datetime import date
+
+from celery import group, shared_task
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from enterprises.models import Region
+
+from . import rollup
+from .choices import RunKind
+
+
+def _day(value: str | None) -> date:
+    return date.fromisoformat(value) if value else timezone.localdate()
+
+
+@shared_task(acks_late=True)
+def rollup_part(run_id: int | None, document_id: int, day: str) -> dict:
+    result = rollup.rollup_part_run(run_id=run_id, document_id=document_id, day=_day(day))
+    return {"document_id": result.document_id, "rows": result.rows, "seconds": round(result.seconds, 3)}
+
+
+def _fan_out(run, documents, day: date):
+    if documents:
+        group(rollup_part.si(run.pk, d.pk, day.isoformat()) for d in documents).apply_async()
+
+
+@shared_task
+def rollup_full(day: str | None = None, requested_by_id: int | None = None) -> int:
+    """Nightly: every (province, document) part of `day` (default today), as a group."""
+    day_ = _day(day)
+    documents = rollup.documents_to_roll()
+    by = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    run = rollup.rollup_run_start(kind=RunKind.FULL, day=day_, documents=documents, requested_by=by)
+    _fan_out(run, documents, day_)
+    return run.pk
+
+
+@shared_task
+def rollup_refresh() -> int | None:
+    """Every 15 minutes: today's figures of the documents whose progress, indicator values or enterprises changed
+    since the last successful run began."""
+    documents = rollup.changed_documents(since=rollup.last_successful_start())
+    if not documents:
+        return None
+    day = timezone.localdate()
+    run = rollup.rollup_run_start(kind=RunKind.REFRESH, day=day, documents=documents)
+    _fan_out(run, documents, day)
+    return run.pk
+
+
+@shared_task
+def rollup_refresh_province(run_id: int) -> int:
+    """ "Refresh now" for a province: the run was created by the request (so the page shows it at once)."""
+    run = rollup.RollupRun.objects.get(pk=run_id)
+    documents = rollup.documents_to_roll(province=Region.objects.get(pk=run.province_id))
+    _fan_out(run, documents, run.day)
+    return run.pk
