@@ -1,22 +1,82 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from .choices import Industry, Ownership, SupervisionLevel
+from measures.choices import Status
+from measures.lagging import annotate_lagging, lagging_q
+from measures.models import PolicyDocument, Progress
+
+from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .models import Enterprise, Region
 
 
-class EnterpriseFilter(django_filters.FilterSet):
-    """One definition for the enterprise list page and the API."""
+@extend_schema_field(OpenApiTypes.STR)
+class DocumentCodeFilter(django_filters.ModelChoiceFilter):
+    """A policy document by its code (e.g. yn-2022-21)."""
 
-    q = django_filters.CharFilter(method="search", label="名称或信用代码")
-    region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label="州（市）", method="in_region")
-    ownership = django_filters.MultipleChoiceFilter(choices=Ownership.choices, label="所有制")
-    supervision_level = django_filters.ChoiceFilter(choices=SupervisionLevel.choices, label="国资监管层级")
-    industry = django_filters.ChoiceFilter(choices=Industry.choices, label="行业门类")
+
+class EnterpriseFilter(django_filters.FilterSet):
+    """One definition for the enterprise list page, its Excel export and the API.
+
+    The sort fields rely on the progress summary annotations (`enterprises.selectors.with_progress_summary`)."""
+
+    q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
+    region = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.select_related("parent"), label=_("州（市）"), method="in_region"
+    )
+    ownership = django_filters.MultipleChoiceFilter(choices=Ownership.choices, label=_("所有制"))
+    supervision_level = django_filters.ChoiceFilter(choices=SupervisionLevel.choices, label=_("国资监管层级"))
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("行业门类"))
+    size_class = django_filters.ChoiceFilter(choices=SizeClass.choices, label=_("企业规模"))
+    document = DocumentCodeFilter(
+        queryset=PolicyDocument.objects.all(), to_field_name="code", label=_("政策文件"), method="by_document"
+    )
+    status = django_filters.ChoiceFilter(choices=Status.choices, label=_("有措施处于"), method="by_status")
+    lagging = django_filters.BooleanFilter(label=_("滞后"), method="by_lagging")
+    sort = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("region__code", "region"),
+            ("done_count", "done"),
+            ("mean_percent", "percent"),
+            ("last_update", "updated"),
+        ),
+        field_labels={
+            "name": _("名称"),
+            "region__code": _("州（市）"),
+            "done_count": _("完成措施数"),
+            "mean_percent": _("平均进度"),
+            "last_update": _("最近更新"),
+        },
+        label=_("排序"),
+    )
 
     class Meta:
         model = Enterprise
-        fields = ["q", "region", "ownership", "supervision_level", "industry", "size_class", "is_pilot"]
+        fields = [
+            "q",
+            "region",
+            "ownership",
+            "supervision_level",
+            "industry",
+            "size_class",
+            "is_pilot",
+            "document",
+            "status",
+            "lagging",
+        ]
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        # Offer the regions the user works in, prefectures under their province.
+        if request is not None:
+            from reform_portal.access import RegionPolicy
+
+            self.filters["region"].queryset = RegionPolicy.visible(
+                request.user, Region.objects.select_related("parent")
+            ).order_by("level", "code")
 
     def search(self, qs, name, value):
         value = value.strip()
@@ -24,4 +84,25 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def in_region(self, qs, name, region):
         # A province means every prefecture in it.
-        return qs.filter(Q(region=region) | Q(region__parent=region)) if region else qs
+        if not region:
+            return qs
+        return qs.filter(region__parent=region) if region.level == RegionLevel.PROVINCE else qs.filter(region=region)
+
+    def _progress(self):
+        """Progress rows of the enterprise under consideration, narrowed to the chosen document if any."""
+        rows = Progress.objects.filter(enterprise=OuterRef("pk"))
+        document = self.form.cleaned_data.get("document")
+        return rows.filter(measure__document=document) if document else rows
+
+    def by_document(self, qs, name, document):
+        return qs.filter(Exists(self._progress())) if document else qs
+
+    def by_status(self, qs, name, status):
+        # Combined with a document, the status is that of one of the document's measures.
+        return qs.filter(Exists(self._progress().filter(status=status))) if status else qs
+
+    def by_lagging(self, qs, name, value):
+        if value is None:
+            return qs
+        qs = annotate_lagging(qs)
+        return qs.filter(lagging_q()) if value else qs.exclude(lagging_q())

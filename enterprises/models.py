@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from measures.choices import ChangeSource
 from reform_portal.models import TimeStampedModel
 
 from .choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel, Role, SizeClass, SupervisionLevel
@@ -201,3 +202,39 @@ class Profile(TimeStampedModel):
             raise ValidationError({"province": _("国资委工作人员必须指定所属省份。")})
         if self.role == Role.ENTERPRISE and not self.enterprise_id:
             raise ValidationError({"enterprise": _("企业用户必须指定所属企业。")})
+
+
+class EnterpriseChange(models.Model):
+    """One change to an enterprise's register entry: who, when, from where, which field, old → new.
+
+    Values are stored as the text a reader sees (choice labels, region names, 是/否), so the timeline
+    stays readable even if a choice or a region is renamed later."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("新建")
+        CHANGED = "changed", _("修改")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="changes")
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices, default=ChangeSource.MANUAL)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices, default=Action.CHANGED)
+    field = models.CharField(_("字段"), max_length=50, blank=True)
+    field_label = models.CharField(_("字段名称"), max_length=50, blank=True)
+    old_value = models.TextField(_("原值"), blank=True)
+    new_value = models.TextField(_("新值"), blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("企业信息变更")
+        verbose_name_plural = _("企业信息变更")
+
+    def __str__(self):
+        return f"{self.enterprise_id} {self.field}: {self.old_value} → {self.new_value}"

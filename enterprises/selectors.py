@@ -25,3 +25,9 @@ def with_progress_summary(qs: QuerySet) -> QuerySet:
 
 def enterprises_in_charge(*, user) -> QuerySet:
     return with_progress_summary(enterprises_visible(user=user))
+
+
+def enterprise_changes(*, enterprise, limit: int = 50) -> list:
+    from .models import EnterpriseChange
+
+    return list(EnterpriseChange.objects.filter(enterprise=enterprise).select_related("changed_by")[:limit])

@@ -1,34 +1,215 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from measures.selectors import progress_grouped
+from measures.forms import BulkProgressForm, IndicatorValueForm
+from measures.selectors import indicator_rows, progress_for_enterprise
+from measures.services import progress_bulk_update
 from reform_portal.access import ENTERPRISE, EnterprisePolicy, role_of
 
-from .selectors import enterprises_in_charge, enterprises_visible
+from .exporting import enterprises_workbook
+from .filters import EnterpriseFilter
+from .forms import EnterpriseForm, ImportForm
+from .importing import enterprises_import, template_workbook
+from .selectors import enterprise_changes, enterprises_in_charge, enterprises_visible
+from .services import enterprise_create, enterprise_update
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 25
+
+
+def _refuse_enterprise_users(request):
+    if role_of(request.user) in (None, ENTERPRISE):
+        raise PermissionDenied
+
+
+def _filtered(request) -> EnterpriseFilter:
+    qs = enterprises_in_charge(user=request.user).order_by("region__code", "name")
+    return EnterpriseFilter(request.GET or None, queryset=qs, request=request)
+
+
+def _xlsx_response(workbook, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    workbook.save(response)
+    return response
 
 
 @login_required
 def enterprise_list(request):
-    if role_of(request.user) in (None, ENTERPRISE):
-        raise PermissionDenied
-    qs = enterprises_in_charge(user=request.user).order_by("region__code", "name")
-    query = request.GET.get("q", "").strip()
-    if query:
-        from django.db.models import Q
+    _refuse_enterprise_users(request)
+    filterset = _filtered(request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    can_update = role_of(request.user) in ("officer", "admin")
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_update": can_update,
+        "can_add": EnterprisePolicy.can(request.user, EnterprisePolicy.ADD),
+        "bulk_form": BulkProgressForm() if can_update else None,
+    }
+    return render(request, "enterprises/enterprise_list.html", context)
 
-        qs = qs.filter(Q(name__icontains=query) | Q(credit_code__icontains=query.upper()))
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "enterprises/enterprise_list.html", {"page": page, "query": query})
+
+@login_required
+def enterprise_export(request):
+    """The list as filtered on the page, every page of it, as .xlsx."""
+    _refuse_enterprise_users(request)
+    filterset = _filtered(request)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return _xlsx_response(enterprises_workbook(filterset.qs), f"enterprises-{stamp}.xlsx")
+
+
+@login_required
+def enterprise_import_template(request):
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
+        raise PermissionDenied
+    return _xlsx_response(template_workbook(user=request.user), "enterprise-template.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_import(request):
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
+        raise PermissionDenied
+    result = None
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        result = enterprises_import(upload=form.cleaned_data["file"], by=request.user)
+        if result.ok:
+            messages.success(
+                request,
+                _("导入完成：新增 %(created)d 家，更新 %(updated)d 家，未变化 %(unchanged)d 家。")
+                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+            )
+            return redirect("enterprises:list")
+    return render(request, "enterprises/enterprise_import.html", {"form": form, "result": result})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_create_view(request):
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
+        raise PermissionDenied
+    form = EnterpriseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = enterprise_create(data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已新增企业“%(name)s”。") % {"name": enterprise.name})
+            return redirect("enterprises:detail", enterprise.pk)
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "enterprise": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_edit(request, pk):
+    enterprise = get_object_or_404(enterprises_visible(user=request.user), pk=pk)
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.CHANGE, enterprise):
+        raise PermissionDenied
+    form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise_update(enterprise=enterprise, data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已保存企业信息。"))
+            return redirect("enterprises:detail", enterprise.pk)
+    enterprise.refresh_from_db()
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "enterprise": enterprise})
+
+
+def _add_errors(form, exc: ValidationError):
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
 
 
 @login_required
 def enterprise_detail(request, pk):
     enterprise = get_object_or_404(enterprises_visible(user=request.user), pk=pk)
+    can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, enterprise)
+    rows = list(progress_for_enterprise(enterprise=enterprise))
+    year = timezone.localdate().year
     context = {
         "enterprise": enterprise,
-        "grouped": progress_grouped(enterprise=enterprise),
-        "can_update": EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, enterprise),
+        "grouped": _grouped(rows),
+        "can_update": can_update,
+        "can_change": can_update and EnterprisePolicy.can(request.user, EnterprisePolicy.CHANGE, enterprise),
+        "year": year,
+        "indicators": indicator_rows(enterprise=enterprise, year=year, progress_rows=rows),
+        "indicator_form": IndicatorValueForm() if can_update else None,
+        "changes": enterprise_changes(enterprise=enterprise),
+        "done": sum(1 for p in rows if p.status in ("done", "ongoing")),
+        "applicable": len(rows),
     }
     return render(request, "enterprises/enterprise_detail.html", context)
+
+
+def _grouped(rows):
+    from itertools import groupby
+
+    return [
+        (document, [(section, list(items)) for section, items in groupby(doc_rows, key=lambda p: p.measure.section)])
+        for document, doc_rows in groupby(rows, key=lambda p: p.measure.document)
+    ]
+
+
+@login_required
+@require_POST
+def bulk_progress(request):
+    """One measure's status for the enterprises ticked on the list: all of them or none."""
+    _refuse_enterprise_users(request)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("enterprises:list")
+    ids = [int(v) for v in request.POST.getlist("enterprises") if v.isdigit()]
+    visible = list(enterprises_visible(user=request.user).filter(pk__in=ids))
+    if len(visible) != len(set(ids)):
+        # Someone ticked (or forged) an enterprise outside their charge: refuse the whole request.
+        raise PermissionDenied
+    form = BulkProgressForm(request.POST, enterprise_ids=ids)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+        return redirect(back)
+    for enterprise in visible:
+        if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, enterprise):
+            raise PermissionDenied
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            result = progress_bulk_update(
+                enterprises=visible,
+                measure=data["measure"],
+                status=data["status"],
+                percent=data["percent"],
+                note=data["note"],
+                by=request.user,
+            )
+    except ValidationError as exc:
+        messages.error(request, _("批量更新未执行，以下企业需要先处理：") + "；".join(exc.messages))
+        return redirect(back)
+    messages.success(
+        request,
+        _("已将 %(code)s 更新到 %(n)d 家企业（%(same)d 家原已是该状态）。")
+        % {"code": data["measure"].code, "n": len(result.updated), "same": len(result.unchanged)},
+    )
+    return redirect(back)

@@ -1,7 +1,8 @@
 import django_filters
 from django.db.models import Q
 
-from .models import Measure
+from .choices import Status
+from .models import Evidence, Measure, Progress
 
 
 class MeasureFilter(django_filters.FilterSet):
@@ -16,3 +17,31 @@ class MeasureFilter(django_filters.FilterSet):
         if value.isdigit():
             q |= Q(document_id=int(value))
         return qs.filter(q)
+
+
+class ProgressFilter(django_filters.FilterSet):
+    """Progress rows, for the API: by enterprise (id), measure (code), status and document."""
+
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label="企业 id")
+    measure = django_filters.CharFilter(field_name="measure__code", label="措施代码")
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="状态")
+    document = django_filters.CharFilter(method="by_document", label="文件（文号、代码或 id）")
+
+    class Meta:
+        model = Progress
+        fields = ["enterprise", "measure", "status", "document"]
+
+    def by_document(self, qs, name, value):
+        q = Q(measure__document__number=value) | Q(measure__document__code=value)
+        if value.isdigit():
+            q |= Q(measure__document_id=int(value))
+        return qs.filter(q)
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    progress = django_filters.NumberFilter(field_name="progress_id", label="推进情况 id")
+    enterprise = django_filters.NumberFilter(field_name="progress__enterprise_id", label="企业 id")
+
+    class Meta:
+        model = Evidence
+        fields = ["progress", "enterprise"]

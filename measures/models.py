@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -228,3 +229,36 @@ class IndicatorValue(TimeStampedModel):
     @property
     def is_met(self) -> bool | None:
         return self.indicator.is_met(self.value)
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    """evidence/<enterprise id>/<random>.<ext>: unguessable, and never named after what the user typed."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/{instance.progress.enterprise_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class Evidence(TimeStampedModel):
+    """A file supporting a progress record. Served only through a view that checks access."""
+
+    progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("证明材料")
+        verbose_name_plural = _("证明材料")
+
+    def __str__(self):
+        return self.original_name

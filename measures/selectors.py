@@ -4,7 +4,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import Indicator, Measure, PolicyDocument, Progress, Section
+from .models import Evidence, Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressChange, Section
 
 
 def documents_with_counts() -> QuerySet:
@@ -32,7 +32,10 @@ def progress_for_enterprise(*, enterprise) -> QuerySet:
     return (
         Progress.objects.filter(enterprise=enterprise)
         .select_related("measure", "measure__section", "measure__section__parent", "measure__document", "updated_by")
-        .prefetch_related("measure__indicators")
+        .prefetch_related(
+            "measure__indicators",
+            Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by").order_by("-created_at")),
+        )
         .order_by("measure__document__issued_on", "measure__position")
     )
 
@@ -45,3 +48,52 @@ def progress_grouped(*, enterprise) -> list[tuple]:
         sections = [(section, list(items)) for section, items in groupby(doc_rows, key=lambda p: p.measure.section)]
         grouped.append((document, sections))
     return grouped
+
+
+def progress_visible(*, user) -> QuerySet:
+    """Progress rows of the enterprises `user` may see."""
+    from reform_portal.access import EnterprisePolicy
+
+    qs = Progress.objects.select_related(
+        "enterprise", "enterprise__region", "measure", "measure__document", "updated_by"
+    ).order_by("enterprise__name", "measure__document__issued_on", "measure__position")
+    return EnterprisePolicy.visible(user, qs, prefix="enterprise__")
+
+
+def progress_history(*, progress: Progress) -> list:
+    """Changes and uploads of one progress record, newest first: [(when, kind, object), …]."""
+    changes = ProgressChange.objects.filter(progress=progress).select_related("changed_by")
+    uploads = Evidence.objects.filter(progress=progress).select_related("uploaded_by")
+    timeline = [(c.changed_at, "change", c) for c in changes] + [(e.created_at, "evidence", e) for e in uploads]
+    return sorted(timeline, key=lambda item: item[0], reverse=True)
+
+
+def evidence_visible(*, user) -> QuerySet:
+    from reform_portal.access import EnterprisePolicy
+
+    qs = Evidence.objects.select_related("progress", "progress__enterprise", "progress__measure", "uploaded_by")
+    return EnterprisePolicy.visible(user, qs, prefix="progress__enterprise__")
+
+
+def indicator_rows(*, enterprise, year: int, progress_rows=None) -> list[dict]:
+    """Every indicator of the measures that apply to `enterprise`, with its value for `year` and whether
+    it meets the target. Reuses already loaded progress rows (with indicators prefetched) when given."""
+    if progress_rows is None:
+        progress_rows = list(progress_for_enterprise(enterprise=enterprise))
+    values = {
+        v.indicator_id: v
+        for v in IndicatorValue.objects.filter(enterprise=enterprise, year=year).select_related("updated_by")
+    }
+    rows = []
+    for p in progress_rows:
+        for indicator in p.measure.indicators.all():
+            value = values.get(indicator.pk)
+            rows.append(
+                {
+                    "indicator": indicator,
+                    "measure": p.measure,
+                    "value": value,
+                    "met": indicator.is_met(value.value) if value else None,
+                }
+            )
+    return rows

@@ -109,3 +109,103 @@ def indicator_value_set(*, enterprise: Enterprise, indicator, year: int, value, 
         enterprise=enterprise, indicator=indicator, year=year, defaults={"value": value, "updated_by": by}
     )
     return obj
+
+
+@transaction.atomic
+def evidence_add(*, progress: Progress, upload, by):
+    """Store an uploaded file as evidence for `progress`, after checking it by content and size.
+
+    Raises ValidationError (with the message `check_upload` gives) when the file is refused."""
+    from reform_portal.uploads import check_upload
+
+    from .models import Evidence
+
+    checked = check_upload(upload)
+    evidence = Evidence(
+        progress=progress,
+        original_name=checked.name[:255],
+        sha256=checked.sha256,
+        size=checked.size,
+        content_type=checked.content_type,
+        uploaded_by=by,
+    )
+    # The file is written first; should the row fail to save, the file is removed again. (A rollback
+    # of an enclosing transaction can leave an unreferenced file under a random name, never a dangling row.)
+    evidence.file.save(checked.name, upload, save=False)
+    try:
+        evidence.save()
+    except Exception:
+        evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def progress_edit_with_evidence(
+    *, progress: Progress, status: str, percent: int, note: str, by, expected_version: int | None, upload=None
+) -> Progress:
+    """The officer's edit of one measure: new values and, optionally, a file; both or neither are saved."""
+    if upload is not None:
+        from reform_portal.uploads import check_upload
+
+        try:
+            check_upload(upload)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.messages}) from None
+    updated = progress_update(
+        progress=progress, status=status, percent=percent, note=note, by=by, expected_version=expected_version
+    )
+    if upload is not None:
+        evidence_add(progress=updated, upload=upload, by=by)
+    return updated
+
+
+@dataclass
+class BulkResult:
+    updated: list  # Progress rows changed
+    unchanged: list  # Progress rows already at these values
+
+
+@transaction.atomic
+def progress_bulk_update(*, enterprises, measure, status: str, percent: int, note: str, by) -> BulkResult:
+    """Set one measure's status on many enterprises at once: all of them, or none.
+
+    Enterprises the measure does not apply to, and rows the values are invalid for (e.g. moving
+    backwards without a note), are reported per enterprise in the ValidationError; nothing is saved."""
+    enterprises = sorted(enterprises, key=lambda e: e.pk)
+    rows = {
+        p.enterprise_id: p
+        for p in Progress.objects.select_for_update()
+        .filter(measure=measure, enterprise__in=[e.pk for e in enterprises])
+        .order_by("pk")
+    }
+    problems = []
+    for enterprise in enterprises:
+        row = rows.get(enterprise.pk)
+        if row is None:
+            problems.append(
+                _("%(name)s：措施 %(code)s 不适用于该企业。") % {"name": enterprise.name, "code": measure.code}
+            )
+            continue
+        for messages in progress_problems(old=row, status=status, percent=percent, note=note).values():
+            problems.extend(f"{enterprise.name}：{m}" for m in messages)
+    if problems:
+        raise ValidationError(problems)
+    result = BulkResult(updated=[], unchanged=[])
+    for enterprise in enterprises:
+        row = rows[enterprise.pk]
+        if (row.status, row.percent, row.note) == (status, percent, note.strip() or row.note):
+            result.unchanged.append(row)
+            continue
+        result.updated.append(
+            progress_update(
+                progress=row,
+                status=status,
+                percent=percent,
+                note=note.strip() or row.note,
+                by=by,
+                expected_version=None,
+                source=ChangeSource.BULK,
+            )
+        )
+    return result

@@ -1,8 +1,26 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .models import Measure, PolicyDocument
-from .selectors import document_outline, documents_with_counts
+from reform_portal.access import EnterprisePolicy
+
+from .choices import Status
+from .forms import IndicatorValueForm, ProgressForm
+from .models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
+from .selectors import (
+    document_outline,
+    documents_with_counts,
+    evidence_visible,
+    progress_history,
+    progress_visible,
+)
+from .services import StaleProgress, indicator_value_set, progress_edit_with_evidence
 
 
 @login_required
@@ -25,3 +43,158 @@ def measure_detail(request, code):
         code=code,
     )
     return render(request, "measures/measure_detail.html", {"measure": measure})
+
+
+# ---- Progress: in-place edit, history, evidence, indicator values (the officer's workspace) ----
+
+
+def _progress_for(request, pk, *, edit: bool):
+    """The progress row if the user may see it (else 404) and, for `edit`, change it (else 403)."""
+    progress = get_object_or_404(
+        progress_visible(user=request.user)
+        .select_related("measure__section", "measure__section__parent")
+        .prefetch_related("evidence__uploaded_by"),
+        pk=pk,
+    )
+    if edit and not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
+        raise PermissionDenied
+    return progress
+
+
+def _enterprise_url(progress) -> str:
+    return reverse("enterprises:detail", args=[progress.enterprise_id]) + f"#progress-{progress.pk}"
+
+
+def _render_row(request, progress):
+    return render(request, "measures/progress_row.html", {"p": progress, "can_update": True})
+
+
+@login_required
+@require_GET
+def progress_row(request, pk):
+    """The read-only row again (after “cancel” or “take the current values”)."""
+    progress = _progress_for(request, pk, edit=False)
+    if not request.htmx:
+        return redirect(_enterprise_url(progress))
+    can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise)
+    return render(request, "measures/progress_row.html", {"p": progress, "can_update": can_update})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def progress_edit(request, pk):
+    progress = _progress_for(request, pk, edit=True)
+    stale = None
+    if request.method == "POST":
+        form = ProgressForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                progress = progress_edit_with_evidence(
+                    progress=progress,
+                    status=data["status"],
+                    percent=data["percent"],
+                    note=data["note"],
+                    by=request.user,
+                    expected_version=data["version"],
+                    upload=data["evidence"],
+                )
+            except StaleProgress as exc:
+                # Show the newer values beside the officer's own; the form now carries the newer
+                # version, so submitting it again means “keep mine” knowingly.
+                stale = exc.current
+                form = ProgressForm(
+                    initial={
+                        "status": data["status"],
+                        "percent": data["percent"],
+                        "note": data["note"],
+                        "version": stale.version,
+                    }
+                )
+                stale.mine = {**data, "status_label": Status(data["status"]).label}
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                progress = _progress_for(request, pk, edit=False)
+                if request.htmx:
+                    response = _render_row(request, progress)
+                    response["HX-Trigger"] = "progress-saved"
+                    return response
+                messages.success(request, _("已保存 %(code)s。") % {"code": progress.measure.code})
+                return redirect(_enterprise_url(progress))
+    else:
+        form = ProgressForm(
+            initial={
+                "status": progress.status,
+                "percent": progress.percent,
+                "note": progress.note,
+                "version": progress.version,
+            }
+        )
+    context = {"p": progress, "form": form, "stale": stale}
+    template = "measures/progress_form.html" if request.htmx else "measures/progress_edit.html"
+    status = 409 if stale is not None and not request.htmx else 200
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def progress_history_view(request, pk):
+    progress = _progress_for(request, pk, edit=False)
+    context = {"p": progress, "timeline": progress_history(progress=progress)}
+    template = "measures/partials/progress_timeline.html" if request.htmx else "measures/progress_history.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk):
+    """Evidence is only ever served here, after the access check (never from MEDIA_URL)."""
+    evidence = get_object_or_404(evidence_visible(user=request.user), pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
+
+
+@login_required
+@require_POST
+def indicator_value_edit(request, enterprise_pk, indicator_pk):
+    from enterprises.selectors import enterprises_visible
+
+    enterprise = get_object_or_404(enterprises_visible(user=request.user), pk=enterprise_pk)
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, enterprise):
+        raise PermissionDenied
+    # Only indicators of measures that apply to (are tracked for) this enterprise.
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("measure"),
+        pk=indicator_pk,
+        measure__in=Progress.objects.filter(enterprise=enterprise).values("measure"),
+    )
+    year = timezone.localdate().year
+    form = IndicatorValueForm(request.POST)
+    value = None
+    if form.is_valid():
+        try:
+            value = indicator_value_set(
+                enterprise=enterprise, indicator=indicator, year=year, value=form.cleaned_data["value"], by=request.user
+            )
+        except ValidationError as exc:
+            for error in exc.message_dict.get("value", exc.messages):
+                form.add_error("value", error)
+    if not request.htmx:
+        if value is not None:
+            messages.success(request, _("已保存指标“%(name)s”。") % {"name": indicator.name})
+        else:
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#indicators")
+    if value is None:
+        value = IndicatorValue.objects.filter(enterprise=enterprise, indicator=indicator, year=year).first()
+    row = {"indicator": indicator, "measure": indicator.measure, "value": value, "met": None}
+    if value is not None:
+        row["met"] = indicator.is_met(value.value)
+    context = {"row": row, "enterprise": enterprise, "can_update": True, "form": form, "saved": form.is_valid()}
+    return render(request, "measures/partials/indicator_row.html", context)

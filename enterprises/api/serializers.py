@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from ..choices import RegionLevel
 from ..models import Enterprise, Region
 
 
@@ -12,8 +13,21 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
+    """Read: the register entry with its region and progress summary. Write: the register fields, the region
+    by its prefecture code (`region_code`). The model's checks (credit code, headcounts) run in the service."""
+
     region = RegionSerializer(read_only=True)
+    region_code = serializers.SlugRelatedField(
+        source="region",
+        slug_field="code",
+        queryset=Region.objects.filter(level=RegionLevel.PREFECTURE),
+        write_only=True,
+        help_text="州（市）的 6 位行政区划代码",
+    )
     province_code = serializers.CharField(source="region.parent.code", read_only=True)
+    applicable_count = serializers.IntegerField(read_only=True, default=None, help_text="适用措施数")
+    done_count = serializers.IntegerField(read_only=True, default=None, help_text="已完成（含常态化推进）措施数")
+    last_update = serializers.DateTimeField(read_only=True, default=None, help_text="措施最近更新时间")
 
     class Meta:
         model = Enterprise
@@ -22,6 +36,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "name",
             "credit_code",
             "region",
+            "region_code",
             "province_code",
             "ownership",
             "supervision_level",
@@ -37,5 +52,10 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "union_founded",
             "union_founded_on",
             "is_pilot",
+            "applicable_count",
+            "done_count",
+            "last_update",
             "updated_at",
         ]
+        # Uniqueness of the credit code is checked by the service (full_clean), with the model's message.
+        extra_kwargs = {"credit_code": {"validators": []}}

@@ -1,11 +1,23 @@
-from rest_framework import viewsets
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
 
-from reform_portal.access import RegionPolicy
+from reform_portal.access import EnterprisePolicy, RegionPolicy
 
 from ..filters import EnterpriseFilter
 from ..models import Region
-from ..selectors import enterprises_visible
+from ..selectors import enterprises_in_charge
+from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
+
+
+def drf_validation_error(exc: DjangoValidationError) -> ValidationError:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    # The API names the region field `region_code`.
+    if "region" in detail:
+        detail["region_code"] = detail.pop("region")
+    return ValidationError(detail)
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -20,13 +32,44 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         return RegionPolicy.visible(self.request.user, Region.objects.select_related("parent"))
 
 
-class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
-    """Enterprises the user may see: an officer's charge, a SASAC province, an enterprise itself."""
+class EnterpriseViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Enterprises the user may see: an officer's charge, a SASAC province, an enterprise itself.
+
+    Officers create enterprises (in a region in their charge) and update those in their charge;
+    everyone else reads only."""
 
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
-    ordering_fields = ["name", "employees", "updated_at"]
+    ordering_fields = ["name", "employees", "updated_at", "done_count", "last_update"]
     ordering = ["name"]
 
     def get_queryset(self):
-        return enterprises_visible(user=self.request.user)
+        return enterprises_in_charge(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
+            raise PermissionDenied("您无权新增企业。")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            enterprise = enterprise_create(data=serializer.validated_data, by=request.user)
+        except DjangoValidationError as exc:
+            raise drf_validation_error(exc) from None
+        return Response(self.get_serializer(enterprise).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        enterprise = self.get_object()  # out of scope: 404
+        if not EnterprisePolicy.can(request.user, EnterprisePolicy.CHANGE, enterprise):
+            raise PermissionDenied("您无权修改该企业的信息。")
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(enterprise, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        try:
+            enterprise_update(enterprise=enterprise, data=serializer.validated_data, by=request.user)
+        except DjangoValidationError as exc:
+            raise drf_validation_error(exc) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=enterprise.pk)).data)

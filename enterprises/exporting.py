@@ -1,0 +1,48 @@
+"""Export the (filtered) enterprise list to Excel, in the import template's columns so that an exported
+file can be corrected and imported again; progress summary columns follow and are ignored on import."""
+
+from django.utils import timezone
+from openpyxl import Workbook
+
+from .importing import headers
+from .services import display_value
+
+NATIVE_FIELDS = {
+    "employees",
+    "frontline_workers",
+    "union_members",
+    "party_members",
+    "skilled_workers",
+    "highly_skilled_workers",
+    "union_founded_on",
+}
+SUMMARY_HEADERS = ["适用措施数", "已完成措施数", "平均进度（%）", "最近更新"]
+
+
+def enterprises_workbook(enterprises) -> Workbook:
+    """`enterprises`: a queryset annotated by `selectors.with_progress_summary`."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业名录"
+    columns = headers()
+    ws.append([h for _f, h in columns] + SUMMARY_HEADERS)
+    for e in enterprises:
+        row = []
+        for name, _h in columns:
+            value = getattr(e, name)
+            if name in NATIVE_FIELDS:
+                row.append(value)  # numbers and dates stay numbers and dates in Excel
+            else:
+                row.append(display_value(e, name))
+        last = e.last_update
+        row += [
+            e.applicable_count,
+            e.done_count,
+            round(e.mean_percent or 0, 1),
+            timezone.localtime(last).replace(tzinfo=None) if last else None,
+        ]
+        ws.append(row)
+    ws.freeze_panes = "A2"
+    for column in ws.columns:
+        ws.column_dimensions[column[0].column_letter].width = 16
+    return wb

@@ -1,0 +1,110 @@
+"""Writes to the enterprise register. Views, API, import and admin call these; each records who changed what."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from measures.choices import ChangeSource
+from reform_portal.access import EnterprisePolicy
+
+from .models import Enterprise, EnterpriseChange
+
+# The fields of the register a person edits, in the order forms, the template and the export show them.
+REGISTER_FIELDS = (
+    "name",
+    "credit_code",
+    "region",
+    "ownership",
+    "supervision_level",
+    "supervising_body",
+    "industry",
+    "size_class",
+    "employees",
+    "frontline_workers",
+    "union_members",
+    "party_members",
+    "skilled_workers",
+    "highly_skilled_workers",
+    "union_founded",
+    "union_founded_on",
+    "is_pilot",
+)
+
+
+def display_value(enterprise: Enterprise, field: str) -> str:
+    """The value of `field` as a reader sees it: choice labels, region names, 是/否, dates."""
+    value = getattr(enterprise, field)
+    if value is None or value == "":
+        return ""
+    model_field = Enterprise._meta.get_field(field)
+    if model_field.choices:
+        return str(getattr(enterprise, f"get_{field}_display")())
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _check_may_keep(enterprise: Enterprise, by) -> None:
+    # Run after the save, inside the transaction: the access policy itself decides whether the row
+    # (with its new region) is one `by` may change; otherwise the caller's transaction rolls back.
+    if by is not None and not EnterprisePolicy.can(by, EnterprisePolicy.CHANGE, enterprise):
+        raise ValidationError({"region": [_("该州（市）不在您负责的范围内。")]})
+
+
+@transaction.atomic
+def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> Enterprise:
+    """Register an enterprise from `data` (model field names → values) and create its progress rows."""
+    from measures.services import progress_ensure
+
+    enterprise = Enterprise(**{f: v for f, v in data.items() if f in REGISTER_FIELDS or f == "credit_code_exception"})
+    enterprise.full_clean()
+    enterprise.save()
+    _check_may_keep(enterprise, by)
+    EnterpriseChange.objects.create(
+        enterprise=enterprise,
+        changed_by=by,
+        source=source,
+        action=EnterpriseChange.Action.CREATED,
+        new_value=enterprise.name,
+    )
+    progress_ensure(enterprise=enterprise, by=by)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(*, enterprise: Enterprise, data: dict, by, source: str = ChangeSource.MANUAL) -> Enterprise:
+    """Change register fields from `data`; record one history row per changed field.
+
+    Measures that come to apply (e.g. after a change of ownership) get progress rows; rows of measures
+    that no longer apply are kept, with their history, rather than silently deleted."""
+    from measures.services import progress_ensure
+
+    current = Enterprise.objects.select_for_update().select_related("region").get(pk=enterprise.pk)
+    before = {f: display_value(current, f) for f in REGISTER_FIELDS}
+    for field, value in data.items():
+        if field in REGISTER_FIELDS or field == "credit_code_exception":
+            setattr(current, field, value)
+    current.full_clean()
+    after = {f: display_value(current, f) for f in REGISTER_FIELDS}
+    changed = [f for f in REGISTER_FIELDS if before[f] != after[f]]
+    current.changed_fields = changed
+    if not changed:
+        return current
+    current.save()
+    _check_may_keep(current, by)
+    EnterpriseChange.objects.bulk_create(
+        EnterpriseChange(
+            enterprise=current,
+            changed_by=by,
+            source=source,
+            field=f,
+            field_label=str(Enterprise._meta.get_field(f).verbose_name),
+            old_value=before[f],
+            new_value=after[f],
+        )
+        for f in changed
+    )
+    progress_ensure(enterprise=current, by=by)
+    return current

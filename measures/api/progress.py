@@ -1,0 +1,211 @@
+"""/api/progress/ and /api/evidence/: the same validation, scoping and stale-edit refusal as the pages."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from reform_portal.access import EnterprisePolicy
+
+from ..choices import Status
+from ..filters import EvidenceFilter, ProgressFilter
+from ..models import Evidence, Progress
+from ..selectors import evidence_visible, progress_visible
+from ..services import StaleProgress, evidence_add, progress_update
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "progress",
+            "original_name",
+            "sha256",
+            "size",
+            "content_type",
+            "uploaded_by",
+            "created_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/evidence/{obj.pk}/download/"
+
+
+class ProgressSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    measure = serializers.CharField(source="measure.code", read_only=True)
+    measure_title = serializers.CharField(source="measure.title", read_only=True)
+    document = serializers.CharField(source="measure.document.code", read_only=True)
+    updated_by = serializers.CharField(source="updated_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Progress
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "measure",
+            "measure_title",
+            "document",
+            "status",
+            "percent",
+            "note",
+            "version",
+            "updated_by",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProgressWriteSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="读取时的版本号；也可用 If-Match 头发送。版本不符时返回 409。"
+    )
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF、JPG、PNG、Word 或 Excel，不超过 20 MB")
+
+
+StaleResponse = inline_serializer(
+    "StaleProgressResponse",
+    fields={"detail": serializers.CharField(), "current": ProgressSerializer()},
+)
+
+
+def _if_match_version(request) -> int | None:
+    header = request.headers.get("If-Match", "").strip()
+    if header.startswith("W/"):
+        header = header[2:]
+    header = header.strip('"')
+    return int(header) if header.isdigit() else None
+
+
+class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Progress of the enterprises the user may see. Officers update those in their charge: send the
+    `version` you read (or `If-Match`); a write based on an old version gets 409 with the current values."""
+
+    serializer_class = ProgressSerializer
+    filterset_class = ProgressFilter
+    ordering_fields = ["updated_at", "percent", "enterprise__name"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        return progress_visible(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return ProgressWriteSerializer
+        return super().get_serializer_class()
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    @extend_schema(
+        request=ProgressWriteSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={200: ProgressSerializer, 409: StaleResponse},
+    )
+    def update(self, request, *args, **kwargs):
+        progress = self.get_object()  # out of scope: 404
+        if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
+            raise PermissionDenied("您无权更新该企业的推进情况。")
+        partial = kwargs.pop("partial", False)
+        write = ProgressWriteSerializer(data=request.data, partial=partial)
+        write.is_valid(raise_exception=True)
+        data = write.validated_data
+        if not partial:
+            missing = [f for f in ("status", "percent") if f not in data]
+            if missing:
+                raise ValidationError({f: ["该字段是必填项。"] for f in missing})
+        version = data.get("version") or _if_match_version(request)
+        if version is None:
+            raise ValidationError(
+                {"version": ["请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。"]}
+            )
+        try:
+            updated = progress_update(
+                progress=progress,
+                status=data.get("status", progress.status),
+                percent=data.get("percent", progress.percent),
+                note=data.get("note", progress.note),
+                by=request.user,
+                expected_version=version,
+            )
+        except StaleProgress as exc:
+            current = self.get_queryset().get(pk=exc.current.pk)
+            return Response(
+                {"detail": "该记录在您读取后已被修改，未保存。", "current": ProgressSerializer(current).data},
+                status=status.HTTP_409_CONFLICT,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        data = ProgressSerializer(self.get_queryset().get(pk=updated.pk)).data
+        return Response(data, headers={"ETag": f'"{data["version"]}"'})
+
+    @extend_schema(
+        request=ProgressWriteSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={200: ProgressSerializer, 409: StaleResponse},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(methods=["GET"], responses={200: EvidenceSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceSerializer, 400: OpenApiResponse(description="文件被拒绝（类型、内容或大小）")},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="evidence", pagination_class=None, filterset_class=None)
+    def evidence(self, request, pk=None):
+        progress = self.get_object()
+        if request.method == "GET":
+            rows = evidence_visible(user=request.user).filter(progress=progress)
+            return Response(EvidenceSerializer(rows, many=True).data)
+        if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
+            raise PermissionDenied("您无权为该企业上传证明材料。")
+        upload = EvidenceUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            evidence = evidence_add(progress=progress, upload=upload.validated_data["file"], by=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError({"file": exc.messages}) from None
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Evidence files of the enterprises the user may see; the file itself only through `download`."""
+
+    serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilter
+
+    def get_queryset(self):
+        return evidence_visible(user=self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        evidence = self.get_object()
+        try:
+            handle = evidence.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        return FileResponse(
+            handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+        )
