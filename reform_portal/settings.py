@@ -187,6 +187,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are both called "status" (a progress record's and an assessment's).
+    "ENUM_NAME_OVERRIDES": {
+        "ProgressStatusEnum": "measures.choices.Status",
+        "AssessmentStatusEnum": "reporting.assessments.choices.AssessmentStatus",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(

@@ -1,1 +1,332 @@
-"""Self-assessment models (issue 4)."""
+"""Annual self-assessments: a reporting period per year and province, one assessment per enterprise
+and period, its answers per measure and indicator (claimed by the enterprise and verified by the
+officer, side by side), its evidence, its trail of transitions and the reminders sent about it.
+
+The dashboard computes submission rates with SQL over `assessments_reportingperiod` and
+`assessments_assessment` (status draft / submitted / returned / accepted; no row = 未填报): keep
+these names and values.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import Enterprise, Region
+from measures.choices import Status
+from measures.models import Indicator, Measure
+from reform_portal.models import TimeStampedModel
+
+from .choices import EDITABLE_STATUSES, AssessmentStatus, SelfRating, TransitionAction
+
+
+class ReportingPeriod(TimeStampedModel):
+    year = models.PositiveSmallIntegerField(_("年度"))
+    province = models.ForeignKey(
+        Region,
+        verbose_name=_("省份"),
+        on_delete=models.PROTECT,
+        related_name="reporting_periods",
+        limit_choices_to={"level": "province"},
+    )
+    opens_on = models.DateField(_("开始日期"))
+    deadline = models.DateField(_("截止日期"))
+    is_open = models.BooleanField(_("开放中"), default=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("开放人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关闭人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "province__code"]
+        verbose_name = _("填报期")
+        verbose_name_plural = _("填报期")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "province"], name="reporting_period_unique_year_province"),
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("opens_on")), name="period_deadline_after_opening"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.province.name} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return _("%(year)s年度") % {"year": self.year}
+
+    def submission_refusal(self, today: date | None = None) -> str | None:
+        """Why an enterprise cannot submit today (and when it can), or None when it can."""
+        today = today or timezone.localdate()
+        if not self.is_open:
+            return _("%(period)s填报已关闭，不能提交。如需补报，请联系工会干部。") % {"period": self.label}
+        if today < self.opens_on:
+            return _("%(period)s填报尚未开始，将于 %(date)s 开放。") % {"period": self.label, "date": self.opens_on}
+        if today > self.deadline:
+            return _("%(period)s填报已于 %(date)s 截止，不能再提交。如需延期，请联系工会干部。") % {
+                "period": self.label,
+                "date": self.deadline,
+            }
+        return None
+
+    def accepts_submissions(self, today: date | None = None) -> bool:
+        return self.submission_refusal(today) is None
+
+
+class Assessment(TimeStampedModel):
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("填报期"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="assessments"
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT, db_index=True
+    )
+    round = models.PositiveSmallIntegerField(_("提交轮次"), default=0, help_text=_("提交（含再次提交）的次数"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("沿用自"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("通过时间"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    days_taken = models.PositiveIntegerField(_("用时（天）"), null=True, blank=True, help_text=_("首次提交到通过"))
+
+    class Meta:
+        ordering = ["-period__year", "enterprise__name"]
+        verbose_name = _("年度自评")
+        verbose_name_plural = _("年度自评")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "enterprise"], name="assessment_unique_period_enterprise")
+        ]
+        indexes = [models.Index(fields=["period", "status"])]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.period.label} · {self.get_status_display()}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class AssessmentItem(TimeStampedModel):
+    """The answer for one measure: what the enterprise claims, and what the officer verified."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="items")
+    measure = models.ForeignKey(Measure, verbose_name=_("措施"), on_delete=models.PROTECT, related_name="+")
+    self_rating = models.CharField(_("自评等级"), max_length=20, choices=SelfRating.choices, blank=True)
+    what_done = models.TextField(_("主要工作"), blank=True)
+    claimed_status = models.CharField(_("填报状态"), max_length=20, choices=Status.choices, blank=True)
+    claimed_percent = models.PositiveSmallIntegerField(
+        _("填报完成百分比"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    verified_status = models.CharField(_("核实状态"), max_length=20, choices=Status.choices, blank=True)
+    verified_percent = models.PositiveSmallIntegerField(
+        _("核实完成百分比"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    officer_comment = models.TextField(_("审核意见"), blank=True)
+    carried_over = models.BooleanField(_("沿用上年待确认"), default=False)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["assessment", "measure__document__issued_on", "measure__position"]
+        verbose_name = _("自评措施")
+        verbose_name_plural = _("自评措施")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "measure"], name="assessment_item_unique_measure"),
+            models.CheckConstraint(
+                condition=models.Q(claimed_percent__lte=100) & models.Q(verified_percent__lte=100),
+                name="assessment_item_percent_at_most_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment_id} · {self.measure.code}"
+
+    @property
+    def final_status(self) -> str:
+        return self.verified_status or self.claimed_status
+
+    @property
+    def final_percent(self):
+        return self.verified_percent if self.verified_percent is not None else self.claimed_percent
+
+    @property
+    def is_corrected(self) -> bool:
+        return bool(self.verified_status and self.verified_status != self.claimed_status) or (
+            self.verified_percent is not None and self.verified_percent != self.claimed_percent
+        )
+
+    @property
+    def percent_gap(self) -> int:
+        """Verified minus claimed percent (negative: the enterprise claimed more than was verified)."""
+        if self.verified_percent is None or self.claimed_percent is None:
+            return 0
+        return self.verified_percent - self.claimed_percent
+
+
+class AssessmentIndicator(TimeStampedModel):
+    """The year's value of one indicator: claimed by the enterprise, verified by the officer."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="indicator_answers")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+")
+    claimed_value = models.DecimalField(_("填报值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    verified_value = models.DecimalField(_("核实值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    carried_over = models.BooleanField(_("沿用上年待确认"), default=False)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    class Meta:
+        ordering = [
+            "assessment",
+            "indicator__measure__document__issued_on",
+            "indicator__measure__position",
+            "indicator__position",
+        ]
+        verbose_name = _("自评指标")
+        verbose_name_plural = _("自评指标")
+        constraints = [models.UniqueConstraint(fields=["assessment", "indicator"], name="assessment_indicator_unique")]
+
+    def __str__(self):
+        return f"{self.assessment_id} · {self.indicator.code}"
+
+    @property
+    def final_value(self):
+        return self.verified_value if self.verified_value is not None else self.claimed_value
+
+    @property
+    def claimed_met(self) -> bool | None:
+        return self.indicator.is_met(self.claimed_value)
+
+    @property
+    def final_met(self) -> bool | None:
+        return self.indicator.is_met(self.final_value)
+
+    @property
+    def gap(self):
+        if self.verified_value is None or self.claimed_value is None:
+            return None
+        return self.verified_value - self.claimed_value
+
+
+def evidence_path(instance, filename):
+    return f"assessments/{instance.item.assessment.period.year}/{instance.item.assessment.enterprise_id}/{filename}"
+
+
+class AssessmentEvidence(TimeStampedModel):
+    item = models.ForeignKey(AssessmentItem, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    valid_until = models.DateField(
+        _("有效期至"), null=True, blank=True, help_text=_("留空表示长期有效；有效的佐证次年自动沿用")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    carried_from = models.ForeignKey(
+        "self", verbose_name=_("沿用自"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item", "created_at", "id"]
+        verbose_name = _("自评佐证材料")
+        verbose_name_plural = _("自评佐证材料")
+
+    def __str__(self):
+        return self.name
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_until is None or self.valid_until >= day
+
+
+class AssessmentTransition(models.Model):
+    """One step of an assessment's trail: who, when, from which state to which, and why.
+
+    `details` keeps what the step needs to be read later: on a submission the answers as
+    submitted (so the next round can show what changed), on a return the reason per measure.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(_("操作"), max_length=20, choices=TransitionAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=AssessmentStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=AssessmentStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    round = models.PositiveSmallIntegerField(_("轮次"), default=0)
+    comment = models.TextField(_("意见"), blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("自评流转记录")
+        verbose_name_plural = _("自评流转记录")
+
+    def __str__(self):
+        return f"{self.assessment_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class AssessmentNotice(TimeStampedModel):
+    """An in-portal reminder to an enterprise about a period (also sent by email)."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="notices")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="assessment_notices")
+    message = models.TextField(_("内容"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发送人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    emailed_to = models.JSONField(_("邮件收件人"), default=list, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("填报提醒")
+        verbose_name_plural = _("填报提醒")
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.period.label}"

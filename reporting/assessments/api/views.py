@@ -1,0 +1,223 @@
+"""`/api/assessments/` and `/api/assessment-periods/`: the same services and rules as the pages.
+
+Out of scope is 404, not allowed 403, invalid data 400 (an incomplete form lists what is missing),
+an illegal transition or a stale edit 409, each with a message in `detail`.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from reform_portal.access import ENTERPRISE, profile_of, role_of
+
+from .. import services
+from ..models import AssessmentIndicator, AssessmentItem
+from ..selectors import assessments_visible, periods_visible
+from .serializers import (
+    AssessmentCreateSerializer,
+    AssessmentDecisionSerializer,
+    AssessmentDetailSerializer,
+    AssessmentIndicatorEditSerializer,
+    AssessmentIndicatorSerializer,
+    AssessmentItemEditSerializer,
+    AssessmentItemSerializer,
+    AssessmentPeriodSerializer,
+    AssessmentPeriodUpdateSerializer,
+    AssessmentReviewIndicatorSerializer,
+    AssessmentReviewItemSerializer,
+    AssessmentSerializer,
+)
+
+
+def _refusal(exc) -> Response:
+    if isinstance(exc, services.IncompleteAssessment):
+        missing = [{"anchor": p.anchor, "label": p.label, "message": p.message} for p in exc.problems]
+        return Response({"detail": exc.message, "missing": missing}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, services.AssessmentError):
+        return Response({"detail": exc.message}, status=exc.status_code)
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+    return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+
+
+class AssessmentErrorsMixin:
+    def handle_exception(self, exc):
+        if isinstance(exc, ValidationError | services.AssessmentError):
+            return _refusal(exc)
+        return super().handle_exception(exc)
+
+
+class PeriodViewSet(AssessmentErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Reporting periods of the provinces the user works in; administrators and SASAC staff open and close them."""
+
+    serializer_class = AssessmentPeriodSerializer
+    filterset_fields = ["year", "is_open"]
+
+    def get_queryset(self):
+        return periods_visible(user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.period_open(
+            province=data["province"],
+            year=data["year"],
+            opens_on=data["opens_on"],
+            deadline=data["deadline"],
+            by=self.request.user,
+        )
+
+    @extend_schema(request=AssessmentPeriodUpdateSerializer, responses=AssessmentPeriodSerializer)
+    def partial_update(self, request, pk=None):
+        period = self.get_object()
+        body = AssessmentPeriodUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        period = services.period_update(period=period, by=request.user, **body.validated_data)
+        return Response(AssessmentPeriodSerializer(period).data)
+
+
+class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
+    """Self-assessments in the user's scope. The enterprise creates, edits and submits its own; the officer
+    in charge corrects, comments, returns or accepts; SASAC staff read submitted ones."""
+
+    filterset_fields = ["period", "status", "enterprise", "period__year"]
+    ordering_fields = ["submitted_at", "updated_at"]
+    ordering = ["-period__year", "enterprise__name"]
+
+    def get_queryset(self):
+        qs = assessments_visible(user=self.request.user)
+        if self.action != "list":
+            qs = qs.prefetch_related(
+                Prefetch(
+                    "items", queryset=AssessmentItem.objects.select_related("measure").prefetch_related("evidence")
+                ),
+                Prefetch("indicator_answers", queryset=AssessmentIndicator.objects.select_related("indicator")),
+                "transitions__by",
+            )
+        return qs
+
+    def get_serializer_class(self):
+        return AssessmentSerializer if self.action == "list" else AssessmentDetailSerializer
+
+    def _detail(self, assessment, code=status.HTTP_200_OK):
+        return Response(AssessmentDetailSerializer(self.get_queryset().get(pk=assessment.pk)).data, status=code)
+
+    @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentDetailSerializer})
+    def create(self, request):
+        """Start (or fetch) the user's enterprise's assessment for a period."""
+        body = AssessmentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if role_of(request.user) != ENTERPRISE:
+            raise PermissionDenied("只有企业填报人员可以创建自评表。")
+        period = get_object_or_404(periods_visible(user=request.user), pk=body.validated_data["period"].pk)
+        assessment = services.assessment_start(
+            period=period, enterprise=profile_of(request.user).enterprise, by=request.user
+        )
+        return self._detail(assessment, status.HTTP_201_CREATED)
+
+    def _item(self, assessment, measure_code) -> AssessmentItem:
+        return get_object_or_404(assessment.items.select_related("measure", "assessment"), measure__code=measure_code)
+
+    def _answer(self, assessment, indicator_code) -> AssessmentIndicator:
+        return get_object_or_404(
+            assessment.indicator_answers.select_related("indicator", "assessment"), indicator__code=indicator_code
+        )
+
+    @extend_schema(request=AssessmentItemEditSerializer, responses=AssessmentItemSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"items/(?P<measure_code>[^/]+)")
+    def edit_item(self, request, pk=None, measure_code=None):
+        """The enterprise's answer for one measure; fields left out keep their value."""
+        item = self._item(self.get_object(), measure_code)
+        body = AssessmentItemEditSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        item = services.item_save(
+            item=item,
+            by=request.user,
+            self_rating=data.get("self_rating", item.self_rating),
+            what_done=data.get("what_done", item.what_done),
+            status=data.get("claimed_status", item.claimed_status),
+            percent=data.get("claimed_percent", item.claimed_percent),
+            expected_version=data.get("version"),
+        )
+        return Response(AssessmentItemSerializer(item).data)
+
+    @extend_schema(request=AssessmentIndicatorEditSerializer, responses=AssessmentIndicatorSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"indicators/(?P<indicator_code>[^/]+)")
+    def edit_indicator(self, request, pk=None, indicator_code=None):
+        answer = self._answer(self.get_object(), indicator_code)
+        body = AssessmentIndicatorEditSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        answer = services.indicator_save(
+            answer=answer,
+            by=request.user,
+            value=body.validated_data["claimed_value"],
+            expected_version=body.validated_data.get("version"),
+        )
+        return Response(AssessmentIndicatorSerializer(answer).data)
+
+    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        body = AssessmentDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assessment = services.assessment_submit(
+            assessment=self.get_object(), by=request.user, expected_version=body.validated_data.get("version")
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=AssessmentReviewItemSerializer, responses=AssessmentItemSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"reviews/(?P<measure_code>[^/]+)")
+    def review_item(self, request, pk=None, measure_code=None):
+        """The officer's verified status / percent (blank or null = as claimed) and comment on one measure."""
+        item = self._item(self.get_object(), measure_code)
+        body = AssessmentReviewItemSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        item = services.review_item_save(
+            item=item,
+            by=request.user,
+            verified_status=data.get("verified_status", item.verified_status),
+            verified_percent=data.get("verified_percent", item.verified_percent),
+            comment=data.get("officer_comment", item.officer_comment),
+            expected_version=data.get("version"),
+        )
+        return Response(AssessmentItemSerializer(item).data)
+
+    @extend_schema(request=AssessmentReviewIndicatorSerializer, responses=AssessmentIndicatorSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"indicator-reviews/(?P<indicator_code>[^/]+)")
+    def review_indicator(self, request, pk=None, indicator_code=None):
+        answer = self._answer(self.get_object(), indicator_code)
+        body = AssessmentReviewIndicatorSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        answer = services.review_indicator_save(
+            answer=answer,
+            by=request.user,
+            verified_value=body.validated_data["verified_value"],
+            expected_version=body.validated_data.get("version"),
+        )
+        return Response(AssessmentIndicatorSerializer(answer).data)
+
+    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        body = AssessmentDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assessment = services.assessment_return(assessment=self.get_object(), by=request.user, **body.validated_data)
+        return self._detail(assessment)
+
+    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        body = AssessmentDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assessment = services.assessment_accept(
+            assessment=self.get_object(),
+            by=request.user,
+            comment=body.validated_data["comment"],
+            expected_version=body.validated_data.get("version"),
+        )
+        return self._detail(assessment)

@@ -1,0 +1,236 @@
+"""The assessment as a printable PDF (Chinese text embedded with a CJK font) and as an Excel workbook."""
+
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from measures.choices import Status
+
+from .choices import SelfRating
+
+# Noto Sans CJK from Debian's fonts-noto-cjk (index 2 of the collection is the Simplified Chinese face);
+# WenQuanYi Zen Hei as a fallback. ASSESSMENT_PDF_FONT in the settings may name another file.
+FONT_CANDIDATES = [
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+]
+
+
+def _font() -> tuple[str, int]:
+    configured = getattr(settings, "ASSESSMENT_PDF_FONT", "")
+    if configured:
+        return configured, 0
+    for path, index in FONT_CANDIDATES:
+        if Path(path).exists():
+            return path, index
+    raise RuntimeError("No CJK font for the PDF: install Debian's fonts-noto-cjk (make browser does)")
+
+
+def _status(value) -> str:
+    return Status(value).label if value else "—"
+
+
+def _rating(value) -> str:
+    return SelfRating(value).label if value else "—"
+
+
+def _num(value) -> str:
+    return "—" if value is None else f"{value.normalize():f}"
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+class _PDF(FPDF):
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("cjk", size=8)
+        self.cell(0, 6, f"{self.page_no()}/{{nb}}", align="C")
+
+
+def assessment_pdf(assessment) -> bytes:
+    """Every measure with its answer, the officer's verification beside the claim, indicators, trail."""
+    path, index = _font()
+    pdf = _PDF(format="A4")
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_font("cjk", "", path, collection_font_number=index)
+    pdf.set_title(f"{assessment.enterprise.name} {assessment.period.label}")
+    pdf.add_page()
+    width = pdf.epw
+
+    def line(text, size=10, height=6, gap=0):
+        pdf.set_font("cjk", size=size)
+        pdf.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if gap:
+            pdf.ln(gap)
+
+    enterprise, period = assessment.enterprise, assessment.period
+    line(_("%(period)s产业工人队伍建设改革自评表") % {"period": period.label}, size=16, height=10, gap=2)
+    line(_("企业名称：%(name)s") % {"name": enterprise.name}, size=12, height=8)
+    line(_("统一社会信用代码：%(code)s") % {"code": enterprise.credit_code})
+    line(_("所在地区：%(province)s %(region)s") % {"province": period.province.name, "region": enterprise.region.name})
+    line(
+        _("状态：%(status)s　提交轮次：%(round)s　提交时间：%(submitted)s　通过时间：%(accepted)s")
+        % {
+            "status": assessment.get_status_display(),
+            "round": assessment.round,
+            "submitted": _when(assessment.submitted_at),
+            "accepted": _when(assessment.accepted_at),
+        },
+        gap=4,
+    )
+
+    answers_by_measure: dict[int, list] = {}
+    for answer in assessment.indicator_answers.all():
+        answers_by_measure.setdefault(answer.indicator.measure_id, []).append(answer)
+    for item in assessment.items.all():
+        measure = item.measure
+        pdf.set_draw_color(180, 180, 180)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
+        pdf.ln(1)
+        line(f"{measure.number} {measure.title}", size=12, height=7)
+        line(
+            _("自评等级：%(rating)s　填报状态：%(status)s　填报完成：%(percent)s%%")
+            % {
+                "rating": _rating(item.self_rating),
+                "status": _status(item.claimed_status),
+                "percent": "—" if item.claimed_percent is None else item.claimed_percent,
+            }
+        )
+        if item.verified_status or item.verified_percent is not None:
+            line(
+                _("核实状态：%(status)s　核实完成：%(percent)s%%　差额：%(gap)s 个百分点")
+                % {
+                    "status": _status(item.final_status),
+                    "percent": item.final_percent,
+                    "gap": item.percent_gap,
+                }
+            )
+        line(_("主要工作：%(text)s") % {"text": item.what_done or "—"})
+        evidence = [e.name for e in item.evidence.all()]
+        if evidence:
+            line(_("佐证材料：%(names)s") % {"names": "、".join(evidence)})
+        for answer in answers_by_measure.get(measure.pk, []):
+            indicator = answer.indicator
+            met = answer.final_met
+            verdict = "—" if met is None else (_("达标") if met else _("未达标"))
+            verified = (
+                _("，核实值 %(v)s") % {"v": _num(answer.verified_value)} if answer.verified_value is not None else ""
+            )
+            line(
+                _("指标 %(name)s：填报值 %(value)s%(unit)s%(verified)s（目标 %(target)s，%(verdict)s）")
+                % {
+                    "name": indicator.name,
+                    "value": _num(answer.claimed_value),
+                    "unit": indicator.unit,
+                    "verified": verified,
+                    "target": indicator.target_display,
+                    "verdict": verdict,
+                }
+            )
+        if item.officer_comment:
+            line(_("审核意见：%(text)s") % {"text": item.officer_comment})
+        pdf.ln(2)
+
+    line(_("流转记录"), size=12, height=8)
+    for t in assessment.transitions.all():
+        who = (t.by.get_full_name() or t.by.username) if t.by else _("系统")
+        text = f"{_when(t.at)}  {t.get_action_display()}  {who}"
+        if t.comment:
+            text += f"：{t.comment}"
+        line(text, size=9, height=5)
+    return bytes(pdf.output())
+
+
+def assessment_xlsx(assessment) -> bytes:
+    wb = Workbook()
+    bold = Font(bold=True)
+    ws = wb.active
+    ws.title = _("措施")
+    enterprise, period = assessment.enterprise, assessment.period
+    ws.append([_("企业名称"), enterprise.name, _("年度"), period.year, _("状态"), assessment.get_status_display()])
+    ws.append([])
+    header = [
+        _("编号"),
+        _("措施"),
+        _("自评等级"),
+        _("填报状态"),
+        _("填报完成百分比"),
+        _("核实状态"),
+        _("核实完成百分比"),
+        _("差额（百分点）"),
+        _("主要工作"),
+        _("佐证材料"),
+        _("审核意见"),
+    ]
+    ws.append(header)
+    for cell in ws[3]:
+        cell.font = bold
+    for item in assessment.items.all():
+        ws.append(
+            [
+                item.measure.code,
+                f"{item.measure.number} {item.measure.title}",
+                _rating(item.self_rating),
+                _status(item.claimed_status),
+                item.claimed_percent,
+                _status(item.final_status),
+                item.final_percent,
+                item.percent_gap,
+                item.what_done,
+                "、".join(e.name for e in item.evidence.all()),
+                item.officer_comment,
+            ]
+        )
+    for column, width in zip("ABCDEFGHIJK", (9, 36, 9, 11, 9, 11, 9, 9, 50, 30, 30), strict=True):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=4):
+        row[8].alignment = Alignment(wrap_text=True, vertical="top")
+
+    ws2 = wb.create_sheet(_("指标"))
+    ws2.append([_("指标"), _("单位"), _("目标"), _("填报值"), _("核实值"), _("差额"), _("是否达标")])
+    for cell in ws2[1]:
+        cell.font = bold
+    for answer in assessment.indicator_answers.all():
+        met = answer.final_met
+        ws2.append(
+            [
+                answer.indicator.name,
+                answer.indicator.unit,
+                answer.indicator.target_display,
+                answer.claimed_value,
+                answer.verified_value,
+                answer.gap,
+                "—" if met is None else (_("达标") if met else _("未达标")),
+            ]
+        )
+    ws2.column_dimensions["A"].width = 40
+
+    ws3 = wb.create_sheet(_("流转记录"))
+    ws3.append([_("时间"), _("操作"), _("原状态"), _("新状态"), _("操作人"), _("轮次"), _("意见")])
+    for cell in ws3[1]:
+        cell.font = bold
+    for t in assessment.transitions.all():
+        ws3.append(
+            [
+                _when(t.at),
+                t.get_action_display(),
+                t.get_from_status_display() if t.from_status else "",
+                t.get_to_status_display(),
+                t.by.username if t.by else "",
+                t.round,
+                t.comment,
+            ]
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

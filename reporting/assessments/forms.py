@@ -1,0 +1,131 @@
+"""Forms for the assessment pages. Validation of values lives in services; these only shape input."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.choices import RegionLevel
+from enterprises.models import Region
+from measures.choices import Status
+
+from .choices import SelfRating
+
+BLANK = [("", "—")]
+
+
+class ItemForm(forms.Form):
+    """The enterprise's answer for one measure (prefix = the measure's code)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    self_rating = forms.ChoiceField(label=_("自评等级"), choices=BLANK + list(SelfRating.choices), required=False)
+    claimed_status = forms.ChoiceField(label=_("推进状态"), choices=BLANK + list(Status.choices), required=False)
+    claimed_percent = forms.CharField(
+        label=_("完成百分比"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}),
+    )
+    what_done = forms.CharField(
+        label=_("主要工作"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("状态为已完成或常态化推进时必填：做了什么、覆盖多少人、取得什么成效。"),
+    )
+
+    @classmethod
+    def for_item(cls, item, data=None):
+        initial = {
+            "version": item.version,
+            "self_rating": item.self_rating,
+            "claimed_status": item.claimed_status,
+            "claimed_percent": "" if item.claimed_percent is None else item.claimed_percent,
+            "what_done": item.what_done,
+        }
+        return cls(data=data, initial=initial, prefix=item.measure.code)
+
+
+class IndicatorForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    value = forms.CharField(label=_("本年度数值"), required=False)
+
+    @classmethod
+    def for_answer(cls, answer, data=None):
+        value = "" if answer.claimed_value is None else answer.claimed_value.normalize()
+        return cls(data=data, initial={"version": answer.version, "value": value}, prefix=answer.indicator.code)
+
+
+class ReviewItemForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    verified_status = forms.ChoiceField(
+        label=_("核实状态"), choices=[("", _("与填报一致"))] + list(Status.choices), required=False
+    )
+    verified_percent = forms.CharField(
+        label=_("核实百分比"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "placeholder": _("与填报一致")}),
+    )
+    officer_comment = forms.CharField(
+        label=_("审核意见"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("退回时即为该措施的退回理由。"),
+    )
+
+    @classmethod
+    def for_item(cls, item, data=None):
+        initial = {
+            "version": item.version,
+            "verified_status": item.verified_status,
+            "verified_percent": "" if item.verified_percent is None else item.verified_percent,
+            "officer_comment": item.officer_comment,
+        }
+        return cls(data=data, initial=initial, prefix=f"review-{item.measure.code}")
+
+
+class ReviewIndicatorForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    verified_value = forms.CharField(
+        label=_("核实值"), required=False, widget=forms.TextInput(attrs={"placeholder": _("与填报一致")})
+    )
+
+    @classmethod
+    def for_answer(cls, answer, data=None):
+        value = "" if answer.verified_value is None else answer.verified_value.normalize()
+        return cls(
+            data=data,
+            initial={"version": answer.version, "verified_value": value},
+            prefix=f"review-{answer.indicator.code}",
+        )
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("上传佐证材料"), help_text=_("PDF、图片、Word 或 Excel"))
+    valid_until = forms.DateField(
+        label=_("有效期至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("留空表示长期有效，次年自动沿用"),
+    )
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("总体意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PeriodForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2020, max_value=2100)
+    province = forms.ModelChoiceField(label=_("省份"), queryset=Region.objects.filter(level=RegionLevel.PROVINCE))
+    opens_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, provinces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if provinces is not None:
+            self.fields["province"].queryset = provinces
+        self.initial.setdefault("year", timezone.localdate().year)
+        self.initial.setdefault("opens_on", timezone.localdate())
+
+
+class PeriodUpdateForm(forms.Form):
+    deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_open = forms.BooleanField(label=_("开放中"), required=False)

@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from measures.choices import Status
+from reporting.assessments import services
+from reporting.assessments.choices import SelfRating
+from reporting.assessments.models import ReportingPeriod
+
+
+@pytest.fixture
+def yn_period(users):
+    today = timezone.localdate()
+    return ReportingPeriod.objects.create(
+        year=today.year,
+        province_id=users["enterprise-yn"].profile.enterprise.region.parent_id,
+        opens_on=today - timedelta(days=5),
+        deadline=today + timedelta(days=25),
+        opened_by=users["admin"],
+    )
+
+
+@pytest.fixture
+def draft(yn_period, users):
+    return services.assessment_start(
+        period=yn_period, enterprise=users["enterprise-yn"].profile.enterprise, by=users["enterprise-yn"]
+    )
+
+
+def fill_complete(assessment, user, *, status=Status.IN_PROGRESS, percent=60, what_done="建立了职工培训制度"):
+    """Answer every measure and indicator through the services, as the form would."""
+    for item in assessment.items.all():
+        services.item_save(
+            item=item, by=user, self_rating=SelfRating.FAIRLY_GOOD, what_done=what_done, status=status, percent=percent
+        )
+    for answer in assessment.indicator_answers.select_related("indicator"):
+        value = 1 if answer.indicator.comparison in ("true", "gte") else 0
+        services.indicator_save(answer=answer, by=user, value=value)
+
+
+@pytest.fixture
+def submitted(draft, users):
+    fill_complete(draft, users["enterprise-yn"])
+    return services.assessment_submit(assessment=draft, by=users["enterprise-yn"])
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
