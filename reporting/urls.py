@@ -1,6 +1,13 @@
 from django.urls import include, path
 
+from . import views
+
 app_name = "reporting"
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/figure/", views.drilldown, name="drilldown"),
+    path("dashboard/export.xlsx", views.export, name="export"),
+    path("dashboard/refresh/", views.refresh, name="refresh"),
+    path("dashboard/runs/", views.run_status, name="runs"),
     path("assessments/", include("reporting.assessments.urls")),
 ]

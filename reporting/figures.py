@@ -1,0 +1,77 @@
+"""What each dashboard figure means: its label, how it is computed, and which enterprises are behind it."""
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from measures.choices import DONE_STATUSES, Comparison, Status
+from measures.lagging import LAGGING_DAYS, lagging_enterprises
+from measures.models import IndicatorValue, Progress
+
+FIGURES = {
+    "applicable": (_("适用企业"), _("本范围内适用该政策文件的企业数（按企业所在省份、所有制和国资监管层级判定）。")),
+    "completion_rate": (
+        _("完成率"),
+        _("（已完成 + 常态化推进）÷ 适用措施记录数。每家适用企业的每项适用措施计一条记录，尚无记录的按未启动计。"),
+    ),
+    "mean_percent": (_("平均完成百分比"), _("适用措施记录的完成百分比平均值，尚无记录的按 0 计。")),
+    "attainment_rate": (
+        _("指标达标率"),
+        _(
+            "本年度数值达到目标的（企业 × 量化指标）组合 ÷（适用企业数 × 有目标的指标数）；"
+            "仅统计类指标不计入，未填报按未达标计。"
+        ),
+    ),
+    "lagging": (
+        _("滞后企业"),
+        _("%(days)d 天内没有任何推进更新，或仍有措施处于“未启动”的适用企业。") % {"days": LAGGING_DAYS},
+    ),
+    "submission_rate": (_("自评提交率"), _("本年度自评已提交或已通过的适用企业 ÷ 适用企业数。")),
+    "not_started": (_("未启动"), _("状态为“未启动”的适用措施记录数（含尚未建立记录的）。")),
+    "in_progress": (_("推进中"), _("状态为“推进中”的适用措施记录数。")),
+    "done": (_("已完成"), _("状态为“已完成”的适用措施记录数。")),
+    "ongoing": (_("常态化推进"), _("状态为“常态化推进”的适用措施记录数。")),
+}
+
+
+def enterprises_behind(figure: str, base, *, measure=None, year: int):
+    """The enterprises behind `figure` among `base` (the scope's applicable enterprises, already narrowed by the
+    access policy), computed live from the scope keys."""
+    progress = Progress.objects.filter(enterprise=OuterRef("pk"))
+    if measure is not None:
+        progress = progress.filter(measure=measure)
+    if figure == "lagging":
+        return lagging_enterprises(base)
+    if figure == "completion_rate":
+        return base.filter(Exists(progress.filter(status__in=DONE_STATUSES)))
+    if figure in (Status.IN_PROGRESS, Status.DONE, Status.ONGOING):
+        return base.filter(Exists(progress.filter(status=figure)))
+    if figure == Status.NOT_STARTED:
+        return base.filter(Exists(progress.filter(status=Status.NOT_STARTED)) | ~Exists(progress))
+    if figure == "attainment_rate":  # enterprises meeting at least one target in scope
+        values = IndicatorValue.objects.filter(enterprise=OuterRef("pk"), year=year).exclude(
+            indicator__comparison=Comparison.INFO
+        )
+        if measure is not None:
+            values = values.filter(indicator__measure=measure)
+        return base.filter(Exists(_meeting(values)))
+    if figure == "submission_rate":
+        from .rollup import _assessment_tables
+
+        tables = _assessment_tables()
+        if not tables:
+            return base.none()
+        assessment = tables[0].objects.filter(
+            enterprise=OuterRef("pk"), period__year=year, status__in=["submitted", "accepted"]
+        )
+        return base.filter(Exists(assessment))
+    return base
+
+
+def _meeting(values):
+    # The ORM twin of Indicator.is_met (and of the rollup's SQL).
+    return values.filter(
+        Q(indicator__comparison=Comparison.TRUE, value__gte=1)
+        | Q(indicator__comparison=Comparison.GTE, value__gte=F("indicator__target"))
+        | Q(indicator__comparison=Comparison.LTE, value__lte=F("indicator__target"))
+        | Q(indicator__comparison=Comparison.EQ, value=F("indicator__target"))
+    )

@@ -1,0 +1,91 @@
+/* The SASAC dashboard's charts (ECharts 5, maps in ECharts 4.9.0 GeoJSON format, all served from /static/). */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var labels = JSON.parse(document.getElementById("dashboard-labels").textContent);
+  var charts = [];
+
+  function chart(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    var c = echarts.init(el);
+    charts.push(c);
+    return c;
+  }
+
+  function go(href) { if (href) window.location.href = href; }
+
+  function empty(c) {
+    c.setOption({ title: { text: labels.noData, left: "center", top: "middle", textStyle: { color: "#999", fontSize: 14 } } });
+  }
+
+  var measures = chart("chart-measures");
+  if (measures) {
+    if (!data.measures.length) { empty(measures); } else {
+      measures.setOption({
+        grid: { left: 200, right: 30, top: 10, bottom: 30 },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        xAxis: { type: "value", max: 100, name: "%" },
+        yAxis: { type: "category", inverse: true, data: data.measures.map(function (m) { return m.name; }),
+                 axisLabel: { width: 190, overflow: "truncate" } },
+        series: [{ type: "bar", name: labels.completion, data: data.measures.map(function (m) { return m.value; }),
+                   itemStyle: { color: "#0d6efd" }, label: { show: true, position: "right", formatter: "{c}%" } }]
+      });
+      measures.on("click", function (p) { go(data.measures[p.dataIndex].href); });
+    }
+  }
+
+  var map = chart("chart-map");
+  if (map) {
+    if (!data.mapUrl) { empty(map); } else {
+      fetch(data.mapUrl).then(function (r) { return r.json(); }).then(function (geo) {
+        echarts.registerMap(data.mapName, geo);
+        map.setOption({
+          tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + labels.completion + ": " + (p.value == null || isNaN(p.value) ? "—" : p.value + "%"); } },
+          visualMap: { min: 0, max: 100, left: 10, bottom: 10, text: ["100%", "0%"], calculable: true,
+                       inRange: { color: ["#f8d7da", "#fff3cd", "#d1e7dd", "#198754"] } },
+          series: [{ type: "map", map: data.mapName, roam: false, label: { show: true, fontSize: 10 },
+                     data: data.map.map(function (m) { return { name: m.name, value: m.value, href: m.href }; }) }]
+        });
+        map.on("click", function (p) { if (p.data) go(p.data.href); });
+        document.getElementById("chart-map").dataset.drawn = "1";
+      });
+    }
+  }
+
+  var trend = chart("chart-trend");
+  if (trend) {
+    if (!data.trend.length) { empty(trend); } else {
+      trend.setOption({
+        tooltip: { trigger: "axis" },
+        legend: { top: 0 },
+        grid: { left: 50, right: 50, top: 40, bottom: 30 },
+        xAxis: { type: "category", data: data.trend.map(function (t) { return t.day; }) },
+        yAxis: [{ type: "value", max: 100, name: "%" }, { type: "value", name: labels.lagging, minInterval: 1 }],
+        series: [
+          { type: "line", name: labels.completion, data: data.trend.map(function (t) { return t.completion; }) },
+          { type: "line", name: labels.mean, data: data.trend.map(function (t) { return t.mean_percent; }) },
+          { type: "line", name: labels.attainment, data: data.trend.map(function (t) { return t.attainment; }) },
+          { type: "bar", name: labels.lagging, yAxisIndex: 1, data: data.trend.map(function (t) { return t.lagging; }), barMaxWidth: 16 }
+        ]
+      });
+    }
+  }
+
+  var heat = chart("chart-heat");
+  if (heat) {
+    if (!data.heat || !data.heat.cells.length) { empty(heat); } else {
+      heat.setOption({
+        tooltip: { position: "top", formatter: function (p) { return data.heat.measures[p.value[1]] + "<br>" + data.heat.prefectures[p.value[0]] + ": " + p.value[2] + "%"; } },
+        grid: { left: 200, right: 20, top: 10, bottom: 90 },
+        xAxis: { type: "category", data: data.heat.prefectures, axisLabel: { rotate: 45 } },
+        yAxis: { type: "category", inverse: true, data: data.heat.measures, axisLabel: { width: 190, overflow: "truncate" } },
+        visualMap: { min: 0, max: 100, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120,
+                     inRange: { color: ["#f8d7da", "#fff3cd", "#198754"] } },
+        series: [{ type: "heatmap", data: data.heat.cells, label: { show: false } }]
+      });
+    }
+  }
+
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();

@@ -1,0 +1,195 @@
+"""The SASAC dashboard: figures from the snapshots, drill-downs, Excel downloads and "refresh now"."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from enterprises.models import Region
+from measures.models import Measure
+from reform_portal.access import ADMIN, SASAC, role_of
+
+from . import rollup
+from .exports import PANELS, dashboard_workbook
+from .figures import FIGURES, enterprises_behind
+from .forms import DashboardFilterForm
+from .selectors import (
+    Filters,
+    dashboard_data,
+    dashboard_scope,
+    lagging_queryset,
+    latest_runs,
+    scope_enterprises,
+)
+
+EXPORT_MAX_ROWS = 50_000
+
+
+def _scope_and_filters(request):
+    scope = dashboard_scope(user=request.user, province_code=request.GET.get("province"))
+    documents = scope.province.documents.order_by("issued_on")
+    prefectures = Region.objects.filter(parent=scope.province).order_by("code")
+    if scope.prefecture_ids is not None:
+        prefectures = prefectures.filter(pk__in=scope.prefecture_ids)
+    form = DashboardFilterForm(request.GET or None, documents=documents, prefectures=prefectures)
+    filters = Filters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = Filters(
+            document=data["document"],
+            prefecture=data["prefecture"],
+            ownership=data["ownership"] or None,
+            industry=data["industry"] or None,
+        )
+    elif form.is_bound:  # keep what is valid, say what is not next to the field
+        data = getattr(form, "cleaned_data", {})
+        filters = Filters(document=data.get("document"), prefecture=data.get("prefecture"))
+    if filters.document is None:
+        filters.document = documents.first()
+    return scope, form, filters
+
+
+def _query(filters: Filters, scope, **extra) -> str:
+    params = {
+        "province": scope.province.code,
+        "document": filters.document.pk if filters.document else "",
+        "prefecture": filters.prefecture.pk if filters.prefecture else "",
+        "ownership": filters.ownership or "",
+        "industry": filters.industry or "",
+        **extra,
+    }
+    return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    scope, form, filters = _scope_and_filters(request)
+    data = dashboard_data(user=request.user, scope=scope, filters=filters)
+    base = _query(filters, scope)
+    drill = reverse("reporting:drilldown")
+    headline = []
+    if data.get("headline"):
+        for key in ("applicable", "completion_rate", "mean_percent", "attainment_rate", "lagging", "submission_rate"):
+            headline.append({"key": key, "label": FIGURES[key][0], "href": f"{drill}?{base}&figure={key}"})
+    charts = {
+        "measures": [
+            {
+                "name": f"{m['measure'].number} {m['measure'].title}",
+                "value": None
+                if m["figures"]["completion_rate"] is None
+                else round(m["figures"]["completion_rate"] * 100, 1),
+                "href": f"{drill}?{base}&figure=completion_rate&measure={m['measure'].pk}",
+            }
+            for m in data.get("measures", [])
+        ],
+        "map": [
+            {**item, "href": f"{drill}?{_query(filters, scope, prefecture=item['ids'][0])}&figure=completion_rate"}
+            for item in data.get("map", [])
+        ],
+        "heat": data.get("heat"),
+        "trend": data.get("trend", []),
+        "mapUrl": static(f"vendor/echarts-maps/{data['map_file']}") if data.get("map_file") else None,
+        "mapName": scope.province.code,
+        "drill": f"{drill}?{base}&figure=completion_rate",
+    }
+    context = {
+        "form": form,
+        "scope": scope,
+        "filters": filters,
+        "data": data,
+        "headline": headline,
+        "charts": charts,
+        "query": base,
+        "runs": latest_runs(province=scope.province),
+        "can_refresh": role_of(request.user) in (SASAC, ADMIN),
+        "panels": PANELS,
+    }
+    return render(request, "reporting/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def drilldown(request):
+    """How one figure was computed, and the enterprises behind it (computed live, paginated)."""
+    scope, form, filters = _scope_and_filters(request)
+    figure = request.GET.get("figure", "applicable")
+    if figure not in FIGURES or filters.document is None:
+        figure = "applicable"
+    measure = None
+    if request.GET.get("measure", "").isdigit():
+        measure = get_object_or_404(Measure, pk=int(request.GET["measure"]), document=filters.document)
+    data = dashboard_data(user=request.user, scope=scope, filters=filters)
+    figures = data.get("headline")
+    if measure is not None:
+        figures = next((m["figures"] for m in data.get("measures", []) if m["measure"].pk == measure.pk), None)
+    base = scope_enterprises(
+        user=request.user,
+        scope=scope,
+        document=filters.document,
+        prefecture=filters.prefecture,
+        ownership=filters.ownership,
+        industry=filters.industry,
+    )
+    qs = enterprises_behind(figure, base, measure=measure, year=timezone.localdate().year)
+    page = Paginator(qs.select_related("region").order_by("name"), 50).get_page(request.GET.get("page"))
+    label, explanation = FIGURES[figure]
+    context = {
+        "scope": scope,
+        "filters": filters,
+        "measure": measure,
+        "figure": figure,
+        "label": label,
+        "explanation": explanation,
+        "figures": figures,
+        "day": data.get("day"),
+        "page": page,
+        "back": f"{reverse('reporting:dashboard')}?{_query(filters, scope)}",
+    }
+    return render(request, "reporting/dashboard_drilldown.html", context)
+
+
+@login_required
+@require_GET
+def export(request):
+    scope, form, filters = _scope_and_filters(request)
+    data = dashboard_data(user=request.user, scope=scope, filters=filters)
+    panels = tuple(p for p in request.GET.getlist("panel") if p in PANELS) or PANELS
+    lagging_rows = ()
+    if "lagging" in panels and filters.document is not None:
+        lagging_rows = lagging_queryset(user=request.user, scope=scope, filters=filters)[:EXPORT_MAX_ROWS]
+    title = f"{scope.province.name} {filters.document.number if filters.document else ''}"
+    content = dashboard_workbook(data=data, title=title, panels=panels, lagging_rows=lagging_rows)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    day = data.get("day") or timezone.localdate()
+    name = f"rollup-{scope.province.code}-{day}-{'-'.join(panels) if len(panels) < len(PANELS) else 'all'}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def refresh(request):
+    """SASAC staff (and administrators) ask for today's figures of the province now."""
+    if role_of(request.user) not in (SASAC, ADMIN):
+        raise PermissionDenied(_("只有国资委工作人员可以立即刷新汇总。"))
+    scope = dashboard_scope(user=request.user, province_code=request.POST.get("province"))
+    rollup.rollup_refresh_request(province=scope.province, by=request.user)
+    messages.info(request, _("已提交刷新请求，完成后页面上的“截至”时间会更新。"))
+    return redirect(f"{reverse('reporting:dashboard')}?{urlencode({'province': scope.province.code})}")
+
+
+@login_required
+@require_GET
+def run_status(request):
+    scope = dashboard_scope(user=request.user, province_code=request.GET.get("province"))
+    runs = latest_runs(province=scope.province)
+    return render(request, "reporting/partials/run_status.html", {"runs": runs, "scope": scope})
