@@ -238,16 +238,16 @@ def enterprises_import(*, upload, by) -> ImportResult:
     seen: dict[str, int] = {}
     with transaction.atomic():
         for number, cells in rows:
+            code = _text(cells.get("credit_code")).upper()
+            if code and code in seen:
+                result.errors.append((number, _("统一社会信用代码与第 %(row)d 行重复。") % {"row": seen[code]}))
+                continue
+            seen[code] = number
             try:
                 data = _parse_row(cells, regions)
             except RowError as exc:
                 result.errors.append((number, str(exc)))
                 continue
-            code = data["credit_code"]
-            if code in seen:
-                result.errors.append((number, _("统一社会信用代码与第 %(row)d 行重复。") % {"row": seen[code]}))
-                continue
-            seen[code] = number
             try:
                 with transaction.atomic():
                     existing = Enterprise.objects.filter(credit_code=code).first()

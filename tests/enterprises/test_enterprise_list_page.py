@@ -1,0 +1,132 @@
+"""The officer's list: search, filters (one FilterSet for page, export and API), sort, and a fixed query count."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from enterprises.choices import Industry, Ownership
+from measures.choices import Status
+from measures.models import Progress
+from measures.services import progress_ensure
+from tests.factories import EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [e.name for e in response.context["page"].object_list]
+
+
+@pytest.fixture
+def kunming_set(kunming, yn_enterprise):
+    """yn_enterprise (all 未启动: lagging), a fresh up-to-date one, and one left alone for 120 days."""
+    busy = EnterpriseFactory(name="昆明活跃电子有限公司", region=kunming, industry=Industry.I)
+    progress_ensure(enterprise=busy)
+    Progress.objects.filter(enterprise=busy).update(status=Status.DONE, percent=100)
+    idle = EnterpriseFactory(name="昆明沉睡建工集团", region=kunming, industry=Industry.E, soe=True)
+    progress_ensure(enterprise=idle)
+    Progress.objects.filter(enterprise=idle).update(status=Status.IN_PROGRESS, percent=50)
+    Progress.objects.filter(enterprise=idle).update(updated_at=timezone.now() - timedelta(days=120))
+    return {"untouched": yn_enterprise, "busy": busy, "idle": idle}
+
+
+def test_search_by_name_and_credit_code(client, users, kunming_set):
+    client.force_login(users["officer-yn"])
+    busy = kunming_set["busy"]
+    assert names(client.get("/enterprises/", {"q": "活跃"})) == [busy.name]
+    assert names(client.get("/enterprises/", {"q": busy.credit_code[-8:].lower()})) == [busy.name]
+
+
+def test_lagging_filter(client, users, kunming_set):
+    client.force_login(users["officer-yn"])
+    lagging = set(names(client.get("/enterprises/", {"lagging": "true"})))
+    assert lagging == {kunming_set["untouched"].name, kunming_set["idle"].name}
+    assert names(client.get("/enterprises/", {"lagging": "false"})) == [kunming_set["busy"].name]
+
+
+def test_filters_by_industry_ownership_status_and_document(client, users, kunming_set):
+    client.force_login(users["officer-yn"])
+    assert names(client.get("/enterprises/", {"industry": "E"})) == [kunming_set["idle"].name]
+    assert names(client.get("/enterprises/", {"ownership": [Ownership.STATE_SOLE]})) == [kunming_set["idle"].name]
+    assert set(names(client.get("/enterprises/", {"status": Status.DONE}))) == {kunming_set["busy"].name}
+    assert set(names(client.get("/enterprises/", {"status": Status.NOT_STARTED}))) == {kunming_set["untouched"].name}
+    assert len(names(client.get("/enterprises/", {"document": "yn-2022-21"}))) == 3
+    assert names(client.get("/enterprises/", {"document": "sx-2023-21"})) == []
+
+
+def test_prefecture_filter_and_province(client, users, kunming_set):
+    from enterprises.models import Region
+
+    other = EnterpriseFactory(name="曲靖测试公司", region=Region.objects.get(code="530300"))
+    client.force_login(users["admin"])
+    assert other.name not in names(client.get("/enterprises/", {"region": Region.objects.get(code="530100").pk}))
+    assert other.name in names(client.get("/enterprises/", {"region": Region.objects.get(code="530000").pk}))
+
+
+def test_sort_by_done_count(client, users, kunming_set):
+    client.force_login(users["officer-yn"])
+    ordered = names(client.get("/enterprises/", {"sort": "-done"}))
+    assert ordered[0] == kunming_set["busy"].name
+    assert names(client.get("/enterprises/", {"sort": "done"}))[-1] == kunming_set["busy"].name
+
+
+def test_rows_show_done_over_applicable_and_last_update(client, users, kunming_set):
+    client.force_login(users["officer-yn"])
+    html = client.get("/enterprises/", {"q": "活跃"}).content.decode()
+    count = Progress.objects.filter(enterprise=kunming_set["busy"]).count()
+    assert f"{count}/{count}" in html and "100%" in html
+
+
+def test_export_follows_the_filter(client, users, kunming_set):
+    client.force_login(users["officer-yn"])
+    response = client.get("/enterprises/export/", {"lagging": "true"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("企业名称", "统一社会信用代码", "所在州（市）")
+    assert {r[0] for r in rows[1:]} == {kunming_set["untouched"].name, kunming_set["idle"].name}
+
+
+def test_export_is_scoped(client, users, kunming_set, sx_soe):
+    client.force_login(users["officer-sx"])
+    sheet = load_workbook(io.BytesIO(client.get("/enterprises/export/").content)).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [sx_soe.name]
+    client.force_login(users["enterprise-yn"])
+    assert client.get("/enterprises/export/").status_code == 403
+
+
+def test_api_uses_the_same_filters(users, kunming_set):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(users["officer-yn"])
+    data = api.get("/api/enterprises/", {"lagging": "true", "sort": "name"}).json()
+    assert {e["name"] for e in data["results"]} == {kunming_set["untouched"].name, kunming_set["idle"].name}
+    busy = api.get("/api/enterprises/", {"status": "done"}).json()["results"]
+    assert [e["name"] for e in busy] == [kunming_set["busy"].name] and busy[0]["done_count"] == busy[0][
+        "applicable_count"
+    ]
+
+
+def make_enterprises(region, n):
+    for _ in range(n):
+        progress_ensure(enterprise=EnterpriseFactory(region=region))
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"lagging": "true", "sort": "-updated"}, {"document": "yn-2022-21", "status": "not_started"}]
+)
+def test_list_query_count_does_not_grow(client, users, kunming, django_assert_max_num_queries, params):
+    client.force_login(users["officer-yn"])
+    make_enterprises(kunming, 2)
+    client.get("/enterprises/", params)  # warm caches (content types, sessions)
+    with django_assert_max_num_queries(12) as small:
+        assert client.get("/enterprises/", params).status_code == 200
+    make_enterprises(kunming, 20)
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = client.get("/enterprises/", params)
+    assert response.status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
