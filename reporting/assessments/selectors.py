@@ -125,6 +125,24 @@ def last_return(*, assessment) -> AssessmentTransition | None:
     return returns[-1] if returns else None
 
 
+def progress_changes_from(*, assessment) -> list:
+    """The progress history rows written when this assessment was accepted (source = 年度自评)."""
+    from measures.choices import ChangeSource
+    from measures.models import ProgressChange
+
+    if assessment.status != AssessmentStatus.ACCEPTED:
+        return []
+    return list(
+        ProgressChange.objects.filter(
+            progress__enterprise_id=assessment.enterprise_id,
+            source=ChangeSource.ASSESSMENT,
+            comment__startswith=f"{assessment.period.label}自评",
+        )
+        .select_related("progress__measure", "changed_by")
+        .order_by("progress__measure__position", "-changed_at")
+    )
+
+
 def notices_for_enterprise(*, enterprise, period=None, limit: int = 3) -> list[AssessmentNotice]:
     qs = AssessmentNotice.objects.filter(enterprise=enterprise).select_related("period")
     if period is not None:

@@ -39,6 +39,7 @@ from .selectors import (
     own_assessment,
     period_for_enterprise,
     periods_visible,
+    progress_changes_from,
     round_changes,
     submissions_overview,
 )
@@ -165,6 +166,7 @@ def _page(request, assessment, *, problems=None, status=200):
         "rating_help": [(label, SELF_RATING_HELP[value]) for value, label in _rating_choices()],
         "decision_form": DecisionForm(initial={"version": assessment.version}),
         "corrected": sum(1 for i in items if i.is_corrected),
+        "progress_changes": progress_changes_from(assessment=assessment),
     }
     template = "assessments/assessment_form.html" if editing else "assessments/assessment_detail.html"
     return render(request, template, context, status=status)
@@ -196,6 +198,7 @@ def _saved_fragment(request, *, key, obj=None, errors=None, message="", fields=(
         "saved_at": timezone.localtime(obj.updated_at) if obj is not None and not errors and not message else None,
         "message": message or "; ".join(str(m) for m in errors.get("__all__", [])),
         "field_errors": [(f, errors.get(f, [])) for f in fields],
+        "clear_carried": not key.startswith("review-"),
     }
     return render(request, "assessments/partials/saved_oob.html", context)
 
