@@ -21,9 +21,9 @@ install: $(VENV)/.installed
 
 # Debian's Chromium (never a browser downloaded by Playwright) and a CJK font for PDFs.
 browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "Install Debian's chromium and fonts-noto-cjk (sudo apt-get install chromium fonts-noto-cjk)"; exit 1; fi; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ] || [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-zenhei >/dev/null; \
+	  else echo "Install Debian's chromium, fonts-noto-cjk and fonts-wqy-zenhei (sudo apt-get install chromium fonts-noto-cjk fonts-wqy-zenhei)"; exit 1; fi; \
 	fi
 
 setup: install
@@ -45,8 +45,11 @@ test: install browser lint
 	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(TEST_ENV) $(PY) -m pytest -q
 
+# A separate database (created if missing), N = 100,000 enterprises; writes BENCHMARKS.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reform_portal_bench
+BENCH_ENTERPRISES ?= 100000
 bench: install
-	$(TEST_ENV) $(PY) scripts/bench.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=1 $(PY) scripts/bench.py --enterprises $(BENCH_ENTERPRISES)
 
 vendor:
 	./scripts/vendor_static.sh
