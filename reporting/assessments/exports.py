@@ -15,11 +15,13 @@ from measures.choices import Status
 
 from .choices import SelfRating
 
-# Noto Sans CJK from Debian's fonts-noto-cjk (index 2 of the collection is the Simplified Chinese face);
-# WenQuanYi Zen Hei as a fallback. ASSESSMENT_PDF_FONT in the settings may name another file.
+# WenQuanYi Zen Hei (Debian's fonts-wqy-zenhei, TrueType outlines) first: fpdf2 embeds it with a ToUnicode
+# map that text extraction reads back exactly. fpdf2 does embed Noto Sans CJK (CFF outlines; index 2 of the
+# collection is the Simplified Chinese face) and it prints correctly, but its text extracts with a NUL before
+# every character, so it is only the fallback. ASSESSMENT_PDF_FONT in the settings may name another file.
 FONT_CANDIDATES = [
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
 ]
 
 
@@ -34,11 +36,11 @@ def _font() -> tuple[str, int]:
 
 
 def _status(value) -> str:
-    return Status(value).label if value else "—"
+    return str(Status(value).label) if value else "—"
 
 
 def _rating(value) -> str:
-    return SelfRating(value).label if value else "—"
+    return str(SelfRating(value).label) if value else "—"
 
 
 def _num(value) -> str:
