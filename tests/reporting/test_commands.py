@@ -1,0 +1,56 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from enterprises.models import Enterprise
+from measures.applicability import enterprises_for_document
+from measures.models import IndicatorValue, PolicyDocument, Progress, ProgressChange
+from reporting.models import RollupRun, RollupSnapshot
+from tests.reporting.rollup_data import assert_figures_equal, expected_figures, snapshot_figures
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generate_load_then_rollup_command():
+    # given
+    out = StringIO()
+    # when
+    call_command("generate_load", enterprises=300, stdout=out)
+    call_command("rollup", "--date", "2025-03-01", stdout=out)
+    # then realistic data: both provinces, progress for every applicable measure, history and indicator values
+    assert Enterprise.objects.count() == 300
+    assert {"530000", "610000"} <= set(Enterprise.objects.values_list("region__parent__code", flat=True))
+    for document in PolicyDocument.objects.all():
+        applicable = enterprises_for_document(document).count()
+        measures = document.measures.tracked().count()
+        assert Progress.objects.filter(measure__document=document).count() == applicable * measures
+    assert ProgressChange.objects.count() > Progress.objects.count()
+    assert IndicatorValue.objects.exists()
+    assert set(Progress.objects.values_list("status", flat=True)) == {"not_started", "in_progress", "done", "ongoing"}
+    # and the rollup command stored that day's figures without a worker
+    run = RollupRun.objects.get()
+    assert run.status == "succeeded" and str(run.day) == "2025-03-01"
+    for document in PolicyDocument.objects.all():
+        snap = RollupSnapshot.objects.get(
+            day="2025-03-01", document=document, prefecture=None, measure=None, ownership=None, industry=None
+        )
+        assert snap.applicable == enterprises_for_document(document).count()
+        assert snap.records == snap.not_started + snap.in_progress + snap.done + snap.ongoing
+    assert "rollup 2025-03-01" in out.getvalue()
+
+
+def test_rollup_command_rejects_a_bad_date():
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("rollup", "--date", "01/03/2025")
+
+
+def test_rollup_command_today_matches_python(users):
+    call_command("generate_load", enterprises=50, stdout=StringIO())
+    call_command("rollup", stdout=StringIO())
+    for document in PolicyDocument.objects.all():
+        snap = RollupSnapshot.objects.get(
+            document=document, prefecture=None, measure=None, ownership=None, industry=None
+        )
+        expected = expected_figures(document)
+        assert_figures_equal(snapshot_figures(snap), expected)
