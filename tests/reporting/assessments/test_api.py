@@ -1,0 +1,164 @@
+"""/api/assessments/ and /api/assessment-periods/: the same rules as the pages, with 400/403/404/409."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from measures.choices import ChangeSource
+from measures.models import ProgressChange
+from reporting.assessments.models import Assessment, ReportingPeriod
+
+from .conftest import fill_complete
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_enterprise_creates_edits_and_submits_its_own_draft(yn_period, users):
+    client = api(users["enterprise-yn"])
+    # when it creates its draft
+    response = client.post("/api/assessments/", {"period": yn_period.pk}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    pk = body["id"]
+    assert body["status"] == "draft" and len(body["items"]) == 13
+    # edits one measure (partial) and one indicator
+    response = client.patch(f"/api/assessments/{pk}/items/YN-02/", {"self_rating": "good", "version": 1}, format="json")
+    assert response.status_code == 200 and response.json()["self_rating"] == "good"
+    response = client.patch(f"/api/assessments/{pk}/items/YN-02/", {"self_rating": "poor", "version": 1}, format="json")
+    assert response.status_code == 409 and "别处" in response.json()["detail"]
+    response = client.patch(
+        f"/api/assessments/{pk}/items/YN-02/", {"claimed_status": "done", "claimed_percent": 30}, format="json"
+    )
+    assert response.status_code == 400 and "percent" in response.json()
+    response = client.patch(f"/api/assessments/{pk}/indicators/YN-06-edu-fund/", {"claimed_value": "9"}, format="json")
+    assert response.status_code == 200 and response.json()["claimed_met"] is True
+    # submitting an incomplete form lists what is missing
+    response = client.post(f"/api/assessments/{pk}/submit/", {}, format="json")
+    assert response.status_code == 400
+    missing = response.json()["missing"]
+    assert {"anchor": "item-YN-02", "label": "2 突出理想信念教育", "message": "未选择推进状态。"} in missing
+    # complete and submit
+    fill_complete(Assessment.objects.get(pk=pk), users["enterprise-yn"])
+    response = client.post(f"/api/assessments/{pk}/submit/", {}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "submitted"
+    # editing after submission is a 409
+    response = client.patch(f"/api/assessments/{pk}/items/YN-02/", {"self_rating": "poor"}, format="json")
+    assert response.status_code == 409 and "已提交" in response.json()["detail"]
+
+
+def test_officer_returns_and_accepts_and_progress_history_records_the_assessment(submitted, users):
+    officer = api(users["officer-yn"])
+    pk = submitted.pk
+    # a return without a reason is a 400
+    assert officer.post(f"/api/assessments/{pk}/return/", {}, format="json").status_code == 400
+    response = officer.patch(f"/api/assessments/{pk}/reviews/YN-04/", {"officer_comment": "缺少佐证"}, format="json")
+    assert response.status_code == 200
+    response = officer.post(f"/api/assessments/{pk}/return/", {"comment": "请补充"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "returned"
+    # accepting a returned form is an illegal transition
+    response = officer.post(f"/api/assessments/{pk}/accept/", {}, format="json")
+    assert response.status_code == 409 and "已退回" in response.json()["detail"]
+    assert api(users["enterprise-yn"]).post(f"/api/assessments/{pk}/submit/", {}, format="json").status_code == 200
+    response = officer.patch(f"/api/assessments/{pk}/reviews/YN-04/", {"verified_percent": 20}, format="json")
+    assert response.status_code == 200 and response.json()["percent_gap"] == -40
+    response = officer.post(f"/api/assessments/{pk}/accept/", {"comment": "通过"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "accepted" and body["round"] == 2
+    assert [t["action"] for t in body["transitions"]] == ["create", "submit", "return", "submit", "accept"]
+    change = ProgressChange.objects.filter(
+        progress__enterprise=submitted.enterprise, progress__measure__code="YN-04"
+    ).first()
+    assert change.source == ChangeSource.ASSESSMENT and change.new_percent == 20
+
+
+def test_refusals_by_role(submitted, draft, users, yn_period):
+    pk = submitted.pk
+    # another province's officer, SASAC and enterprise: out of scope
+    for role in ("officer-sx", "sasac-sx", "enterprise-sx"):
+        client = api(users[role])
+        assert client.get(f"/api/assessments/{pk}/").status_code == 404, role
+        assert client.post(f"/api/assessments/{pk}/accept/", {}, format="json").status_code == 404, role
+        assert pk not in [a["id"] for a in client.get("/api/assessments/").json()["results"]]
+    # SASAC of the province reads but cannot act
+    sasac = api(users["sasac-yn"])
+    assert sasac.get(f"/api/assessments/{pk}/").status_code == 200
+    assert sasac.post(f"/api/assessments/{pk}/accept/", {}, format="json").status_code == 403
+    # the enterprise cannot review its own form
+    enterprise = api(users["enterprise-yn"])
+    assert enterprise.post(f"/api/assessments/{pk}/accept/", {}, format="json").status_code == 403
+    response = enterprise.patch(f"/api/assessments/{pk}/reviews/YN-02/", {"verified_percent": 100}, format="json")
+    assert response.status_code == 403
+    # officers cannot create an enterprise's form
+    assert (
+        api(users["officer-yn"]).post("/api/assessments/", {"period": yn_period.pk}, format="json").status_code == 403
+    )
+    # another province's enterprise cannot start a form in this period
+    response = api(users["enterprise-sx"]).post("/api/assessments/", {"period": yn_period.pk}, format="json")
+    assert response.status_code in (400, 404)
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+
+
+def test_accepting_a_draft_is_a_409(yn_period, users):
+    from reporting.assessments import services
+
+    draft = services.assessment_start(
+        period=yn_period, enterprise=users["enterprise-yn"].profile.enterprise, by=users["enterprise-yn"]
+    )
+    response = api(users["officer-yn"]).post(f"/api/assessments/{draft.pk}/accept/", {}, format="json")
+    assert response.status_code == 409 and "草稿" in response.json()["detail"]
+
+
+def test_nobody_submits_after_the_deadline(draft, users):
+    fill_complete(draft, users["enterprise-yn"])
+    period = draft.period
+    period.opens_on = timezone.localdate() - timedelta(days=30)
+    period.deadline = timezone.localdate() - timedelta(days=1)
+    period.save()
+    response = api(users["enterprise-yn"]).post(f"/api/assessments/{draft.pk}/submit/", {}, format="json")
+    assert response.status_code == 409 and "截止" in response.json()["detail"]
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_periods_api(users):
+    province = users["sasac-yn"].profile.province
+    data = {"year": 2031, "province": province.code, "opens_on": "2031-01-01", "deadline": "2031-02-01"}
+    assert api(users["officer-yn"]).post("/api/assessment-periods/", data, format="json").status_code == 403
+    assert api(users["sasac-sx"]).post("/api/assessment-periods/", data, format="json").status_code == 403
+    response = api(users["sasac-yn"]).post("/api/assessment-periods/", data, format="json")
+    assert response.status_code == 201, response.json()
+    pk = response.json()["id"]
+    assert api(users["sasac-yn"]).post("/api/assessment-periods/", data, format="json").status_code == 400
+    response = api(users["sasac-yn"]).patch(f"/api/assessment-periods/{pk}/", {"is_open": False}, format="json")
+    assert response.status_code == 200 and response.json()["is_open"] is False
+    assert (
+        api(users["sasac-sx"]).patch(f"/api/assessment-periods/{pk}/", {"is_open": True}, format="json").status_code
+        == 404
+    )
+    assert [p["id"] for p in api(users["enterprise-sx"]).get("/api/assessment-periods/").json()["results"]] == []
+
+
+def test_seed_assessment_demo_is_idempotent_and_refuses_production(db, settings):
+    settings.DEBUG = True
+    call_command("seed_assessment_demo", verbosity=0)
+    call_command("seed_assessment_demo", verbosity=0)
+    year = timezone.localdate().year
+    periods = ReportingPeriod.objects.filter(year=year)
+    assert sorted(periods.values_list("province__code", flat=True)) == ["530000", "610000"]
+    assert all(p.is_open and p.deadline == timezone.localdate() + timedelta(days=30) for p in periods)
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_assessment_demo", year=year + 1, verbosity=0)
+    assert not ReportingPeriod.objects.filter(year=year + 1).exists()
