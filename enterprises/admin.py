@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Enterprise, Profile, Region
+from .models import Enterprise, EnterpriseChange, Profile, Region
 
 
 @admin.register(Region)
@@ -50,6 +50,17 @@ class EnterpriseAdmin(admin.ModelAdmin):
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        # Through the services, so an administrator's edit is in the record's history like anyone else's.
+        from .services import enterprise_create, enterprise_update
+
+        data = {f: form.cleaned_data[f] for f in form.cleaned_data}
+        if change:
+            enterprise_update(enterprise=obj, data=data, by=request.user)
+        else:
+            obj.pk = enterprise_create(data=data, by=request.user).pk
+            obj._state.adding = False
+
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
@@ -59,3 +70,26 @@ class ProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "enterprise", "charge_enterprises")
     filter_horizontal = ("charge_regions",)
     list_select_related = ("user", "province", "enterprise")
+
+
+@admin.register(EnterpriseChange)
+class EnterpriseChangeAdmin(admin.ModelAdmin):
+    list_display = (
+        "enterprise",
+        "changed_at",
+        "changed_by",
+        "source",
+        "action",
+        "field_label",
+        "old_value",
+        "new_value",
+    )
+    list_filter = ("source", "action")
+    search_fields = ("enterprise__name", "enterprise__credit_code", "field")
+    list_select_related = ("enterprise", "changed_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

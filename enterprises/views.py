@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from measures.forms import BulkProgressForm, IndicatorValueForm
-from measures.selectors import indicator_rows, progress_for_enterprise
+from measures.selectors import group_progress, indicator_rows, progress_for_enterprise
 from measures.services import progress_bulk_update
 from reform_portal.access import ENTERPRISE, EnterprisePolicy, role_of
 
@@ -148,7 +148,7 @@ def enterprise_detail(request, pk):
     year = timezone.localdate().year
     context = {
         "enterprise": enterprise,
-        "grouped": _grouped(rows),
+        "grouped": group_progress(rows),
         "can_update": can_update,
         "can_change": can_update and EnterprisePolicy.can(request.user, EnterprisePolicy.CHANGE, enterprise),
         "year": year,
@@ -159,15 +159,6 @@ def enterprise_detail(request, pk):
         "applicable": len(rows),
     }
     return render(request, "enterprises/enterprise_detail.html", context)
-
-
-def _grouped(rows):
-    from itertools import groupby
-
-    return [
-        (document, [(section, list(items)) for section, items in groupby(doc_rows, key=lambda p: p.measure.section)])
-        for document, doc_rows in groupby(rows, key=lambda p: p.measure.document)
-    ]
 
 
 @login_required

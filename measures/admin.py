@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressChange, Section
+from .models import Evidence, Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressChange, Section
 
 
 class SectionInline(admin.TabularInline):
@@ -107,3 +107,27 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     search_fields = ("enterprise__name", "indicator__name")
     list_select_related = ("enterprise", "indicator")
     autocomplete_fields = ("enterprise",)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    """Read-only: files are added by officers (checked by content) and served only through the access-checked view."""
+
+    list_display = ("original_name", "progress", "size", "content_type", "uploaded_by", "created_at", "download")
+    search_fields = ("original_name", "sha256", "progress__enterprise__name", "progress__measure__code")
+    list_select_related = ("progress__enterprise", "progress__measure", "uploaded_by")
+    exclude = ("file",)  # the admin's file widget would link to MEDIA_URL
+    readonly_fields = ("progress", "original_name", "sha256", "size", "content_type", "uploaded_by", "download")
+
+    @admin.display(description="下载")
+    def download(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">{}</a>', reverse("enterprises:evidence_download", args=[obj.pk]), "下载")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

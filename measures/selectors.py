@@ -42,7 +42,11 @@ def progress_for_enterprise(*, enterprise) -> QuerySet:
 
 def progress_grouped(*, enterprise) -> list[tuple]:
     """[(document, [(section, [progress, …]), …]), …] for the enterprise page."""
-    rows = list(progress_for_enterprise(enterprise=enterprise))
+    return group_progress(list(progress_for_enterprise(enterprise=enterprise)))
+
+
+def group_progress(rows: list) -> list[tuple]:
+    """Group already loaded progress rows (in document, position order) by document and section."""
     grouped = []
     for document, doc_rows in groupby(rows, key=lambda p: p.measure.document):
         sections = [(section, list(items)) for section, items in groupby(doc_rows, key=lambda p: p.measure.section)]

@@ -199,3 +199,23 @@ def test_others_cannot_edit_a_kunming_enterprise_by_page_or_api(login, portal, a
         progress.version == 1
         and not ProgressChange.objects.filter(progress=progress, changed_by__isnull=False).exists()
     )
+
+
+def test_a_renamed_executable_is_refused_with_a_clear_message(login, portal):
+    enterprise = Enterprise.objects.filter(region__code="530100").order_by("name").first()
+    page = login("officer-yn")
+    page.goto(f"{portal}/enterprises/{enterprise.pk}/")
+    row_id = open_first_editable_row(page)
+    row = page.locator(f"#{row_id}")
+    row.locator("select[name=status]").select_option(Status.IN_PROGRESS)
+    row.locator("input[name=percent]").fill("30")
+    row.locator("input[name=evidence]").set_input_files(
+        {"name": "证明.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\x00" * 64}
+    )
+    row.get_by_role("button", name="保存").click()
+
+    error = page.locator(f"#{row_id} #error_1_id_evidence")
+    error.wait_for()
+    assert "内容与扩展名" in error.inner_text()
+    assert not Evidence.objects.exists()
+    assert Progress.objects.get(pk=int(row_id.split("-")[1])).version == 1

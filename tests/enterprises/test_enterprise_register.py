@@ -157,3 +157,20 @@ def test_api_writes_refused(users, yn_enterprise, role, create, update):
     assert api.patch(f"/api/enterprises/{yn_enterprise.pk}/", {"employees": 1}, format="json").status_code == update
     yn_enterprise.refresh_from_db()
     assert yn_enterprise.employees == 500
+
+
+def test_an_administrators_edit_in_the_admin_is_in_the_history(client, users, yn_enterprise):
+    from django.urls import reverse
+
+    client.force_login(users["admin"])
+    url = reverse("admin:enterprises_enterprise_change", args=[yn_enterprise.pk])
+    data = form_data(name=yn_enterprise.name, credit_code=yn_enterprise.credit_code, employees=777)
+    data["credit_code_exception"] = ""
+    data["is_pilot"] = ""
+    data = {k: v for k, v in data.items() if v != ""}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = EnterpriseChange.objects.get(enterprise=yn_enterprise, field="employees")
+    assert (change.new_value, change.changed_by) == ("777", users["admin"])
