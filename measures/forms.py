@@ -1,4 +1,5 @@
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,16 @@ class ProgressForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Div(
+                Div("status", css_class="col-md-3"),
+                Div("percent", css_class="col-md-2"),
+                Div("evidence", css_class="col-md-7"),
+                css_class="row",
+            ),
+            "note",
+            "version",
+        )
 
 
 class IndicatorValueForm(forms.Form):
