@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,8 +7,5 @@ urlpatterns = [
     path("api/", include("reform_portal.api_urls")),
     path("", include("reform_portal.portal_urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served directly, not even with DEBUG: evidence files go out only through
+# views that check who may see the enterprise.
