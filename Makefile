@@ -31,6 +31,7 @@ setup: install
 	$(PY) manage.py load_regions
 	$(PY) manage.py load_catalogue
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_assessment_demo
 	$(PY) manage.py setup_schedule
 
 run: setup
