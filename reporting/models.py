@@ -96,3 +96,31 @@ class RollupSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.scope_key}"
+
+
+class LaggingEnterprise(models.Model):
+    """An applicable enterprise of a document that today's rollup of the document found lagging.
+
+    Written in the same transaction as the document's snapshots (so always consistent with their `lagging`
+    figures); the dashboard's lagging table reads it instead of judging every enterprise live.
+    """
+
+    document = models.ForeignKey(PolicyDocument, verbose_name=_("政策文件"), on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.CASCADE, related_name="rollup_lagging"
+    )
+    day = models.DateField(_("统计日期"))
+    last_update = models.DateTimeField(_("最近更新"), null=True, blank=True)
+    has_not_started = models.BooleanField(_("有未启动措施"))
+
+    class Meta:
+        ordering = ["last_update", "enterprise_id"]
+        verbose_name = _("滞后企业")
+        verbose_name_plural = _("滞后企业")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "enterprise"], name="rollup_lagging_unique_document_enterprise")
+        ]
+        indexes = [models.Index(fields=["document", "last_update"])]
+
+    def __str__(self):
+        return f"{self.document_id}: {self.enterprise_id}"

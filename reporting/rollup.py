@@ -25,21 +25,21 @@ from datetime import date, datetime, timedelta
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from enterprises.models import Enterprise, Region
 from measures.applicability import enterprises_for_document
 from measures.choices import TRACKED_ADDRESSEES, Comparison, Status
-from measures.lagging import annotate_lagging, lagging_q
+from measures.lagging import lagging_flags_sql
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
 
 from .choices import RunKind, RunStatus
-from .models import RollupRun, RollupSnapshot
+from .models import LaggingEnterprise, RollupRun, RollupSnapshot
 
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "reporting:rollup-generation"
+WORK_MEM = "64MB"
 LOCK_NAMESPACE = 5005  # first key of the advisory lock; the second is the document id
 
 # The scopes stored per document, as the dimensions each grouping keeps (besides province and document).
@@ -119,27 +119,58 @@ def _assessment_tables():
     return assessment, period
 
 
-def _enterprise_sql(document: PolicyDocument, now: datetime) -> tuple[str, tuple]:
-    """SELECT enterprise_id, prefecture_id, ownership, industry, lagging, submitted for the applicable enterprises."""
-    qs = annotate_lagging(enterprises_for_document(document), now).annotate(
-        lagging=Case(When(lagging_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
-    )
-    tables = _assessment_tables()
-    if tables:
-        from django.db.models import Exists, OuterRef
+def _applicable_sql(document: PolicyDocument, *fields: str) -> tuple[str, list]:
+    """SELECT `fields` of the document's applicable enterprises (measures.applicability's definition, as SQL)."""
+    sql, params = enterprises_for_document(document).order_by().values_list(*fields).query.sql_with_params()
+    return sql, list(params)
 
-        assessment, _period = tables
-        submitted = assessment.objects.filter(
-            enterprise=OuterRef("pk"),
-            period__year=timezone.localdate(now).year,
-            status__in=["submitted", "accepted"],
-        )
-        qs = qs.annotate(submitted=Case(When(Exists(submitted), then=Value(1)), default=Value(0)))
+
+def _submitted_sql(year: int) -> tuple[str, list] | None:
+    """SELECT enterprise_id of the enterprises whose `year` self-assessment is submitted or accepted, or None."""
+    tables = _assessment_tables()
+    if not tables:
+        return None
+    assessment, _period = tables
+    qs = assessment.objects.filter(period__year=year, status__in=["submitted", "accepted"]).order_by()
+    sql, params = qs.values_list("enterprise_id").distinct().query.sql_with_params()
+    return sql, list(params)
+
+
+def _build_enterprises(cursor, document: PolicyDocument, now: datetime):
+    """rollup_ent: one row per applicable enterprise with its cell keys, lagging flag (one GROUP BY enterprise over
+    progress, the SQL twin of measures.lagging) and whether its assessment of the year is submitted."""
+    ids_sql, ids_params = _applicable_sql(document, "id")
+    cols_sql, cols_params = _applicable_sql(document, "id", "region_id", "ownership", "industry")
+    flags_sql, flags_params = lagging_flags_sql(ids_sql, ids_params, now)
+    submitted = _submitted_sql(timezone.localdate(now).year)
+    if submitted:
+        submitted_col = "CASE WHEN s.enterprise_id IS NULL THEN 0 ELSE 1 END"
+        submitted_join = f"LEFT JOIN ({submitted[0]}) s ON s.enterprise_id = a.id"
+        submitted_params = submitted[1]
     else:
-        qs = qs.annotate(submitted=Value(None, output_field=IntegerField()))
-    qs = qs.order_by().values_list("pk", "region_id", "ownership", "industry", "lagging", "submitted")
-    sql, params = qs.query.sql_with_params()
-    return sql, tuple(params)
+        submitted_col, submitted_join, submitted_params = "NULL", "", []
+    cursor.execute("DROP TABLE IF EXISTS rollup_ent")
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_ent (enterprise_id bigint, prefecture_id bigint, ownership varchar(20),"
+        " industry varchar(1), lagging integer, last_update timestamp with time zone, has_not_started integer,"
+        " submitted integer)"
+        if connection.vendor == "postgresql"
+        else "CREATE TEMP TABLE rollup_ent (enterprise_id bigint, prefecture_id bigint, ownership varchar(20),"
+        " industry varchar(1), lagging integer, last_update datetime, has_not_started integer, submitted integer)"
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO rollup_ent
+        SELECT a.id, a.region_id, a.ownership, a.industry, f.lagging, f.last_progress_update, f.has_not_started,
+               {submitted_col}
+        FROM ({cols_sql}) a
+        JOIN ({flags_sql}) f ON f.enterprise_id = a.id
+        {submitted_join}
+        """,
+        [*cols_params, *flags_params, *submitted_params],
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute("ANALYZE rollup_ent")
 
 
 def _met_sql() -> str:
@@ -157,16 +188,8 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], now: 
     indicator = Indicator._meta.db_table
     value = IndicatorValue._meta.db_table
     measure = Measure._meta.db_table
-    cursor.execute("DROP TABLE IF EXISTS rollup_ent")
     cursor.execute("DROP TABLE IF EXISTS rollup_cell")
-    ent_sql, ent_params = _enterprise_sql(document, now)
-    cursor.execute(
-        "CREATE TEMP TABLE rollup_ent (enterprise_id bigint, prefecture_id bigint, ownership varchar(20),"
-        " industry varchar(1), lagging integer, submitted integer)"
-    )
-    cursor.execute("INSERT INTO rollup_ent " + ent_sql, ent_params)
-    if connection.vendor == "postgresql":
-        cursor.execute("ANALYZE rollup_ent")
+    _build_enterprises(cursor, document, now)
     in_measures = ", ".join(str(int(pk)) for pk in measure_ids) or "NULL"
     year = timezone.localdate(now).year
     cursor.execute(
@@ -189,7 +212,8 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], now: 
                           SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END) AS done,
                           SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END) AS ongoing,
                           SUM(p.percent) AS sum_percent
-                   FROM {progress} p JOIN rollup_ent e ON e.enterprise_id = p.enterprise_id
+                   FROM {progress} p
+                   JOIN rollup_ent e ON e.enterprise_id = p.enterprise_id
                    WHERE p.measure_id IN ({in_measures})
                    GROUP BY e.prefecture_id, e.ownership, e.industry, p.measure_id) pc
                ON pc.prefecture_id = ec.prefecture_id AND pc.ownership = ec.ownership
@@ -202,7 +226,25 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], now: 
                ON ac.prefecture_id = ec.prefecture_id AND ac.ownership = ec.ownership
               AND ac.industry = ec.industry AND ac.measure_id = m.id
         """,
-        [Comparison.INFO, Status.IN_PROGRESS, Status.DONE, Status.ONGOING, year, Comparison.INFO],
+        [
+            Comparison.INFO,
+            Status.IN_PROGRESS,
+            Status.DONE,
+            Status.ONGOING,
+            year,
+            Comparison.INFO,
+        ],
+    )
+
+
+def _store_lagging(cursor, *, document: PolicyDocument, day: date):
+    """Replace the document's list of lagging enterprises by today's (read by the dashboard's lagging table)."""
+    LaggingEnterprise.objects.filter(document=document).delete()
+    cursor.execute(
+        f"INSERT INTO {LaggingEnterprise._meta.db_table}"
+        " (document_id, enterprise_id, day, last_update, has_not_started)"
+        " SELECT %s, enterprise_id, %s, last_update, has_not_started = 1 FROM rollup_ent WHERE lagging = 1",
+        [document.pk, connection.ops.adapt_datefield_value(day)],
     )
 
 
@@ -262,10 +304,14 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, document.pk])
+            # The hash aggregates of the one pass over progress fit in memory (for this transaction only).
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         RollupSnapshot.objects.filter(day=day, document=document).delete()
         rows = 0
         if measure_ids:
             _build_cells(cursor, document, measure_ids, now)
+            if day >= timezone.localdate():
+                _store_lagging(cursor, document=document, day=day)
             computed_at = timezone.now()
             for dims in GROUPINGS:
                 rows += _insert_grouping(

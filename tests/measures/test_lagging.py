@@ -26,3 +26,29 @@ def test_lagging_means_not_started_measures_or_no_update_in_90_days(kunming):
     # then
     assert untouched.pk in lagging and stale.pk in lagging
     assert fresh.pk not in lagging
+
+
+def test_the_sql_twin_agrees_with_the_orm_definition(kunming):
+    # given enterprises in every situation: untouched, fresh, stale, mixed, and without any progress row
+    from django.db import connection
+
+    from measures.lagging import lagging_flags_sql
+
+    untouched, fresh, stale, mixed, bare = (EnterpriseFactory(region=kunming) for _ in range(5))
+    for e in (untouched, fresh, stale, mixed):
+        progress_ensure(enterprise=e)
+    Progress.objects.filter(enterprise__in=[fresh, stale, mixed]).update(status=Status.IN_PROGRESS, percent=50)
+    Progress.objects.filter(enterprise=stale).update(updated_at=timezone.now() - timedelta(days=91))
+    one = Progress.objects.filter(enterprise=mixed).first()
+    Progress.objects.filter(enterprise=mixed).exclude(pk=one.pk).update(updated_at=timezone.now() - timedelta(days=200))
+    ids_sql, ids_params = Enterprise.objects.order_by().values_list("id").query.sql_with_params()
+    # when
+    sql, params = lagging_flags_sql(ids_sql, ids_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        flags = {row[0]: row[3] for row in cursor.fetchall()}
+    # then the same enterprises, the same verdicts
+    orm = set(lagging_enterprises(Enterprise.objects.all()).values_list("pk", flat=True))
+    assert set(flags) == set(Enterprise.objects.values_list("pk", flat=True))
+    assert {pk for pk, lagging in flags.items() if lagging} == orm
+    assert orm == {untouched.pk, stale.pk, bare.pk}

@@ -160,3 +160,20 @@ def test_dashboard_query_count_is_bounded(client, users, n, django_assert_max_nu
         assert client.get(DASHBOARD).status_code == 200
     with django_assert_max_num_queries(9):
         assert client.get(DASHBOARD).status_code == 200
+
+
+def test_lagging_table_reads_the_list_the_rollup_materialised(client, rolled):
+    # given the rollup's list of lagging enterprises
+    from measures.applicability import enterprises_for_document
+    from measures.lagging import lagging_enterprises
+    from reporting.models import LaggingEnterprise
+
+    yn = PolicyDocument.objects.get(province__code="530000")
+    live = set(lagging_enterprises(enterprises_for_document(yn)).values_list("pk", flat=True))
+    # then it is the live definition's list, judged when the figures were computed
+    assert set(LaggingEnterprise.objects.filter(document=yn).values_list("enterprise_id", flat=True)) == live
+    # and the dashboard's table and the Excel download read it
+    client.force_login(rolled["sasac-yn"])
+    rows = client.get(DASHBOARD).context["data"]["lagging_enterprises"]
+    assert rows and {r["pk"] for r in rows} <= live
+    assert len(rows) == min(len(live), 20)
