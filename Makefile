@@ -54,3 +54,10 @@ bench: install
 
 vendor:
 	./scripts/vendor_static.sh
+
+# The English catalogue: extract msgids (the Chinese strings), translate what is new or fuzzy in
+# locale/en/LC_MESSAGES/django.po, run again to compile, commit django.po and django.mo (needs GNU gettext).
+.PHONY: messages
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=node_modules --ignore=static --ignore="tests/*"
+	$(PY) manage.py compilemessages --ignore=.venv
