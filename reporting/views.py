@@ -69,6 +69,18 @@ def _query(filters: Filters, scope, **extra) -> str:
     return urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
 
+def _heat_with_links(heat, filters, scope, drill):
+    """Each heat-map cell leads to its (prefecture, measure) drill-down, like every other figure."""
+    if not heat:
+        return heat
+    hrefs = [
+        f"{drill}?{_query(filters, scope, prefecture=heat['prefecture_ids'][x])}&figure=completion_rate"
+        f"&measure={heat['measure_ids'][y]}"
+        for x, y, _value in heat["cells"]
+    ]
+    return {**heat, "hrefs": hrefs}
+
+
 @login_required
 @require_GET
 def dashboard(request):
@@ -95,7 +107,7 @@ def dashboard(request):
             {**item, "href": f"{drill}?{_query(filters, scope, prefecture=item['ids'][0])}&figure=completion_rate"}
             for item in data.get("map", [])
         ],
-        "heat": data.get("heat"),
+        "heat": _heat_with_links(data.get("heat"), filters, scope, drill),
         "trend": data.get("trend", []),
         "mapUrl": static(f"vendor/echarts-maps/{data['map_file']}") if data.get("map_file") else None,
         "mapName": scope.province.code,

@@ -177,3 +177,22 @@ def test_lagging_table_reads_the_list_the_rollup_materialised(client, rolled):
     rows = client.get(DASHBOARD).context["data"]["lagging_enterprises"]
     assert rows and {r["pk"] for r in rows} <= live
     assert len(rows) == min(len(live), 20)
+
+
+def test_heat_map_cells_lead_to_their_drilldown(client, rolled):
+    # given the heat map of Yunnan's document
+    client.force_login(rolled["sasac-yn"])
+    charts = client.get(DASHBOARD).context["charts"]
+    heat = charts["heat"]
+    assert heat["cells"] and len(heat["hrefs"]) == len(heat["cells"])
+    # when a cell's link is followed
+    x, y, value = heat["cells"][-1]
+    response = client.get(heat["hrefs"][-1])
+    # then it explains the completion rate of that prefecture and measure, with the enterprises behind it
+    assert response.status_code == 200
+    assert response.context["figure"] == "completion_rate"
+    assert response.context["filters"].prefecture.pk == heat["prefecture_ids"][x]
+    assert response.context["measure"].pk == heat["measure_ids"][y]
+    assert round(response.context["figures"]["completion_rate"] * 100, 1) == value
+    listed = response.context["page"].paginator.count
+    assert listed == response.context["figures"]["done"] + response.context["figures"]["ongoing"]

@@ -84,6 +84,7 @@
                      inRange: { color: ["#f8d7da", "#fff3cd", "#198754"] } },
         series: [{ type: "heatmap", data: data.heat.cells, label: { show: false } }]
       });
+      heat.on("click", function (p) { go(data.heat.hrefs[p.dataIndex]); });
     }
   }
 
