@@ -1,0 +1,87 @@
+"""The entry point: enterprise users see their form (or the start page), officers and staff the overview
+of submissions, from which officers send reminders."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enterprises.models import Enterprise
+from reform_portal.access import ADMIN, ENTERPRISE, OFFICER, SASAC, EnterprisePolicy, profile_of, role_of
+
+from .. import services
+from ..choices import LATE_STATES
+from ..selectors import (
+    STATE_LABELS,
+    current_period,
+    own_assessment,
+    period_for_enterprise,
+    periods_visible,
+    submissions_overview,
+)
+from ._common import joined
+
+
+@login_required
+def index(request):
+    """Enterprise users go to their form; officers, SASAC staff and administrators get the overview."""
+    role = role_of(request.user)
+    if role == ENTERPRISE:
+        return _enterprise_entry(request)
+    if role not in (OFFICER, SASAC, ADMIN):
+        raise PermissionDenied
+    periods = list(periods_visible(user=request.user))
+    period = None
+    if request.GET.get("period"):
+        period = next((p for p in periods if str(p.pk) == request.GET["period"]), None)
+        if period is None:
+            raise Http404
+    period = period or current_period(user=request.user)
+    state = request.GET.get("state") or None
+    context = {"periods": periods, "period": period, "state": state, "can_remind": False}
+    if period:
+        context.update(submissions_overview(user=request.user, period=period, state=state))
+        context["can_remind"] = role in (OFFICER, ADMIN)
+        context["late_states"] = LATE_STATES
+        context["state_labels"] = STATE_LABELS
+    return render(request, "assessments/assessment_overview.html", context)
+
+
+def _enterprise_entry(request):
+    enterprise = profile_of(request.user).enterprise
+    period = period_for_enterprise(enterprise=enterprise)
+    assessment = own_assessment(user=request.user, period=period)
+    if assessment:
+        return redirect("reporting:assessments:detail", pk=assessment.pk)
+    return render(
+        request,
+        "assessments/assessment_start.html",
+        {"period": period, "enterprise": enterprise, "refusal": period.submission_refusal() if period else None},
+    )
+
+
+@login_required
+@require_POST
+def remind(request, period_pk):
+    period = get_object_or_404(periods_visible(user=request.user), pk=period_pk)
+    ids = [int(i) for i in request.POST.getlist("enterprise") if i.isdigit()]
+    enterprises = list(
+        EnterprisePolicy.visible(request.user, Enterprise.objects.filter(pk__in=ids)).select_related("region")
+    )
+    overview = reverse("reporting:assessments:index") + f"?period={period.pk}"
+    if not enterprises:
+        messages.error(request, _("请先勾选要提醒的企业。"))
+        return redirect(overview)
+    try:
+        notices = services.reminders_send(
+            period=period, enterprises=enterprises, by=request.user, message=request.POST.get("message", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, joined(exc.messages))
+        return redirect(overview)
+    messages.success(request, _("已向 %(n)s 家企业发送提醒（站内通知和邮件）。") % {"n": len(notices)})
+    return redirect(overview)

@@ -1,0 +1,67 @@
+"""Reporting periods: the list, opening a new one, closing, reopening or moving the deadline."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enterprises.models import Region
+from reform_portal.access import SASAC, profile_of, role_of
+
+from .. import services
+from ..access import PeriodPolicy
+from ..forms import PeriodForm, PeriodUpdateForm
+from ..selectors import periods_visible
+from ._common import error_dict, joined
+
+
+@login_required
+def period_list(request):
+    user = request.user
+    if role_of(user) is None:
+        raise PermissionDenied
+    can_manage = PeriodPolicy.can_manage(user)
+    provinces = Region.objects.filter(level="province")
+    if role_of(user) == SASAC:
+        provinces = provinces.filter(pk=profile_of(user).province_id)
+    form = PeriodForm(provinces=provinces) if can_manage else None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        form = PeriodForm(request.POST, provinces=provinces)
+        if form.is_valid():
+            try:
+                period = services.period_open(by=user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in error_dict(exc).items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("已开放%(period)s。") % {"period": period})
+                return redirect("reporting:assessments:periods")
+    periods = list(periods_visible(user=user))
+    for period in periods:
+        period.can_manage = can_manage and PeriodPolicy.can_manage(user, period.province_id)
+        period.update_form = PeriodUpdateForm(initial={"deadline": period.deadline, "is_open": period.is_open})
+    return render(request, "assessments/period_list.html", {"periods": periods, "form": form})
+
+
+@login_required
+@require_POST
+def period_update(request, pk):
+    period = get_object_or_404(periods_visible(user=request.user), pk=pk)
+    form = PeriodUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, joined(m for errs in form.errors.values() for m in errs))
+        return redirect("reporting:assessments:periods")
+    try:
+        services.period_update(
+            period=period, by=request.user, deadline=form.cleaned_data["deadline"], is_open=form.cleaned_data["is_open"]
+        )
+    except ValidationError as exc:
+        messages.error(request, joined(exc.messages))
+    else:
+        messages.success(request, _("已更新%(period)s。") % {"period": period})
+    return redirect("reporting:assessments:periods")
