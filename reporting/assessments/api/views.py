@@ -206,7 +206,12 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def return_(self, request, pk=None):
         body = AssessmentDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        assessment = services.assessment_return(assessment=self.get_object(), by=request.user, **body.validated_data)
+        assessment = services.assessment_return(
+            assessment=self.get_object(),
+            by=request.user,
+            comment=body.validated_data["comment"],
+            expected_version=body.validated_data.get("version"),
+        )
         return self._detail(assessment)
 
     @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
