@@ -44,6 +44,13 @@ def _refusal(exc) -> Response:
     return Response(errors, status=status.HTTP_400_BAD_REQUEST)
 
 
+def _validated(serializer_class, request) -> dict:
+    """The request body checked by `serializer_class` (a 400 listing the fields when it does not pass)."""
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
 class AssessmentErrorsMixin:
     def handle_exception(self, exc):
         if isinstance(exc, ValidationError | services.AssessmentError):
@@ -73,9 +80,8 @@ class PeriodViewSet(AssessmentErrorsMixin, mixins.CreateModelMixin, viewsets.Rea
     @extend_schema(request=AssessmentPeriodUpdateSerializer, responses=AssessmentPeriodSerializer)
     def partial_update(self, request, pk=None):
         period = self.get_object()
-        body = AssessmentPeriodUpdateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        period = services.period_update(period=period, by=request.user, **body.validated_data)
+        changes = _validated(AssessmentPeriodUpdateSerializer, request)
+        period = services.period_update(period=period, by=request.user, **changes)
         return Response(AssessmentPeriodSerializer(period).data)
 
 
@@ -105,35 +111,43 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def _detail(self, assessment, code=status.HTTP_200_OK):
         return Response(AssessmentDetailSerializer(self.get_queryset().get(pk=assessment.pk)).data, status=code)
 
+    def _item(self, measure_code) -> AssessmentItem:
+        return get_object_or_404(
+            self.get_object().items.select_related("measure", "assessment"), measure__code=measure_code
+        )
+
+    def _answer(self, indicator_code) -> AssessmentIndicator:
+        return get_object_or_404(
+            self.get_object().indicator_answers.select_related("indicator", "assessment"),
+            indicator__code=indicator_code,
+        )
+
+    def _decide(self, request, service):
+        """The officer's return or acceptance, with the version read and an overall comment."""
+        data = _validated(AssessmentDecisionSerializer, request)
+        assessment = service(
+            assessment=self.get_object(), by=request.user, comment=data["comment"], expected_version=data.get("version")
+        )
+        return self._detail(assessment)
+
     @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentDetailSerializer})
     def create(self, request):
         """Start (or fetch) the user's enterprise's assessment for a period."""
-        body = AssessmentCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = _validated(AssessmentCreateSerializer, request)
         if role_of(request.user) != ENTERPRISE:
             raise PermissionDenied("只有企业填报人员可以创建自评表。")
-        period = get_object_or_404(periods_visible(user=request.user), pk=body.validated_data["period"].pk)
+        period = get_object_or_404(periods_visible(user=request.user), pk=data["period"].pk)
         assessment = services.assessment_start(
             period=period, enterprise=profile_of(request.user).enterprise, by=request.user
         )
         return self._detail(assessment, status.HTTP_201_CREATED)
 
-    def _item(self, assessment, measure_code) -> AssessmentItem:
-        return get_object_or_404(assessment.items.select_related("measure", "assessment"), measure__code=measure_code)
-
-    def _answer(self, assessment, indicator_code) -> AssessmentIndicator:
-        return get_object_or_404(
-            assessment.indicator_answers.select_related("indicator", "assessment"), indicator__code=indicator_code
-        )
-
     @extend_schema(request=AssessmentItemEditSerializer, responses=AssessmentItemSerializer)
     @action(detail=True, methods=["patch"], url_path=r"items/(?P<measure_code>[^/]+)")
     def edit_item(self, request, pk=None, measure_code=None):
         """The enterprise's answer for one measure; fields left out keep their value."""
-        item = self._item(self.get_object(), measure_code)
-        body = AssessmentItemEditSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        item = self._item(measure_code)
+        data = _validated(AssessmentItemEditSerializer, request)
         item = services.item_save(
             item=item,
             by=request.user,
@@ -148,35 +162,19 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=AssessmentIndicatorEditSerializer, responses=AssessmentIndicatorSerializer)
     @action(detail=True, methods=["patch"], url_path=r"indicators/(?P<indicator_code>[^/]+)")
     def edit_indicator(self, request, pk=None, indicator_code=None):
-        answer = self._answer(self.get_object(), indicator_code)
-        body = AssessmentIndicatorEditSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        answer = self._answer(indicator_code)
+        data = _validated(AssessmentIndicatorEditSerializer, request)
         answer = services.indicator_save(
-            answer=answer,
-            by=request.user,
-            value=body.validated_data["claimed_value"],
-            expected_version=body.validated_data.get("version"),
+            answer=answer, by=request.user, value=data["claimed_value"], expected_version=data.get("version")
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
-
-    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        body = AssessmentDecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        assessment = services.assessment_submit(
-            assessment=self.get_object(), by=request.user, expected_version=body.validated_data.get("version")
-        )
-        return self._detail(assessment)
 
     @extend_schema(request=AssessmentReviewItemSerializer, responses=AssessmentItemSerializer)
     @action(detail=True, methods=["patch"], url_path=r"reviews/(?P<measure_code>[^/]+)")
     def review_item(self, request, pk=None, measure_code=None):
         """The officer's verified status / percent (blank or null = as claimed) and comment on one measure."""
-        item = self._item(self.get_object(), measure_code)
-        body = AssessmentReviewItemSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        item = self._item(measure_code)
+        data = _validated(AssessmentReviewItemSerializer, request)
         item = services.review_item_save(
             item=item,
             by=request.user,
@@ -190,39 +188,28 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=AssessmentReviewIndicatorSerializer, responses=AssessmentIndicatorSerializer)
     @action(detail=True, methods=["patch"], url_path=r"indicator-reviews/(?P<indicator_code>[^/]+)")
     def review_indicator(self, request, pk=None, indicator_code=None):
-        answer = self._answer(self.get_object(), indicator_code)
-        body = AssessmentReviewIndicatorSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        answer = self._answer(indicator_code)
+        data = _validated(AssessmentReviewIndicatorSerializer, request)
         answer = services.review_indicator_save(
-            answer=answer,
-            by=request.user,
-            verified_value=body.validated_data["verified_value"],
-            expected_version=body.validated_data.get("version"),
+            answer=answer, by=request.user, verified_value=data["verified_value"], expected_version=data.get("version")
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
 
     @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
-    def return_(self, request, pk=None):
-        body = AssessmentDecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        assessment = services.assessment_return(
-            assessment=self.get_object(),
-            by=request.user,
-            comment=body.validated_data["comment"],
-            expected_version=body.validated_data.get("version"),
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        data = _validated(AssessmentDecisionSerializer, request)
+        assessment = services.assessment_submit(
+            assessment=self.get_object(), by=request.user, expected_version=data.get("version")
         )
         return self._detail(assessment)
 
     @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        return self._decide(request, services.assessment_return)
+
+    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        body = AssessmentDecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        assessment = services.assessment_accept(
-            assessment=self.get_object(),
-            by=request.user,
-            comment=body.validated_data["comment"],
-            expected_version=body.validated_data.get("version"),
-        )
-        return self._detail(assessment)
+        return self._decide(request, services.assessment_accept)
