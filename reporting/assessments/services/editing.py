@@ -1,0 +1,112 @@
+"""The enterprise's answers while the form is a draft or returned: one measure, one indicator, evidence files."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reform_portal.uploads import check_upload
+
+from ..choices import SelfRating
+from ..models import AssessmentEvidence, AssessmentIndicator, AssessmentItem
+from .state import check_version, require_editable
+from .values import parse_indicator_value, parse_percent, status_percent_problems
+
+WHAT_DONE_MAX = 4000
+
+
+@transaction.atomic
+def item_save(
+    *,
+    item: AssessmentItem,
+    by,
+    self_rating: str,
+    what_done: str,
+    status: str,
+    percent,
+    expected_version: int | None = None,
+) -> AssessmentItem:
+    """Save the enterprise's answer for one measure (a draft may be partial; what is given must be valid)."""
+    require_editable(item.assessment, by)
+    item = AssessmentItem.objects.select_for_update().select_related("measure").get(pk=item.pk)
+    check_version(item, expected_version, item.measure.title)
+    errors: dict = {}
+    self_rating = (self_rating or "").strip()
+    if self_rating and self_rating not in SelfRating.values:
+        errors["self_rating"] = [_("请选择 好、较好、一般 或 差。")]
+    what_done = (what_done or "").strip()
+    if len(what_done) > WHAT_DONE_MAX:
+        errors["what_done"] = [_("主要工作不超过 %(n)s 字。") % {"n": WHAT_DONE_MAX}]
+    status = (status or "").strip()
+    try:
+        percent = parse_percent(percent)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        percent = None
+    errors.update(status_percent_problems(status, percent))
+    if errors:
+        raise ValidationError(errors)
+    item.self_rating, item.what_done, item.claimed_status, item.claimed_percent = (
+        self_rating,
+        what_done,
+        status,
+        percent,
+    )
+    item.carried_over = False
+    item.updated_by = by
+    item.version += 1
+    item.save(
+        update_fields=[
+            "self_rating",
+            "what_done",
+            "claimed_status",
+            "claimed_percent",
+            "carried_over",
+            "updated_by",
+            "version",
+            "updated_at",
+        ]
+    )
+    return item
+
+
+@transaction.atomic
+def indicator_save(
+    *, answer: AssessmentIndicator, by, value, expected_version: int | None = None
+) -> AssessmentIndicator:
+    require_editable(answer.assessment, by)
+    answer = AssessmentIndicator.objects.select_for_update().select_related("indicator").get(pk=answer.pk)
+    check_version(answer, expected_version, answer.indicator.name)
+    answer.claimed_value = parse_indicator_value(answer.indicator, value)
+    answer.carried_over = False
+    answer.version += 1
+    answer.save(update_fields=["claimed_value", "carried_over", "version", "updated_at"])
+    return answer
+
+
+@transaction.atomic
+def evidence_add(*, item: AssessmentItem, upload, by, valid_until: date | None = None) -> AssessmentEvidence:
+    """Attach a checked file (by content and size) to one measure's answer."""
+    require_editable(item.assessment, by)
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    return AssessmentEvidence.objects.create(
+        item=item,
+        file=upload,
+        name=checked.name[:200],
+        size=checked.size,
+        sha256=checked.sha256,
+        content_type=checked.content_type,
+        valid_until=valid_until,
+        uploaded_by=by,
+    )
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: AssessmentEvidence, by) -> None:
+    """Detach a file from this year's answer (the stored file stays: an earlier year may still show it)."""
+    require_editable(evidence.item.assessment, by)
+    evidence.delete()

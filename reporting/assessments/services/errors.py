@@ -1,0 +1,43 @@
+"""The refusals the services raise besides Django's PermissionDenied and ValidationError: each carries a
+message a person can act on, and the status the API answers with."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+
+class AssessmentError(Exception):
+    """A refusal with a message a person can act on; `status_code` is what the API answers."""
+
+    status_code = 409
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class IllegalTransition(AssessmentError):
+    """The assessment is not in a state that allows this (editing after submission, accepting a draft…)."""
+
+
+class StaleEdit(AssessmentError):
+    """The row changed since the editor read it."""
+
+    def __init__(self, message: str, current):
+        super().__init__(message)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Problem:
+    anchor: str  # the element id on the form page to link to
+    label: str  # measure or indicator it concerns
+    message: str
+
+
+class IncompleteAssessment(AssessmentError):
+    status_code = 400
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(_("自评表尚未填写完整：还有 %(n)s 处需要补充。") % {"n": len(problems)})
+        self.problems = problems

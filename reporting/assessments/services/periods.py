@@ -1,0 +1,60 @@
+"""Opening a province's reporting period for a year, closing or reopening it, moving its deadline."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..access import PeriodPolicy
+from ..models import ReportingPeriod
+
+
+def _period_problems(*, opens_on: date, deadline: date) -> dict:
+    if opens_on and deadline and deadline < opens_on:
+        return {"deadline": [_("截止日期不能早于开始日期。")]}
+    return {}
+
+
+@transaction.atomic
+def period_open(*, province, year: int, opens_on: date, deadline: date, by) -> ReportingPeriod:
+    """Open the reporting period of `year` in `province` (administrators, SASAC staff of the province)."""
+    if not PeriodPolicy.can_manage(by, province):
+        raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放填报期。"))
+    errors = _period_problems(opens_on=opens_on, deadline=deadline)
+    if province.parent_id is not None:
+        errors["province"] = [_("填报期按省设置，请选择省份。")]
+    if ReportingPeriod.objects.filter(year=year, province=province).exists():
+        errors["year"] = [_("%(province)s已有%(year)s年度填报期。") % {"province": province.name, "year": year}]
+    if errors:
+        raise ValidationError(errors)
+    return ReportingPeriod.objects.create(
+        year=year, province=province, opens_on=opens_on, deadline=deadline, is_open=True, opened_by=by
+    )
+
+
+@transaction.atomic
+def period_update(
+    *, period: ReportingPeriod, by, is_open: bool | None = None, deadline: date | None = None
+) -> ReportingPeriod:
+    """Close or reopen a period, or move its deadline."""
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if not PeriodPolicy.can_manage(by, period.province_id):
+        raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
+    fields = ["updated_at"]
+    if deadline is not None:
+        errors = _period_problems(opens_on=period.opens_on, deadline=deadline)
+        if errors:
+            raise ValidationError(errors)
+        period.deadline = deadline
+        fields.append("deadline")
+    if is_open is not None and is_open != period.is_open:
+        period.is_open = is_open
+        if is_open:
+            period.opened_by, period.closed_by, period.closed_at = by, None, None
+        else:
+            period.closed_by, period.closed_at = by, timezone.now()
+        fields += ["is_open", "opened_by", "closed_by", "closed_at"]
+    period.save(update_fields=fields)
+    return period

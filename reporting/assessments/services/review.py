@@ -1,0 +1,146 @@
+"""The officer's review: corrections and comments on each answer, then return the form or accept it."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from measures.choices import ChangeSource
+from measures.models import Progress
+from measures.services import indicator_value_set, progress_ensure, progress_update
+
+from ..choices import AssessmentStatus, TransitionAction
+from ..models import Assessment, AssessmentIndicator, AssessmentItem
+from .state import check_version, record_transition, require_reviewable
+from .values import parse_indicator_value, parse_percent, status_percent_problems
+
+COMMENT_MAX = 2000
+
+
+@transaction.atomic
+def review_item_save(
+    *,
+    item: AssessmentItem,
+    by,
+    verified_status: str,
+    verified_percent,
+    comment: str,
+    expected_version: int | None = None,
+) -> AssessmentItem:
+    """The officer's correction and comment on one measure (blank verified values = as claimed)."""
+    require_reviewable(item.assessment, by)
+    item = AssessmentItem.objects.select_for_update().select_related("measure").get(pk=item.pk)
+    check_version(item, expected_version, item.measure.title)
+    errors: dict = {}
+    verified_status = (verified_status or "").strip()
+    try:
+        verified_percent = parse_percent(verified_percent, "verified_percent")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        verified_percent = None
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        errors["officer_comment"] = [_("审核意见不超过 %(n)s 字。") % {"n": COMMENT_MAX}]
+    status = verified_status or item.claimed_status
+    percent = verified_percent if verified_percent is not None else item.claimed_percent
+    errors.update(status_percent_problems(status, percent, "verified_"))
+    if errors:
+        raise ValidationError(errors)
+    item.verified_status, item.verified_percent, item.officer_comment = verified_status, verified_percent, comment
+    item.version += 1
+    item.updated_by = by
+    item.save(
+        update_fields=["verified_status", "verified_percent", "officer_comment", "version", "updated_by", "updated_at"]
+    )
+    return item
+
+
+@transaction.atomic
+def review_indicator_save(
+    *, answer: AssessmentIndicator, by, verified_value, expected_version: int | None = None
+) -> AssessmentIndicator:
+    require_reviewable(answer.assessment, by)
+    answer = AssessmentIndicator.objects.select_for_update().select_related("indicator").get(pk=answer.pk)
+    check_version(answer, expected_version, answer.indicator.name)
+    answer.verified_value = parse_indicator_value(answer.indicator, verified_value, "verified_value")
+    answer.version += 1
+    answer.save(update_fields=["verified_value", "version", "updated_at"])
+    return answer
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, by, comment: str = "", expected_version=None) -> Assessment:
+    """Send the form back to the enterprise with the reasons: the per-measure comments and an overall one."""
+    assessment = require_reviewable(assessment, by)
+    check_version(assessment, expected_version, _("自评表"))
+    comment = (comment or "").strip()
+    reasons = {
+        item.measure.code: item.officer_comment
+        for item in assessment.items.select_related("measure").exclude(officer_comment="")
+    }
+    if not reasons and not comment:
+        raise ValidationError({"comment": [_("退回时请写明理由：在需要修改的措施下填写审核意见，或填写总体意见。")]})
+    from_status = assessment.status
+    assessment.status = AssessmentStatus.RETURNED
+    assessment.returned_at = timezone.now()
+    assessment.version += 1
+    assessment.save(update_fields=["status", "returned_at", "version", "updated_at"])
+    record_transition(
+        assessment,
+        action=TransitionAction.RETURN,
+        from_status=from_status,
+        by=by,
+        comment=comment,
+        details={"reasons": reasons},
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected_version=None) -> Assessment:
+    """Accept: the verified statuses, percents and indicator values go into the enterprise's progress
+    records, each change in their history marked as coming from the assessment."""
+    assessment = require_reviewable(assessment, by)
+    check_version(assessment, expected_version, _("自评表"))
+    enterprise, period = assessment.enterprise, assessment.period
+    progress_ensure(enterprise=enterprise, by=by)
+    progress = {p.measure_id: p for p in Progress.objects.filter(enterprise=enterprise)}
+    history_comment = _("%(period)s自评第 %(round)s 轮通过") % {"period": period.label, "round": assessment.round}
+    for item in assessment.items.select_related("measure").order_by("measure__position"):
+        record = progress.get(item.measure_id)
+        if record is None:  # the measure no longer applies (catalogue changed since the form began)
+            continue
+        note = item.what_done or record.note or _("据%(period)s自评核实") % {"period": period.label}
+        try:
+            progress_update(
+                progress=record,
+                status=item.final_status,
+                percent=item.final_percent,
+                note=note,
+                by=by,
+                expected_version=None,
+                source=ChangeSource.ASSESSMENT,
+                comment=history_comment,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {"items": [f"{item.measure.number} {item.measure.title}: {m}" for m in exc.messages]}
+            ) from None
+    for answer in assessment.indicator_answers.select_related("indicator"):
+        if answer.final_value is not None:
+            indicator_value_set(
+                enterprise=enterprise, indicator=answer.indicator, year=period.year, value=answer.final_value, by=by
+            )
+    now = timezone.now()
+    from_status = assessment.status
+    assessment.status = AssessmentStatus.ACCEPTED
+    assessment.accepted_at = now
+    assessment.accepted_by = by
+    first = timezone.localtime(assessment.first_submitted_at or now).date()
+    assessment.days_taken = (timezone.localtime(now).date() - first).days
+    assessment.version += 1
+    assessment.save(update_fields=["status", "accepted_at", "accepted_by", "days_taken", "version", "updated_at"])
+    record_transition(
+        assessment, action=TransitionAction.ACCEPT, from_status=from_status, by=by, comment=comment.strip()
+    )
+    return assessment

@@ -1,0 +1,115 @@
+"""Starting an enterprise's form for a period, carried over from its last accepted one."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from enterprises.models import Enterprise
+from measures.applicability import applicable_measures
+from measures.models import Indicator
+
+from ..access import AssessmentPolicy
+from ..choices import AssessmentStatus, TransitionAction
+from ..models import (
+    Assessment,
+    AssessmentEvidence,
+    AssessmentIndicator,
+    AssessmentItem,
+    AssessmentTransition,
+    ReportingPeriod,
+)
+from .errors import IllegalTransition
+
+
+def _previous_accepted(enterprise, period) -> Assessment | None:
+    return (
+        Assessment.objects.filter(enterprise=enterprise, status=AssessmentStatus.ACCEPTED, period__year__lt=period.year)
+        .order_by("-period__year")
+        .first()
+    )
+
+
+@transaction.atomic
+def assessment_start(*, period: ReportingPeriod, enterprise: Enterprise, by) -> Assessment:
+    """Create the enterprise's form for the period (or return the existing one).
+
+    It has one answer per applicable measure and indicator. When the enterprise has an accepted
+    assessment from an earlier year, the answers start from it (the verified values where the officer
+    corrected them) together with the evidence still valid at the period's opening, each marked
+    "沿用上年" until the enterprise confirms or changes it.
+    """
+    if not AssessmentPolicy.can_start(by, enterprise):
+        raise PermissionDenied(_("只有本企业的填报人员可以填写自评表。"))
+    if enterprise.region.parent_id != period.province_id:
+        raise ValidationError({"period": [_("该填报期不属于本企业所在省份。")]})
+    existing = Assessment.objects.filter(period=period, enterprise=enterprise).first()
+    if existing:
+        return existing
+    if not period.is_open:
+        raise IllegalTransition(period.submission_refusal())
+    previous = _previous_accepted(enterprise, period)
+    try:
+        with transaction.atomic():
+            assessment = Assessment.objects.create(
+                period=period, enterprise=enterprise, created_by=by, carried_from=previous
+            )
+    except IntegrityError:  # a second tab started it at the same moment
+        return Assessment.objects.get(period=period, enterprise=enterprise)
+
+    measures = list(applicable_measures(enterprise).order_by("document__issued_on", "position"))
+    prev_items = {}
+    prev_indicators = {}
+    if previous:
+        prev_items = {i.measure_id: i for i in previous.items.prefetch_related("evidence")}
+        prev_indicators = {a.indicator_id: a for a in previous.indicator_answers.all()}
+    items = []
+    for measure in measures:
+        prev = prev_items.get(measure.pk)
+        item = AssessmentItem(assessment=assessment, measure=measure, updated_by=by)
+        if prev:
+            item.self_rating = prev.self_rating
+            item.what_done = prev.what_done
+            item.claimed_status = prev.final_status
+            item.claimed_percent = prev.final_percent
+            item.carried_over = True
+        items.append(item)
+    AssessmentItem.objects.bulk_create(items)
+    evidence = []
+    for item in items:
+        prev = prev_items.get(item.measure_id)
+        for ev in prev.evidence.all() if prev else ():
+            if ev.is_valid_on(period.opens_on):
+                evidence.append(
+                    AssessmentEvidence(
+                        item=item,
+                        file=ev.file.name,
+                        name=ev.name,
+                        size=ev.size,
+                        sha256=ev.sha256,
+                        content_type=ev.content_type,
+                        valid_until=ev.valid_until,
+                        uploaded_by=ev.uploaded_by,
+                        carried_from=ev,
+                    )
+                )
+    AssessmentEvidence.objects.bulk_create(evidence)
+    answers = []
+    for indicator in Indicator.objects.filter(measure__in=measures).order_by("measure__position", "position"):
+        prev = prev_indicators.get(indicator.pk)
+        answers.append(
+            AssessmentIndicator(
+                assessment=assessment,
+                indicator=indicator,
+                claimed_value=prev.final_value if prev else None,
+                carried_over=prev is not None and prev.final_value is not None,
+            )
+        )
+    AssessmentIndicator.objects.bulk_create(answers)
+    AssessmentTransition.objects.create(
+        assessment=assessment,
+        action=TransitionAction.CREATE,
+        to_status=AssessmentStatus.DRAFT,
+        by=by,
+        comment=_("沿用%(period)s已通过的自评") % {"period": previous.period.label} if previous else "",
+    )
+    return assessment

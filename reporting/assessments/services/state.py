@@ -1,0 +1,61 @@
+"""Lock an assessment, check that its state and the user allow a change, and record the change in the trail.
+
+Every write locks the assessment row before deciding anything, so an edit racing a submission cannot
+slip in after it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from ..access import AssessmentPolicy
+from ..choices import EDITABLE_STATUSES, AssessmentStatus
+from ..models import Assessment, AssessmentTransition
+from .errors import IllegalTransition, StaleEdit
+
+
+def lock(assessment) -> Assessment:
+    return Assessment.objects.select_for_update().select_related("period", "enterprise").get(pk=assessment.pk)
+
+
+def require_editable(assessment, by) -> Assessment:
+    if not AssessmentPolicy.can(by, AssessmentPolicy.EDIT, assessment):
+        raise PermissionDenied(_("只有本企业的填报人员可以修改自评表。"))
+    locked = lock(assessment)
+    if locked.status not in EDITABLE_STATUSES:
+        raise IllegalTransition(
+            _("自评表%(status)s，不能再修改。") % {"status": locked.get_status_display()}
+            if locked.status == AssessmentStatus.ACCEPTED
+            else _("自评表已提交，等待审核，不能再修改。")
+        )
+    return locked
+
+
+def require_reviewable(assessment, by) -> Assessment:
+    if not AssessmentPolicy.can(by, AssessmentPolicy.REVIEW, assessment):
+        raise PermissionDenied(_("只有负责该企业的工会干部可以审核自评表。"))
+    locked = lock(assessment)
+    if locked.status != AssessmentStatus.SUBMITTED:
+        raise IllegalTransition(
+            _("自评表当前状态为“%(status)s”，只有已提交的自评表可以审核。") % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def check_version(obj, expected_version, label):
+    if expected_version is not None and int(expected_version) != obj.version:
+        raise StaleEdit(
+            _("“%(label)s”已在别处被修改（可能是另一个窗口），请刷新后再改。") % {"label": label}, current=obj
+        )
+
+
+def record_transition(assessment, *, action, from_status, by, comment="", details=None):
+    return AssessmentTransition.objects.create(
+        assessment=assessment,
+        action=action,
+        from_status=from_status,
+        to_status=assessment.status,
+        by=by,
+        round=assessment.round,
+        comment=comment,
+        details=details or {},
+    )

@@ -1,0 +1,93 @@
+"""Submitting the form: only while the period is open, only when complete."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from measures.choices import DONE_STATUSES
+
+from ..choices import AssessmentStatus, TransitionAction
+from ..models import Assessment
+from .anchors import indicator_anchor, item_anchor
+from .errors import IllegalTransition, IncompleteAssessment, Problem
+from .state import check_version, record_transition, require_editable
+from .values import status_percent_problems
+
+
+def assessment_problems(*, assessment: Assessment) -> list[Problem]:
+    """Everything that keeps the form from being submitted, in form order, each with where to fix it."""
+    problems = []
+    items = assessment.items.select_related("measure").order_by("measure__document__issued_on", "measure__position")
+    for item in items:
+        label = f"{item.measure.number} {item.measure.title}"
+        anchor = item_anchor(item.measure)
+
+        def add(message, anchor=anchor, label=label):
+            problems.append(Problem(anchor=anchor, label=label, message=message))
+
+        if item.carried_over:
+            add(_("沿用上年的答案尚未确认：请核对后点“确认沿用”或直接修改。"))
+        if not item.self_rating:
+            add(_("未选择自评等级。"))
+        if not item.claimed_status:
+            add(_("未选择推进状态。"))
+        if item.claimed_percent is None:
+            add(_("未填写完成百分比。"))
+        if item.claimed_status in DONE_STATUSES and not item.what_done.strip():
+            add(_("状态为“%(status)s”时必须填写主要工作。") % {"status": item.get_claimed_status_display()})
+        for messages in status_percent_problems(item.claimed_status, item.claimed_percent).values():
+            for message in messages:
+                add(message)
+    for answer in assessment.indicator_answers.select_related("indicator", "indicator__measure"):
+        label = answer.indicator.name
+        anchor = indicator_anchor(answer.indicator)
+        if answer.claimed_value is None:
+            problems.append(Problem(anchor=anchor, label=label, message=_("未填写指标值。")))
+        elif answer.carried_over:
+            problems.append(Problem(anchor=anchor, label=label, message=_("沿用上年的指标值尚未确认。")))
+    return problems
+
+
+def _snapshot(assessment) -> dict:
+    """The answers as submitted in this round, for comparing rounds later."""
+    items = {}
+    for item in assessment.items.prefetch_related("evidence"):
+        items[str(item.pk)] = {
+            "self_rating": item.self_rating,
+            "what_done": item.what_done,
+            "status": item.claimed_status,
+            "percent": item.claimed_percent,
+            "evidence": sorted(e.name for e in item.evidence.all()),
+        }
+    indicators = {
+        str(a.pk): {"value": None if a.claimed_value is None else str(a.claimed_value)}
+        for a in assessment.indicator_answers.all()
+    }
+    return {"items": items, "indicators": indicators}
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, by, expected_version: int | None = None) -> Assessment:
+    """Submit (or resubmit after a return): only in the period, only when complete."""
+    assessment = require_editable(assessment, by)
+    check_version(assessment, expected_version, _("自评表"))
+    refusal = assessment.period.submission_refusal()
+    if refusal:
+        raise IllegalTransition(refusal)
+    problems = assessment_problems(assessment=assessment)
+    if problems:
+        raise IncompleteAssessment(problems)
+    now = timezone.now()
+    from_status = assessment.status
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.round += 1
+    assessment.version += 1
+    assessment.submitted_at = now
+    assessment.first_submitted_at = assessment.first_submitted_at or now
+    assessment.save(update_fields=["status", "round", "version", "submitted_at", "first_submitted_at", "updated_at"])
+    # The officer's reasons of the last return live on in that return's trail entry.
+    assessment.items.exclude(officer_comment="").update(officer_comment="")
+    record_transition(
+        assessment, action=TransitionAction.SUBMIT, from_status=from_status, by=by, details=_snapshot(assessment)
+    )
+    return assessment
