@@ -57,54 +57,21 @@ def assessment_start(*, period: ReportingPeriod, enterprise: Enterprise, by) -> 
         return Assessment.objects.get(period=period, enterprise=enterprise)
 
     measures = list(applicable_measures(enterprise).order_by("document__issued_on", "position"))
-    prev_items = {}
-    prev_indicators = {}
-    if previous:
-        prev_items = {i.measure_id: i for i in previous.items.prefetch_related("evidence")}
-        prev_indicators = {a.indicator_id: a for a in previous.indicator_answers.all()}
-    items = []
-    for measure in measures:
-        prev = prev_items.get(measure.pk)
-        item = AssessmentItem(assessment=assessment, measure=measure, updated_by=by)
-        if prev:
-            item.self_rating = prev.self_rating
-            item.what_done = prev.what_done
-            item.claimed_status = prev.final_status
-            item.claimed_percent = prev.final_percent
-            item.carried_over = True
-        items.append(item)
+    prev_items = {i.measure_id: i for i in previous.items.prefetch_related("evidence")} if previous else {}
+    prev_indicators = {a.indicator_id: a for a in previous.indicator_answers.all()} if previous else {}
+    items = [_item(assessment, measure, prev_items.get(measure.pk), by) for measure in measures]
     AssessmentItem.objects.bulk_create(items)
-    evidence = []
-    for item in items:
-        prev = prev_items.get(item.measure_id)
-        for ev in prev.evidence.all() if prev else ():
-            if ev.is_valid_on(period.opens_on):
-                evidence.append(
-                    AssessmentEvidence(
-                        item=item,
-                        file=ev.file.name,
-                        name=ev.name,
-                        size=ev.size,
-                        sha256=ev.sha256,
-                        content_type=ev.content_type,
-                        valid_until=ev.valid_until,
-                        uploaded_by=ev.uploaded_by,
-                        carried_from=ev,
-                    )
-                )
-    AssessmentEvidence.objects.bulk_create(evidence)
-    answers = []
-    for indicator in Indicator.objects.filter(measure__in=measures).order_by("measure__position", "position"):
-        prev = prev_indicators.get(indicator.pk)
-        answers.append(
-            AssessmentIndicator(
-                assessment=assessment,
-                indicator=indicator,
-                claimed_value=prev.final_value if prev else None,
-                carried_over=prev is not None and prev.final_value is not None,
-            )
-        )
-    AssessmentIndicator.objects.bulk_create(answers)
+    AssessmentEvidence.objects.bulk_create(
+        _carried_evidence(item, ev)
+        for item in items
+        if item.measure_id in prev_items
+        for ev in prev_items[item.measure_id].evidence.all()
+        if ev.is_valid_on(period.opens_on)
+    )
+    indicators = Indicator.objects.filter(measure__in=measures).order_by("measure__position", "position")
+    AssessmentIndicator.objects.bulk_create(
+        _indicator_answer(assessment, indicator, prev_indicators.get(indicator.pk)) for indicator in indicators
+    )
     AssessmentTransition.objects.create(
         assessment=assessment,
         action=TransitionAction.CREATE,
@@ -113,3 +80,39 @@ def assessment_start(*, period: ReportingPeriod, enterprise: Enterprise, by) -> 
         comment=_("沿用%(period)s已通过的自评") % {"period": previous.period.label} if previous else "",
     )
     return assessment
+
+
+def _item(assessment, measure, prev: AssessmentItem | None, by) -> AssessmentItem:
+    """One measure's answer, starting from last year's final values when there are any."""
+    item = AssessmentItem(assessment=assessment, measure=measure, updated_by=by)
+    if prev:
+        item.self_rating = prev.self_rating
+        item.what_done = prev.what_done
+        item.claimed_status = prev.final_status
+        item.claimed_percent = prev.final_percent
+        item.carried_over = True
+    return item
+
+
+def _carried_evidence(item, ev: AssessmentEvidence) -> AssessmentEvidence:
+    """Last year's file attached to this year's answer: the same stored file, not a copy."""
+    return AssessmentEvidence(
+        item=item,
+        file=ev.file.name,
+        name=ev.name,
+        size=ev.size,
+        sha256=ev.sha256,
+        content_type=ev.content_type,
+        valid_until=ev.valid_until,
+        uploaded_by=ev.uploaded_by,
+        carried_from=ev,
+    )
+
+
+def _indicator_answer(assessment, indicator, prev: AssessmentIndicator | None) -> AssessmentIndicator:
+    return AssessmentIndicator(
+        assessment=assessment,
+        indicator=indicator,
+        claimed_value=prev.final_value if prev else None,
+        carried_over=prev is not None and prev.final_value is not None,
+    )
