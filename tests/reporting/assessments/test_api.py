@@ -162,3 +162,23 @@ def test_seed_assessment_demo_is_idempotent_and_refuses_production(db, settings)
     with pytest.raises(CommandError):
         call_command("seed_assessment_demo", year=year + 1, verbosity=0)
     assert not ReportingPeriod.objects.filter(year=year + 1).exists()
+
+
+def test_return_with_the_version_read_succeeds_and_a_stale_one_is_a_409(submitted, users):
+    # given the officer read the form at its current version, and someone acted on it since
+    officer = api(users["officer-yn"])
+    read = officer.get(f"/api/assessments/{submitted.pk}/").json()["version"]
+    stale = read - 1
+    # when the officer returns it with a version that is no longer current
+    response = officer.post(
+        f"/api/assessments/{submitted.pk}/return/", {"comment": "请补充", "version": stale}, format="json"
+    )
+    # then it is refused and nothing changed
+    assert response.status_code == 409
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+    # and with the version read it goes through
+    response = officer.post(
+        f"/api/assessments/{submitted.pk}/return/", {"comment": "请补充", "version": read}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "returned"
