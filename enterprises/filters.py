@@ -34,7 +34,12 @@ class EnterpriseFilter(django_filters.FilterSet):
         queryset=PolicyDocument.objects.all(), to_field_name="code", label=_("政策文件"), method="by_document"
     )
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("有措施处于"), method="by_status")
-    lagging = django_filters.BooleanFilter(label=_("滞后"), method="by_lagging")
+    lagging = django_filters.ChoiceFilter(
+        choices=[("true", _("仅看滞后企业")), ("false", _("不含滞后企业"))],
+        empty_label=_("全部"),
+        label=_("滞后"),
+        method="by_lagging",
+    )
     sort = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -102,7 +107,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         return qs.filter(Exists(self._progress().filter(status=status))) if status else qs
 
     def by_lagging(self, qs, name, value):
-        if value is None:
+        if not value:
             return qs
         qs = annotate_lagging(qs)
-        return qs.filter(lagging_q()) if value else qs.exclude(lagging_q())
+        return qs.filter(lagging_q()) if value == "true" else qs.exclude(lagging_q())

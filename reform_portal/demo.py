@@ -119,13 +119,15 @@ FIXED_PERCENT = {Status.NOT_STARTED: 0, Status.DONE: 100, Status.ONGOING: 100}
 STATUS_WEIGHTS = [(Status.NOT_STARTED, 0.25), (Status.IN_PROGRESS, 0.4), (Status.DONE, 0.2), (Status.ONGOING, 0.15)]
 
 
-def _seed_progress(enterprise: Enterprise, rng: random.Random, *, lagging: bool) -> int:
+def _seed_progress(enterprise: Enterprise, rng: random.Random, *, lagging: bool, behind: bool) -> int:
     rows = []
     existing = set(Progress.objects.filter(enterprise=enterprise).values_list("measure_id", flat=True))
     for measure in applicable_measures(enterprise):
         if measure.pk in existing:
             continue
         status = rng.choices([s for s, _ in STATUS_WEIGHTS], [w for _, w in STATUS_WEIGHTS])[0]
+        if status == Status.NOT_STARTED and not lagging and not behind:
+            status = Status.IN_PROGRESS  # most enterprises have started every measure
         if lagging:
             status = rng.choice([Status.NOT_STARTED, Status.NOT_STARTED, Status.IN_PROGRESS])
         percent = FIXED_PERCENT[status] if status in FIXED_PERCENT else rng.randrange(10, 95, 5)
@@ -209,7 +211,7 @@ def seed_demo(*, year: int | None = None) -> SeedResult:
             result.enterprises_created += 1
         else:
             enterprise = existing
-        result.progress_seeded += _seed_progress(enterprise, rng, lagging=i % 7 == 3)
+        result.progress_seeded += _seed_progress(enterprise, rng, lagging=i % 7 == 3, behind=i % 4 == 0)
         _seed_indicator_values(enterprise, rng, year)
 
     _ensure_user("admin", result, is_superuser=True, is_staff=True)
