@@ -9,7 +9,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser setup run test lint bench vendor
+.PHONY: install browser fonts setup run test lint bench vendor messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ browser:
 	  else echo "Install Debian's chromium, fonts-noto-cjk and fonts-wqy-zenhei (sudo apt-get install chromium fonts-noto-cjk fonts-wqy-zenhei)"; exit 1; fi; \
 	fi
 
+# A CJK font for the self-assessment PDFs (WenQuanYi Zen Hei; Noto Sans CJK also works).
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] && [ ! -d /usr/share/fonts/opentype/noto ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null; \
+	  else echo "warning: no CJK font, PDF exports will fail: sudo apt-get install fonts-wqy-zenhei"; fi; \
+	fi
+
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_regions
@@ -34,7 +41,7 @@ setup: install
 	$(PY) manage.py seed_assessment_demo
 	$(PY) manage.py setup_schedule
 
-run: setup
+run: setup fonts
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) ./scripts/run_dev.sh
 
 lint: install

@@ -25,14 +25,17 @@ FONT_CANDIDATES = [
 ]
 
 
+class NoCJKFont(RuntimeError):
+    """No font on this machine can print Chinese: the PDF cannot be made (the Excel export still can)."""
+
+
 def _font() -> tuple[str, int]:
     configured = getattr(settings, "ASSESSMENT_PDF_FONT", "")
-    if configured:
-        return configured, 0
-    for path, index in FONT_CANDIDATES:
+    candidates = [(configured, 0)] if configured else FONT_CANDIDATES
+    for path, index in candidates:
         if Path(path).exists():
             return path, index
-    raise RuntimeError("No CJK font for the PDF: install Debian's fonts-noto-cjk (make browser does)")
+    raise NoCJKFont("No CJK font for the PDF: install Debian's fonts-wqy-zenhei (make fonts does)")
 
 
 def _status(value) -> str:

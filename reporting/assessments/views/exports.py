@@ -1,9 +1,12 @@
 """One assessment as a PDF (to print and sign) or an Excel workbook."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
-from ..exports import assessment_pdf, assessment_xlsx
+from ..exports import NoCJKFont, assessment_pdf, assessment_xlsx
 from ._common import assessment_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -12,7 +15,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def pdf(request, pk):
     assessment = assessment_or_404(request, pk)
-    return _document(assessment_pdf(assessment), "application/pdf", "inline", _filename(assessment, "pdf"))
+    try:
+        data = assessment_pdf(assessment)
+    except NoCJKFont:
+        messages.error(request, _("服务器缺少中文字体，暂时无法生成 PDF，请改用 Excel 下载并联系管理员。"))
+        return redirect("reporting:assessments:detail", pk=pk)
+    return _document(data, "application/pdf", "inline", _filename(assessment, "pdf"))
 
 
 @login_required

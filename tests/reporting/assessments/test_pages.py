@@ -231,3 +231,18 @@ def test_overview_query_count_is_bounded(client, yn_period, users, django_assert
 def test_fill_helper_makes_a_complete_form(draft, users):
     fill_complete(draft, users["enterprise-yn"])
     assert services.assessment_problems(assessment=draft) == []
+
+
+def test_pdf_without_a_cjk_font_says_so_instead_of_failing(client, submitted, users, settings, monkeypatch):
+    # given a machine with no Chinese font
+    from reporting.assessments import exports
+
+    monkeypatch.setattr(exports, "FONT_CANDIDATES", [("/nonexistent/font.ttc", 0)])
+    settings.ASSESSMENT_PDF_FONT = ""
+    client.force_login(users["officer-yn"])
+    # when the PDF is asked for
+    response = client.get(url("pdf", submitted.pk), follow=True)
+    # then the assessment page explains, and the Excel export still works
+    assert response.status_code == 200
+    assert "缺少中文字体" in response.content.decode()
+    assert client.get(url("xlsx", submitted.pk)).status_code == 200
