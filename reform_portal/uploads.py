@@ -2,19 +2,20 @@
 
 A file is accepted only when its extension is allowed AND its bytes are what the extension says
 (a renamed .exe is refused). Office files are ZIP (docx/xlsx) or OLE2 (doc/xls) containers; the
-check looks inside a ZIP for the part that makes it Word or Excel.
+check looks inside for the part that makes it Word or Excel (an .msi installer is OLE2 too).
 """
 
 import hashlib
 import zipfile
 from dataclasses import dataclass
 
+import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-PDF, JPEG, PNG, DOCX, XLSX, OLE = "pdf", "jpeg", "png", "docx", "xlsx", "ole"
+PDF, JPEG, PNG, DOCX, XLSX, DOC, XLS = "pdf", "jpeg", "png", "docx", "xlsx", "doc", "xls"
 ALLOWED = {
     "pdf": PDF,
     "jpg": JPEG,
@@ -22,8 +23,8 @@ ALLOWED = {
     "png": PNG,
     "docx": DOCX,
     "xlsx": XLSX,
-    "doc": OLE,
-    "xls": OLE,
+    "doc": DOC,
+    "xls": XLS,
 }
 CONTENT_TYPES = {
     PDF: "application/pdf",
@@ -31,8 +32,9 @@ CONTENT_TYPES = {
     PNG: "image/png",
     DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    DOC: "application/msword",
+    XLS: "application/vnd.ms-excel",
 }
-OLE_CONTENT_TYPES = {"doc": "application/msword", "xls": "application/vnd.ms-excel"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def _sniff(head: bytes, upload) -> str | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return OLE
+        return _sniff_ole(upload)
     if head.startswith(b"PK\x03\x04"):
         upload.seek(0)
         try:
@@ -62,6 +64,20 @@ def _sniff(head: bytes, upload) -> str | None:
             return DOCX
         if "xl/workbook.xml" in names:
             return XLSX
+    return None
+
+
+def _sniff_ole(upload) -> str | None:
+    """Word 97–2003 keeps a WordDocument stream, Excel a Workbook (or, before Excel 97, Book) stream."""
+    upload.seek(0)
+    try:
+        with olefile.OleFileIO(upload) as ole:
+            if ole.exists("WordDocument"):
+                return DOC
+            if ole.exists("Workbook") or ole.exists("Book"):
+                return XLS
+    except OSError:
+        return None
     return None
 
 
@@ -96,5 +112,4 @@ def check_upload(upload, *, max_bytes: int | None = None) -> CheckedUpload:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    content_type = OLE_CONTENT_TYPES[extension] if kind == OLE else CONTENT_TYPES[kind]
-    return CheckedUpload(name=name, size=upload.size, sha256=digest.hexdigest(), content_type=content_type)
+    return CheckedUpload(name=name, size=upload.size, sha256=digest.hexdigest(), content_type=CONTENT_TYPES[kind])

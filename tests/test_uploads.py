@@ -59,3 +59,31 @@ def test_oversized_file_is_refused_with_the_limit(settings):
     with pytest.raises(ValidationError) as exc:
         check_upload(SimpleUploadedFile("大文件.pdf", PDF + b"0" * 2048))
     assert exc.value.code == "size" and "1.0 KB" in exc.value.messages[0].replace("\xa0", " ")
+
+
+def xls_bytes():
+    import xlwt
+
+    book = xlwt.Workbook()
+    book.add_sheet("台账").write(0, 0, "班组")
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_legacy_excel_file_passes_as_xls():
+    checked = check_upload(SimpleUploadedFile("台账.xls", xls_bytes()))
+    assert checked.content_type == "application/vnd.ms-excel"
+
+
+def test_an_ole2_file_that_is_not_word_is_refused_as_doc():
+    # given an OLE2 container without a WordDocument stream (an .xls here; an .msi installer is the same case)
+    with pytest.raises(ValidationError) as exc:
+        check_upload(SimpleUploadedFile("总结.doc", xls_bytes()))
+    assert exc.value.code == "content"
+
+
+def test_a_truncated_ole2_header_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        check_upload(SimpleUploadedFile("总结.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40))
+    assert exc.value.code == "content"
