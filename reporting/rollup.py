@@ -396,8 +396,8 @@ def rollup_full_now(*, day: date | None = None, requested_by=None) -> tuple[Roll
 
 
 def changed_documents(*, since: datetime | None) -> list[PolicyDocument]:
-    """Documents whose figures may have moved since `since`: progress, indicator values or enterprises changed,
-    or no snapshot for today yet. Each check is one indexed query."""
+    """Documents whose figures may have moved since `since`: progress, indicator values, enterprises or
+    self-assessments changed, or no snapshot for today yet. Each check is one indexed query."""
     documents = documents_to_roll()
     if since is None:
         return documents
@@ -413,6 +413,15 @@ def changed_documents(*, since: datetime | None) -> list[PolicyDocument]:
     provinces = set(
         Enterprise.objects.filter(updated_at__gte=since).values_list("region__parent_id", flat=True).distinct()
     )
+    tables = _assessment_tables()
+    if tables:
+        # A self-assessment moves the submission rate of its province's documents.
+        assessment, _period = tables
+        provinces |= set(
+            assessment.objects.filter(updated_at__gte=since)
+            .values_list("enterprise__region__parent_id", flat=True)
+            .distinct()
+        )
     have_today = set(RollupSnapshot.objects.filter(day=today).values_list("document_id", flat=True).distinct())
     return [d for d in documents if d.pk in changed or d.province_id in provinces or d.pk not in have_today]
 
