@@ -1,12 +1,13 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Status
 from .models import Evidence, Measure, Progress
 
 
 class MeasureFilter(django_filters.FilterSet):
-    document = django_filters.CharFilter(method="by_document", label="文件（文号、代码或 id）")
+    document = django_filters.CharFilter(method="by_document", label=_("文件（文号、代码或 id）"))
 
     class Meta:
         model = Measure
@@ -22,10 +23,10 @@ class MeasureFilter(django_filters.FilterSet):
 class ProgressFilter(django_filters.FilterSet):
     """Progress rows, for the API: by enterprise (id), measure (code), status and document."""
 
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label="企业 id")
-    measure = django_filters.CharFilter(field_name="measure__code", label="措施代码")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="状态")
-    document = django_filters.CharFilter(method="by_document", label="文件（文号、代码或 id）")
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业 id"))
+    measure = django_filters.CharFilter(field_name="measure__code", label=_("措施代码"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"))
+    document = django_filters.CharFilter(method="by_document", label=_("文件（文号、代码或 id）"))
 
     class Meta:
         model = Progress
@@ -39,8 +40,8 @@ class ProgressFilter(django_filters.FilterSet):
 
 
 class EvidenceFilter(django_filters.FilterSet):
-    progress = django_filters.NumberFilter(field_name="progress_id", label="推进情况 id")
-    enterprise = django_filters.NumberFilter(field_name="progress__enterprise_id", label="企业 id")
+    progress = django_filters.NumberFilter(field_name="progress_id", label=_("推进情况 id"))
+    enterprise = django_filters.NumberFilter(field_name="progress__enterprise_id", label=_("企业 id"))
 
     class Meta:
         model = Evidence

@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -72,12 +74,14 @@ class ProgressWriteSerializer(serializers.Serializer):
     percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
     note = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(
-        required=False, min_value=1, help_text="读取时的版本号；也可用 If-Match 头发送。版本不符时返回 409。"
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("读取时的版本号；也可用 If-Match 头发送。版本不符时返回 409。"),
     )
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="PDF、JPG、PNG、Word 或 Excel，不超过 20 MB")
+    file = serializers.FileField(help_text=gettext_lazy("PDF、JPG、PNG、Word 或 Excel，不超过 20 MB"))
 
 
 StaleResponse = inline_serializer(
@@ -124,7 +128,7 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     def update(self, request, *args, **kwargs):
         progress = self.get_object()  # out of scope: 404
         if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
-            raise PermissionDenied("您无权更新该企业的推进情况。")
+            raise PermissionDenied(_("您无权更新该企业的推进情况。"))
         partial = kwargs.pop("partial", False)
         write = ProgressWriteSerializer(data=request.data, partial=partial)
         write.is_valid(raise_exception=True)
@@ -132,11 +136,11 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         if not partial:
             missing = [f for f in ("status", "percent") if f not in data]
             if missing:
-                raise ValidationError({f: ["该字段是必填项。"] for f in missing})
+                raise ValidationError({f: [_("该字段是必填项。")] for f in missing})
         version = data.get("version") or _if_match_version(request)
         if version is None:
             raise ValidationError(
-                {"version": ["请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。"]}
+                {"version": [_("请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。")]}
             )
         try:
             updated = progress_update(
@@ -150,7 +154,7 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         except StaleProgress as exc:
             current = self.get_queryset().get(pk=exc.current.pk)
             return Response(
-                {"detail": "该记录在您读取后已被修改，未保存。", "current": ProgressSerializer(current).data},
+                {"detail": _("该记录在您读取后已被修改，未保存。"), "current": ProgressSerializer(current).data},
                 status=status.HTTP_409_CONFLICT,
             )
         except DjangoValidationError as exc:
@@ -170,7 +174,10 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={201: EvidenceSerializer, 400: OpenApiResponse(description="文件被拒绝（类型、内容或大小）")},
+        responses={
+            201: EvidenceSerializer,
+            400: OpenApiResponse(description=gettext_lazy("文件被拒绝（类型、内容或大小）")),
+        },
     )
     @action(detail=True, methods=["get", "post"], url_path="evidence", pagination_class=None, filterset_class=None)
     def evidence(self, request, pk=None):
@@ -179,7 +186,7 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
             rows = evidence_visible(user=request.user).filter(progress=progress)
             return Response(EvidenceSerializer(rows, many=True).data)
         if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
-            raise PermissionDenied("您无权为该企业上传证明材料。")
+            raise PermissionDenied(_("您无权为该企业上传证明材料。"))
         upload = EvidenceUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         try:
