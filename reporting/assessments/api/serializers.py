@@ -13,6 +13,8 @@ from ..models import (
     ReportingPeriod,
 )
 
+VERSION_HELP = "读取时的版本号（必填，或用 If-Match 头发送）；版本不符时返回 409 和当前值。"
+
 
 class AssessmentPeriodSerializer(serializers.ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level="province"))
@@ -137,26 +139,26 @@ class AssessmentItemEditSerializer(serializers.Serializer):
     what_done = serializers.CharField(required=False, allow_blank=True)
     claimed_status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     claimed_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
 
 
 class AssessmentIndicatorEditSerializer(serializers.Serializer):
     claimed_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
 
 
 class AssessmentReviewItemSerializer(serializers.Serializer):
     verified_status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     verified_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
     officer_comment = serializers.CharField(required=False, allow_blank=True)
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
 
 
 class AssessmentReviewIndicatorSerializer(serializers.Serializer):
     verified_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
 
 
 class AssessmentDecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)

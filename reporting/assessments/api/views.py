@@ -7,16 +7,19 @@ an illegal transition or a stale edit 409, each with a message in `detail`.
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as BadRequest
 from rest_framework.response import Response
 
 from reform_portal.access import ENTERPRISE, profile_of, role_of
 
 from .. import services
-from ..models import AssessmentIndicator, AssessmentItem
+from ..access import AssessmentPolicy
+from ..models import Assessment, AssessmentIndicator, AssessmentItem
 from ..selectors import assessments_visible, periods_visible
 from .serializers import (
     AssessmentCreateSerializer,
@@ -33,8 +36,46 @@ from .serializers import (
     AssessmentSerializer,
 )
 
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False, description="读取时的版本号（可代替请求体中的 version）"
+)
+StaleResponse = inline_serializer(
+    "AssessmentStaleResponse", fields={"detail": serializers.CharField(), "current": serializers.DictField()}
+)
+
+
+def _current(obj) -> dict:
+    """The row as it is now, in the shape the API returns it (for a 409 on a stale edit)."""
+    if isinstance(obj, AssessmentItem):
+        return AssessmentItemSerializer(obj).data
+    if isinstance(obj, AssessmentIndicator):
+        return AssessmentIndicatorSerializer(obj).data
+    if isinstance(obj, Assessment):
+        return AssessmentSerializer(obj).data
+    return {"version": obj.version}
+
+
+def _version(request, data, assessment, may: str) -> int:
+    """The version the client read: `version` in the body or the `If-Match` header. A write without one is a
+    400 (it could silently overwrite someone else's change) - after the 403 for a user who may not write at all."""
+    version = data.get("version")
+    if version is None:
+        header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+        version = int(header) if header.isdigit() else None
+    if version is None:
+        if not AssessmentPolicy.can(request.user, may, assessment):
+            raise PermissionDenied(
+                _("只有本企业的填报人员可以修改自评表。")
+                if may == AssessmentPolicy.EDIT
+                else _("只有负责该企业的工会干部可以审核自评表。")
+            )
+        raise BadRequest({"version": [_("请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。")]})
+    return version
+
 
 def _refusal(exc) -> Response:
+    if isinstance(exc, services.StaleEdit):
+        return Response({"detail": exc.message, "current": _current(exc.current)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, services.IncompleteAssessment):
         missing = [{"anchor": p.anchor, "label": p.label, "message": p.message} for p in exc.problems]
         return Response({"detail": exc.message, "missing": missing}, status=status.HTTP_400_BAD_REQUEST)
@@ -125,9 +166,9 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def _decide(self, request, service):
         """The officer's return or acceptance, with the version read and an overall comment."""
         data = _validated(AssessmentDecisionSerializer, request)
-        assessment = service(
-            assessment=self.get_object(), by=request.user, comment=data["comment"], expected_version=data.get("version")
-        )
+        assessment = self.get_object()
+        version = _version(request, data, assessment, AssessmentPolicy.REVIEW)
+        assessment = service(assessment=assessment, by=request.user, comment=data["comment"], expected_version=version)
         return self._detail(assessment)
 
     @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentDetailSerializer})
@@ -142,7 +183,11 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._detail(assessment, status.HTTP_201_CREATED)
 
-    @extend_schema(request=AssessmentItemEditSerializer, responses=AssessmentItemSerializer)
+    @extend_schema(
+        request=AssessmentItemEditSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentItemSerializer, 409: StaleResponse},
+    )
     @action(detail=True, methods=["patch"], url_path=r"items/(?P<measure_code>[^/]+)")
     def edit_item(self, request, pk=None, measure_code=None):
         """The enterprise's answer for one measure; fields left out keep their value."""
@@ -155,21 +200,32 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             what_done=data.get("what_done", item.what_done),
             status=data.get("claimed_status", item.claimed_status),
             percent=data.get("claimed_percent", item.claimed_percent),
-            expected_version=data.get("version"),
+            expected_version=_version(request, data, item.assessment, AssessmentPolicy.EDIT),
         )
         return Response(AssessmentItemSerializer(item).data)
 
-    @extend_schema(request=AssessmentIndicatorEditSerializer, responses=AssessmentIndicatorSerializer)
+    @extend_schema(
+        request=AssessmentIndicatorEditSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentIndicatorSerializer, 409: StaleResponse},
+    )
     @action(detail=True, methods=["patch"], url_path=r"indicators/(?P<indicator_code>[^/]+)")
     def edit_indicator(self, request, pk=None, indicator_code=None):
         answer = self._answer(indicator_code)
         data = _validated(AssessmentIndicatorEditSerializer, request)
         answer = services.indicator_save(
-            answer=answer, by=request.user, value=data["claimed_value"], expected_version=data.get("version")
+            answer=answer,
+            by=request.user,
+            value=data["claimed_value"],
+            expected_version=_version(request, data, answer.assessment, AssessmentPolicy.EDIT),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
 
-    @extend_schema(request=AssessmentReviewItemSerializer, responses=AssessmentItemSerializer)
+    @extend_schema(
+        request=AssessmentReviewItemSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentItemSerializer, 409: StaleResponse},
+    )
     @action(detail=True, methods=["patch"], url_path=r"reviews/(?P<measure_code>[^/]+)")
     def review_item(self, request, pk=None, measure_code=None):
         """The officer's verified status / percent (blank or null = as claimed) and comment on one measure."""
@@ -181,35 +237,54 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             verified_status=data.get("verified_status", item.verified_status),
             verified_percent=data.get("verified_percent", item.verified_percent),
             comment=data.get("officer_comment", item.officer_comment),
-            expected_version=data.get("version"),
+            expected_version=_version(request, data, item.assessment, AssessmentPolicy.REVIEW),
         )
         return Response(AssessmentItemSerializer(item).data)
 
-    @extend_schema(request=AssessmentReviewIndicatorSerializer, responses=AssessmentIndicatorSerializer)
+    @extend_schema(
+        request=AssessmentReviewIndicatorSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentIndicatorSerializer, 409: StaleResponse},
+    )
     @action(detail=True, methods=["patch"], url_path=r"indicator-reviews/(?P<indicator_code>[^/]+)")
     def review_indicator(self, request, pk=None, indicator_code=None):
         answer = self._answer(indicator_code)
         data = _validated(AssessmentReviewIndicatorSerializer, request)
         answer = services.review_indicator_save(
-            answer=answer, by=request.user, verified_value=data["verified_value"], expected_version=data.get("version")
+            answer=answer,
+            by=request.user,
+            verified_value=data["verified_value"],
+            expected_version=_version(request, data, answer.assessment, AssessmentPolicy.REVIEW),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
 
-    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
+    @extend_schema(
+        request=AssessmentDecisionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentDetailSerializer, 409: StaleResponse},
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         data = _validated(AssessmentDecisionSerializer, request)
-        assessment = services.assessment_submit(
-            assessment=self.get_object(), by=request.user, expected_version=data.get("version")
-        )
+        assessment = self.get_object()
+        version = _version(request, data, assessment, AssessmentPolicy.EDIT)
+        assessment = services.assessment_submit(assessment=assessment, by=request.user, expected_version=version)
         return self._detail(assessment)
 
-    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
+    @extend_schema(
+        request=AssessmentDecisionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentDetailSerializer, 409: StaleResponse},
+    )
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
         return self._decide(request, services.assessment_return)
 
-    @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentDetailSerializer)
+    @extend_schema(
+        request=AssessmentDecisionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentDetailSerializer, 409: StaleResponse},
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._decide(request, services.assessment_accept)

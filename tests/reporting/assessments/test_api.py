@@ -23,6 +23,16 @@ def api(user):
     return client
 
 
+def read(client, pk) -> dict:
+    """The assessment as the client reads it: its version and those of its items / indicators by code."""
+    body = client.get(f"/api/assessments/{pk}/").json()
+    return {
+        "version": body["version"],
+        **{i["measure"]: i["version"] for i in body["items"]},
+        **{i["indicator"]: i["version"] for i in body["indicators"]},
+    }
+
+
 def test_enterprise_creates_edits_and_submits_its_own_draft(yn_period, users):
     client = api(users["enterprise-yn"])
     # when it creates its draft
@@ -36,23 +46,32 @@ def test_enterprise_creates_edits_and_submits_its_own_draft(yn_period, users):
     assert response.status_code == 200 and response.json()["self_rating"] == "good"
     response = client.patch(f"/api/assessments/{pk}/items/YN-02/", {"self_rating": "poor", "version": 1}, format="json")
     assert response.status_code == 409 and "别处" in response.json()["detail"]
+    assert response.json()["current"]["version"] == 2 and response.json()["current"]["self_rating"] == "good"
     response = client.patch(
-        f"/api/assessments/{pk}/items/YN-02/", {"claimed_status": "done", "claimed_percent": 30}, format="json"
+        f"/api/assessments/{pk}/items/YN-02/",
+        {"claimed_status": "done", "claimed_percent": 30, "version": 2},
+        format="json",
     )
     assert response.status_code == 400 and "percent" in response.json()
-    response = client.patch(f"/api/assessments/{pk}/indicators/YN-06-edu-fund/", {"claimed_value": "9"}, format="json")
+    version = read(client, pk)["YN-06-edu-fund"]
+    response = client.patch(
+        f"/api/assessments/{pk}/indicators/YN-06-edu-fund/", {"claimed_value": "9", "version": version}, format="json"
+    )
     assert response.status_code == 200 and response.json()["claimed_met"] is True
     # submitting an incomplete form lists what is missing
-    response = client.post(f"/api/assessments/{pk}/submit/", {}, format="json")
+    response = client.post(f"/api/assessments/{pk}/submit/", {"version": read(client, pk)["version"]}, format="json")
     assert response.status_code == 400
     missing = response.json()["missing"]
     assert {"anchor": "item-YN-02", "label": "2 突出理想信念教育", "message": "未选择推进状态。"} in missing
     # complete and submit
     fill_complete(Assessment.objects.get(pk=pk), users["enterprise-yn"])
-    response = client.post(f"/api/assessments/{pk}/submit/", {}, format="json")
+    response = client.post(f"/api/assessments/{pk}/submit/", {"version": read(client, pk)["version"]}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "submitted"
     # editing after submission is a 409
-    response = client.patch(f"/api/assessments/{pk}/items/YN-02/", {"self_rating": "poor"}, format="json")
+    version = read(client, pk)["YN-02"]
+    response = client.patch(
+        f"/api/assessments/{pk}/items/YN-02/", {"self_rating": "poor", "version": version}, format="json"
+    )
     assert response.status_code == 409 and "已提交" in response.json()["detail"]
 
 
@@ -60,18 +79,36 @@ def test_officer_returns_and_accepts_and_progress_history_records_the_assessment
     officer = api(users["officer-yn"])
     pk = submitted.pk
     # a return without a reason is a 400
-    assert officer.post(f"/api/assessments/{pk}/return/", {}, format="json").status_code == 400
-    response = officer.patch(f"/api/assessments/{pk}/reviews/YN-04/", {"officer_comment": "缺少佐证"}, format="json")
+    response = officer.post(f"/api/assessments/{pk}/return/", {"version": read(officer, pk)["version"]}, format="json")
+    assert response.status_code == 400
+    response = officer.patch(
+        f"/api/assessments/{pk}/reviews/YN-04/",
+        {"officer_comment": "缺少佐证", "version": read(officer, pk)["YN-04"]},
+        format="json",
+    )
     assert response.status_code == 200
-    response = officer.post(f"/api/assessments/{pk}/return/", {"comment": "请补充"}, format="json")
+    response = officer.post(
+        f"/api/assessments/{pk}/return/", {"comment": "请补充", "version": read(officer, pk)["version"]}, format="json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "returned"
     # accepting a returned form is an illegal transition
-    response = officer.post(f"/api/assessments/{pk}/accept/", {}, format="json")
+    response = officer.post(f"/api/assessments/{pk}/accept/", {"version": read(officer, pk)["version"]}, format="json")
     assert response.status_code == 409 and "已退回" in response.json()["detail"]
-    assert api(users["enterprise-yn"]).post(f"/api/assessments/{pk}/submit/", {}, format="json").status_code == 200
-    response = officer.patch(f"/api/assessments/{pk}/reviews/YN-04/", {"verified_percent": 20}, format="json")
+    enterprise = api(users["enterprise-yn"])
+    response = enterprise.post(
+        f"/api/assessments/{pk}/submit/", {"version": read(enterprise, pk)["version"]}, format="json"
+    )
+    assert response.status_code == 200
+    response = officer.patch(
+        f"/api/assessments/{pk}/reviews/YN-04/",
+        {"verified_percent": 20},
+        headers={"If-Match": f'"{read(officer, pk)["YN-04"]}"'},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["percent_gap"] == -40
-    response = officer.post(f"/api/assessments/{pk}/accept/", {"comment": "通过"}, format="json")
+    response = officer.post(
+        f"/api/assessments/{pk}/accept/", {"comment": "通过", "version": read(officer, pk)["version"]}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "accepted" and body["round"] == 2
@@ -116,7 +153,9 @@ def test_accepting_a_draft_is_a_409(yn_period, users):
     draft = services.assessment_start(
         period=yn_period, enterprise=users["enterprise-yn"].profile.enterprise, by=users["enterprise-yn"]
     )
-    response = api(users["officer-yn"]).post(f"/api/assessments/{draft.pk}/accept/", {}, format="json")
+    response = api(users["officer-yn"]).post(
+        f"/api/assessments/{draft.pk}/accept/", {"version": draft.version}, format="json"
+    )
     assert response.status_code == 409 and "草稿" in response.json()["detail"]
 
 
@@ -126,7 +165,10 @@ def test_nobody_submits_after_the_deadline(draft, users):
     period.opens_on = timezone.localdate() - timedelta(days=30)
     period.deadline = timezone.localdate() - timedelta(days=1)
     period.save()
-    response = api(users["enterprise-yn"]).post(f"/api/assessments/{draft.pk}/submit/", {}, format="json")
+    draft.refresh_from_db()
+    response = api(users["enterprise-yn"]).post(
+        f"/api/assessments/{draft.pk}/submit/", {"version": draft.version}, format="json"
+    )
     assert response.status_code == 409 and "截止" in response.json()["detail"]
     draft.refresh_from_db()
     assert draft.status == "draft"
@@ -182,3 +224,69 @@ def test_return_with_the_version_read_succeeds_and_a_stale_one_is_a_409(submitte
         f"/api/assessments/{submitted.pk}/return/", {"comment": "请补充", "version": read}, format="json"
     )
     assert response.status_code == 200 and response.json()["status"] == "returned"
+
+
+WRITES = {
+    # endpoint: (who writes, body without the version, which row's version it needs)
+    "items/YN-02/": ("enterprise-yn", {"self_rating": "good"}, "YN-02"),
+    "indicators/YN-06-edu-fund/": ("enterprise-yn", {"claimed_value": "9"}, "YN-06-edu-fund"),
+    "submit/": ("enterprise-yn", {}, "version"),
+    "reviews/YN-02/": ("officer-yn", {"officer_comment": "请补充佐证"}, "YN-02"),
+    "indicator-reviews/YN-06-edu-fund/": ("officer-yn", {"verified_value": "9"}, "YN-06-edu-fund"),
+    "return/": ("officer-yn", {"comment": "请补充"}, "version"),
+    "accept/": ("officer-yn", {}, "version"),
+}
+
+
+@pytest.mark.parametrize("endpoint", list(WRITES))
+def test_every_write_without_a_version_is_a_400_naming_the_field(endpoint, draft, users):
+    # given a form in the state where this write is allowed
+    who, body, _ = WRITES[endpoint]
+    if who == "officer-yn":
+        fill_complete(draft, users["enterprise-yn"])
+        from reporting.assessments import services
+
+        services.assessment_submit(assessment=draft, by=users["enterprise-yn"])
+    before = api(users[who]).get(f"/api/assessments/{draft.pk}/").json()
+    # when the client leaves the version out (no body field, no If-Match)
+    method = "post" if endpoint.endswith(("submit/", "return/", "accept/")) else "patch"
+    response = getattr(api(users[who]), method)(f"/api/assessments/{draft.pk}/{endpoint}", body, format="json")
+    # then it is refused with a message on `version`, and nothing changed
+    assert response.status_code == 400, response.json()
+    assert "version" in response.json() and "If-Match" in response.json()["version"][0]
+    assert api(users[who]).get(f"/api/assessments/{draft.pk}/").json() == before
+
+
+@pytest.mark.parametrize("endpoint", list(WRITES))
+def test_every_write_with_a_stale_version_is_a_409_with_the_current_values(endpoint, draft, users):
+    from reporting.assessments import services
+
+    who, body, key = WRITES[endpoint]
+    if who == "officer-yn":
+        fill_complete(draft, users["enterprise-yn"])
+        services.assessment_submit(assessment=draft, by=users["enterprise-yn"])
+    client = api(users[who])
+    current = read(client, draft.pk)[key]
+    before = client.get(f"/api/assessments/{draft.pk}/").json()
+    # when the client sends a version older than the current one (in the If-Match header for half of them)
+    method = "post" if endpoint.endswith(("submit/", "return/", "accept/")) else "patch"
+    if endpoint.startswith(("items", "reviews", "return")):
+        kwargs = {"headers": {"If-Match": f'"{current - 1}"'}}
+    else:
+        body = {**body, "version": current - 1}
+        kwargs = {}
+    response = getattr(client, method)(f"/api/assessments/{draft.pk}/{endpoint}", body, format="json", **kwargs)
+    # then it is refused with the current values, and nothing changed
+    assert response.status_code == 409, response.json()
+    assert "别处" in response.json()["detail"]
+    assert response.json()["current"]["version"] == current
+    assert client.get(f"/api/assessments/{draft.pk}/").json() == before
+
+
+def test_if_match_header_carries_the_version(draft, users):
+    client = api(users["enterprise-yn"])
+    version = read(client, draft.pk)["YN-02"]
+    response = client.patch(
+        f"/api/assessments/{draft.pk}/items/YN-02/", {"self_rating": "good"}, headers={"If-Match": f'W/"{version}"'}
+    )
+    assert response.status_code == 200 and response.json()["version"] == version + 1
