@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, F, Q
 from django.utils.translation import gettext as _
 
 from enterprises.choices import Industry, Ownership, RegionLevel
-from enterprises.models import Region
+from enterprises.models import Enterprise, Region
 from enterprises.reference import echarts_names
 from measures.applicability import enterprises_for_document
 from measures.choices import DONE_STATUSES, TRACKED_ADDRESSEES, Status
@@ -77,6 +77,11 @@ class DashboardScope:
     province: Region
     prefecture_ids: frozenset[int] | None  # None: the whole province
     cache_part: str
+
+    @property
+    def named_only(self) -> bool:
+        """An officer with no charge region in the province (only enterprises named to them): no figures."""
+        return self.prefecture_ids is not None and not self.prefecture_ids
 
 
 def dashboard_scope(*, user, province_code: str | None = None) -> DashboardScope:
@@ -364,6 +369,12 @@ def lagging_queryset(*, user, scope, filters: Filters):
         .order_by(F("last_progress_update").asc(nulls_first=True), "name")
         .only("pk", "name", "region__name", "ownership")
     )
+
+
+def named_enterprises(*, user, province: Region) -> list[Enterprise]:
+    """The enterprises of `province` named to an officer (the dashboard's way in for an officer with no region)."""
+    qs = Enterprise.objects.filter(officers__user_id=user.pk, region__parent=province)
+    return list(EnterprisePolicy.visible(user, qs).select_related("region").order_by("name").distinct())
 
 
 def documents_of(province: Region):

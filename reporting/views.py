@@ -27,6 +27,7 @@ from .selectors import (
     dashboard_scope,
     lagging_queryset,
     latest_runs,
+    named_enterprises,
     scope_enterprises,
 )
 
@@ -124,6 +125,7 @@ def dashboard(request):
         "runs": latest_runs(province=scope.province),
         "can_refresh": role_of(request.user) in (SASAC, ADMIN),
         "panels": PANELS,
+        "named_enterprises": named_enterprises(user=request.user, province=scope.province) if scope.named_only else [],
     }
     return render(request, "reporting/dashboard.html", context)
 
