@@ -22,8 +22,16 @@ class EnterpriseForm(forms.ModelForm):
             "credit_code_exception": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    # The version the editor read (editing only): a save based on an older one is refused, not applied.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, user, keep_mine: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
         # Only prefectures the user works in; only administrators may record a check-character exception.
         self.fields["region"].queryset = RegionPolicy.visible(
             user, Region.objects.filter(level=RegionLevel.PREFECTURE).select_related("parent")
@@ -73,7 +81,8 @@ class EnterpriseForm(forms.ModelForm):
                     css_class="row",
                 ),
             ),
-            Submit("save", _("保存")),
+            *(["version"] if "version" in self.fields else []),
+            Submit("save", _("保留我的修改") if keep_mine else _("保存")),
         )
 
 

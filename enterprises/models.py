@@ -74,6 +74,8 @@ class Enterprise(TimeStampedModel):
     union_founded = models.BooleanField(_("已建立工会"), default=False)
     union_founded_on = models.DateField(_("工会成立日期"), null=True, blank=True)
     is_pilot = models.BooleanField(_("试点企业"), default=False)
+    # Bumped by services.enterprise_update on every change; an edit based on an older version is refused.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = EnterpriseQuerySet.as_manager()
 

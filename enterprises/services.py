@@ -46,6 +46,21 @@ def display_value(enterprise: Enterprise, field: str) -> str:
     return str(value)
 
 
+def register_differences(*, current: Enterprise, data: dict) -> list[dict]:
+    """The register fields where `data` (an editor's values) differs from `current`, as a reader sees both."""
+    mine = Enterprise(**{f: data[f] for f in REGISTER_FIELDS if f in data})
+    rows = []
+    for f in REGISTER_FIELDS:
+        if f not in data:
+            continue
+        theirs, ours = display_value(current, f), display_value(mine, f)
+        if theirs != ours:
+            rows.append(
+                {"field": f, "label": Enterprise._meta.get_field(f).verbose_name, "current": theirs, "mine": ours}
+            )
+    return rows
+
+
 def _check_may_keep(enterprise: Enterprise, by) -> None:
     # Run after the save, inside the transaction: the access policy itself decides whether the row
     # (with its new region) is one `by` may change; otherwise the caller's transaction rolls back.
@@ -73,15 +88,35 @@ def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> E
     return enterprise
 
 
+class StaleEnterprise(Exception):
+    """The register entry changed since the editor read it; `current` holds what is there now."""
+
+    def __init__(self, current: Enterprise):
+        super().__init__("stale enterprise")
+        self.current = current
+
+
 @transaction.atomic
-def enterprise_update(*, enterprise: Enterprise, data: dict, by, source: str = ChangeSource.MANUAL) -> Enterprise:
+def enterprise_update(
+    *,
+    enterprise: Enterprise,
+    data: dict,
+    by,
+    source: str = ChangeSource.MANUAL,
+    expected_version: int | None = None,
+) -> Enterprise:
     """Change register fields from `data`; record one history row per changed field.
+
+    With `expected_version` (the version the editor read), a row changed since then is not
+    overwritten: StaleEnterprise is raised with the current row. Import and admin pass none.
 
     Measures that come to apply (e.g. after a change of ownership) get progress rows; rows of measures
     that no longer apply are kept, with their history, rather than silently deleted."""
     from measures.services import progress_ensure
 
     current = Enterprise.objects.select_for_update().select_related("region").get(pk=enterprise.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEnterprise(current)
     before = {f: display_value(current, f) for f in REGISTER_FIELDS}
     for field, value in data.items():
         if field in REGISTER_FIELDS or field == "credit_code_exception":
@@ -92,6 +127,7 @@ def enterprise_update(*, enterprise: Enterprise, data: dict, by, source: str = C
     current.changed_fields = changed
     if not changed:
         return current
+    current.version += 1
     current.save()
     _check_may_keep(current, by)
     EnterpriseChange.objects.bulk_create(

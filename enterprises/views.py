@@ -21,7 +21,7 @@ from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, ImportForm
 from .importing import enterprises_import, template_workbook
 from .selectors import enterprise_changes, enterprises_in_charge, enterprises_visible
-from .services import enterprise_create, enterprise_update
+from .services import StaleEnterprise, enterprise_create, enterprise_update, register_differences
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
@@ -122,16 +122,38 @@ def enterprise_edit(request, pk):
     if not EnterprisePolicy.can(request.user, EnterprisePolicy.CHANGE, enterprise):
         raise PermissionDenied
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
+    stale = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            enterprise_update(enterprise=enterprise, data=form.cleaned_data, by=request.user)
+            enterprise_update(enterprise=enterprise, data=data, by=request.user, expected_version=data["version"])
+        except StaleEnterprise as exc:
+            # Show the newer values beside the officer's own; the form keeps the officer's values but now
+            # carries the newer version, so submitting it again means “keep mine” knowingly.
+            stale = _stale_context(exc.current, data)
+            form = EnterpriseForm(
+                instance=exc.current,
+                initial={**{f: v for f, v in data.items() if f in form.fields}, "version": exc.current.version},
+                user=request.user,
+                keep_mine=True,
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("已保存企业信息。"))
             return redirect("enterprises:detail", enterprise.pk)
     enterprise.refresh_from_db()
-    return render(request, "enterprises/enterprise_form.html", {"form": form, "enterprise": enterprise})
+    context = {"form": form, "enterprise": enterprise, "stale": stale}
+    return render(request, "enterprises/enterprise_form.html", context, status=409 if stale else 200)
+
+
+def _stale_context(current, data) -> dict:
+    last = enterprise_changes(enterprise=current, limit=1)
+    return {
+        "current": current,
+        "changed_by": last[0].changed_by if last else None,
+        "differences": register_differences(current=current, data=data),
+    }
 
 
 def _add_errors(form, exc: ValidationError):

@@ -1,14 +1,16 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from measures.api.progress import _if_match_version
 from reform_portal.access import EnterprisePolicy, RegionPolicy
 
 from ..filters import EnterpriseFilter
 from ..models import Region
 from ..selectors import enterprises_in_charge
-from ..services import enterprise_create, enterprise_update
+from ..services import StaleEnterprise, enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
 
 
@@ -18,6 +20,16 @@ def drf_validation_error(exc: DjangoValidationError) -> ValidationError:
     if "region" in detail:
         detail["region_code"] = detail.pop("region")
     return ValidationError(detail)
+
+
+StaleResponse = inline_serializer(
+    "StaleEnterpriseResponse",
+    fields={"detail": serializers.CharField(), "current": EnterpriseSerializer()},
+)
+UPDATE_SCHEMA = extend_schema(
+    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+    responses={200: EnterpriseSerializer, 409: StaleResponse},
+)
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -39,8 +51,9 @@ class EnterpriseViewSet(
 ):
     """Enterprises the user may see: an officer's charge, a SASAC province, an enterprise itself.
 
-    Officers create enterprises (in a region in their charge) and update those in their charge;
-    everyone else reads only."""
+    Officers create enterprises (in a region in their charge) and update those in their charge, sending the
+    `version` they read (or `If-Match`): an update based on an old version gets 409 with the current values.
+    Everyone else reads only."""
 
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
@@ -61,6 +74,12 @@ class EnterpriseViewSet(
             raise drf_validation_error(exc) from None
         return Response(self.get_serializer(enterprise).data, status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    @UPDATE_SCHEMA
     def update(self, request, *args, **kwargs):
         enterprise = self.get_object()  # out of scope: 404
         if not EnterprisePolicy.can(request.user, EnterprisePolicy.CHANGE, enterprise):
@@ -68,8 +87,25 @@ class EnterpriseViewSet(
         partial = kwargs.pop("partial", False)
         serializer = self.get_serializer(enterprise, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None) or _if_match_version(request)
+        if version is None:
+            raise ValidationError(
+                {"version": ["请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。"]}
+            )
         try:
-            enterprise_update(enterprise=enterprise, data=serializer.validated_data, by=request.user)
+            enterprise_update(enterprise=enterprise, data=data, by=request.user, expected_version=version)
+        except StaleEnterprise as exc:
+            current = self.get_queryset().get(pk=exc.current.pk)
+            return Response(
+                {"detail": "该企业信息在您读取后已被修改，未保存。", "current": self.get_serializer(current).data},
+                status=status.HTTP_409_CONFLICT,
+            )
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from None
-        return Response(self.get_serializer(self.get_queryset().get(pk=enterprise.pk)).data)
+        data = self.get_serializer(self.get_queryset().get(pk=enterprise.pk)).data
+        return Response(data, headers={"ETag": f'"{data["version"]}"'})
+
+    @UPDATE_SCHEMA
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)

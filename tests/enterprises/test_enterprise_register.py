@@ -81,7 +81,9 @@ def test_others_cannot_add(client, users, role):
 
 def test_officer_edits_and_each_field_change_is_recorded(client, users, yn_enterprise):
     client.force_login(users["officer-yn"])
-    data = form_data(name=yn_enterprise.name, credit_code=yn_enterprise.credit_code, employees=900, industry="E")
+    data = form_data(
+        name=yn_enterprise.name, credit_code=yn_enterprise.credit_code, employees=900, industry="E", version=1
+    )
 
     response = client.post(f"/enterprises/{yn_enterprise.pk}/edit/", data)
 
@@ -101,7 +103,8 @@ def test_edit_refused(client, users, yn_enterprise, role, status):
     client.force_login(users[role])
     url = f"/enterprises/{yn_enterprise.pk}/edit/"
     assert client.get(url).status_code == status
-    assert client.post(url, form_data(credit_code=yn_enterprise.credit_code, employees=900)).status_code == status
+    data = form_data(credit_code=yn_enterprise.credit_code, employees=900, version=1)
+    assert client.post(url, data).status_code == status
     yn_enterprise.refresh_from_db()
     assert yn_enterprise.employees == 500
 
@@ -123,8 +126,8 @@ def test_api_create_and_update(users):
     assert created.status_code == 201, created.json()
     pk = created.json()["id"]
     assert created.json()["region"]["code"] == "530100"
-    updated = api.patch(f"/api/enterprises/{pk}/", {"employees": 450}, format="json")
-    assert updated.status_code == 200 and updated.json()["employees"] == 450
+    updated = api.patch(f"/api/enterprises/{pk}/", {"employees": 450, "version": 1}, format="json")
+    assert updated.status_code == 200 and updated.json()["employees"] == 450 and updated.json()["version"] == 2
     change = EnterpriseChange.objects.get(enterprise_id=pk, field="employees")
     assert (change.old_value, change.new_value, change.source) == ("400", "450", ChangeSource.MANUAL)
 
@@ -154,7 +157,8 @@ def test_api_writes_refused(users, yn_enterprise, role, create, update):
     api = APIClient()
     api.force_authenticate(users[role])
     assert api.post("/api/enterprises/", api_payload(), format="json").status_code == create
-    assert api.patch(f"/api/enterprises/{yn_enterprise.pk}/", {"employees": 1}, format="json").status_code == update
+    patch = {"employees": 1, "version": 1}
+    assert api.patch(f"/api/enterprises/{yn_enterprise.pk}/", patch, format="json").status_code == update
     yn_enterprise.refresh_from_db()
     assert yn_enterprise.employees == 500
 
