@@ -173,6 +173,15 @@ def test_refusals_in_the_browser(login, portal, period):
     assert page.locator("textarea, select[name$='self_rating']").count() == 0
     # nobody can submit after the deadline: a returned form, past the deadline, shows why and when
     officer = get_user_model().objects.get(username="officer-yn")
+    item = assessment.items.first()
+    services.review_item_save(
+        item=item,
+        by=officer,
+        verified_status="",
+        verified_percent=None,
+        comment="补充材料",
+        expected_version=item.version,
+    )
     services.assessment_return(assessment=assessment, by=officer, comment="补充材料")
     period.deadline = timezone.localdate() - timedelta(days=1)
     period.opens_on = period.deadline - timedelta(days=10)

@@ -70,7 +70,8 @@ def review_indicator_save(
 
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, by, comment: str = "", expected_version=None) -> Assessment:
-    """Send the form back to the enterprise with the reasons: the per-measure comments and an overall one."""
+    """Send the form back to the enterprise with the reasons: a comment on at least one measure (what to change
+    and where), and optionally an overall one."""
     assessment = require_reviewable(assessment, by)
     check_version(assessment, expected_version, _("自评表"))
     comment = (comment or "").strip()
@@ -78,8 +79,10 @@ def assessment_return(*, assessment: Assessment, by, comment: str = "", expected
         item.measure.code: item.officer_comment
         for item in assessment.items.select_related("measure").exclude(officer_comment="")
     }
-    if not reasons and not comment:
-        raise ValidationError({"comment": [_("退回时请写明理由：在需要修改的措施下填写审核意见，或填写总体意见。")]})
+    if not reasons:
+        raise ValidationError(
+            {"reasons": [_("退回时请至少在一项需要修改的措施下填写审核意见（退回理由）；总体意见可选。")]}
+        )
     from_status = assessment.status
     assessment.status = AssessmentStatus.RETURNED
     assessment.returned_at = timezone.now()

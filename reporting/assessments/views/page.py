@@ -19,7 +19,7 @@ def detail(request, pk):
     return assessment_page(request, assessment_or_404(request, pk))
 
 
-def assessment_page(request, assessment, *, problems=None, status=200):
+def assessment_page(request, assessment, *, problems=None, decision_error=None, status=200):
     user = request.user
     editing = assessment.is_editable and AssessmentPolicy.can(user, AssessmentPolicy.EDIT, assessment)
     reviewing = assessment.status == AssessmentStatus.SUBMITTED and AssessmentPolicy.can(
@@ -40,6 +40,7 @@ def assessment_page(request, assessment, *, problems=None, status=200):
         "transitions": assessment.transitions.all(),
         "rating_help": [(label, SELF_RATING_HELP[value]) for value, label in SelfRating.choices],
         "decision_form": DecisionForm(initial={"version": assessment.version}),
+        "decision_error": decision_error or {},
         "corrected": sum(1 for i in items if i.is_corrected),
         "progress_changes": progress_changes_from(assessment=assessment),
     }

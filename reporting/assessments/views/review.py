@@ -20,6 +20,7 @@ from ._common import (
     refuse,
     save_in_place,
 )
+from .page import assessment_page
 
 REVIEW_FIELDS = ("verified_status", "verified_percent", "officer_comment")
 
@@ -72,16 +73,18 @@ def review_indicator(request, pk, answer_pk):
 @login_required
 @require_POST
 def return_assessment(request, pk):
-    return _decide(request, pk, services.assessment_return, _("已退回企业修改。"))
+    return _decide(request, pk, services.assessment_return, _("已退回企业修改。"), form_id="return")
 
 
 @login_required
 @require_POST
 def accept(request, pk):
-    return _decide(request, pk, services.assessment_accept, _("已审核通过，核实结果已写入企业推进情况。"))
+    return _decide(
+        request, pk, services.assessment_accept, _("已审核通过，核实结果已写入企业推进情况。"), form_id="accept"
+    )
 
 
-def _decide(request, pk, service, success):
+def _decide(request, pk, service, success, *, form_id):
     assessment = assessment_or_404(request, pk)
     data = posted(DecisionForm(request.POST))
     try:
@@ -92,7 +95,13 @@ def _decide(request, pk, service, success):
             expected_version=data.get("version"),
         )
     except ValidationError as exc:
-        return refuse(request, assessment, joined(exc.messages))
+        # shown next to the button that was pressed, with the comment typed so far kept
+        return assessment_page(
+            request,
+            assessment_or_404(request, pk),
+            decision_error={"form": form_id, "message": joined(exc.messages), "comment": data.get("comment", "")},
+            status=400,
+        )
     except services.AssessmentError as exc:
         return refuse(request, assessment, exc.message)
     messages.success(request, success)

@@ -207,10 +207,16 @@ def test_seed_assessment_demo_is_idempotent_and_refuses_production(db, settings)
 
 
 def test_return_with_the_version_read_succeeds_and_a_stale_one_is_a_409(submitted, users):
-    # given the officer read the form at its current version, and someone acted on it since
+    # given the officer commented on a measure and read the form at its current version, and someone acted on it since
     officer = api(users["officer-yn"])
-    read = officer.get(f"/api/assessments/{submitted.pk}/").json()["version"]
-    stale = read - 1
+    response = officer.patch(
+        f"/api/assessments/{submitted.pk}/reviews/YN-04/",
+        {"officer_comment": "缺少佐证", "version": read(officer, submitted.pk)["YN-04"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    current = officer.get(f"/api/assessments/{submitted.pk}/").json()["version"]
+    stale = current - 1
     # when the officer returns it with a version that is no longer current
     response = officer.post(
         f"/api/assessments/{submitted.pk}/return/", {"comment": "请补充", "version": stale}, format="json"
@@ -221,7 +227,7 @@ def test_return_with_the_version_read_succeeds_and_a_stale_one_is_a_409(submitte
     assert submitted.status == "submitted"
     # and with the version read it goes through
     response = officer.post(
-        f"/api/assessments/{submitted.pk}/return/", {"comment": "请补充", "version": read}, format="json"
+        f"/api/assessments/{submitted.pk}/return/", {"comment": "请补充", "version": current}, format="json"
     )
     assert response.status_code == 200 and response.json()["status"] == "returned"
 

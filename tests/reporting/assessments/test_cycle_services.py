@@ -126,9 +126,11 @@ def test_illegal_reviews_are_refused(draft, users):
     for role in ("sasac-yn", "officer-sx", "enterprise-yn"):
         with pytest.raises(PermissionDenied):
             services.assessment_accept(assessment=draft, by=users[role])
-    # a return needs a reason
+    # a return needs a reason on at least one measure: an overall comment alone is not enough
     with pytest.raises(ValidationError, match="理由"):
         services.assessment_return(assessment=draft, by=users["officer-yn"], comment="  ")
+    with pytest.raises(ValidationError, match="理由"):
+        services.assessment_return(assessment=draft, by=users["officer-yn"], comment="请完善")
 
 
 def test_return_resubmit_accept_records_trail_changes_and_writes_progress(submitted, users):
