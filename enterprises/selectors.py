@@ -27,7 +27,13 @@ def enterprises_in_charge(*, user) -> QuerySet:
     return with_progress_summary(enterprises_visible(user=user))
 
 
-def enterprise_changes(*, enterprise, limit: int = 50) -> list:
+def enterprise_change_history(*, enterprise) -> QuerySet:
+    """Every change to the register entry, newest first (the full history page paginates it)."""
     from .models import EnterpriseChange
 
-    return list(EnterpriseChange.objects.filter(enterprise=enterprise).select_related("changed_by")[:limit])
+    return EnterpriseChange.objects.filter(enterprise=enterprise).select_related("changed_by")
+
+
+def enterprise_changes(*, enterprise, limit: int = 50) -> list:
+    """The newest `limit` changes, for the enterprise page."""
+    return list(enterprise_change_history(enterprise=enterprise)[:limit])

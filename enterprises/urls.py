@@ -14,6 +14,7 @@ urlpatterns = [
     path("bulk-progress/", views.bulk_progress, name="bulk_progress"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
+    path("<int:pk>/history/", views.enterprise_history, name="history"),
     # The officer's work on one enterprise's measures (views in measures/).
     path("progress/<int:pk>/", measure_views.progress_row, name="progress_row"),
     path("progress/<int:pk>/edit/", measure_views.progress_edit, name="progress_edit"),

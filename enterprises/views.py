@@ -20,11 +20,13 @@ from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, ImportForm
 from .importing import enterprises_import, template_workbook
-from .selectors import enterprise_changes, enterprises_in_charge, enterprises_visible
+from .selectors import enterprise_change_history, enterprise_changes, enterprises_in_charge, enterprises_visible
 from .services import StaleEnterprise, enterprise_create, enterprise_update, register_differences
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
+HISTORY_PREVIEW = 50  # changes shown on the enterprise page; the rest on its history page
+HISTORY_PAGE_SIZE = 50
 
 
 def _refuse_enterprise_users(request):
@@ -168,6 +170,8 @@ def enterprise_detail(request, pk):
     can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, enterprise)
     rows = list(progress_for_enterprise(enterprise=enterprise))
     year = timezone.localdate().year
+    # One more than shown, to know whether to link to the full history.
+    changes = enterprise_changes(enterprise=enterprise, limit=HISTORY_PREVIEW + 1)
     context = {
         "enterprise": enterprise,
         "grouped": group_progress(rows),
@@ -176,11 +180,22 @@ def enterprise_detail(request, pk):
         "year": year,
         "indicators": indicator_rows(enterprise=enterprise, year=year, progress_rows=rows),
         "indicator_form": IndicatorValueForm() if can_update else None,
-        "changes": enterprise_changes(enterprise=enterprise),
+        "changes": changes[:HISTORY_PREVIEW],
+        "more_changes": len(changes) > HISTORY_PREVIEW,
         "done": sum(1 for p in rows if p.status in ("done", "ongoing")),
         "applicable": len(rows),
     }
     return render(request, "enterprises/enterprise_detail.html", context)
+
+
+@login_required
+def enterprise_history(request, pk):
+    """Every change to the register entry, paginated; visible to whoever may see the enterprise page."""
+    enterprise = get_object_or_404(enterprises_visible(user=request.user), pk=pk)
+    page = Paginator(enterprise_change_history(enterprise=enterprise), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "enterprises/enterprise_history.html", {"enterprise": enterprise, "page": page})
 
 
 @login_required
