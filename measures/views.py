@@ -111,7 +111,9 @@ def progress_edit(request, pk):
                         "version": stale.version,
                     }
                 )
-                stale.mine = {**data, "status_label": Status(data["status"]).label}
+                # A file input cannot be refilled: say the attachment was not kept, so it is chosen again.
+                dropped = data["evidence"].name if data["evidence"] else ""
+                stale.mine = {**data, "status_label": Status(data["status"]).label, "dropped_file": dropped}
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     for error in errors:

@@ -143,6 +143,37 @@ def test_a_stale_plain_post_answers_409(client, users, yn_enterprise):
     assert response.status_code == 409 and "stale-conflict" in response.content.decode()
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_file_attached_to_a_stale_edit_is_not_kept_and_the_officer_is_told(client, users, yn_enterprise, htmx):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from measures.models import Evidence
+
+    # given: someone saved after the officer read version 1
+    progress = first_progress(yn_enterprise)
+    progress_update(progress=progress, status=Status.IN_PROGRESS, percent=30, note="", by=None, expected_version=1)
+    client.force_login(users["officer-yn"])
+    upload = SimpleUploadedFile("会议纪要.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+    # when: the officer saves on version 1 with a file attached
+    response = post_edit(client, progress, htmx=htmx, version=1, evidence=upload)
+
+    # then: refused, no file stored, and the conflict says the file must be chosen again
+    html = response.content.decode()
+    assert "stale-conflict" in html and not Evidence.objects.filter(progress=progress).exists()
+    assert "stale-dropped-file" in html and "附件“会议纪要.pdf”未保存，请重新选择文件。" in html
+
+
+def test_a_stale_edit_without_a_file_says_nothing_about_attachments(client, users, yn_enterprise):
+    progress = first_progress(yn_enterprise)
+    progress_update(progress=progress, status=Status.IN_PROGRESS, percent=30, note="", by=None, expected_version=1)
+    client.force_login(users["officer-yn"])
+
+    html = post_edit(client, progress, version=1).content.decode()
+
+    assert "stale-conflict" in html and "stale-dropped-file" not in html
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [("officer-sx", 404), ("sasac-sx", 404), ("enterprise-sx", 404), ("sasac-yn", 403), ("enterprise-yn", 403)],
