@@ -6,6 +6,7 @@ import pytest
 
 from enterprises.models import Enterprise
 from measures.choices import Status
+from measures.lagging import lagging_enterprises
 from measures.models import Evidence, Progress, ProgressChange
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,6 +40,14 @@ def test_officer_filters_to_a_lagging_enterprise_updates_a_measure_with_evidence
     name = first.inner_text()
     enterprise = Enterprise.objects.get(name=name)
     assert enterprise.region.code == "530100"
+    # the filter narrowed the list: the one picked is lagging, and Kunming enterprises that are not are absent
+    kunming = Enterprise.objects.filter(region__code="530100")
+    lagging = set(lagging_enterprises(kunming).values_list("name", flat=True))
+    assert name in lagging
+    listed = set(page.locator("table.enterprise-table tbody tr[data-enterprise] td a").all_inner_texts())
+    not_lagging = set(kunming.values_list("name", flat=True)) - lagging
+    assert not_lagging and listed and listed <= lagging and not listed & not_lagging
+    assert int(page.locator("#result-count").inner_text()) == len(lagging)
     first.click()
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text().startswith(name)
