@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Evidence, Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressChange, Section
+from .models import (
+    Evidence,
+    Indicator,
+    IndicatorValue,
+    IndicatorValueChange,
+    Measure,
+    PolicyDocument,
+    Progress,
+    ProgressChange,
+    Section,
+)
 
 
 class SectionInline(admin.TabularInline):
@@ -100,13 +110,66 @@ class ProgressChangeAdmin(admin.ModelAdmin):
         return False
 
 
+class IndicatorValueChangeInline(admin.TabularInline):
+    model = IndicatorValueChange
+    fields = ("changed_at", "changed_by", "source", "old_value", "new_value", "comment")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(admin.ModelAdmin):
-    list_display = ("enterprise", "indicator", "year", "value", "updated_at")
+    list_display = ("enterprise", "indicator", "year", "value", "updated_at", "version")
     list_filter = ("year", "indicator__measure__document", "indicator")
     search_fields = ("enterprise__name", "indicator__name")
     list_select_related = ("enterprise", "indicator")
     autocomplete_fields = ("enterprise",)
+    readonly_fields = ("version", "updated_by")
+    inlines = [IndicatorValueChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once saved, only the value changes (through the service, so that it is in the history).
+        return (*self.readonly_fields, "enterprise", "indicator", "year") if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        from .services import indicator_value_set
+
+        try:
+            saved = indicator_value_set(
+                enterprise=obj.enterprise,
+                indicator=obj.indicator,
+                year=obj.year,
+                value=obj.value,
+                by=request.user,
+                comment="admin",
+            )
+        except ValidationError as exc:
+            self.message_user(request, "；".join(exc.messages), level="error")
+            return
+        obj.pk, obj.version, obj.updated_by = saved.pk, saved.version, saved.updated_by
+
+
+@admin.register(IndicatorValueChange)
+class IndicatorValueChangeAdmin(admin.ModelAdmin):
+    list_display = ("indicator_value", "changed_at", "changed_by", "source", "old_value", "new_value")
+    list_filter = ("source",)
+    search_fields = ("indicator_value__enterprise__name", "indicator_value__indicator__code")
+    list_select_related = ("indicator_value__enterprise", "indicator_value__indicator", "changed_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Evidence)

@@ -214,6 +214,8 @@ class IndicatorValue(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # db_default too: the load generator writes this table with raw SQL.
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1)
 
     class Meta:
         ordering = ["enterprise", "indicator", "-year"]
@@ -229,6 +231,34 @@ class IndicatorValue(TimeStampedModel):
     @property
     def is_met(self) -> bool | None:
         return self.indicator.is_met(self.value)
+
+
+class IndicatorValueChange(models.Model):
+    """One change to an indicator value: who, when, from where, old and new value."""
+
+    indicator_value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="changes")
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices, default=ChangeSource.MANUAL)
+    old_value = models.DecimalField(_("原数值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    new_value = models.DecimalField(_("新数值"), max_digits=14, decimal_places=2)
+    comment = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("指标值变更")
+        verbose_name_plural = _("指标值变更")
+
+    def __str__(self):
+        old = "—" if self.old_value is None else self.old_value
+        return f"{self.indicator_value_id}: {old} → {self.new_value}"
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:

@@ -2,9 +2,20 @@
 
 from itertools import groupby
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from .models import Evidence, Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressChange, Section
+from .choices import ChangeSource
+from .models import (
+    Evidence,
+    Indicator,
+    IndicatorValue,
+    IndicatorValueChange,
+    Measure,
+    PolicyDocument,
+    Progress,
+    ProgressChange,
+    Section,
+)
 
 
 def documents_with_counts() -> QuerySet:
@@ -79,25 +90,40 @@ def evidence_visible(*, user) -> QuerySet:
     return EnterprisePolicy.visible(user, qs, prefix="progress__enterprise__")
 
 
+def indicator_row(*, indicator: Indicator, value: IndicatorValue | None, measure=None) -> dict:
+    """One line of the enterprise page's indicator table."""
+    return {
+        "indicator": indicator,
+        "measure": measure or indicator.measure,
+        "value": value,
+        "met": indicator.is_met(value.value) if value else None,
+        "last_source": ChangeSource(value.last_source).label if value and getattr(value, "last_source", None) else "",
+    }
+
+
+def indicator_values_with_last_source(*, enterprise, year: int) -> QuerySet:
+    """The enterprise's values for `year`, each annotated with `last_source`: where its latest change came from."""
+    latest = IndicatorValueChange.objects.filter(indicator_value=OuterRef("pk")).order_by("-changed_at", "-id")
+    return (
+        IndicatorValue.objects.filter(enterprise=enterprise, year=year)
+        .select_related("updated_by")
+        .annotate(last_source=Subquery(latest.values("source")[:1]))
+    )
+
+
 def indicator_rows(*, enterprise, year: int, progress_rows=None) -> list[dict]:
     """Every indicator of the measures that apply to `enterprise`, with its value for `year` and whether
     it meets the target. Reuses already loaded progress rows (with indicators prefetched) when given."""
     if progress_rows is None:
         progress_rows = list(progress_for_enterprise(enterprise=enterprise))
-    values = {
-        v.indicator_id: v
-        for v in IndicatorValue.objects.filter(enterprise=enterprise, year=year).select_related("updated_by")
-    }
-    rows = []
-    for p in progress_rows:
-        for indicator in p.measure.indicators.all():
-            value = values.get(indicator.pk)
-            rows.append(
-                {
-                    "indicator": indicator,
-                    "measure": p.measure,
-                    "value": value,
-                    "met": indicator.is_met(value.value) if value else None,
-                }
-            )
-    return rows
+    values = {v.indicator_id: v for v in indicator_values_with_last_source(enterprise=enterprise, year=year)}
+    return [
+        indicator_row(indicator=indicator, value=values.get(indicator.pk), measure=p.measure)
+        for p in progress_rows
+        for indicator in p.measure.indicators.all()
+    ]
+
+
+def indicator_value_history(*, value: IndicatorValue) -> QuerySet:
+    """Changes of one indicator value, newest first."""
+    return IndicatorValueChange.objects.filter(indicator_value=value).select_related("changed_by")

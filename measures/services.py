@@ -1,17 +1,18 @@
 """Writes to progress and indicator values. Views, API, admin, commands and tasks call these."""
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 
 from .applicability import applicable_measures
-from .choices import STATUS_ORDER, ChangeSource, Status
+from .choices import STATUS_ORDER, ChangeSource, Comparison, Status
 from .history import change_context
-from .models import IndicatorValue, Progress
+from .models import IndicatorValue, IndicatorValueChange, Progress
 
 
 def progress_ensure(*, enterprise: Enterprise, by=None) -> int:
@@ -89,26 +90,76 @@ def progress_update(
     return current
 
 
-def indicator_value_set(*, enterprise: Enterprise, indicator, year: int, value, by) -> IndicatorValue:
-    """Record one enterprise's value of an indicator for a year (upsert on enterprise, indicator, year)."""
-    from decimal import Decimal, InvalidOperation
+class StaleIndicatorValue(Exception):
+    """The value changed since the editor read it; `current` holds what is there now (None: no value)."""
 
-    from .choices import Comparison
+    def __init__(self, current: IndicatorValue | None):
+        super().__init__("stale indicator value")
+        self.current = current
 
+
+def indicator_value_problems(*, indicator, value) -> tuple[Decimal | None, dict[str, list[str]]]:
+    """The value as a Decimal, and field errors when it is not acceptable for `indicator`."""
     try:
         value = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"value": [_("请输入数字。")]}) from None
+        return None, {"value": [_("请输入数字。")]}
+    if not value.is_finite() or abs(value) >= Decimal("1e12"):
+        return None, {"value": [_("请输入数字。")]}
     if value < 0:
-        raise ValidationError({"value": [_("指标值不能为负数。")]})
+        return value, {"value": [_("指标值不能为负数。")]}
     if indicator.comparison == Comparison.TRUE and value not in (0, 1):
-        raise ValidationError({"value": [_("此项指标只能填“是”（1）或“否”（0）。")]})
+        return value, {"value": [_("此项指标只能填“是”（1）或“否”（0）。")]}
     if indicator.unit == "%" and value > 100 and indicator.comparison != Comparison.GTE:
-        raise ValidationError({"value": [_("百分比不能超过 100。")]})
-    obj, _created = IndicatorValue.objects.update_or_create(
-        enterprise=enterprise, indicator=indicator, year=year, defaults={"value": value, "updated_by": by}
+        return value, {"value": [_("百分比不能超过 100。")]}
+    return value, {}
+
+
+@transaction.atomic
+def indicator_value_set(
+    *,
+    enterprise: Enterprise,
+    indicator,
+    year: int,
+    value,
+    by,
+    source: str = ChangeSource.MANUAL,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> IndicatorValue:
+    """Record one enterprise's value of an indicator for a year (upsert on enterprise, indicator, year).
+
+    Each creation or change is written to `IndicatorValueChange` and raises `version`. With
+    `expected_version` (0 = the editor saw no value yet) a stale edit raises StaleIndicatorValue."""
+    value, errors = indicator_value_problems(indicator=indicator, value=value)
+    if errors:
+        raise ValidationError(errors)
+    key = {"enterprise": enterprise, "indicator": indicator, "year": year}
+    current = IndicatorValue.objects.select_for_update().filter(**key).first()
+    if current is None:
+        try:
+            with transaction.atomic():  # savepoint: someone else may create the same row meanwhile
+                current = IndicatorValue.objects.create(**key, value=value, updated_by=by)
+        except IntegrityError:
+            current = IndicatorValue.objects.select_for_update().get(**key)
+        else:
+            if expected_version not in (None, 0):  # the editor read a value that is gone
+                raise StaleIndicatorValue(None)
+            IndicatorValueChange.objects.create(
+                indicator_value=current, changed_by=by, source=source, old_value=None, new_value=value, comment=comment
+            )
+            return current
+    if expected_version is not None and current.version != expected_version:
+        raise StaleIndicatorValue(current)
+    if current.value == value:
+        return current
+    old = current.value
+    current.value, current.updated_by, current.version = value, by, current.version + 1
+    current.save(update_fields=["value", "updated_by", "version", "updated_at"])
+    IndicatorValueChange.objects.create(
+        indicator_value=current, changed_by=by, source=source, old_value=old, new_value=value, comment=comment
     )
-    return obj
+    return current
 
 
 @transaction.atomic

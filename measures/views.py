@@ -12,15 +12,17 @@ from reform_portal.access import EnterprisePolicy
 
 from .choices import Status
 from .forms import IndicatorValueForm, ProgressForm
-from .models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
+from .models import Indicator, Measure, PolicyDocument, Progress
 from .selectors import (
     document_outline,
     documents_with_counts,
     evidence_visible,
+    indicator_row,
+    indicator_values_with_last_source,
     progress_history,
     progress_visible,
 )
-from .services import StaleProgress, indicator_value_set, progress_edit_with_evidence
+from .services import StaleIndicatorValue, StaleProgress, indicator_value_set, progress_edit_with_evidence
 
 
 @login_required
@@ -179,11 +181,22 @@ def indicator_value_edit(request, enterprise_pk, indicator_pk):
     year = timezone.localdate().year
     form = IndicatorValueForm(request.POST)
     value = None
+    conflict = False
     if form.is_valid():
         try:
             value = indicator_value_set(
-                enterprise=enterprise, indicator=indicator, year=year, value=form.cleaned_data["value"], by=request.user
+                enterprise=enterprise,
+                indicator=indicator,
+                year=year,
+                value=form.cleaned_data["value"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
             )
+        except StaleIndicatorValue as exc:
+            conflict = True
+            current = exc.current
+            shown = f"{current.value.normalize()}{indicator.unit}" if current else "—"
+            form.add_error("value", _("该指标值已被他人修改为 %(value)s，请确认后重新保存。") % {"value": shown})
         except ValidationError as exc:
             for error in exc.message_dict.get("value", exc.messages):
                 form.add_error("value", error)
@@ -193,10 +206,15 @@ def indicator_value_edit(request, enterprise_pk, indicator_pk):
         else:
             messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#indicators")
-    if value is None:
-        value = IndicatorValue.objects.filter(enterprise=enterprise, indicator=indicator, year=year).first()
-    row = {"indicator": indicator, "measure": indicator.measure, "value": value, "met": None}
-    if value is not None:
-        row["met"] = indicator.is_met(value.value)
-    context = {"row": row, "enterprise": enterprise, "can_update": True, "form": form, "saved": form.is_valid()}
+    # Read back what is stored now (after a save, a conflict or an error alike), with where it came from.
+    value = indicator_values_with_last_source(enterprise=enterprise, year=year).filter(indicator=indicator).first()
+    row = indicator_row(indicator=indicator, value=value)
+    context = {
+        "row": row,
+        "enterprise": enterprise,
+        "can_update": True,
+        "form": form,
+        "saved": form.is_valid(),
+        "conflict": conflict,
+    }
     return render(request, "measures/partials/indicator_row.html", context)

@@ -132,7 +132,13 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
     for answer in assessment.indicator_answers.select_related("indicator"):
         if answer.final_value is not None:
             indicator_value_set(
-                enterprise=enterprise, indicator=answer.indicator, year=period.year, value=answer.final_value, by=by
+                enterprise=enterprise,
+                indicator=answer.indicator,
+                year=period.year,
+                value=answer.final_value,
+                by=by,
+                source=ChangeSource.ASSESSMENT,
+                comment=history_comment,
             )
     now = timezone.now()
     from_status = assessment.status
