@@ -40,6 +40,21 @@ class AssessmentEvidenceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "size", "content_type", "valid_until", "created_at"]
 
 
+class AssessmentEvidenceItemSerializer(AssessmentEvidenceSerializer):
+    """One evidence file with the measure it belongs to (the `evidence` endpoint lists them for the whole form)."""
+
+    measure = serializers.CharField(source="item.measure.code", read_only=True)
+
+    class Meta(AssessmentEvidenceSerializer.Meta):
+        fields = ["id", "measure", *AssessmentEvidenceSerializer.Meta.fields[1:]]
+
+
+class AssessmentEvidenceUploadSerializer(serializers.Serializer):
+    measure = serializers.CharField(help_text="措施编号，如 YN-02")
+    file = serializers.FileField(help_text="PDF、JPG、PNG、Word 或 Excel，按内容和大小检查")
+    valid_until = serializers.DateField(required=False, allow_null=True, help_text="有效期至；留空表示长期有效")
+
+
 class AssessmentItemSerializer(serializers.ModelSerializer):
     measure = serializers.CharField(source="measure.code", read_only=True)
     measure_title = serializers.CharField(source="measure.title", read_only=True)

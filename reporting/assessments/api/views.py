@@ -6,25 +6,30 @@ an illegal transition or a stale edit 409, each with a message in `detail`.
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as BadRequest
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from reform_portal.access import ENTERPRISE, profile_of, role_of
 
 from .. import services
 from ..access import AssessmentPolicy
-from ..models import Assessment, AssessmentIndicator, AssessmentItem
+from ..models import Assessment, AssessmentEvidence, AssessmentIndicator, AssessmentItem
 from ..selectors import assessments_visible, periods_visible
 from .serializers import (
     AssessmentCreateSerializer,
     AssessmentDecisionSerializer,
     AssessmentDetailSerializer,
+    AssessmentEvidenceItemSerializer,
+    AssessmentEvidenceUploadSerializer,
     AssessmentIndicatorEditSerializer,
     AssessmentIndicatorSerializer,
     AssessmentItemEditSerializer,
@@ -131,6 +136,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     in charge corrects, comments, returns or accepts; SASAC staff read submitted ones."""
 
     filterset_fields = ["period", "status", "enterprise", "period__year"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
     ordering_fields = ["submitted_at", "updated_at"]
     ordering = ["-period__year", "enterprise__name"]
 
@@ -288,3 +294,51 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._decide(request, services.assessment_accept)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[OpenApiParameter("measure", str, description="只列出这项措施（编号）的材料")],
+        responses={200: AssessmentEvidenceItemSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AssessmentEvidenceUploadSerializer},
+        responses={
+            201: AssessmentEvidenceItemSerializer,
+            400: OpenApiResponse(description="文件被拒绝（类型、内容或大小），或缺少措施编号"),
+            409: OpenApiResponse(description="自评表已提交，不能再改"),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def evidence(self, request, pk=None):
+        """The evidence files of the form (GET, optionally one measure's); the enterprise uploads one to a measure
+        of its own draft or returned form (POST, multipart: `measure` + `file`)."""
+        assessment = self.get_object()
+        if request.method == "GET":
+            rows = AssessmentEvidence.objects.filter(item__assessment=assessment).select_related("item__measure")
+            if request.query_params.get("measure"):
+                rows = rows.filter(item__measure__code=request.query_params["measure"])
+            return Response(
+                AssessmentEvidenceItemSerializer(rows.order_by("item__measure__position", "pk"), many=True).data
+            )
+        data = _validated(AssessmentEvidenceUploadSerializer, request)
+        if not AssessmentPolicy.can(request.user, AssessmentPolicy.EDIT, assessment):
+            raise PermissionDenied(_("只有本企业的填报人员可以修改自评表。"))
+        item = get_object_or_404(
+            assessment.items.select_related("measure", "assessment"), measure__code=data["measure"]
+        )
+        evidence = services.evidence_add(
+            item=item, upload=data["file"], by=request.user, valid_until=data.get("valid_until")
+        )
+        return Response(AssessmentEvidenceItemSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_pk>[0-9]+)/download")
+    def evidence_download(self, request, pk=None, evidence_pk=None):
+        """The file itself, for anyone who may see the form."""
+        evidence = get_object_or_404(AssessmentEvidence, pk=evidence_pk, item__assessment=self.get_object())
+        try:
+            handle = evidence.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        return FileResponse(handle, as_attachment=True, filename=evidence.name, content_type=evidence.content_type)
