@@ -1,0 +1,352 @@
+"""Every page and API route of the portal, for every demo role: allowed or refused, as an explicit table.
+
+The table names every route (walked from the URL resolver, as tests/test_url_coverage.py does): a new route
+without a row fails `test_every_route_has_an_expectation`. Reads are GETs; writes are POSTs with an empty body,
+so a refused role must be refused whatever it sends (403 in scope but not allowed, 404 out of scope, 405 method),
+and an allowed role may get a 400 or a form back but never 403/404.
+
+A row whose current answer is a leak (a refused role served) would carry the current behaviour and a `# LEAK:`
+comment; none does today. Rows marked ORDER answer the empty body of a refused role with a 302/400 (the body is
+validated before the refusal): test_refused_roles_are_refused_with_a_valid_body sends those roles a valid body.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from measures import services as measure_services
+from measures.models import Indicator, Measure, PolicyDocument, Progress
+from reporting.assessments import services as assessment_services
+from reporting.assessments.models import ReportingPeriod
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("admin", "officer-yn", "officer-sx", "sasac-yn", "sasac-sx", "enterprise-yn", "enterprise-sx")
+SKIPPED_NAMES = {"set_language", "login", "logout", "api-token", "api-schema", "api-docs", "javascript-catalog"}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def named_routes(patterns=None, namespace=""):
+    """{qualified name: pattern} of every named route, less the admin and the public ones."""
+    found = {}
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith(("admin/", "i18n/")):
+                continue
+            inner = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            found.update(named_routes(p.url_patterns, inner))
+        elif isinstance(p, URLPattern) and p.name and p.name not in SKIPPED_NAMES:
+            found[f"{namespace}{p.name}"] = str(p.pattern)
+    return found
+
+
+@pytest.fixture
+def objects(users, yn_enterprise, sx_soe, settings, tmp_path):
+    """Real rows for every URL argument: Yunnan's (Kunming) enterprise and what hangs off it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    document = PolicyDocument.objects.get(province__code="530000")
+    progress = Progress.objects.filter(enterprise=yn_enterprise).order_by("pk").first()
+    evidence = measure_services.evidence_add(
+        progress=progress, upload=SimpleUploadedFile("制度.pdf", PDF), by=users["officer-yn"]
+    )
+    indicator = Indicator.objects.filter(measure__document=document).order_by("pk").first()
+    today = timezone.localdate()
+    period = ReportingPeriod.objects.create(
+        year=today.year,
+        province=yn_enterprise.region.parent,
+        opens_on=today - timedelta(days=5),
+        deadline=today + timedelta(days=25),
+        opened_by=users["admin"],
+    )
+    assessment = assessment_services.assessment_start(
+        period=period, enterprise=yn_enterprise, by=users["enterprise-yn"]
+    )
+    item = assessment.items.select_related("measure").order_by("pk").first()
+    answer = assessment.indicator_answers.select_related("indicator").order_by("pk").first()
+    assessment_evidence = assessment_services.evidence_add(
+        item=item, upload=SimpleUploadedFile("证书.pdf", PDF), by=users["enterprise-yn"]
+    )
+    return {
+        "enterprise": yn_enterprise,
+        "sx_soe": sx_soe,
+        "document": document,
+        "measure": Measure.objects.filter(document=document).order_by("pk").first(),
+        "progress": progress,
+        "evidence": evidence,
+        "indicator": indicator,
+        "period": period,
+        "assessment": assessment,
+        "item": item,
+        "answer": answer,
+        "assessment_evidence": assessment_evidence,
+    }
+
+
+def _assessment(o, **extra):
+    return {"pk": o["assessment"].pk, **extra}
+
+
+# The URL arguments of every route that takes some, from the real rows of `objects`.
+URL_KWARGS = {
+    "api-assessment-accept": _assessment,
+    "api-assessment-detail": _assessment,
+    "api-assessment-evidence": _assessment,
+    "api-assessment-evidence-download": lambda o: _assessment(o, evidence_pk=o["assessment_evidence"].pk),
+    "api-assessment-edit-indicator": lambda o: _assessment(o, indicator_code=o["answer"].indicator.code),
+    "api-assessment-edit-item": lambda o: _assessment(o, measure_code=o["item"].measure.code),
+    "api-assessment-period-detail": lambda o: {"pk": o["period"].pk},
+    "api-assessment-return-": _assessment,
+    "api-assessment-review-indicator": lambda o: _assessment(o, indicator_code=o["answer"].indicator.code),
+    "api-assessment-review-item": lambda o: _assessment(o, measure_code=o["item"].measure.code),
+    "api-assessment-submit": _assessment,
+    "api-document-detail": lambda o: {"pk": o["document"].pk},
+    "api-enterprise-detail": lambda o: {"pk": o["enterprise"].pk},
+    "api-evidence-detail": lambda o: {"pk": o["evidence"].pk},
+    "api-evidence-download": lambda o: {"pk": o["evidence"].pk},
+    "api-measure-detail": lambda o: {"pk": o["measure"].pk},
+    "api-progress-detail": lambda o: {"pk": o["progress"].pk},
+    "api-progress-evidence": lambda o: {"pk": o["progress"].pk},
+    "api-region-detail": lambda o: {"code": o["enterprise"].region.code},
+    "enterprises:detail": lambda o: {"pk": o["enterprise"].pk},
+    "enterprises:edit": lambda o: {"pk": o["enterprise"].pk},
+    "enterprises:history": lambda o: {"pk": o["enterprise"].pk},
+    "enterprises:evidence_download": lambda o: {"pk": o["evidence"].pk},
+    "enterprises:indicator_value": lambda o: {"enterprise_pk": o["enterprise"].pk, "indicator_pk": o["indicator"].pk},
+    "enterprises:progress_edit": lambda o: {"pk": o["progress"].pk},
+    "enterprises:progress_history": lambda o: {"pk": o["progress"].pk},
+    "enterprises:progress_row": lambda o: {"pk": o["progress"].pk},
+    "measures:document": lambda o: {"code": o["document"].code},
+    "measures:measure": lambda o: {"code": o["measure"].code},
+    "reporting:assessments:accept": _assessment,
+    "reporting:assessments:detail": _assessment,
+    "reporting:assessments:evidence_delete": lambda o: _assessment(o, evidence_pk=o["assessment_evidence"].pk),
+    "reporting:assessments:evidence_download": lambda o: _assessment(o, evidence_pk=o["assessment_evidence"].pk),
+    "reporting:assessments:evidence_upload": lambda o: _assessment(o, item_pk=o["item"].pk),
+    "reporting:assessments:indicator_save": lambda o: _assessment(o, answer_pk=o["answer"].pk),
+    "reporting:assessments:item_save": lambda o: _assessment(o, item_pk=o["item"].pk),
+    "reporting:assessments:pdf": _assessment,
+    "reporting:assessments:period_update": lambda o: {"pk": o["period"].pk},
+    "reporting:assessments:remind": lambda o: {"period_pk": o["period"].pk},
+    "reporting:assessments:return": _assessment,
+    "reporting:assessments:review_indicator": lambda o: _assessment(o, answer_pk=o["answer"].pk),
+    "reporting:assessments:review_item": lambda o: _assessment(o, item_pk=o["item"].pk),
+    "reporting:assessments:start": lambda o: {"period_pk": o["period"].pk},
+    "reporting:assessments:submit": _assessment,
+    "reporting:assessments:xlsx": _assessment,
+}
+
+
+def url_of(name, o) -> str:
+    builder = URL_KWARGS.get(name)
+    return reverse(name, kwargs=builder(o) if builder else None)
+
+
+def request_as(client, user, method: str, url: str, data=None):
+    """One request as `user`, rolled back afterwards so that no role's write changes what the next one sees."""
+    client.force_login(user)
+    kwargs = {"content_type": "application/json"} if method == "PATCH" else {}
+    with transaction.atomic():
+        response = getattr(client, method.lower())(
+            url, data if data is not None else ({} if method != "PATCH" else "{}"), **kwargs
+        )
+        transaction.set_rollback(True)
+    client.logout()
+    return response
+
+
+# Expected outcome per role, in the order of ROLES:
+#   admin  officer-yn  officer-sx  sasac-yn  sasac-sx  enterprise-yn  enterprise-sx
+# "ok" = allowed (a read: 2xx or a redirect that is not to the login page; a write with an empty body: anything but
+# 403/404 and the login page), 403 = in scope but not allowed, 404 = out of scope, 405 = method not allowed.
+# The objects are Yunnan's: the Kunming enterprise, its progress row and evidence, Yunnan's period and the
+# enterprise's draft self-assessment (SASAC reads submitted assessments only, so a draft is out of its scope).
+# ORDER: the refused role gets a 302/400 for the *empty* body because the view validates the body before the
+# service refuses; test_refused_roles_are_refused_with_a_valid_body proves a valid body is refused.
+A, O_YN, O_SX, S_YN, S_SX, E_YN, E_SX = ROLES
+EXPECTED: dict[str, dict[str, str]] = {
+    # -- portal pages --------------------------------------------------------------------------------
+    "home": {"GET": "ok ok ok ok ok ok ok"},
+    "enterprises:list": {"GET": "ok ok ok ok ok 403 403"},
+    "enterprises:export": {"GET": "ok ok ok ok ok 403 403"},
+    "enterprises:create": {"GET": "ok ok ok 403 403 403 403", "POST": "ok ok ok 403 403 403 403"},
+    "enterprises:import": {"GET": "ok ok ok 403 403 403 403", "POST": "ok ok ok 403 403 403 403"},
+    "enterprises:import_template": {"GET": "ok ok ok 403 403 403 403"},
+    "enterprises:bulk_progress": {"POST": "ok ok ok 302 302 403 403"},  # ORDER: SASAC
+    "enterprises:detail": {"GET": "ok ok 404 ok 404 ok 404"},
+    "enterprises:edit": {"GET": "ok ok 404 403 404 403 404", "POST": "ok ok 404 403 404 403 404"},
+    "enterprises:history": {"GET": "ok ok 404 ok 404 ok 404"},
+    "enterprises:progress_row": {"GET": "ok ok 404 ok 404 ok 404"},
+    "enterprises:progress_edit": {"GET": "ok ok 404 403 404 403 404", "POST": "ok ok 404 403 404 403 404"},
+    "enterprises:progress_history": {"GET": "ok ok 404 ok 404 ok 404"},
+    "enterprises:evidence_download": {"GET": "ok ok 404 ok 404 ok 404"},
+    "enterprises:indicator_value": {"GET": "405 405 405 405 405 405 405", "POST": "ok ok 404 403 404 403 404"},
+    "measures:documents": {"GET": "ok ok ok ok ok ok ok"},
+    "measures:document": {"GET": "ok ok ok ok ok ok ok"},
+    "measures:measure": {"GET": "ok ok ok ok ok ok ok"},
+    # -- dashboard -----------------------------------------------------------------------------------
+    "reporting:dashboard": {"GET": "ok ok ok ok ok 403 403"},
+    "reporting:drilldown": {"GET": "ok ok ok ok ok 403 403"},
+    "reporting:export": {"GET": "ok ok ok ok ok 403 403"},
+    "reporting:runs": {"GET": "ok ok ok ok ok 403 403"},
+    "reporting:refresh": {"GET": "405 405 405 405 405 405 405", "POST": "ok 403 403 ok ok 403 403"},
+    # -- self-assessment pages -----------------------------------------------------------------------
+    "reporting:assessments:index": {"GET": "ok ok ok ok ok ok ok"},
+    "reporting:assessments:periods": {"GET": "ok ok ok ok ok ok ok", "POST": "ok 403 403 ok ok 403 403"},
+    "reporting:assessments:period_update": {"POST": "ok 302 404 ok 404 302 404"},  # ORDER: officer, enterprise
+    "reporting:assessments:remind": {"POST": "ok ok 404 302 404 302 404"},  # ORDER: SASAC, enterprise
+    "reporting:assessments:start": {"POST": "403 403 403 403 403 ok 404"},
+    "reporting:assessments:detail": {"GET": "ok ok 404 404 404 ok 404"},
+    "reporting:assessments:pdf": {"GET": "ok ok 404 404 404 ok 404"},
+    "reporting:assessments:xlsx": {"GET": "ok ok 404 404 404 ok 404"},
+    "reporting:assessments:item_save": {"POST": "403 403 404 404 404 ok 404"},
+    "reporting:assessments:indicator_save": {"POST": "403 403 404 404 404 ok 404"},
+    "reporting:assessments:evidence_upload": {"POST": "302 302 404 404 404 ok 404"},  # ORDER: admin, officer
+    "reporting:assessments:evidence_download": {"GET": "ok ok 404 404 404 ok 404"},
+    "reporting:assessments:evidence_delete": {"POST": "403 403 404 404 404 ok 404"},
+    "reporting:assessments:submit": {"POST": "403 403 404 404 404 ok 404"},
+    "reporting:assessments:review_item": {"POST": "ok ok 404 404 404 403 404"},
+    "reporting:assessments:review_indicator": {"POST": "ok ok 404 404 404 403 404"},
+    "reporting:assessments:return": {"POST": "ok ok 404 404 404 403 404"},
+    "reporting:assessments:accept": {"POST": "ok ok 404 404 404 403 404"},
+    # -- API -----------------------------------------------------------------------------------------
+    "api-region-list": {"GET": "ok ok ok ok ok ok ok"},
+    "api-region-detail": {"GET": "ok ok 404 ok 404 ok 404"},
+    "api-enterprise-list": {"GET": "ok ok ok ok ok ok ok", "POST": "ok ok ok 403 403 403 403"},
+    "api-enterprise-detail": {"GET": "ok ok 404 ok 404 ok 404", "PATCH": "ok ok 404 403 404 403 404"},
+    "api-document-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
+    "api-document-detail": {"GET": "ok ok ok ok ok ok ok"},
+    "api-measure-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
+    "api-measure-detail": {"GET": "ok ok ok ok ok ok ok"},
+    "api-progress-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
+    "api-progress-detail": {"GET": "ok ok 404 ok 404 ok 404", "PATCH": "ok ok 404 403 404 403 404"},
+    "api-progress-evidence": {"GET": "ok ok 404 ok 404 ok 404", "POST": "ok ok 404 403 404 403 404"},
+    "api-evidence-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
+    "api-evidence-detail": {"GET": "ok ok 404 ok 404 ok 404"},
+    "api-evidence-download": {"GET": "ok ok 404 ok 404 ok 404"},
+    "api-rollups": {"GET": "ok ok ok ok ok 403 403"},
+    "api-assessment-period-list": {"GET": "ok ok ok ok ok ok ok", "POST": "ok 400 400 ok ok 400 400"},  # ORDER
+    "api-assessment-period-detail": {"GET": "ok ok 404 ok 404 ok 404", "PATCH": "ok 403 404 ok 404 403 404"},
+    "api-assessment-list": {"GET": "ok ok ok ok ok ok ok", "POST": "400 400 400 400 400 ok 400"},  # ORDER
+    "api-assessment-detail": {"GET": "ok ok 404 404 404 ok 404"},
+    "api-assessment-evidence": {"GET": "ok ok 404 404 404 ok 404", "POST": "400 400 404 404 404 ok 404"},  # ORDER
+    "api-assessment-evidence-download": {"GET": "ok ok 404 404 404 ok 404"},
+    "api-assessment-edit-item": {"PATCH": "403 403 404 404 404 ok 404"},
+    "api-assessment-edit-indicator": {"PATCH": "400 400 404 404 404 ok 404"},  # ORDER: admin, officer
+    "api-assessment-review-item": {"PATCH": "ok ok 404 404 404 403 404"},
+    "api-assessment-review-indicator": {"PATCH": "ok ok 404 404 404 400 404"},  # ORDER: enterprise
+    "api-assessment-submit": {"POST": "403 403 404 404 404 ok 404"},
+    "api-assessment-return-": {"POST": "ok ok 404 404 404 403 404"},
+    "api-assessment-accept": {"POST": "ok ok 404 404 404 403 404"},
+}
+
+CASES = sorted((name, method) for name, methods in EXPECTED.items() for method in methods)
+
+
+def test_every_route_has_an_expectation():
+    routes = set(named_routes())
+    missing = sorted(routes - set(EXPECTED))
+    assert not missing, "\n".join(f"route {name} has no expectation" for name in missing)
+    stale = sorted(set(EXPECTED) - routes)
+    assert not stale, f"expectations for routes that no longer exist: {stale}"
+    assert set(URL_KWARGS) <= routes
+    for name, methods in EXPECTED.items():
+        for method, row in methods.items():
+            assert len(row.split()) == len(ROLES), f"{method} {name}: one outcome per role"
+
+
+def _check(response, method: str, expected: str, where: str):
+    status = response.status_code
+    to_login = status == 302 and "/login/" in response.get("Location", "")
+    assert not to_login, f"{where}: sent to the login page"
+    assert status < 500, f"{where}: {status}"
+    if expected != "ok":
+        assert status == int(expected), f"{where}: expected {expected}, got {status}"
+    elif method == "GET":
+        assert 200 <= status < 400, f"{where}: expected allowed, got {status}"
+    else:
+        assert status not in (403, 404, 405), f"{where}: expected allowed, got {status}"
+
+
+@pytest.mark.parametrize(("name", "method"), CASES, ids=[f"{m} {n}" for n, m in CASES])
+def test_route_per_role(client, users, objects, name, method):
+    url = url_of(name, objects)
+    for role, expected in zip(ROLES, EXPECTED[name][method].split(), strict=True):
+        response = request_as(client, users[role], method, url)
+        _check(response, method, expected, f"{method} {url} as {role}")
+
+
+def _valid_bodies(o) -> list[tuple[str, str, dict, tuple[str, ...]]]:
+    """(route, method, a valid body, roles that must still be refused, a role that gets through) for the rows marked
+    ORDER above: a complete, valid body changes nothing for a refused role."""
+    today = timezone.localdate()
+    enterprise, item, version = o["enterprise"], o["item"], o["assessment"].version
+    code = item.measure.code
+
+    def pdf(name="材料.pdf"):
+        return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+    return [
+        (
+            "enterprises:bulk_progress",
+            "POST",
+            lambda: {
+                "enterprises": [enterprise.pk],
+                "measure": o["progress"].measure_id,
+                "status": "in_progress",
+                "percent": 10,
+            },
+            (S_YN, S_SX),
+            O_YN,
+        ),
+        (
+            "reporting:assessments:period_update",
+            "POST",
+            lambda: {"deadline": (today + timedelta(days=40)).isoformat(), "is_open": "on"},
+            (O_YN, E_YN),
+            S_YN,
+        ),
+        ("reporting:assessments:remind", "POST", lambda: {"enterprise": [enterprise.pk]}, (S_YN, E_YN), O_YN),
+        ("reporting:assessments:evidence_upload", "POST", lambda: {f"ev-{code}-file": pdf()}, (A, O_YN), E_YN),
+        (
+            "api-assessment-period-list",
+            "POST",
+            lambda: {
+                "province": "530000",
+                "year": today.year + 1,
+                "opens_on": today.isoformat(),
+                "deadline": (today + timedelta(days=30)).isoformat(),
+            },
+            (O_YN, O_SX, S_SX, E_YN, E_SX),
+            S_YN,
+        ),
+        ("api-assessment-list", "POST", lambda: {"period": o["period"].pk}, (A, O_YN, O_SX, S_YN, S_SX, E_SX), E_YN),
+        ("api-assessment-evidence", "POST", lambda: {"measure": code, "file": pdf()}, (A, O_YN), E_YN),
+        ("api-assessment-edit-indicator", "PATCH", lambda: {"claimed_value": 1, "version": version}, (A, O_YN), E_YN),
+        ("api-assessment-review-indicator", "PATCH", lambda: {"verified_value": 1, "version": version}, (E_YN,), O_YN),
+    ]
+
+
+def _encoded(method, data):
+    return json.dumps(data) if method == "PATCH" else data
+
+
+def test_refused_roles_are_refused_with_a_valid_body(client, users, objects):
+    checked = set()
+    for name, method, body, refused, allowed in _valid_bodies(objects):
+        url = url_of(name, objects)
+        for role in refused:
+            response = request_as(client, users[role], method, url, _encoded(method, body()))
+            assert response.status_code in (403, 404), f"{method} {url} as {role}: {response.status_code}"
+        # the body is valid: a role allowed to write gets past validation and access with it (409: the draft is
+        # not in a state to review, which is decided after both)
+        response = request_as(client, users[allowed], method, url, _encoded(method, body()))
+        assert response.status_code < 400 or response.status_code == 409, f"{method} {url} as {allowed}: {response}"
+        checked.add(name)
+    # every ORDER row of the table is covered here
+    order_rows = {n for n, methods in EXPECTED.items() for row in methods.values() if {"302", "400"} & set(row.split())}
+    assert order_rows == checked
