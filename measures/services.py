@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -218,11 +218,23 @@ class BulkResult:
 
 
 @transaction.atomic
-def progress_bulk_update(*, enterprises, measure, status: str, percent: int, note: str, by) -> BulkResult:
-    """Set one measure's status on many enterprises at once: all of them, or none.
+def progress_bulk_update(*, user, enterprise_ids, measure, status: str, percent: int, note: str) -> BulkResult:
+    """Set one measure's status on many enterprises at once, on behalf of `user`: all of them, or none.
 
-    Enterprises the measure does not apply to, and rows the values are invalid for (e.g. moving
-    backwards without a note), are reported per enterprise in the ValidationError; nothing is saved."""
+    PermissionDenied when any of the enterprises is outside the user's charge (the whole request is
+    refused, however many are in scope) or the user may not update their progress. Enterprises the
+    measure does not apply to, and rows the values are invalid for (e.g. moving backwards without a
+    note), are reported per enterprise in the ValidationError; nothing is saved."""
+    from enterprises.selectors import enterprises_visible
+    from reform_portal.access import EnterprisePolicy
+
+    wanted = set(enterprise_ids)
+    enterprises = list(enterprises_visible(user=user).filter(pk__in=wanted))
+    if len(enterprises) != len(wanted):
+        raise PermissionDenied
+    if not all(EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS, e) for e in enterprises):
+        raise PermissionDenied
+    by = user
     enterprises = sorted(enterprises, key=lambda e: e.pk)
     rows = {
         p.enterprise_id: p

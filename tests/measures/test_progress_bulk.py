@@ -2,11 +2,12 @@
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from measures.choices import ChangeSource, Status
 from measures.models import Measure, Progress, ProgressChange
-from measures.services import progress_ensure, progress_update
+from measures.services import progress_bulk_update, progress_ensure, progress_update
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,37 @@ def test_an_enterprise_outside_the_charge_spoils_the_whole_request(client, users
     client.force_login(users["officer-yn"])
     assert post(client, [*three, sx_soe]).status_code == 403
     assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+
+
+def bulk(user, enterprises, **values):
+    data = {"measure": Measure.objects.get(code="YN-03"), "status": Status.IN_PROGRESS, "percent": 30, "note": "n"}
+    data.update(values)
+    return progress_bulk_update(user=user, enterprise_ids=[e.pk for e in enterprises], **data)
+
+
+def test_service_checks_scope_and_permission_itself(users, three, sx_soe):
+    # an enterprise outside the officer's charge spoils the whole call
+    with pytest.raises(PermissionDenied):
+        bulk(users["officer-yn"], [*three, sx_soe])
+    # SASAC sees these enterprises but may not update their progress
+    with pytest.raises(PermissionDenied):
+        bulk(users["sasac-yn"], three)
+    assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+
+    # the officer in charge updates them all, each change by them, marked as bulk
+    result = bulk(users["officer-yn"], [*three, three[0]])  # a repeated id counts once
+    assert len(result.updated) == 3 and not result.unchanged
+    changes = ProgressChange.objects.filter(source=ChangeSource.BULK)
+    assert changes.count() == 3 and {c.changed_by for c in changes} == {users["officer-yn"]}
+    # and the same values again change nothing
+    again = bulk(users["officer-yn"], three)
+    assert (len(again.updated), len(again.unchanged)) == (0, 3)
+
+
+def test_service_saves_nothing_when_one_row_is_refused(users, three):
+    ahead = Progress.objects.get(enterprise=three[2], measure__code="YN-03")
+    progress_update(progress=ahead, status=Status.IN_PROGRESS, percent=80, note="", by=None, expected_version=None)
+    with pytest.raises(ValidationError) as refused:
+        bulk(users["officer-yn"], three, note="")
+    assert three[2].name in refused.value.messages[0]
+    assert not Progress.objects.filter(enterprise__in=three, measure__code="YN-03", percent=30).exists()
