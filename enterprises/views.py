@@ -205,7 +205,7 @@ def bulk_progress(request):
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("enterprises:list")
-    ids = [int(v) for v in request.POST.getlist("enterprises") if v.isdigit()]
+    ids = [int(v) for v in request.POST.getlist("enterprises") if v.isdecimal()]
     form = BulkProgressForm(request.POST, enterprise_ids=ids)
     if not form.is_valid():
         for field, errors in form.errors.items():

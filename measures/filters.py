@@ -15,7 +15,7 @@ class MeasureFilter(django_filters.FilterSet):
 
     def by_document(self, qs, name, value):
         q = Q(document__number=value) | Q(document__code=value)
-        if value.isdigit():
+        if value.isdecimal():
             q |= Q(document_id=int(value))
         return qs.filter(q)
 
@@ -34,7 +34,7 @@ class ProgressFilter(django_filters.FilterSet):
 
     def by_document(self, qs, name, value):
         q = Q(measure__document__number=value) | Q(measure__document__code=value)
-        if value.isdigit():
+        if value.isdecimal():
             q |= Q(measure__document_id=int(value))
         return qs.filter(q)
 

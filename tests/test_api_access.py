@@ -96,3 +96,11 @@ def test_schema_and_offline_docs(client, users):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger" in docs.lower()
     assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+@pytest.mark.parametrize("value", ["³", "²1", "١٢"])
+def test_unicode_digits_in_id_filters_are_not_a_server_error(api, users, value):
+    # "³".isdigit() is true but int("³") fails: filters must not crash on such input
+    client = as_user(api, users["officer-yn"])
+    assert client.get("/api/measures/", {"document": value}).status_code == 200
+    assert client.get("/api/progress/", {"document": value}).status_code == 200

@@ -95,7 +95,7 @@ def _if_match_version(request) -> int | None:
     if header.startswith("W/"):
         header = header[2:]
     header = header.strip('"')
-    return int(header) if header.isdigit() else None
+    return int(header) if header.isdecimal() else None
 
 
 class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
