@@ -33,6 +33,6 @@ class RollupFilter(django_filters.FilterSet):
 
     def by_document(self, qs, name, value):
         q = Q(document__number=value) | Q(document__code=value)
-        if value.isdigit():
+        if value.isdecimal():
             q |= Q(document_id=int(value))
         return qs.filter(q)

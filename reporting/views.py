@@ -139,7 +139,7 @@ def drilldown(request):
     if figure not in FIGURES or filters.document is None:
         figure = "applicable"
     measure = None
-    if request.GET.get("measure", "").isdigit():
+    if request.GET.get("measure", "").isdecimal():
         measure = get_object_or_404(Measure, pk=int(request.GET["measure"]), document=filters.document)
     data = dashboard_data(user=request.user, scope=scope, filters=filters)
     figures = data.get("headline")

@@ -66,7 +66,7 @@ def _version(request, data, assessment, may: str) -> int:
     version = data.get("version")
     if version is None:
         header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-        version = int(header) if header.isdigit() else None
+        version = int(header) if header.isdecimal() else None
     if version is None:
         if not AssessmentPolicy.can(request.user, may, assessment):
             raise PermissionDenied(

@@ -68,7 +68,7 @@ def _enterprise_entry(request):
 @require_POST
 def remind(request, period_pk):
     period = get_object_or_404(periods_visible(user=request.user), pk=period_pk)
-    ids = [int(i) for i in request.POST.getlist("enterprise") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("enterprise") if i.isdecimal()]
     enterprises = list(
         EnterprisePolicy.visible(request.user, Enterprise.objects.filter(pk__in=ids)).select_related("region")
     )
