@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from measures.forms import BulkProgressForm, IndicatorValueForm
 from measures.selectors import group_progress, indicator_rows, progress_for_enterprise
 from measures.services import progress_bulk_update
-from reform_portal.access import ENTERPRISE, EnterprisePolicy, role_of
+from reform_portal.access import ADMIN, ENTERPRISE, OFFICER, EnterprisePolicy, role_of
 
 from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter
@@ -201,11 +201,16 @@ def enterprise_history(request, pk):
 @require_POST
 def bulk_progress(request):
     """One measure's status for the enterprises ticked on the list: all of them or none."""
-    _refuse_enterprise_users(request)
+    # Refused before the body is validated: only roles that may update progress (officers, administrators: as
+    # on the list page), and only for enterprises in their charge. The service checks both again as it writes.
+    if role_of(request.user) not in (OFFICER, ADMIN):
+        raise PermissionDenied
+    ids = [int(v) for v in request.POST.getlist("enterprises") if v.isdecimal()]
+    if enterprises_visible(user=request.user).filter(pk__in=ids).count() != len(set(ids)):
+        raise PermissionDenied
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("enterprises:list")
-    ids = [int(v) for v in request.POST.getlist("enterprises") if v.isdecimal()]
     form = BulkProgressForm(request.POST, enterprise_ids=ids)
     if not form.is_valid():
         for field, errors in form.errors.items():

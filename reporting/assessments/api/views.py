@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from reform_portal.access import ENTERPRISE, profile_of, role_of
 
 from .. import services
-from ..access import AssessmentPolicy
+from ..access import AssessmentPolicy, PeriodPolicy
 from ..models import Assessment, AssessmentEvidence, AssessmentIndicator, AssessmentItem
 from ..selectors import assessments_visible, periods_visible
 from .serializers import (
@@ -60,20 +60,25 @@ def _current(obj) -> dict:
     return {"version": obj.version}
 
 
-def _version(request, data, assessment, may: str) -> int:
+def _require(request, assessment, may: str) -> None:
+    """403 for a user who may not edit (or review) this assessment at all: checked before the body is, so that
+    a refused user is refused whatever they send."""
+    if not AssessmentPolicy.can(request.user, may, assessment):
+        raise PermissionDenied(
+            _("只有本企业的填报人员可以修改自评表。")
+            if may == AssessmentPolicy.EDIT
+            else _("只有负责该企业的工会干部可以审核自评表。")
+        )
+
+
+def _version(request, data) -> int:
     """The version the client read: `version` in the body or the `If-Match` header. A write without one is a
-    400 (it could silently overwrite someone else's change) - after the 403 for a user who may not write at all."""
+    400 (it could silently overwrite someone else's change)."""
     version = data.get("version")
     if version is None:
         header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
         version = int(header) if header.isdecimal() else None
     if version is None:
-        if not AssessmentPolicy.can(request.user, may, assessment):
-            raise PermissionDenied(
-                _("只有本企业的填报人员可以修改自评表。")
-                if may == AssessmentPolicy.EDIT
-                else _("只有负责该企业的工会干部可以审核自评表。")
-            )
         raise BadRequest({"version": [_("请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。")]})
     return version
 
@@ -113,6 +118,13 @@ class PeriodViewSet(AssessmentErrorsMixin, mixins.CreateModelMixin, viewsets.Rea
     def get_queryset(self):
         return periods_visible(user=self.request.user)
 
+    def create(self, request, *args, **kwargs):
+        # Only administrators and SASAC staff open periods: refused before the body is read (the service then
+        # checks the province the body names).
+        if not PeriodPolicy.can_manage(request.user):
+            raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放填报期。"))
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.period_open(
@@ -126,6 +138,8 @@ class PeriodViewSet(AssessmentErrorsMixin, mixins.CreateModelMixin, viewsets.Rea
     @extend_schema(request=AssessmentPeriodUpdateSerializer, responses=AssessmentPeriodSerializer)
     def partial_update(self, request, pk=None):
         period = self.get_object()
+        if not PeriodPolicy.can_manage(request.user, period.province_id):
+            raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
         changes = _validated(AssessmentPeriodUpdateSerializer, request)
         period = services.period_update(period=period, by=request.user, **changes)
         return Response(AssessmentPeriodSerializer(period).data)
@@ -171,18 +185,19 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     def _decide(self, request, service):
         """The officer's return or acceptance, with the version read and an overall comment."""
-        data = _validated(AssessmentDecisionSerializer, request)
         assessment = self.get_object()
-        version = _version(request, data, assessment, AssessmentPolicy.REVIEW)
+        _require(request, assessment, AssessmentPolicy.REVIEW)
+        data = _validated(AssessmentDecisionSerializer, request)
+        version = _version(request, data)
         assessment = service(assessment=assessment, by=request.user, comment=data["comment"], expected_version=version)
         return self._detail(assessment)
 
     @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentDetailSerializer})
     def create(self, request):
         """Start (or fetch) the user's enterprise's assessment for a period."""
-        data = _validated(AssessmentCreateSerializer, request)
         if role_of(request.user) != ENTERPRISE:
-            raise PermissionDenied("只有企业填报人员可以创建自评表。")
+            raise PermissionDenied(_("只有企业填报人员可以创建自评表。"))
+        data = _validated(AssessmentCreateSerializer, request)
         period = get_object_or_404(periods_visible(user=request.user), pk=data["period"].pk)
         assessment = services.assessment_start(
             period=period, enterprise=profile_of(request.user).enterprise, by=request.user
@@ -198,6 +213,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def edit_item(self, request, pk=None, measure_code=None):
         """The enterprise's answer for one measure; fields left out keep their value."""
         item = self._item(measure_code)
+        _require(request, item.assessment, AssessmentPolicy.EDIT)
         data = _validated(AssessmentItemEditSerializer, request)
         item = services.item_save(
             item=item,
@@ -206,7 +222,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             what_done=data.get("what_done", item.what_done),
             status=data.get("claimed_status", item.claimed_status),
             percent=data.get("claimed_percent", item.claimed_percent),
-            expected_version=_version(request, data, item.assessment, AssessmentPolicy.EDIT),
+            expected_version=_version(request, data),
         )
         return Response(AssessmentItemSerializer(item).data)
 
@@ -218,12 +234,13 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["patch"], url_path=r"indicators/(?P<indicator_code>[^/]+)")
     def edit_indicator(self, request, pk=None, indicator_code=None):
         answer = self._answer(indicator_code)
+        _require(request, answer.assessment, AssessmentPolicy.EDIT)
         data = _validated(AssessmentIndicatorEditSerializer, request)
         answer = services.indicator_save(
             answer=answer,
             by=request.user,
             value=data["claimed_value"],
-            expected_version=_version(request, data, answer.assessment, AssessmentPolicy.EDIT),
+            expected_version=_version(request, data),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
 
@@ -236,6 +253,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def review_item(self, request, pk=None, measure_code=None):
         """The officer's verified status / percent (blank or null = as claimed) and comment on one measure."""
         item = self._item(measure_code)
+        _require(request, item.assessment, AssessmentPolicy.REVIEW)
         data = _validated(AssessmentReviewItemSerializer, request)
         item = services.review_item_save(
             item=item,
@@ -243,7 +261,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             verified_status=data.get("verified_status", item.verified_status),
             verified_percent=data.get("verified_percent", item.verified_percent),
             comment=data.get("officer_comment", item.officer_comment),
-            expected_version=_version(request, data, item.assessment, AssessmentPolicy.REVIEW),
+            expected_version=_version(request, data),
         )
         return Response(AssessmentItemSerializer(item).data)
 
@@ -255,12 +273,13 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["patch"], url_path=r"indicator-reviews/(?P<indicator_code>[^/]+)")
     def review_indicator(self, request, pk=None, indicator_code=None):
         answer = self._answer(indicator_code)
+        _require(request, answer.assessment, AssessmentPolicy.REVIEW)
         data = _validated(AssessmentReviewIndicatorSerializer, request)
         answer = services.review_indicator_save(
             answer=answer,
             by=request.user,
             verified_value=data["verified_value"],
-            expected_version=_version(request, data, answer.assessment, AssessmentPolicy.REVIEW),
+            expected_version=_version(request, data),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
 
@@ -271,9 +290,10 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        data = _validated(AssessmentDecisionSerializer, request)
         assessment = self.get_object()
-        version = _version(request, data, assessment, AssessmentPolicy.EDIT)
+        _require(request, assessment, AssessmentPolicy.EDIT)
+        data = _validated(AssessmentDecisionSerializer, request)
+        version = _version(request, data)
         assessment = services.assessment_submit(assessment=assessment, by=request.user, expected_version=version)
         return self._detail(assessment)
 
@@ -321,9 +341,8 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             return Response(
                 AssessmentEvidenceItemSerializer(rows.order_by("item__measure__position", "pk"), many=True).data
             )
+        _require(request, assessment, AssessmentPolicy.EDIT)
         data = _validated(AssessmentEvidenceUploadSerializer, request)
-        if not AssessmentPolicy.can(request.user, AssessmentPolicy.EDIT, assessment):
-            raise PermissionDenied(_("只有本企业的填报人员可以修改自评表。"))
         item = get_object_or_404(
             assessment.items.select_related("measure", "assessment"), measure__code=data["measure"]
         )

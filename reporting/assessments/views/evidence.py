@@ -1,12 +1,14 @@
 """Files attached to one measure's answer: upload, remove, download."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
+from ..access import AssessmentPolicy
 from ..forms import EvidenceForm
 from ..models import AssessmentEvidence
 from ._common import assessment_or_404, detail_url, item_or_404, joined, refuse
@@ -17,6 +19,8 @@ from ._common import assessment_or_404, detail_url, item_or_404, joined, refuse
 def evidence_upload(request, pk, item_pk):
     assessment = assessment_or_404(request, pk)
     item = item_or_404(assessment, item_pk)
+    if not AssessmentPolicy.can(request.user, AssessmentPolicy.EDIT, assessment):  # refused whatever the body
+        raise PermissionDenied(_("只有本企业的填报人员可以修改自评表。"))
     form = EvidenceForm(request.POST, request.FILES, prefix=f"ev-{item.measure.code}")
     error = ""
     if form.is_valid():

@@ -68,6 +68,10 @@ def _enterprise_entry(request):
 @require_POST
 def remind(request, period_pk):
     period = get_object_or_404(periods_visible(user=request.user), pk=period_pk)
+    # Refused whatever the body: only officers (for the enterprises in their charge, checked by the service)
+    # and administrators send reminders, as the overview offers them.
+    if role_of(request.user) not in (OFFICER, ADMIN):
+        raise PermissionDenied
     ids = [int(i) for i in request.POST.getlist("enterprise") if i.isdecimal()]
     enterprises = list(
         EnterprisePolicy.visible(request.user, Enterprise.objects.filter(pk__in=ids)).select_related("region")

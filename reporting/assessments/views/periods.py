@@ -52,6 +52,8 @@ def period_list(request):
 @require_POST
 def period_update(request, pk):
     period = get_object_or_404(periods_visible(user=request.user), pk=pk)
+    if not PeriodPolicy.can_manage(request.user, period.province_id):  # refused whatever the body
+        raise PermissionDenied
     form = PeriodUpdateForm(request.POST)
     if not form.is_valid():
         messages.error(request, joined(m for errs in form.errors.values() for m in errs))
