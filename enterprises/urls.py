@@ -25,4 +25,9 @@ urlpatterns = [
         measure_views.indicator_value_edit,
         name="indicator_value",
     ),
+    path(
+        "<int:enterprise_pk>/indicators/<int:indicator_pk>/history/",
+        measure_views.indicator_history_view,
+        name="indicator_history",
+    ),
 ]

@@ -127,3 +127,15 @@ def indicator_rows(*, enterprise, year: int, progress_rows=None) -> list[dict]:
 def indicator_value_history(*, value: IndicatorValue) -> QuerySet:
     """Changes of one indicator value, newest first."""
     return IndicatorValueChange.objects.filter(indicator_value=value).select_related("changed_by")
+
+
+def indicator_history(*, enterprise, indicator) -> list[tuple[int, list]]:
+    """[(year, [changes newest first]), …] for one enterprise and indicator, newest year first; one query."""
+    changes = (
+        IndicatorValueChange.objects.filter(
+            indicator_value__enterprise=enterprise, indicator_value__indicator=indicator
+        )
+        .select_related("changed_by", "indicator_value")
+        .order_by("-indicator_value__year", "-changed_at", "-id")
+    )
+    return [(year, list(rows)) for year, rows in groupby(changes, key=lambda c: c.indicator_value.year)]

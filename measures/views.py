@@ -17,6 +17,7 @@ from .selectors import (
     document_outline,
     documents_with_counts,
     evidence_visible,
+    indicator_history,
     indicator_row,
     indicator_values_with_last_source,
     progress_history,
@@ -218,3 +219,16 @@ def indicator_value_edit(request, enterprise_pk, indicator_pk):
         "conflict": conflict,
     }
     return render(request, "measures/partials/indicator_row.html", context)
+
+
+@login_required
+@require_GET
+def indicator_history_view(request, enterprise_pk, indicator_pk):
+    """Every change to one enterprise's values of one indicator, all years, newest first."""
+    from enterprises.selectors import enterprises_visible
+
+    enterprise = get_object_or_404(enterprises_visible(user=request.user), pk=enterprise_pk)
+    indicator = get_object_or_404(Indicator.objects.select_related("measure"), pk=indicator_pk)
+    history = indicator_history(enterprise=enterprise, indicator=indicator)
+    context = {"enterprise": enterprise, "indicator": indicator, "history": history}
+    return render(request, "measures/indicator_history.html", context)

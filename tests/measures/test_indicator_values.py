@@ -175,3 +175,32 @@ def test_accepting_writes_indicator_values_into_their_history_as_from_the_assess
         (ChangeSource.ASSESSMENT, Decimal("3.00"), Decimal("0.50")),
     ]
     assert IndicatorValue.objects.get(enterprise=enterprise, indicator=edu.indicator, year=year).version == 2
+
+
+def test_indicator_history_page_lists_every_change_of_every_year(client, users, yn_enterprise):
+    # given a value set twice this year and once last year, by the officer
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from measures.models import Indicator
+    from measures.services import indicator_value_set
+
+    officer = users["officer-yn"]
+    indicator = Indicator.objects.get(code="YN-06-edu-fund")
+    year = timezone.localdate().year
+    indicator_value_set(enterprise=yn_enterprise, indicator=indicator, year=year - 1, value="6.5", by=officer)
+    indicator_value_set(enterprise=yn_enterprise, indicator=indicator, year=year, value="0", by=officer)
+    indicator_value_set(enterprise=yn_enterprise, indicator=indicator, year=year, value="8.5", by=officer)
+    url = reverse("enterprises:indicator_history", args=[yn_enterprise.pk, indicator.pk])
+    # when the officer opens the history
+    client.force_login(officer)
+    html = client.get(url).content.decode()
+    # then every change shows, with the old value 0 shown as 0 (not as "none")
+    assert f"{year} 年度" in html and f"{year - 1} 年度" in html
+    assert "6.5" in html and "8.5" in html
+    assert "<td>0</td>" in html
+    # and the enterprise page links to it
+    assert url in client.get(reverse("enterprises:detail", args=[yn_enterprise.pk])).content.decode()
+    # and an officer of another province cannot see it
+    client.force_login(users["officer-sx"])
+    assert client.get(url).status_code == 404
