@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from ..choices import RegionLevel
 from ..models import Enterprise, Region
+from ..services import REGISTER_FIELDS
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -38,25 +39,9 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         model = Enterprise
         fields = [
             "id",
-            "name",
-            "credit_code",
-            "region",
+            *REGISTER_FIELDS,
             "region_code",
             "province_code",
-            "ownership",
-            "supervision_level",
-            "supervising_body",
-            "industry",
-            "size_class",
-            "employees",
-            "frontline_workers",
-            "union_members",
-            "party_members",
-            "skilled_workers",
-            "highly_skilled_workers",
-            "union_founded",
-            "union_founded_on",
-            "is_pilot",
             "applicable_count",
             "done_count",
             "last_update",
