@@ -24,11 +24,18 @@ def document_applies_to(document: PolicyDocument, enterprise: Enterprise) -> boo
     return True
 
 
-def enterprises_for_document(document: PolicyDocument) -> QuerySet:
-    qs = Enterprise.objects.filter(region__parent_id=document.province_id)
+def applies_q(document: PolicyDocument, prefix: str = "") -> Q:
+    """Q for the enterprises `document` applies to, over the enterprise fields under `prefix` (its region, ownership
+    and supervision level only, so that it also filters rows keyed by those fields, such as reporting's tallies)."""
+    q = Q(**{f"{prefix}region__parent_id": document.province_id})
     if document.applies_to == AppliesTo.STATE_OWNED:
-        qs = qs.state_owned()
-    return qs
+        q &= Q(**{f"{prefix}ownership__in": STATE_OWNERSHIPS})
+        q &= ~Q(**{f"{prefix}supervision_level": SupervisionLevel.NONE})
+    return q
+
+
+def enterprises_for_document(document: PolicyDocument) -> QuerySet:
+    return Enterprise.objects.filter(applies_q(document))
 
 
 def documents_for(enterprise: Enterprise) -> QuerySet:

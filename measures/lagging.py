@@ -31,33 +31,25 @@ def lagging_q(now=None) -> Q:
     )
 
 
+def lagging_summary_q(last_update: str, not_started: str, now=None) -> Q:
+    """The same rule over fields that hold an enterprise's latest progress update and its number of 未启动 rows
+    (reporting's ProgressSummary, which the database keeps; both NULL for an enterprise without progress)."""
+    return (
+        Q(**{f"{not_started}__gt": 0})
+        | Q(**{f"{last_update}__lt": stale_before(now)})
+        | Q(**{f"{last_update}__isnull": True})
+    )
+
+
 def lagging_enterprises(enterprises: QuerySet, now=None) -> QuerySet:
     return annotate_lagging(enterprises, now).filter(lagging_q(now))
 
 
-def lagging_flags_sql(enterprises_sql: str, enterprises_params, now=None, *, connection=None) -> tuple[str, list]:
-    """The same rule as `lagging_q`, as plain SQL for set-based rollups: one GROUP BY enterprise over progress.
-
-    `enterprises_sql` is a one-column SELECT of enterprise ids named `id` (e.g. `qs.values_list("id")`). The
-    result has one row per such enterprise: `enterprise_id, last_progress_update, has_not_started (0/1),
-    lagging (0/1)`; an enterprise without progress rows is lagging, as in `lagging_q`.
-    tests/measures/test_lagging.py checks that both agree.
-    """
+def up_to_date_sql(last_update: str, not_started: str, now=None, *, connection=None) -> tuple[str, list]:
+    """The complement of `lagging_q` as SQL, over the columns of an enterprise's latest progress update and number of
+    未启动 rows (reporting's ProgressSummary, kept for enterprises with progress rows): none 未启动 and an update
+    within the last 90 days. Every other enterprise lags. tests/measures/test_lagging.py checks that both agree."""
     from django.db import connection as default_connection
 
-    ops = (connection or default_connection).ops
-    progress = Progress._meta.db_table
-    stale = ops.adapt_datetimefield_value(stale_before(now))
-    sql = f"""
-        SELECT e.id AS enterprise_id, l.last_update AS last_progress_update,
-               COALESCE(l.has_not_started, 0) AS has_not_started,
-               CASE WHEN l.has_not_started = 1 OR l.last_update IS NULL OR l.last_update < %s THEN 1 ELSE 0 END
-                   AS lagging
-        FROM ({enterprises_sql}) e
-        LEFT JOIN (SELECT p.enterprise_id, MAX(p.updated_at) AS last_update,
-                          MAX(CASE WHEN p.status = %s THEN 1 ELSE 0 END) AS has_not_started
-                   FROM {progress} p
-                   WHERE p.enterprise_id IN ({enterprises_sql})
-                   GROUP BY p.enterprise_id) l ON l.enterprise_id = e.id
-    """
-    return sql, [stale, *enterprises_params, Status.NOT_STARTED, *enterprises_params]
+    fresh_after = (connection or default_connection).ops.adapt_datetimefield_value(stale_before(now))
+    return f"{not_started} = 0 AND {last_update} >= %s", [fresh_after]

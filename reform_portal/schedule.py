@@ -24,4 +24,10 @@ PERIODIC_TASKS = [
         "every_minutes": 15,
         "description": "只重算自上次成功汇总以来推进情况、指标值或企业有变化的政策文件的当天快照。",
     },
+    {
+        "name": "核对汇总计数（每周）",
+        "task": "reporting.tasks.tallies_check",
+        "crontab": {"minute": "0", "hour": "3", "day_of_week": "0"},
+        "description": "把数据库维护的汇总计数与推进情况、指标值、企业的原始记录逐项核对，不一致时重建并记录日志。",
+    },
 ]

@@ -98,29 +98,102 @@ class RollupSnapshot(models.Model):
         return f"{self.day} {self.scope_key}"
 
 
-class LaggingEnterprise(models.Model):
-    """An applicable enterprise of a document that today's rollup of the document found lagging.
+# Tallies: what the rollups add up, kept current by the database as progress, indicator values and enterprises
+# change (see reporting/tallies.py). They are keyed by an enterprise's *cell*: its prefecture, ownership, industry
+# and supervision level, the enterprise fields that the rollup groups by and that decide which documents apply.
 
-    Written in the same transaction as the document's snapshots (so always consistent with their `lagging`
-    figures); the dashboard's lagging table reads it instead of judging every enterprise live.
-    """
 
-    document = models.ForeignKey(PolicyDocument, verbose_name=_("政策文件"), on_delete=models.CASCADE, related_name="+")
-    enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.CASCADE, related_name="rollup_lagging"
+class CellKey(models.Model):
+    """The enterprise fields a tally is keyed by (no foreign-key constraints: the database's triggers write these
+    rows in the same statement as the change they count, and a cell outlives any one enterprise)."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("地区"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
-    day = models.DateField(_("统计日期"))
-    last_update = models.DateTimeField(_("最近更新"), null=True, blank=True)
-    has_not_started = models.BooleanField(_("有未启动措施"))
+    ownership = models.CharField(_("所有制"), max_length=20)
+    industry = models.CharField(_("行业"), max_length=1)
+    supervision_level = models.CharField(_("监管层级"), max_length=20)
 
     class Meta:
-        ordering = ["last_update", "enterprise_id"]
-        verbose_name = _("滞后企业")
-        verbose_name_plural = _("滞后企业")
-        constraints = [
-            models.UniqueConstraint(fields=["document", "enterprise"], name="rollup_lagging_unique_document_enterprise")
-        ]
-        indexes = [models.Index(fields=["document", "last_update"])]
+        abstract = True
+
+
+class ProgressTally(CellKey):
+    """Counts of progress rows of one measure in one cell. Rows are only ever added (each change adds its
+    difference), so writers never wait on one another; the figure of a key is the sum of its rows, and the rollup
+    folds the rows of a key into one now and then."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("措施"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    in_progress = models.IntegerField(_("推进中"))
+    done = models.IntegerField(_("已完成"))
+    ongoing = models.IntegerField(_("常态化推进"))
+    percent_sum = models.BigIntegerField(_("完成百分比合计"))
+
+    class Meta:
+        verbose_name = _("推进情况计数")
+        verbose_name_plural = _("推进情况计数")
+        indexes = [models.Index(fields=["measure"])]
 
     def __str__(self):
-        return f"{self.document_id}: {self.enterprise_id}"
+        return f"{self.measure_id} {self.region_id}/{self.ownership}/{self.industry}/{self.supervision_level}"
+
+
+class IndicatorTally(CellKey):
+    """How many indicator values of one indicator and year in one cell meet the indicator's target (rows added
+    like ProgressTally's)."""
+
+    indicator = models.ForeignKey(
+        "measures.Indicator", verbose_name=_("指标"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    met = models.IntegerField(_("达标数"))
+
+    class Meta:
+        verbose_name = _("指标达标计数")
+        verbose_name_plural = _("指标达标计数")
+        indexes = [models.Index(fields=["year", "indicator"])]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.year} {self.region_id}/{self.ownership}/{self.industry}"
+
+
+class EnterpriseTally(CellKey):
+    """How many enterprises a cell holds (rows added like ProgressTally's)."""
+
+    enterprises = models.IntegerField(_("企业数"))
+
+    class Meta:
+        verbose_name = _("企业计数")
+        verbose_name_plural = _("企业计数")
+
+    def __str__(self):
+        return f"{self.region_id}/{self.ownership}/{self.industry}/{self.supervision_level}: {self.enterprises}"
+
+
+class ProgressSummary(CellKey):
+    """Per enterprise with progress rows: its cell and the inputs of the lagging rule (measures.lagging), kept
+    current by the database so that a rollup judges 100,000 enterprises without reading their progress."""
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise",
+        verbose_name=_("企业"),
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="progress_summary",
+    )
+    last_update = models.DateTimeField(_("最近更新"), null=True)
+    not_started = models.IntegerField(_("未启动措施数"))
+
+    class Meta:
+        verbose_name = _("推进情况摘要")
+        verbose_name_plural = _("推进情况摘要")
+        # The enterprises that are up to date (the few the rollup counts; every other one lags).
+        indexes = [
+            models.Index(fields=["last_update"], condition=models.Q(not_started=0), name="progress_summary_up_to_date")
+        ]
+
+    def __str__(self):
+        return str(self.enterprise_id)

@@ -1,19 +1,21 @@
-"""Province-level rollups: set-based SQL from progress, indicator values and assessments into dated snapshots.
+"""Province-level rollups: set-based SQL from the tallies into dated snapshots.
 
 One *part* = one (province, document): a document belongs to one province, so the part is keyed by the document.
 A part runs in one transaction:
 
 1. take a lock on the part (PostgreSQL advisory lock; SQLite has one writer at a time anyway), so a second run of
    the same part waits and then replaces the figures instead of adding to them;
-2. build a temporary table of the document's applicable enterprises, each with its lagging flag, from the ORM
-   querysets of `measures.applicability` and `measures.lagging` (their definitions, not copies);
-3. aggregate progress and indicator values over those enterprises into *cells* of prefecture × ownership ×
-   industry × measure (a few thousand rows at most, whatever the number of enterprises);
+2. count the document's applicable enterprises (`measures.applicability`'s queryset) per cell: how many, how many
+   lagging (`measures.lagging`'s rule over the summary the database keeps per enterprise), how many submitted
+   their self-assessment of the year;
+3. join those cells to the tallies (reporting/tallies.py: the progress and indicator counts the database keeps
+   per measure and cell, so a rollup does not re-read a million progress rows) into *cells* of prefecture ×
+   ownership × industry × supervision level × measure;
 4. delete that day's snapshots of the part and insert one row per scope of every grouping in GROUPINGS, each
    an `INSERT … SELECT … GROUP BY` over the cells.
 
 A failure anywhere rolls the whole part back: the previous figures stay served. The SQL is portable (PostgreSQL for
-production and tests, SQLite for `make run`).
+production and tests; on SQLite, for `make run`, the tallies are rebuilt from the source rows first).
 """
 
 import logging
@@ -25,22 +27,25 @@ from datetime import date, datetime, timedelta
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from enterprises.models import Enterprise, Region
-from measures.applicability import enterprises_for_document
-from measures.choices import TRACKED_ADDRESSEES, Comparison, Status
-from measures.lagging import lagging_flags_sql
+from measures.applicability import applies_q
+from measures.choices import TRACKED_ADDRESSEES, Comparison
+from measures.lagging import up_to_date_sql
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
 
+from . import tallies
 from .choices import RunKind, RunStatus
-from .models import LaggingEnterprise, RollupRun, RollupSnapshot
+from .models import EnterpriseTally, ProgressSummary, RollupRun, RollupSnapshot
 
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "reporting:rollup-generation"
 WORK_MEM = "64MB"
 LOCK_NAMESPACE = 5005  # first key of the advisory lock; the second is the document id
+FOLD_SLACK = 1000  # tally rows a part may carry beyond twice its cells before the rollup folds them
 
 # The scopes stored per document, as the dimensions each grouping keeps (besides province and document).
 GROUPINGS: tuple[tuple[str, ...], ...] = (
@@ -119,12 +124,6 @@ def _assessment_tables():
     return assessment, period
 
 
-def _applicable_sql(document: PolicyDocument, *fields: str) -> tuple[str, list]:
-    """SELECT `fields` of the document's applicable enterprises (measures.applicability's definition, as SQL)."""
-    sql, params = enterprises_for_document(document).order_by().values_list(*fields).query.sql_with_params()
-    return sql, list(params)
-
-
 def _submitted_sql(year: int) -> tuple[str, list] | None:
     """SELECT enterprise_id of the enterprises whose `year` self-assessment is submitted or accepted, or None."""
     tables = _assessment_tables()
@@ -136,130 +135,124 @@ def _submitted_sql(year: int) -> tuple[str, list] | None:
     return sql, list(params)
 
 
-def _build_enterprises(cursor, document: PolicyDocument, now: datetime):
-    """rollup_ent: one row per applicable enterprise with its cell keys, lagging flag (one GROUP BY enterprise over
-    progress, the SQL twin of measures.lagging) and whether its assessment of the year is submitted."""
-    ids_sql, ids_params = _applicable_sql(document, "id")
-    cols_sql, cols_params = _applicable_sql(document, "id", "region_id", "ownership", "industry")
-    flags_sql, flags_params = lagging_flags_sql(ids_sql, ids_params, now)
+def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str, list]:
+    """SELECT per cell of the enterprises the document applies to (`measures.applicability`'s rule over the
+    enterprise tally): how many, how many lagging (`measures.lagging`'s rule: all but those up to date, from the
+    summaries the database keeps), how many have submitted their self-assessment of the year."""
+    cells_sql, cells_params = (
+        EnterpriseTally.objects.filter(applies_q(document))
+        .values(*tallies.CELL)
+        .annotate(applicable=Sum("enterprises"))
+        .filter(applicable__gt=0)
+        .order_by()
+        .query.sql_with_params()
+    )
+    fresh_sql, fresh_params = up_to_date_sql("s.last_update", "s.not_started", now)
+    cell = ", ".join(tallies.CELL)
+    same_cell = " AND ".join(f"{{t}}.{c} = a.{c}" for c in tallies.CELL)
     submitted = _submitted_sql(timezone.localdate(now).year)
     if submitted:
-        submitted_col = "CASE WHEN s.enterprise_id IS NULL THEN 0 ELSE 1 END"
-        submitted_join = f"LEFT JOIN ({submitted[0]}) s ON s.enterprise_id = a.id"
+        submitted_col = "COALESCE(sub.submitted, 0)"
+        submitted_join = f"""
+            LEFT JOIN (SELECT {", ".join("e." + c for c in tallies.CELL)}, COUNT(*) AS submitted
+                       FROM ({submitted[0]}) x JOIN {Enterprise._meta.db_table} e ON e.id = x.enterprise_id
+                       GROUP BY {", ".join("e." + c for c in tallies.CELL)}) sub ON {same_cell.format(t="sub")}
+        """
         submitted_params = submitted[1]
     else:
         submitted_col, submitted_join, submitted_params = "NULL", "", []
-    cursor.execute("DROP TABLE IF EXISTS rollup_ent")
-    cursor.execute(
-        "CREATE TEMP TABLE rollup_ent (enterprise_id bigint, prefecture_id bigint, ownership varchar(20),"
-        " industry varchar(1), lagging integer, last_update timestamp with time zone, has_not_started integer,"
-        " submitted integer)"
-        if connection.vendor == "postgresql"
-        else "CREATE TEMP TABLE rollup_ent (enterprise_id bigint, prefecture_id bigint, ownership varchar(20),"
-        " industry varchar(1), lagging integer, last_update datetime, has_not_started integer, submitted integer)"
-    )
-    cursor.execute(
-        f"""
-        INSERT INTO rollup_ent
-        SELECT a.id, a.region_id, a.ownership, a.industry, f.lagging, f.last_progress_update, f.has_not_started,
-               {submitted_col}
-        FROM ({cols_sql}) a
-        JOIN ({flags_sql}) f ON f.enterprise_id = a.id
+    sql = f"""
+        SELECT {", ".join("a." + c for c in tallies.CELL)}, a.applicable,
+               a.applicable - COALESCE(f.up_to_date, 0) AS lagging, {submitted_col} AS submitted
+        FROM ({cells_sql}) a
+        LEFT JOIN (SELECT {cell}, COUNT(*) AS up_to_date FROM {ProgressSummary._meta.db_table} s
+                   WHERE {fresh_sql} GROUP BY {cell}) f ON {same_cell.format(t="f")}
         {submitted_join}
-        """,
-        [*cols_params, *flags_params, *submitted_params],
-    )
-    if connection.vendor == "postgresql":
-        cursor.execute("ANALYZE rollup_ent")
+    """
+    return sql, [*cells_params, *fresh_params, *submitted_params]
 
 
-def _met_sql() -> str:
-    # The SQL twin of Indicator.is_met: a value meets its indicator's target.
-    return (
-        f"((i.comparison = '{Comparison.GTE}' AND v.value >= i.target)"
-        f" OR (i.comparison = '{Comparison.LTE}' AND v.value <= i.target)"
-        f" OR (i.comparison = '{Comparison.EQ}' AND v.value = i.target)"
-        f" OR (i.comparison = '{Comparison.TRUE}' AND v.value >= 1))"
+def _indicator_ids(measure_ids) -> list[int]:
+    return list(
+        Indicator.objects.filter(measure_id__in=measure_ids)
+        .exclude(comparison=Comparison.INFO)
+        .values_list("pk", flat=True)
     )
 
 
-def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], now: datetime):
-    progress = Progress._meta.db_table
-    indicator = Indicator._meta.db_table
-    value = IndicatorValue._meta.db_table
-    measure = Measure._meta.db_table
-    cursor.execute("DROP TABLE IF EXISTS rollup_cell")
-    _build_enterprises(cursor, document, now)
+def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indicator_ids: list[int], now: datetime):
+    """rollup_cell: per cell of applicable enterprises and per measure, the enterprises' counts (applicable,
+    lagging, submitted) and the progress and indicator tallies. A tally of a cell with no applicable enterprise
+    (a document that does not apply to it) joins nothing and so counts for nothing."""
     in_measures = ", ".join(str(int(pk)) for pk in measure_ids) or "NULL"
-    year = timezone.localdate(now).year
+    in_indicators = ", ".join(str(int(pk)) for pk in indicator_ids) or "NULL"
+    cell = ", ".join(tallies.CELL)
+    same_cell = " AND ".join(f"{{t}}.{c} = ec.{c}" for c in tallies.CELL)
+    enterprise_cells, enterprise_params = _enterprise_cells_sql(document, now)
+    cursor.execute("DROP TABLE IF EXISTS rollup_cell")
     cursor.execute(
         f"""
         CREATE TEMP TABLE rollup_cell AS
-        SELECT ec.prefecture_id, ec.ownership, ec.industry, m.id AS measure_id,
-               ec.applicable, ec.lagging, ec.submitted,
+        SELECT ec.region_id AS prefecture_id, ec.ownership, ec.industry, ec.supervision_level, m.id AS measure_id,
+               ec.applicable, ec.applicable AS records, ec.lagging, ec.submitted,
                COALESCE(pc.in_progress, 0) AS in_progress, COALESCE(pc.done, 0) AS done,
                COALESCE(pc.ongoing, 0) AS ongoing, COALESCE(pc.sum_percent, 0) AS sum_percent,
                COALESCE(ac.met, 0) AS met, ec.applicable * COALESCE(ic.targets, 0) AS targets
-        FROM (SELECT prefecture_id, ownership, industry, COUNT(*) AS applicable, SUM(lagging) AS lagging,
-                     SUM(submitted) AS submitted
-              FROM rollup_ent GROUP BY prefecture_id, ownership, industry) ec
-        CROSS JOIN (SELECT id FROM {measure} WHERE id IN ({in_measures})) m
-        LEFT JOIN (SELECT measure_id, COUNT(*) AS targets FROM {indicator}
-                   WHERE comparison <> %s AND measure_id IN ({in_measures}) GROUP BY measure_id) ic
+        FROM ({enterprise_cells}) ec
+        CROSS JOIN (SELECT id FROM {Measure._meta.db_table} WHERE id IN ({in_measures})) m
+        LEFT JOIN (SELECT measure_id, COUNT(*) AS targets FROM {Indicator._meta.db_table}
+                   WHERE id IN ({in_indicators}) GROUP BY measure_id) ic
                ON ic.measure_id = m.id
-        LEFT JOIN (SELECT e.prefecture_id, e.ownership, e.industry, p.measure_id,
-                          SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END) AS in_progress,
-                          SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END) AS done,
-                          SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END) AS ongoing,
-                          SUM(p.percent) AS sum_percent
-                   FROM {progress} p
-                   JOIN rollup_ent e ON e.enterprise_id = p.enterprise_id
-                   WHERE p.measure_id IN ({in_measures})
-                   GROUP BY e.prefecture_id, e.ownership, e.industry, p.measure_id) pc
-               ON pc.prefecture_id = ec.prefecture_id AND pc.ownership = ec.ownership
-              AND pc.industry = ec.industry AND pc.measure_id = m.id
-        LEFT JOIN (SELECT e.prefecture_id, e.ownership, e.industry, i.measure_id, COUNT(*) AS met
-                   FROM {value} v JOIN {indicator} i ON i.id = v.indicator_id
-                   JOIN rollup_ent e ON e.enterprise_id = v.enterprise_id
-                   WHERE v.year = %s AND i.comparison <> %s AND i.measure_id IN ({in_measures}) AND {_met_sql()}
-                   GROUP BY e.prefecture_id, e.ownership, e.industry, i.measure_id) ac
-               ON ac.prefecture_id = ec.prefecture_id AND ac.ownership = ec.ownership
-              AND ac.industry = ec.industry AND ac.measure_id = m.id
+        LEFT JOIN (SELECT measure_id, {cell}, SUM(in_progress) AS in_progress, SUM(done) AS done,
+                          SUM(ongoing) AS ongoing, SUM(percent_sum) AS sum_percent
+                   FROM {tallies.PROGRESS_TALLY} WHERE measure_id IN ({in_measures})
+                   GROUP BY measure_id, {cell}) pc
+               ON pc.measure_id = m.id AND {same_cell.format(t="pc")}
+        LEFT JOIN (SELECT i.measure_id, {", ".join("t." + c for c in tallies.CELL)}, SUM(t.met) AS met
+                   FROM {tallies.INDICATOR_TALLY} t JOIN {Indicator._meta.db_table} i ON i.id = t.indicator_id
+                   WHERE t.year = %s AND t.indicator_id IN ({in_indicators})
+                   GROUP BY i.measure_id, {", ".join("t." + c for c in tallies.CELL)}) ac
+               ON ac.measure_id = m.id AND {same_cell.format(t="ac")}
         """,
-        [
-            Comparison.INFO,
-            Status.IN_PROGRESS,
-            Status.DONE,
-            Status.ONGOING,
-            year,
-            Comparison.INFO,
-        ],
+        [*enterprise_params, timezone.localdate(now).year],
     )
 
 
-def _store_lagging(cursor, *, document: PolicyDocument, day: date):
-    """Replace the document's list of lagging enterprises by today's (read by the dashboard's lagging table)."""
-    LaggingEnterprise.objects.filter(document=document).delete()
+def _fold_if_worth_it(cursor, measure_ids, indicator_ids):
+    """Fold the tallies of the part's measures when their rows have grown to over twice the cells they feed."""
+    in_measures = ", ".join(str(int(pk)) for pk in measure_ids) or "NULL"
+    cursor.execute(f"SELECT COUNT(*) FROM {tallies.PROGRESS_TALLY} WHERE measure_id IN ({in_measures})")
+    rows = cursor.fetchone()[0]
+    cursor.execute("SELECT COUNT(*) FROM rollup_cell WHERE in_progress + done + ongoing + sum_percent <> 0")
+    if rows > 2 * cursor.fetchone()[0] + FOLD_SLACK:
+        tallies.fold(cursor, measure_ids=measure_ids, indicator_ids=indicator_ids)
+
+
+def _build_enterprise_cells(cursor):
+    """rollup_ecell: rollup_cell summed over measures, for the groupings without a measure (a tenth of the rows).
+    Applicable, lagging and submitted repeat on every measure of a cell: taken once; records add up."""
+    cursor.execute("DROP TABLE IF EXISTS rollup_ecell")
     cursor.execute(
-        f"INSERT INTO {LaggingEnterprise._meta.db_table}"
-        " (document_id, enterprise_id, day, last_update, has_not_started)"
-        " SELECT %s, enterprise_id, %s, last_update, has_not_started = 1 FROM rollup_ent WHERE lagging = 1",
-        [document.pk, connection.ops.adapt_datefield_value(day)],
+        f"""
+        CREATE TEMP TABLE rollup_ecell AS
+        SELECT prefecture_id, ownership, industry, MAX(applicable) AS applicable, SUM(records) AS records,
+               MAX(lagging) AS lagging, MAX(submitted) AS submitted, SUM(in_progress) AS in_progress,
+               SUM(done) AS done, SUM(ongoing) AS ongoing, SUM(sum_percent) AS sum_percent, SUM(met) AS met,
+               SUM(targets) AS targets
+        FROM rollup_cell GROUP BY prefecture_id, ownership, industry, {", ".join(tallies.CELL[3:])}
+        """
     )
 
 
-def _insert_grouping(cursor, dims, *, day, document, first_measure_id, computed_at, run_id) -> int:
+def _insert_grouping(cursor, dims, *, day, document, computed_at, run_id) -> int:
     """INSERT … SELECT … GROUP BY over the cells: one row per scope of the grouping `dims`."""
     table = RollupSnapshot._meta.db_table
     ops = connection.ops
-    by_measure = "measure_id" in dims
-    # Applicable enterprises, lagging and submitted repeat on every measure of a cell: count them once.
-    once = "SUM({col})" if by_measure else f"SUM(CASE WHEN c.measure_id = {int(first_measure_id)} THEN {{col}} END)"
-    applicable = f"COALESCE({once.format(col='c.applicable')}, 0)"
-    records = "COALESCE(SUM(c.applicable), 0)"
+    source = "rollup_cell" if "measure_id" in dims else "rollup_ecell"
+    applicable = "COALESCE(SUM(c.applicable), 0)"
+    records = "COALESCE(SUM(c.records), 0)"
     started = "COALESCE(SUM(c.in_progress) + SUM(c.done) + SUM(c.ongoing), 0)"
     done = "COALESCE(SUM(c.done) + SUM(c.ongoing), 0)"
-    submitted = once.format(col="c.submitted")
     select_dims = [f"c.{d}" if d in dims else "NULL" for d in KEY_ORDER]
     group_by = f"GROUP BY {', '.join('c.' + d for d in dims)}" if dims else ""
     sql = f"""
@@ -274,11 +267,11 @@ def _insert_grouping(cursor, dims, *, day, document, first_measure_id, computed_
             CASE WHEN {records} > 0 THEN COALESCE(SUM(c.sum_percent), 0) * 1.0 / {records} END,
             COALESCE(SUM(c.met), 0), COALESCE(SUM(c.targets), 0),
             CASE WHEN SUM(c.targets) > 0 THEN SUM(c.met) * 1.0 / SUM(c.targets) END,
-            COALESCE({once.format(col="c.lagging")}, 0),
-            {submitted},
-            CASE WHEN {applicable} > 0 THEN {submitted} * 1.0 / {applicable} END,
+            COALESCE(SUM(c.lagging), 0),
+            SUM(c.submitted),
+            CASE WHEN {applicable} > 0 THEN SUM(c.submitted) * 1.0 / {applicable} END,
             %s, %s
-        FROM rollup_cell c
+        FROM {source} c
         {group_by}
     """
     params = [
@@ -304,14 +297,16 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, document.pk])
-            # The hash aggregates of the one pass over progress fit in memory (for this transaction only).
+            # The hash aggregates over the enterprises and tallies fit in memory (for this transaction only).
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         RollupSnapshot.objects.filter(day=day, document=document).delete()
         rows = 0
         if measure_ids:
-            _build_cells(cursor, document, measure_ids, now)
-            if day >= timezone.localdate():
-                _store_lagging(cursor, document=document, day=day)
+            if not tallies.maintained():
+                tallies.rebuild()
+            indicator_ids = _indicator_ids(measure_ids)
+            _build_cells(cursor, document, measure_ids, indicator_ids, now)
+            _build_enterprise_cells(cursor)
             computed_at = timezone.now()
             for dims in GROUPINGS:
                 rows += _insert_grouping(
@@ -319,12 +314,13 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
                     dims,
                     day=day,
                     document=document,
-                    first_measure_id=measure_ids[0],
                     computed_at=computed_at,
                     run_id=run.pk if run else None,
                 )
+            if tallies.maintained():
+                _fold_if_worth_it(cursor, measure_ids, indicator_ids)
             cursor.execute("DROP TABLE IF EXISTS rollup_cell")
-            cursor.execute("DROP TABLE IF EXISTS rollup_ent")
+            cursor.execute("DROP TABLE IF EXISTS rollup_ecell")
         transaction.on_commit(_current_generation_bump)
     seconds = time.monotonic() - started
     log.info("rollup %s %s: %d rows in %.2fs", document.number, day, rows, seconds)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils.translation import gettext as _
 
 from enterprises.choices import Industry, Ownership, RegionLevel
@@ -18,6 +18,7 @@ from enterprises.models import Enterprise, Region
 from enterprises.reference import echarts_names
 from measures.applicability import enterprises_for_document
 from measures.choices import DONE_STATUSES, TRACKED_ADDRESSEES, Status
+from measures.lagging import lagging_summary_q
 from measures.models import Measure, PolicyDocument, Progress
 from reform_portal.access import ADMIN, OFFICER, SASAC, EnterprisePolicy, profile_of, province_ids_of, role_of
 
@@ -349,8 +350,8 @@ def _lagging_rows(*, user, scope, filters: Filters, limit: int) -> list[dict]:
 
 
 def lagging_queryset(*, user, scope, filters: Filters):
-    """The scope's lagging enterprises, from the list the latest rollup of the document materialised (the same rule
-    as measures.lagging, judged when the figures were computed), oldest update first."""
+    """The scope's lagging enterprises (measures.lagging's rule over the progress summaries the database keeps, so
+    the list is current; on SQLite, as of the last rollup, which rebuilds the summaries), oldest update first."""
     base = scope_enterprises(
         user=user,
         scope=scope,
@@ -360,10 +361,10 @@ def lagging_queryset(*, user, scope, filters: Filters):
         industry=filters.industry,
     )
     return (
-        base.filter(rollup_lagging__document=filters.document)
+        base.filter(lagging_summary_q("progress_summary__last_update", "progress_summary__not_started"))
         .annotate(
-            last_progress_update=F("rollup_lagging__last_update"),
-            has_not_started=F("rollup_lagging__has_not_started"),
+            last_progress_update=F("progress_summary__last_update"),
+            has_not_started=ExpressionWrapper(Q(progress_summary__not_started__gt=0), output_field=BooleanField()),
         )
         .select_related("region")
         .order_by(F("last_progress_update").asc(nulls_first=True), "name")

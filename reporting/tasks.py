@@ -4,6 +4,7 @@ The nightly full rollup fans out as a Celery group of one `rollup_part` per (pro
 workers on several machines share it; the part that finishes last closes the `RollupRun`.
 """
 
+import logging
 from datetime import date
 
 from celery import group, shared_task
@@ -12,8 +13,10 @@ from django.utils import timezone
 
 from enterprises.models import Region
 
-from . import rollup
+from . import rollup, tallies
 from .choices import RunKind
+
+log = logging.getLogger(__name__)
 
 
 def _day(value: str | None) -> date:
@@ -62,3 +65,15 @@ def rollup_refresh_province(run_id: int) -> int:
     documents = rollup.documents_to_roll(province=Region.objects.get(pk=run.province_id))
     _fan_out(run, documents, run.day)
     return run.pk
+
+
+@shared_task
+def tallies_check() -> dict[str, int]:
+    """Weekly: compare the tallies the database keeps with the source rows; on any difference, log it and rebuild
+    (so a write made around the triggers, e.g. with them disabled, cannot skew the figures for long)."""
+    drift = tallies.drift()
+    counts = {table: len(keys) for table, keys in drift.items()}
+    if any(counts.values()):
+        log.error("tallies differ from the source rows %s: rebuilding", counts)
+        tallies.rebuild()
+    return counts

@@ -54,3 +54,23 @@ def test_rollup_command_today_matches_python(users):
         )
         expected = expected_figures(document)
         assert_figures_equal(snapshot_figures(snap), expected)
+
+
+def test_rollup_command_checks_and_rebuilds_the_tallies():
+    from reporting.models import ProgressTally
+
+    call_command("generate_load", enterprises=40, stdout=StringIO())
+    out = StringIO()
+    call_command("rollup", "--check-tallies", stdout=out)
+    assert "tallies agree with the source rows" in out.getvalue()
+    # given a tally row that no change explains
+    t = ProgressTally.objects.first()
+    t.pk, t.done = None, t.done + 7
+    t.save()
+    # then the check names it and fails, and a rollup with --rebuild-tallies repairs it
+    out = StringIO()
+    with pytest.raises(CommandError, match="rebuild-tallies"):
+        call_command("rollup", "--check-tallies", stdout=out)
+    assert "progress: 1 keys differ" in out.getvalue()
+    call_command("rollup", "--rebuild-tallies", stdout=StringIO())
+    call_command("rollup", "--check-tallies", stdout=StringIO())

@@ -1,11 +1,13 @@
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from measures.models import PolicyDocument
+from enterprises.models import Enterprise
+from measures.models import PolicyDocument, Progress
 from reporting import rollup
 from reporting.models import RollupRun
 from tests.factories import make_officer
@@ -162,21 +164,27 @@ def test_dashboard_query_count_is_bounded(client, users, n, django_assert_max_nu
         assert client.get(DASHBOARD).status_code == 200
 
 
-def test_lagging_table_reads_the_list_the_rollup_materialised(client, rolled):
-    # given the rollup's list of lagging enterprises
+def test_lagging_table_lists_the_enterprises_lagging_now(client, rolled):
+    # given the live definition's lagging enterprises
     from measures.applicability import enterprises_for_document
     from measures.lagging import lagging_enterprises
-    from reporting.models import LaggingEnterprise
 
     yn = PolicyDocument.objects.get(province__code="530000")
     live = set(lagging_enterprises(enterprises_for_document(yn)).values_list("pk", flat=True))
-    # then it is the live definition's list, judged when the figures were computed
-    assert set(LaggingEnterprise.objects.filter(document=yn).values_list("enterprise_id", flat=True)) == live
-    # and the dashboard's table and the Excel download read it
+    assert live
+    # when the dashboard lists them
     client.force_login(rolled["sasac-yn"])
     rows = client.get(DASHBOARD).context["data"]["lagging_enterprises"]
-    assert rows and {r["pk"] for r in rows} <= live
+    # then oldest first, 20 of the live list, each saying why
+    assert {r["pk"] for r in rows} <= live
     assert len(rows) == min(len(live), 20)
+    assert all(r["has_not_started"] or r["last_update"] is not None for r in rows)
+    # and one that catches up (every measure started, updated now) leaves the list without waiting for a rollup
+    caught_up = Enterprise.objects.get(pk=rows[0]["pk"])
+    Progress.objects.filter(enterprise=caught_up).update(status="in_progress", percent=10, updated_at=timezone.now())
+    cache.clear()
+    rows = client.get(DASHBOARD).context["data"]["lagging_enterprises"]
+    assert caught_up.pk not in {r["pk"] for r in rows}
 
 
 def test_heat_map_cells_lead_to_their_drilldown(client, rolled):

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from reporting import tallies
 from reporting.choices import RunStatus
 from reporting.rollup import rollup_full_now
 
@@ -12,12 +13,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--check-tallies",
+            action="store_true",
+            help="only compare the tallies the database keeps with a recomputation from the source rows",
+        )
+        parser.add_argument(
+            "--rebuild-tallies", action="store_true", help="recompute the tallies from the source rows first"
+        )
 
     def handle(self, *args, **options):
         try:
             day = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         except ValueError as exc:
             raise CommandError(f"--date: expected YYYY-MM-DD, got {options['date']!r}") from exc
+        if options["check_tallies"]:
+            return self._check()
+        if options["rebuild_tallies"]:
+            tallies.rebuild()
+            self.stdout.write("tallies rebuilt from the source rows")
         started = timezone.now()
         run, results = rollup_full_now(day=day)
         seconds = (timezone.now() - started).total_seconds()
@@ -26,3 +40,13 @@ class Command(BaseCommand):
         self.stdout.write(f"rollup {day}: {run.get_status_display()}, {len(results)} parts in {seconds:.2f}s")
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(run.error)
+
+    def _check(self):
+        drift = tallies.drift()
+        for table, keys in drift.items():
+            self.stdout.write(f"{table}: {len(keys)} keys differ")
+            for key, (held, fresh) in sorted(keys.items(), key=str)[:10]:
+                self.stdout.write(f"  {key}: held {held}, recomputed {fresh}")
+        if any(drift.values()):
+            raise CommandError("the tallies differ from the source rows: run `manage.py rollup --rebuild-tallies`")
+        self.stdout.write("tallies agree with the source rows")

@@ -1,0 +1,281 @@
+"""The tallies the database keeps (reporting/tallies.py) equal a recomputation from the source rows after every
+kind of write, under concurrency too, and folding them changes no figure."""
+
+import random
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from enterprises.choices import Industry, Ownership, SupervisionLevel
+from enterprises.models import Enterprise, Region
+from measures.choices import Comparison, Status
+from measures.models import Indicator, IndicatorValue, Measure, Progress
+from measures.services import progress_ensure
+from reporting import tallies
+from reporting.models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
+from tests.factories import EnterpriseFactory
+from tests.reporting.rollup_data import make_enterprises
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.fail("the tallies are kept by PostgreSQL triggers: run these tests on PostgreSQL")
+
+
+def assert_no_drift():
+    drift = tallies.drift()
+    assert drift == {"progress": {}, "indicators": {}, "enterprises": {}, "summaries": {}}
+
+
+def _progress_figures() -> dict[tuple, tuple]:
+    """{(measure, cell…): (in_progress, done, ongoing, percent_sum)} summed over the tally rows."""
+    sums = {"a": models.Sum("in_progress"), "b": models.Sum("done"), "c": models.Sum("ongoing")}
+    rows = ProgressTally.objects.values("measure_id", *tallies.CELL).annotate(**sums, d=models.Sum("percent_sum"))
+    return {tuple(r[k] for k in tallies.PROGRESS_KEY): (r["a"], r["b"], r["c"], r["d"]) for r in rows}
+
+
+def test_every_kind_of_progress_write_is_counted(kunming):
+    # given enterprises with progress through the ORM's bulk paths
+    make_enterprises(12, seed=3)
+    assert ProgressTally.objects.exists() and ProgressSummary.objects.exists()
+    assert_no_drift()
+    row = Progress.objects.filter(status=Status.NOT_STARTED).first()
+    # save()
+    row.status, row.percent = Status.IN_PROGRESS, 40
+    row.save()
+    assert_no_drift()
+    # QuerySet.update(), including one that moves updated_at back (the lagging rule's input)
+    Progress.objects.filter(measure__code="YN-02").update(status=Status.DONE, percent=100)
+    Progress.objects.filter(enterprise=row.enterprise).update(updated_at=timezone.now() - timedelta(days=120))
+    assert_no_drift()
+    # bulk_update()
+    rows = list(Progress.objects.filter(status=Status.IN_PROGRESS)[:5])
+    for r in rows:
+        r.status, r.percent = Status.ONGOING, 100
+    Progress.objects.bulk_update(rows, ["status", "percent"])
+    assert_no_drift()
+    # delete(), down to an enterprise with no progress at all (its summary goes)
+    Progress.objects.filter(pk=rows[0].pk).delete()
+    Progress.objects.filter(enterprise=row.enterprise).delete()
+    assert not ProgressSummary.objects.filter(enterprise=row.enterprise).exists()
+    assert_no_drift()
+    # bulk_create() and the portal's own service
+    e = EnterpriseFactory(region=kunming)
+    progress_ensure(enterprise=e)
+    assert ProgressSummary.objects.get(enterprise=e).not_started == Progress.objects.filter(enterprise=e).count()
+    assert_no_drift()
+
+
+def test_indicator_values_and_targets_are_counted():
+    make_enterprises(10, seed=4)
+    assert IndicatorTally.objects.exists()
+    indicator = Indicator.objects.filter(comparison=Comparison.GTE).exclude(target=None).first()
+    value = IndicatorValue.objects.filter(indicator=indicator).first()
+    # a value changed, values changed in bulk, a value deleted, a value added
+    value.value = indicator.target + 5
+    value.save()
+    IndicatorValue.objects.filter(indicator=indicator).update(value=F("value") - 1)
+    IndicatorValue.objects.filter(pk=value.pk).delete()
+    assert_no_drift()
+    # the indicator's target moves: every value is judged again
+    met_before = IndicatorTally.objects.filter(indicator=indicator).aggregate(n=models.Sum("met"))["n"] or 0
+    indicator.target = Decimal(0)
+    indicator.save()
+    met_after = IndicatorTally.objects.filter(indicator=indicator).aggregate(n=models.Sum("met"))["n"]
+    assert met_after == IndicatorValue.objects.filter(indicator=indicator, value__gte=0).count() > met_before
+    assert_no_drift()
+    # a 仅统计 indicator's values are never "met"
+    info = Indicator.objects.filter(comparison=Comparison.INFO).first()
+    IndicatorValue.objects.update_or_create(
+        enterprise=Enterprise.objects.last(), indicator=info, year=2026, defaults={"value": Decimal(9)}
+    )
+    assert not IndicatorTally.objects.filter(indicator=info).exists()
+    assert_no_drift()
+
+
+def test_an_enterprise_that_changes_cell_moves_its_counts():
+    # given an enterprise with progress and indicator values
+    make_enterprises(8, seed=5)
+    e = Enterprise.objects.filter(progress__isnull=False, indicator_values__isnull=False).distinct().first()
+    before = _progress_figures()
+    # when it moves prefecture, industry, ownership and supervision level
+    other = Region.objects.filter(parent=e.region.parent).exclude(pk=e.region_id).first()
+    Enterprise.objects.filter(pk=e.pk).update(
+        region=other, industry=Industry.A, ownership=Ownership.STATE_SOLE, supervision_level=SupervisionLevel.COUNTY
+    )
+    # then the tallies, the enterprise counts and its summary's cell follow it
+    assert _progress_figures() != before
+    summary = ProgressSummary.objects.get(enterprise=e)
+    assert (summary.region_id, summary.industry, summary.supervision_level) == (other.pk, "A", "county")
+    assert EnterpriseTally.objects.filter(region=other, industry="A").aggregate(n=models.Sum("enterprises"))["n"] >= 1
+    assert_no_drift()
+    # and an enterprise created or deleted (with what hangs on it) is counted
+    EnterpriseFactory(region=other)
+    Enterprise.objects.filter(pk=e.pk).delete()
+    assert_no_drift()
+
+
+def test_a_random_mix_of_writes_leaves_no_drift():
+    rng = random.Random(11)
+    make_enterprises(30, seed=6)
+    enterprises = list(Enterprise.objects.all())
+    prefectures = list(Region.objects.filter(parent__code="530000"))
+    indicators = list(Indicator.objects.exclude(comparison=Comparison.INFO))
+    statuses = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.ONGOING]
+    for _ in range(60):
+        kind = rng.randrange(5)
+        e = rng.choice(enterprises)
+        if kind == 0:
+            Progress.objects.filter(enterprise=e, measure__position=rng.randint(1, 6)).update(
+                status=rng.choice(statuses), percent=rng.randint(0, 100)
+            )
+        elif kind == 1:
+            Enterprise.objects.filter(pk=e.pk).update(region=rng.choice(prefectures), industry=rng.choice("ABCDE"))
+        elif kind == 2:
+            indicator = rng.choice(indicators)
+            IndicatorValue.objects.update_or_create(
+                enterprise=e, indicator=indicator, year=2026, defaults={"value": Decimal(rng.randint(0, 3))}
+            )
+        elif kind == 3:
+            Progress.objects.filter(enterprise=e, measure__position=rng.randint(1, 13)).delete()
+        else:
+            measure = rng.choice(list(Measure.objects.tracked().filter(document__province__code="530000")))
+            Progress.objects.get_or_create(enterprise=e, measure=measure)
+    assert_no_drift()
+
+
+def test_rebuild_repairs_what_was_written_around_the_triggers():
+    make_enterprises(6, seed=7)
+    # given a tally row nobody's change explains (as if written with the triggers disabled)
+    t = ProgressTally.objects.first()
+    ProgressTally.objects.create(
+        measure_id=t.measure_id,
+        region_id=t.region_id,
+        ownership=t.ownership,
+        industry=t.industry,
+        supervision_level=t.supervision_level,
+        in_progress=3,
+        done=0,
+        ongoing=0,
+        percent_sum=90,
+    )
+    assert tallies.drift()["progress"]
+    # when / then
+    tallies.rebuild()
+    assert_no_drift()
+
+
+def test_fold_merges_rows_and_keeps_every_figure():
+    make_enterprises(10, seed=8)
+    Progress.objects.filter(measure__code="YN-03").update(status=Status.DONE, percent=100)
+    Progress.objects.filter(measure__code="YN-03").update(status=Status.IN_PROGRESS, percent=30)
+    before, rows_before = _progress_figures(), ProgressTally.objects.count()
+    measure_ids = list(Measure.objects.values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        tallies.fold(
+            cursor, measure_ids=measure_ids, indicator_ids=list(Indicator.objects.values_list("pk", flat=True))
+        )
+    assert ProgressTally.objects.count() < rows_before
+    assert ProgressTally.objects.values("measure_id", *tallies.CELL).distinct().count() == ProgressTally.objects.count()
+    assert _progress_figures() == before
+    assert_no_drift()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_in_one_cell_do_not_wait_and_both_count():
+    # given two enterprises of the same cell (the catalogue reloaded after an earlier flush)
+    call_command("load_regions", verbosity=0)
+    call_command("load_catalogue", verbosity=0)
+    kunming = Region.objects.get(code="530100")
+    a, b = (EnterpriseFactory(region=kunming, industry="C") for _ in range(2))
+    for e in (a, b):
+        progress_ensure(enterprise=e)
+    first_held = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                Progress.objects.filter(enterprise=a).update(status=Status.DONE, percent=100)
+                first_held.set()
+                release.wait(timeout=20)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert first_held.wait(timeout=20)
+        # when a second writer counts into the same cell while the first is still open
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Progress.objects.filter(enterprise=b).update(status=Status.ONGOING, percent=100)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    # then neither waited for the other, and both are counted
+    assert errors == []
+    assert_no_drift()
+    done = ProgressTally.objects.filter(region=kunming).aggregate(d=models.Sum("done"), o=models.Sum("ongoing"))
+    tracked = Measure.objects.tracked().filter(document__province__code="530000").count()
+    assert (done["d"], done["o"]) == (tracked, tracked)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_enterprise_moving_while_its_progress_is_written_is_counted_once():
+    call_command("load_regions", verbosity=0)
+    call_command("load_catalogue", verbosity=0)
+    kunming, qujing = Region.objects.get(code="530100"), Region.objects.get(code="530300")
+    e = EnterpriseFactory(region=kunming)
+    progress_ensure(enterprise=e)
+    written = threading.Event()
+    errors: list[BaseException] = []
+
+    def write_progress():
+        try:
+            with transaction.atomic():
+                Progress.objects.filter(enterprise=e).update(status=Status.DONE, percent=100)
+                written.set()
+                threading.Event().wait(0.5)  # still open while the move is attempted
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=write_progress)
+    thread.start()
+    assert written.wait(timeout=20)
+    # when the enterprise moves prefecture meanwhile (it waits for the writer, then moves what the writer counted)
+    Enterprise.objects.filter(pk=e.pk).update(region=qujing)
+    thread.join(timeout=30)
+    # then everything is counted in the new cell, once
+    assert errors == []
+    assert_no_drift()
+    assert ProgressTally.objects.filter(region=kunming).aggregate(n=models.Sum("done"))["n"] in (0, None)
+    tracked = Measure.objects.tracked().filter(document__province__code="530000").count()
+    assert ProgressTally.objects.filter(region=qujing).aggregate(n=models.Sum("done"))["n"] == tracked
+
+
+def test_the_weekly_check_rebuilds_tallies_that_drifted(caplog):
+    from reporting.tasks import tallies_check
+
+    make_enterprises(5, seed=9)
+    assert tallies_check() == {"progress": 0, "indicators": 0, "enterprises": 0, "summaries": 0}
+    # given a summary that no longer matches its enterprise's rows
+    ProgressSummary.objects.filter(pk=ProgressSummary.objects.first().pk).update(not_started=99)
+    # when / then: reported, logged and repaired
+    assert tallies_check()["summaries"] == 1
+    assert "tallies differ" in caplog.text
+    assert_no_drift()
