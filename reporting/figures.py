@@ -68,7 +68,7 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
 
 
 def _meeting(values):
-    # The ORM twin of Indicator.is_met (and of the rollup's SQL).
+    # The ORM twin of Indicator.is_met (and of reporting.tallies.met_sql).
     return values.filter(
         Q(indicator__comparison=Comparison.TRUE, value__gte=1)
         | Q(indicator__comparison=Comparison.GTE, value__gte=F("indicator__target"))

@@ -129,7 +129,7 @@ class ProgressTally(CellKey):
     in_progress = models.IntegerField(_("推进中"))
     done = models.IntegerField(_("已完成"))
     ongoing = models.IntegerField(_("常态化推进"))
-    percent_sum = models.BigIntegerField(_("完成百分比合计"))
+    percent_sum = models.IntegerField(_("完成百分比合计"))
 
     class Meta:
         verbose_name = _("推进情况计数")

@@ -21,13 +21,14 @@ production and tests; on SQLite, for `make run`, the tallies are rebuilt from th
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.db import connection, connections, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from enterprises.models import Enterprise, Region
@@ -142,7 +143,7 @@ def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str,
     cells_sql, cells_params = (
         EnterpriseTally.objects.filter(applies_q(document))
         .values(*tallies.CELL)
-        .annotate(applicable=Sum("enterprises"))
+        .annotate(applicable=Sum("enterprises"), tally_rows=Count("pk"))
         .filter(applicable__gt=0)
         .order_by()
         .query.sql_with_params()
@@ -162,7 +163,7 @@ def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str,
     else:
         submitted_col, submitted_join, submitted_params = "NULL", "", []
     sql = f"""
-        SELECT {", ".join("a." + c for c in tallies.CELL)}, a.applicable,
+        SELECT {", ".join("a." + c for c in tallies.CELL)}, a.applicable, a.tally_rows,
                a.applicable - COALESCE(f.up_to_date, 0) AS lagging, {submitted_col} AS submitted
         FROM ({cells_sql}) a
         LEFT JOIN (SELECT {cell}, COUNT(*) AS up_to_date FROM {ProgressSummary._meta.db_table} s
@@ -180,6 +181,11 @@ def _indicator_ids(measure_ids) -> list[int]:
     )
 
 
+def _int(expression: str) -> str:
+    # Integer cells: the groupings' SUMs then add in 64-bit integers instead of PostgreSQL's slower numerics.
+    return f"CAST(COALESCE({expression}, 0) AS integer)"
+
+
 def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indicator_ids: list[int], now: datetime):
     """rollup_cell: per cell of applicable enterprises and per measure, the enterprises' counts (applicable,
     lagging, submitted) and the progress and indicator tallies. A tally of a cell with no applicable enterprise
@@ -194,21 +200,27 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indic
         f"""
         CREATE TEMP TABLE rollup_cell AS
         SELECT ec.region_id AS prefecture_id, ec.ownership, ec.industry, ec.supervision_level, m.id AS measure_id,
-               ec.applicable, ec.applicable AS records, ec.lagging, ec.submitted,
-               COALESCE(pc.in_progress, 0) AS in_progress, COALESCE(pc.done, 0) AS done,
-               COALESCE(pc.ongoing, 0) AS ongoing, COALESCE(pc.sum_percent, 0) AS sum_percent,
-               COALESCE(ac.met, 0) AS met, ec.applicable * COALESCE(ic.targets, 0) AS targets
+               {_int("ec.applicable")} AS applicable, {_int("ec.applicable")} AS records,
+               {_int("ec.lagging")} AS lagging, CAST(ec.submitted AS integer) AS submitted,
+               {_int("pc.in_progress")} AS in_progress, {_int("pc.done")} AS done, {_int("pc.ongoing")} AS ongoing,
+               {_int("pc.sum_percent")} AS sum_percent, {_int("ac.met")} AS met,
+               {_int("ec.applicable * ic.targets")} AS targets,
+               -- how many tally rows fed the cell, against how many keys at most: when to fold them
+               {_int("pc.tally_rows")} AS progress_rows, {_int("ac.tally_rows")} AS indicator_rows,
+               CASE WHEN ac.tally_rows IS NULL THEN 0 ELSE {_int("ic.targets")} END AS indicator_keys,
+               {_int("ec.tally_rows")} AS enterprise_rows
         FROM ({enterprise_cells}) ec
         CROSS JOIN (SELECT id FROM {Measure._meta.db_table} WHERE id IN ({in_measures})) m
         LEFT JOIN (SELECT measure_id, COUNT(*) AS targets FROM {Indicator._meta.db_table}
                    WHERE id IN ({in_indicators}) GROUP BY measure_id) ic
                ON ic.measure_id = m.id
         LEFT JOIN (SELECT measure_id, {cell}, SUM(in_progress) AS in_progress, SUM(done) AS done,
-                          SUM(ongoing) AS ongoing, SUM(percent_sum) AS sum_percent
+                          SUM(ongoing) AS ongoing, SUM(percent_sum) AS sum_percent, COUNT(*) AS tally_rows
                    FROM {tallies.PROGRESS_TALLY} WHERE measure_id IN ({in_measures})
                    GROUP BY measure_id, {cell}) pc
                ON pc.measure_id = m.id AND {same_cell.format(t="pc")}
-        LEFT JOIN (SELECT i.measure_id, {", ".join("t." + c for c in tallies.CELL)}, SUM(t.met) AS met
+        LEFT JOIN (SELECT i.measure_id, {", ".join("t." + c for c in tallies.CELL)}, SUM(t.met) AS met,
+                          COUNT(*) AS tally_rows
                    FROM {tallies.INDICATOR_TALLY} t JOIN {Indicator._meta.db_table} i ON i.id = t.indicator_id
                    WHERE t.year = %s AND t.indicator_id IN ({in_indicators})
                    GROUP BY i.measure_id, {", ".join("t." + c for c in tallies.CELL)}) ac
@@ -219,13 +231,20 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indic
 
 
 def _fold_if_worth_it(cursor, measure_ids, indicator_ids):
-    """Fold the tallies of the part's measures when their rows have grown to over twice the cells they feed."""
-    in_measures = ", ".join(str(int(pk)) for pk in measure_ids) or "NULL"
-    cursor.execute(f"SELECT COUNT(*) FROM {tallies.PROGRESS_TALLY} WHERE measure_id IN ({in_measures})")
-    rows = cursor.fetchone()[0]
-    cursor.execute("SELECT COUNT(*) FROM rollup_cell WHERE in_progress + done + ongoing + sum_percent <> 0")
-    if rows > 2 * cursor.fetchone()[0] + FOLD_SLACK:
-        tallies.fold(cursor, measure_ids=measure_ids, indicator_ids=indicator_ids)
+    """Fold a tally when the rows that fed this part's cells have grown to over twice its keys."""
+    cursor.execute(
+        "SELECT SUM(progress_rows), SUM(CASE WHEN progress_rows > 0 THEN 1 ELSE 0 END),"
+        " SUM(indicator_rows), SUM(indicator_keys) FROM rollup_cell"
+    )
+    progress_rows, progress_keys, indicator_rows, indicator_keys = (n or 0 for n in cursor.fetchone())
+    cursor.execute("SELECT SUM(enterprise_rows), COUNT(*) FROM rollup_ecell")
+    enterprise_rows, enterprise_keys = (n or 0 for n in cursor.fetchone())
+    if progress_rows > 2 * progress_keys + FOLD_SLACK:
+        tallies.fold_progress(cursor, measure_ids)
+    if indicator_rows > 2 * indicator_keys + FOLD_SLACK:
+        tallies.fold_indicators(cursor, indicator_ids)
+    if enterprise_rows > 2 * enterprise_keys + FOLD_SLACK:
+        tallies.fold_enterprises(cursor)
 
 
 def _build_enterprise_cells(cursor):
@@ -235,10 +254,12 @@ def _build_enterprise_cells(cursor):
     cursor.execute(
         f"""
         CREATE TEMP TABLE rollup_ecell AS
-        SELECT prefecture_id, ownership, industry, MAX(applicable) AS applicable, SUM(records) AS records,
-               MAX(lagging) AS lagging, MAX(submitted) AS submitted, SUM(in_progress) AS in_progress,
-               SUM(done) AS done, SUM(ongoing) AS ongoing, SUM(sum_percent) AS sum_percent, SUM(met) AS met,
-               SUM(targets) AS targets
+        SELECT prefecture_id, ownership, industry, MAX(applicable) AS applicable,
+               CAST(SUM(records) AS integer) AS records, MAX(lagging) AS lagging, MAX(submitted) AS submitted,
+               CAST(SUM(in_progress) AS integer) AS in_progress, CAST(SUM(done) AS integer) AS done,
+               CAST(SUM(ongoing) AS integer) AS ongoing, CAST(SUM(sum_percent) AS integer) AS sum_percent,
+               CAST(SUM(met) AS integer) AS met, CAST(SUM(targets) AS integer) AS targets,
+               MAX(enterprise_rows) AS enterprise_rows
         FROM rollup_cell GROUP BY prefecture_id, ownership, industry, {", ".join(tallies.CELL[3:])}
         """
     )
@@ -299,6 +320,9 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, document.pk])
             # The hash aggregates over the enterprises and tallies fit in memory (for this transaction only).
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            # Snapshots can be recomputed at any time: their commit need not wait for the disk. After a crash that
+            # loses it, the document has no snapshot for the day, which makes the next refresh recompute it.
+            cursor.execute("SET LOCAL synchronous_commit = off")
         RollupSnapshot.objects.filter(day=day, document=document).delete()
         rows = 0
         if measure_ids:
@@ -380,15 +404,35 @@ def documents_to_roll(*, province=None):
 
 
 def rollup_full_now(*, day: date | None = None, requested_by=None) -> tuple[RollupRun, list[PartResult]]:
-    """The full rollup in this process, part after part (the `rollup` command; the worker fans out instead)."""
+    """The full rollup in this process (the `rollup` command; the worker fans out instead): on PostgreSQL the parts
+    run side by side, one thread and connection each, as the workers' group would; otherwise one after the other.
+    Inside a transaction (a test's) they stay on this connection, which alone sees its uncommitted rows."""
     day = day or timezone.localdate()
     documents = documents_to_roll()
     run = rollup_run_start(kind=RunKind.FULL, day=day, documents=documents, requested_by=requested_by)
-    results = []
-    for document in documents:
-        results.append(rollup_part_run(run_id=run.pk, document_id=document.pk, day=day))
+
+    def part(document):
+        return rollup_part_run(run_id=run.pk, document_id=document.pk, day=day)
+
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and len(documents) > 1:
+        with ThreadPoolExecutor(max_workers=len(documents), thread_name_prefix="rollup-part") as pool:
+            results = list(pool.map(_closing_connections(part), documents))
+    else:
+        results = [part(document) for document in documents]
     run.refresh_from_db()
     return run, results
+
+
+def _closing_connections(fn):
+    """`fn` for a worker thread: the thread's database connection is closed when it returns."""
+
+    def wrapper(*args):
+        try:
+            return fn(*args)
+        finally:
+            connections.close_all()
+
+    return wrapper
 
 
 def changed_documents(*, since: datetime | None) -> list[PolicyDocument]:

@@ -377,37 +377,33 @@ def drift() -> dict[str, dict]:
 # Folding ---------------------------------------------------------------------------------------------------------
 
 
-def fold(cursor, *, measure_ids, indicator_ids):
-    """Merge the tally rows of each key of these measures and indicators, and of the enterprise tally, into one
-    (PostgreSQL). Rows a concurrent
-    writer adds meanwhile are not in this statement's snapshot, so they are neither deleted nor summed."""
-    in_measures = ", ".join(str(int(pk)) for pk in measure_ids) or "NULL"
-    in_indicators = ", ".join(str(int(pk)) for pk in indicator_ids) or "NULL"
-    key = ", ".join(PROGRESS_KEY)
+def _fold(cursor, table: str, key: tuple[str, ...], counts: tuple[str, ...], where: str = "1 = 1"):
+    """Merge the rows of each key of `table` (those matching `where`) into one, dropping keys that net to nothing
+    (PostgreSQL). Rows a concurrent writer adds meanwhile are not in this statement's snapshot, so they are neither
+    deleted nor summed; a row two folds reach at once is deleted, and so summed, by one of them only."""
+    cols = ", ".join(key + counts)
     cursor.execute(
         f"""
-        WITH gone AS (DELETE FROM {PROGRESS_TALLY} WHERE measure_id IN ({in_measures})
-                      RETURNING {key}, {", ".join(PROGRESS_COUNTS)})
-        INSERT INTO {PROGRESS_TALLY} ({key}, {", ".join(PROGRESS_COUNTS)})
-        SELECT * FROM (SELECT {key}, {", ".join(f"SUM({c}) AS {c}" for c in PROGRESS_COUNTS)}
-                       FROM gone GROUP BY {key}) d
-        WHERE d.in_progress <> 0 OR d.done <> 0 OR d.ongoing <> 0 OR d.percent_sum <> 0
+        WITH gone AS (DELETE FROM {table} WHERE {where} RETURNING {cols})
+        INSERT INTO {table} ({cols})
+        SELECT * FROM (SELECT {", ".join(key)}, {", ".join(f"SUM({c}) AS {c}" for c in counts)}
+                       FROM gone GROUP BY {", ".join(key)}) d
+        WHERE {" OR ".join(f"d.{c} <> 0" for c in counts)}
         """
     )
-    ikey = ", ".join(INDICATOR_KEY)
-    cursor.execute(
-        f"""
-        WITH gone AS (DELETE FROM {INDICATOR_TALLY} WHERE indicator_id IN ({in_indicators}) RETURNING {ikey}, met)
-        INSERT INTO {INDICATOR_TALLY} ({ikey}, met)
-        SELECT * FROM (SELECT {ikey}, SUM(met) AS met FROM gone GROUP BY {ikey}) d WHERE d.met <> 0
-        """
-    )
-    cell = ", ".join(CELL)
-    cursor.execute(
-        f"""
-        WITH gone AS (DELETE FROM {ENTERPRISE_TALLY} RETURNING {cell}, enterprises)
-        INSERT INTO {ENTERPRISE_TALLY} ({cell}, enterprises)
-        SELECT * FROM (SELECT {cell}, SUM(enterprises) AS enterprises FROM gone GROUP BY {cell}) d
-        WHERE d.enterprises <> 0
-        """
-    )
+
+
+def fold_progress(cursor, measure_ids):
+    _fold(cursor, PROGRESS_TALLY, PROGRESS_KEY, PROGRESS_COUNTS, f"measure_id IN ({_ids(measure_ids)})")
+
+
+def fold_indicators(cursor, indicator_ids):
+    _fold(cursor, INDICATOR_TALLY, INDICATOR_KEY, ("met",), f"indicator_id IN ({_ids(indicator_ids)})")
+
+
+def fold_enterprises(cursor):
+    _fold(cursor, ENTERPRISE_TALLY, CELL, ("enterprises",))
+
+
+def _ids(pks) -> str:
+    return ", ".join(str(int(pk)) for pk in pks) or "NULL"

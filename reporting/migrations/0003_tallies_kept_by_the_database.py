@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
                 ('in_progress', models.IntegerField(verbose_name='推进中')),
                 ('done', models.IntegerField(verbose_name='已完成')),
                 ('ongoing', models.IntegerField(verbose_name='常态化推进')),
-                ('percent_sum', models.BigIntegerField(verbose_name='完成百分比合计')),
+                ('percent_sum', models.IntegerField(verbose_name='完成百分比合计')),
                 ('measure', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='measures.measure', verbose_name='措施')),
                 ('region', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enterprises.region', verbose_name='地区')),
             ],

@@ -63,3 +63,31 @@ def test_two_concurrent_rollups_of_the_same_part_leave_one_snapshot_per_scope():
     duplicates = RollupSnapshot.objects.values("day", "scope_key").annotate(n=Count("pk")).filter(n__gt=1)
     assert not duplicates.exists()
     assert _figures(today, document) == single
+
+
+def test_the_full_rollup_command_runs_the_parts_side_by_side(monkeypatch):
+    from tests.reporting.rollup_data import assert_figures_equal, expected_figures, snapshot_figures
+
+    # given committed data (outside any transaction, as for the `rollup` command)
+    call_command("load_regions", verbosity=0)
+    call_command("load_catalogue", verbosity=0)
+    make_enterprises(30, seed=19)
+    threads = []
+    real = rollup.rollup_document
+
+    def spy(**kwargs):
+        threads.append(threading.current_thread().name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(rollup, "rollup_document", spy)
+    # when
+    run, results = rollup.rollup_full_now()
+    # then each part ran on its own thread, the run closed, and the figures are right
+    assert len(threads) == 2 and len(set(threads)) == 2 and all(t.startswith("rollup-part") for t in threads)
+    assert run.status == "succeeded" and run.parts_done == 2 and len(results) == 2
+    today = timezone.localdate()
+    for document in PolicyDocument.objects.all():
+        snapshot = RollupSnapshot.objects.get(
+            day=today, document=document, prefecture=None, measure=None, ownership=None, industry=None
+        )
+        assert_figures_equal(snapshot_figures(snapshot), expected_figures(document))

@@ -40,7 +40,8 @@ def _progress_figures() -> dict[tuple, tuple]:
     """{(measure, cell…): (in_progress, done, ongoing, percent_sum)} summed over the tally rows."""
     sums = {"a": models.Sum("in_progress"), "b": models.Sum("done"), "c": models.Sum("ongoing")}
     rows = ProgressTally.objects.values("measure_id", *tallies.CELL).annotate(**sums, d=models.Sum("percent_sum"))
-    return {tuple(r[k] for k in tallies.PROGRESS_KEY): (r["a"], r["b"], r["c"], r["d"]) for r in rows}
+    figures = {tuple(r[k] for k in tallies.PROGRESS_KEY): (r["a"], r["b"], r["c"], r["d"]) for r in rows}
+    return {key: f for key, f in figures.items() if any(f)}
 
 
 def test_every_kind_of_progress_write_is_counted(kunming):
@@ -174,19 +175,59 @@ def test_rebuild_repairs_what_was_written_around_the_triggers():
     assert_no_drift()
 
 
+def _all_figures() -> tuple:
+    met = IndicatorTally.objects.values(*tallies.INDICATOR_KEY).annotate(n=models.Sum("met"))
+    enterprises = EnterpriseTally.objects.values(*tallies.CELL).annotate(n=models.Sum("enterprises"))
+    return (
+        _progress_figures(),
+        {tuple(r[k] for k in tallies.INDICATOR_KEY): r["n"] for r in met if r["n"]},
+        {tuple(r[k] for k in tallies.CELL): r["n"] for r in enterprises if r["n"]},
+    )
+
+
+def _tally_rows() -> int:
+    return ProgressTally.objects.count() + IndicatorTally.objects.count() + EnterpriseTally.objects.count()
+
+
 def test_fold_merges_rows_and_keeps_every_figure():
+    # given tallies with several rows per key: progress changed twice, values changed, enterprises moved
     make_enterprises(10, seed=8)
     Progress.objects.filter(measure__code="YN-03").update(status=Status.DONE, percent=100)
     Progress.objects.filter(measure__code="YN-03").update(status=Status.IN_PROGRESS, percent=30)
-    before, rows_before = _progress_figures(), ProgressTally.objects.count()
-    measure_ids = list(Measure.objects.values_list("pk", flat=True))
+    IndicatorValue.objects.update(value=F("value") + 1)
+    Enterprise.objects.update(industry="A")
+    before, rows_before = _all_figures(), _tally_rows()
+    # when
     with connection.cursor() as cursor:
-        tallies.fold(
-            cursor, measure_ids=measure_ids, indicator_ids=list(Indicator.objects.values_list("pk", flat=True))
-        )
+        tallies.fold_progress(cursor, Measure.objects.values_list("pk", flat=True))
+        tallies.fold_indicators(cursor, Indicator.objects.values_list("pk", flat=True))
+        tallies.fold_enterprises(cursor)
+    # then one row per key, fewer rows, the same figures
+    assert _tally_rows() < rows_before
+    for model, key in (
+        (ProgressTally, tallies.PROGRESS_KEY),
+        (IndicatorTally, tallies.INDICATOR_KEY),
+        (EnterpriseTally, tallies.CELL),
+    ):
+        assert model.objects.values(*key).distinct().count() == model.objects.count(), model
+    assert _all_figures() == before
+    assert_no_drift()
+
+
+def test_the_rollup_folds_a_tally_once_its_rows_outgrow_its_keys(monkeypatch):
+    from reporting import rollup
+
+    make_enterprises(10, seed=10)
+    monkeypatch.setattr(rollup, "FOLD_SLACK", 0)
+    yn = Measure.objects.get(code="YN-04").document
+    # given many changes: far more tally rows than keys
+    for percent in range(1, 6):
+        Progress.objects.filter(measure__document=yn).update(status=Status.IN_PROGRESS, percent=percent)
+    rows_before = ProgressTally.objects.count()
+    # when the rollup of the document runs
+    rollup.rollup_document(document=yn, day=timezone.localdate())
+    # then the document's progress tally was folded, and nothing drifted
     assert ProgressTally.objects.count() < rows_before
-    assert ProgressTally.objects.values("measure_id", *tallies.CELL).distinct().count() == ProgressTally.objects.count()
-    assert _progress_figures() == before
     assert_no_drift()
 
 
