@@ -231,34 +231,46 @@ def test_the_rollup_folds_a_tally_once_its_rows_outgrow_its_keys(monkeypatch):
     assert_no_drift()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_in_one_cell_do_not_wait_and_both_count():
-    # given two enterprises of the same cell (the catalogue reloaded after an earlier flush)
-    call_command("load_regions", verbosity=0)
-    call_command("load_catalogue", verbosity=0)
-    kunming = Region.objects.get(code="530100")
-    a, b = (EnterpriseFactory(region=kunming, industry="C") for _ in range(2))
-    for e in (a, b):
-        progress_ensure(enterprise=e)
-    first_held = threading.Event()
-    release = threading.Event()
-    errors: list[BaseException] = []
+def _writer_in_another_transaction(write, release: threading.Event):
+    """Run `write` in a transaction of its own on another thread (and connection), held open until `release` is
+    set. Returns the thread, an event set once `write` is done, and the errors it raised."""
+    written, errors = threading.Event(), []
 
-    def first():
+    def run():
         try:
             with transaction.atomic():
-                Progress.objects.filter(enterprise=a).update(status=Status.DONE, percent=100)
-                first_held.set()
+                write()
+                written.set()
                 release.wait(timeout=20)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
             errors.append(exc)
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=first)
+    thread = threading.Thread(target=run)
     thread.start()
+    return thread, written, errors
+
+
+@pytest.fixture
+def committed_catalogue(transactional_db):
+    # A transactional test before this one may have flushed the catalogue the session loaded.
+    call_command("load_regions", verbosity=0)
+    call_command("load_catalogue", verbosity=0)
+
+
+def test_concurrent_writers_in_one_cell_do_not_wait_and_both_count(committed_catalogue):
+    # given two enterprises of the same cell
+    kunming = Region.objects.get(code="530100")
+    a, b = (EnterpriseFactory(region=kunming, industry="C") for _ in range(2))
+    for e in (a, b):
+        progress_ensure(enterprise=e)
+    release = threading.Event()
+    thread, written, errors = _writer_in_another_transaction(
+        lambda: Progress.objects.filter(enterprise=a).update(status=Status.DONE, percent=100), release
+    )
     try:
-        assert first_held.wait(timeout=20)
+        assert written.wait(timeout=20)
         # when a second writer counts into the same cell while the first is still open
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '2s'")
@@ -274,31 +286,17 @@ def test_concurrent_writers_in_one_cell_do_not_wait_and_both_count():
     assert (done["d"], done["o"]) == (tracked, tracked)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_enterprise_moving_while_its_progress_is_written_is_counted_once():
-    call_command("load_regions", verbosity=0)
-    call_command("load_catalogue", verbosity=0)
+def test_an_enterprise_moving_while_its_progress_is_written_is_counted_once(committed_catalogue):
     kunming, qujing = Region.objects.get(code="530100"), Region.objects.get(code="530300")
     e = EnterpriseFactory(region=kunming)
     progress_ensure(enterprise=e)
-    written = threading.Event()
-    errors: list[BaseException] = []
-
-    def write_progress():
-        try:
-            with transaction.atomic():
-                Progress.objects.filter(enterprise=e).update(status=Status.DONE, percent=100)
-                written.set()
-                threading.Event().wait(0.5)  # still open while the move is attempted
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=write_progress)
-    thread.start()
+    release = threading.Event()
+    thread, written, errors = _writer_in_another_transaction(
+        lambda: Progress.objects.filter(enterprise=e).update(status=Status.DONE, percent=100), release
+    )
     assert written.wait(timeout=20)
     # when the enterprise moves prefecture meanwhile (it waits for the writer, then moves what the writer counted)
+    threading.Timer(0.5, release.set).start()
     Enterprise.objects.filter(pk=e.pk).update(region=qujing)
     thread.join(timeout=30)
     # then everything is counted in the new cell, once
