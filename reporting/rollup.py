@@ -190,8 +190,7 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indic
     """rollup_cell: per cell of applicable enterprises and per measure, the enterprises' counts (applicable,
     lagging, submitted) and the progress and indicator tallies. A tally of a cell with no applicable enterprise
     (a document that does not apply to it) joins nothing and so counts for nothing."""
-    in_measures = ", ".join(str(int(pk)) for pk in measure_ids) or "NULL"
-    in_indicators = ", ".join(str(int(pk)) for pk in indicator_ids) or "NULL"
+    in_measures, in_indicators = tallies.sql_id_list(measure_ids), tallies.sql_id_list(indicator_ids)
     cell = ", ".join(tallies.CELL)
     same_cell = " AND ".join(f"{{t}}.{c} = ec.{c}" for c in tallies.CELL)
     enterprise_cells, enterprise_params = _enterprise_cells_sql(document, now)

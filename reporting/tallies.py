@@ -394,16 +394,17 @@ def _fold(cursor, table: str, key: tuple[str, ...], counts: tuple[str, ...], whe
 
 
 def fold_progress(cursor, measure_ids):
-    _fold(cursor, PROGRESS_TALLY, PROGRESS_KEY, PROGRESS_COUNTS, f"measure_id IN ({_ids(measure_ids)})")
+    _fold(cursor, PROGRESS_TALLY, PROGRESS_KEY, PROGRESS_COUNTS, f"measure_id IN ({sql_id_list(measure_ids)})")
 
 
 def fold_indicators(cursor, indicator_ids):
-    _fold(cursor, INDICATOR_TALLY, INDICATOR_KEY, ("met",), f"indicator_id IN ({_ids(indicator_ids)})")
+    _fold(cursor, INDICATOR_TALLY, INDICATOR_KEY, ("met",), f"indicator_id IN ({sql_id_list(indicator_ids)})")
 
 
 def fold_enterprises(cursor):
     _fold(cursor, ENTERPRISE_TALLY, CELL, ("enterprises",))
 
 
-def _ids(pks) -> str:
+def sql_id_list(pks) -> str:
+    """Primary keys as the inside of a SQL `IN (…)` (NULL for none, which matches nothing)."""
     return ", ".join(str(int(pk)) for pk in pks) or "NULL"
