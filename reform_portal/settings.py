@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "pgtrigger",
+    "pghistory",
     "reform_portal",
     "enterprises",
     "measures",

@@ -208,12 +208,18 @@ ENTERPRISE_FUNCTION = f"""
     CREATE OR REPLACE FUNCTION reporting_enterprise_update() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         {_enterprise_tally_sql(source=f"({_MOVED}) m", sign="m.sign", cell="m")};
-        {_progress_tally_sql(source=f"({_MOVED}) m JOIN {PROGRESS} p ON p.enterprise_id = m.id",
-                             sign="m.sign", p="p", cell="m")};
-        {_indicator_tally_sql(
-            source=f"({_MOVED}) m JOIN {VALUE} v ON v.enterprise_id = m.id JOIN {INDICATOR} i ON i.id = v.indicator_id",
-            sign="m.sign", cell="m",
-        )};
+        {
+    _progress_tally_sql(
+        source=f"({_MOVED}) m JOIN {PROGRESS} p ON p.enterprise_id = m.id", sign="m.sign", p="p", cell="m"
+    )
+};
+        {
+    _indicator_tally_sql(
+        source=f"({_MOVED}) m JOIN {VALUE} v ON v.enterprise_id = m.id JOIN {INDICATOR} i ON i.id = v.indicator_id",
+        sign="m.sign",
+        cell="m",
+    )
+};
         UPDATE {SUMMARY} s SET {", ".join(f"{c} = n.{c}" for c in CELL)}
             FROM new_rows n WHERE s.enterprise_id = n.id AND ({_cell("s")}) IS DISTINCT FROM ({_cell("n")});
         RETURN NULL;
