@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise, Region
 from reform_portal.models import TimeStampedModel
 
+from . import targets
 from .choices import Addressee, AppliesTo, ChangeSource, Comparison, SectionKind, Status
 from .history import HistoryRecordingQuerySet
 
@@ -109,16 +110,8 @@ class Indicator(TimeStampedModel):
         return f"{self.get_comparison_display()} {target}{self.unit}"
 
     def is_met(self, value: Decimal | None) -> bool | None:
-        """Whether `value` meets the target; None when there is no value or nothing to meet."""
-        if value is None or self.comparison == Comparison.INFO:
-            return None
-        if self.comparison == Comparison.TRUE:
-            return value >= 1
-        if self.comparison == Comparison.GTE:
-            return value >= self.target
-        if self.comparison == Comparison.LTE:
-            return value <= self.target
-        return value == self.target
+        """Whether `value` meets the target; None when there is no value or nothing to meet (measures.targets)."""
+        return targets.is_met(self, value)
 
 
 class Progress(TimeStampedModel):

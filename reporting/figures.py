@@ -1,11 +1,12 @@
 """What each dashboard figure means: its label, how it is computed, and which enterprises are behind it."""
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from measures.choices import DONE_STATUSES, Comparison, Status
 from measures.lagging import LAGGING_DAYS, lagging_enterprises
 from measures.models import IndicatorValue, Progress
+from measures.targets import met_q
 
 FIGURES = {
     "applicable": (_("适用企业"), _("本范围内适用该政策文件的企业数（按企业所在省份、所有制和国资监管层级判定）。")),
@@ -53,7 +54,7 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
         )
         if measure is not None:
             values = values.filter(indicator__measure=measure)
-        return base.filter(Exists(_meeting(values)))
+        return base.filter(Exists(values.filter(met_q())))
     if figure == "submission_rate":
         from .rollup import _assessment_tables
 
@@ -65,13 +66,3 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
         )
         return base.filter(Exists(assessment))
     return base
-
-
-def _meeting(values):
-    # The ORM twin of Indicator.is_met (and of reporting.tallies.met_sql).
-    return values.filter(
-        Q(indicator__comparison=Comparison.TRUE, value__gte=1)
-        | Q(indicator__comparison=Comparison.GTE, value__gte=F("indicator__target"))
-        | Q(indicator__comparison=Comparison.LTE, value__lte=F("indicator__target"))
-        | Q(indicator__comparison=Comparison.EQ, value=F("indicator__target"))
-    )

@@ -30,8 +30,9 @@ tests use it after every kind of write; operators run `manage.py rollup --check-
 from django.db import connection, transaction
 
 from enterprises.models import Enterprise
-from measures.choices import Comparison, Status
+from measures.choices import Status
 from measures.models import Indicator, IndicatorValue, Progress
+from measures.targets import met_sql  # the one definition of meeting a target (re-exported here)
 
 from .models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
 
@@ -48,16 +49,6 @@ CELL = ("region_id", "ownership", "industry", "supervision_level")
 PROGRESS_COUNTS = ("in_progress", "done", "ongoing", "percent_sum")
 PROGRESS_KEY = ("measure_id", *CELL)
 INDICATOR_KEY = ("indicator_id", "year", *CELL)
-
-
-def met_sql(i: str = "i", v: str = "v") -> str:
-    """The SQL twin of Indicator.is_met: the value `v.value` meets indicator `i`'s target (never for 仅统计)."""
-    return (
-        f"(({i}.comparison = '{Comparison.GTE}' AND {v}.value >= {i}.target)"
-        f" OR ({i}.comparison = '{Comparison.LTE}' AND {v}.value <= {i}.target)"
-        f" OR ({i}.comparison = '{Comparison.EQ}' AND {v}.value = {i}.target)"
-        f" OR ({i}.comparison = '{Comparison.TRUE}' AND {v}.value >= 1))"
-    )
 
 
 def _cell(alias: str) -> str:
