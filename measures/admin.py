@@ -187,7 +187,7 @@ class EvidenceAdmin(admin.ModelAdmin):
         from django.urls import reverse
         from django.utils.html import format_html
 
-        return format_html('<a href="{}">{}</a>', reverse("enterprises:evidence_download", args=[obj.pk]), "下载")
+        return format_html('<a href="{}">{}</a>', reverse("measures:evidence_download", args=[obj.pk]), "下载")
 
     def has_add_permission(self, request):
         return False

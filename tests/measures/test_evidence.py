@@ -30,7 +30,7 @@ def first_progress(enterprise) -> Progress:
 def edit_with_file(client, progress, upload, **values):
     data = {"status": Status.IN_PROGRESS, "percent": 50, "note": "", "version": progress.version, "evidence": upload}
     data.update(values)
-    return client.post(reverse("enterprises:progress_edit", args=[progress.pk]), data, **HTMX)
+    return client.post(reverse("measures:progress_edit", args=[progress.pk]), data, **HTMX)
 
 
 def test_upload_with_an_edit_is_stored_with_checksum_under_the_enterprise(client, users, yn_enterprise, media):
@@ -47,9 +47,9 @@ def test_upload_with_an_edit_is_stored_with_checksum_under_the_enterprise(client
     assert evidence.file.name.startswith(f"evidence/{yn_enterprise.pk}/") and "动员会" not in evidence.file.name
     assert (media / evidence.file.name).read_bytes() == PDF
     html = response.content.decode()
-    assert "动员会纪要.pdf" in html and reverse("enterprises:evidence_download", args=[evidence.pk]) in html
+    assert "动员会纪要.pdf" in html and reverse("measures:evidence_download", args=[evidence.pk]) in html
     assert "/media/" not in html
-    timeline = client.get(reverse("enterprises:progress_history", args=[progress.pk]), **HTMX).content.decode()
+    timeline = client.get(reverse("measures:progress_history", args=[progress.pk]), **HTMX).content.decode()
     assert "上传证明材料" in timeline and "动员会纪要.pdf" in timeline
 
 
@@ -96,7 +96,7 @@ def test_download_only_for_those_who_may_see_the_enterprise(client, users, yn_en
     evidence = Evidence.objects.get()
     client.force_login(users[role])
 
-    page = client.get(reverse("enterprises:evidence_download", args=[evidence.pk]))
+    page = client.get(reverse("measures:evidence_download", args=[evidence.pk]))
     api = APIClient()
     api.force_authenticate(users[role])
     through_api = api.get(f"/api/evidence/{evidence.pk}/download/")
@@ -114,7 +114,7 @@ def test_anonymous_cannot_download(client, users, yn_enterprise):
     edit_with_file(client, progress, SimpleUploadedFile("纪要.pdf", PDF))
     evidence = Evidence.objects.get()
     client.logout()
-    assert client.get(reverse("enterprises:evidence_download", args=[evidence.pk])).status_code == 302
+    assert client.get(reverse("measures:evidence_download", args=[evidence.pk])).status_code == 302
     assert APIClient().get(f"/api/evidence/{evidence.pk}/download/").status_code in (401, 403)
 
 

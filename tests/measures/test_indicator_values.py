@@ -102,7 +102,7 @@ def test_page_edit_carries_the_version_and_shows_the_current_value_on_a_conflict
     client, users, yn_enterprise, indicator
 ):
     client.force_login(users["officer-yn"])
-    url = reverse("enterprises:indicator_value", args=[yn_enterprise.pk, indicator.pk])
+    url = reverse("measures:indicator_value", args=[yn_enterprise.pk, indicator.pk])
     page = client.get(reverse("enterprises:detail", args=[yn_enterprise.pk])).content.decode()
     assert f'action="{url}"' in page and 'name="version" value="0"' in page
 
@@ -191,7 +191,7 @@ def test_indicator_history_page_lists_every_change_of_every_year(client, users, 
     indicator_value_set(enterprise=yn_enterprise, indicator=indicator, year=year - 1, value="6.5", by=officer)
     indicator_value_set(enterprise=yn_enterprise, indicator=indicator, year=year, value="0", by=officer)
     indicator_value_set(enterprise=yn_enterprise, indicator=indicator, year=year, value="8.5", by=officer)
-    url = reverse("enterprises:indicator_history", args=[yn_enterprise.pk, indicator.pk])
+    url = reverse("measures:indicator_history", args=[yn_enterprise.pk, indicator.pk])
     # when the officer opens the history
     client.force_login(officer)
     html = client.get(url).content.decode()

@@ -22,7 +22,7 @@ def first_progress(enterprise) -> Progress:
 
 
 def edit_url(progress):
-    return reverse("enterprises:progress_edit", args=[progress.pk])
+    return reverse("measures:progress_edit", args=[progress.pk])
 
 
 def post_edit(client, progress, *, htmx=True, version=None, **values):
@@ -63,7 +63,7 @@ def test_officer_saves_in_place_and_the_change_is_in_the_history(client, users, 
         Status.NOT_STARTED,
         60,
     )
-    history = client.get(reverse("enterprises:progress_history", args=[progress.pk]), **HTMX).content.decode()
+    history = client.get(reverse("measures:progress_history", args=[progress.pk]), **HTMX).content.decode()
     assert "未启动 0% →" in history and "推进中 60%" in history and "已召开动员会" in history
 
 
@@ -200,9 +200,9 @@ def test_viewers_see_the_page_without_edit_buttons(client, users, yn_enterprise,
 def test_history_is_scoped(client, users, yn_enterprise):
     progress = first_progress(yn_enterprise)
     client.force_login(users["officer-sx"])
-    assert client.get(reverse("enterprises:progress_history", args=[progress.pk])).status_code == 404
+    assert client.get(reverse("measures:progress_history", args=[progress.pk])).status_code == 404
     client.force_login(users["sasac-yn"])
-    assert client.get(reverse("enterprises:progress_history", args=[progress.pk])).status_code == 200
+    assert client.get(reverse("measures:progress_history", args=[progress.pk])).status_code == 200
 
 
 def test_officer_sets_an_indicator_value_and_sees_it_against_its_target(client, users, yn_enterprise):
@@ -211,7 +211,7 @@ def test_officer_sets_an_indicator_value_and_sees_it_against_its_target(client, 
     # YN-06 has an indicator "≥ 8" (training hours or the like)
     indicator = Indicator.objects.filter(measure__code="YN-06", comparison="gte").first()
     client.force_login(users["officer-yn"])
-    url = reverse("enterprises:indicator_value", args=[yn_enterprise.pk, indicator.pk])
+    url = reverse("measures:indicator_value", args=[yn_enterprise.pk, indicator.pk])
 
     below = client.post(url, {"value": str(indicator.target - 1)}, **HTMX).content.decode()
     assert "未达标" in below
