@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
-from measures.choices import ChangeSource
 from reform_portal.access import EnterprisePolicy, RegionPolicy
+from reform_portal.choices import ChangeSource
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
 
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel

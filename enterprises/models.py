@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from measures.choices import ChangeSource
+from reform_portal.choices import ChangeSource
 from reform_portal.models import TimeStampedModel
 
 from .choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel, Role, SizeClass, SupervisionLevel

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reform_portal.choices import ChangeSource  # noqa: F401  (shared by every app; imported from here too)
+
 
 class AppliesTo(models.TextChoices):
     ALL_ENTERPRISES = "all_enterprises", _("本省全部企业")
@@ -40,11 +42,3 @@ class Status(models.TextChoices):
 
 DONE_STATUSES = (Status.DONE, Status.ONGOING)
 STATUS_ORDER = {Status.NOT_STARTED: 0, Status.IN_PROGRESS: 1, Status.DONE: 2, Status.ONGOING: 3}
-
-
-class ChangeSource(models.TextChoices):
-    MANUAL = "manual", _("手工填报")
-    BULK = "bulk", _("批量更新")
-    IMPORT = "import", _("导入")
-    ASSESSMENT = "assessment", _("年度自评")
-    SYSTEM = "system", _("系统")

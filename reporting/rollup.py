@@ -3,8 +3,8 @@
 One *part* = one (province, document): a document belongs to one province, so the part is keyed by the document.
 A part runs in one transaction:
 
-1. take a lock on the part (PostgreSQL advisory lock; SQLite has one writer at a time anyway), so a second run of
-   the same part waits and then replaces the figures instead of adding to them;
+1. take a lock on the part (a PostgreSQL advisory lock), so a second run of the same part waits and then replaces
+   the figures instead of adding to them;
 2. count the document's applicable enterprises (`measures.applicability`'s queryset) per cell: how many, how many
    lagging (`measures.lagging`'s rule over the summary the database keeps per enterprise), how many submitted
    their self-assessment of the year;
@@ -14,13 +14,14 @@ A part runs in one transaction:
 4. delete that day's snapshots of the part and insert one row per scope of every grouping in GROUPINGS, each
    an `INSERT … SELECT … GROUP BY` over the cells.
 
-A failure anywhere rolls the whole part back: the previous figures stay served. The SQL is portable (PostgreSQL for
-production and tests; on SQLite, for `make run`, the tallies are rebuilt from the source rows first).
+A failure anywhere rolls the whole part back: the previous figures stay served. The portal runs on PostgreSQL
+everywhere (`make run` too, on its embedded server), so the SQL is PostgreSQL's.
 """
 
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +37,7 @@ from measures.applicability import applies_q
 from measures.choices import TRACKED_ADDRESSEES, Comparison
 from measures.lagging import up_to_date_sql
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
+from reform_portal.locks import lock_one
 
 from . import tallies
 from .choices import RunKind, RunStatus
@@ -315,18 +317,15 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
         .values_list("pk", flat=True)
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, document.pk])
-            # The hash aggregates over the enterprises and tallies fit in memory (for this transaction only).
-            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-            # Snapshots can be recomputed at any time: their commit need not wait for the disk. After a crash that
-            # loses it, the document has no snapshot for the day, which makes the next refresh recompute it.
-            cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, document.pk])
+        # The hash aggregates over the enterprises and tallies fit in memory (for this transaction only).
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # Snapshots can be recomputed at any time: their commit need not wait for the disk. After a crash that
+        # loses it, the document has no snapshot for the day, which makes the next refresh recompute it.
+        cursor.execute("SET LOCAL synchronous_commit = off")
         RollupSnapshot.objects.filter(day=day, document=document).delete()
         rows = 0
         if measure_ids:
-            if not tallies.maintained():
-                tallies.rebuild()
             indicator_ids = _indicator_ids(measure_ids)
             _build_cells(cursor, document, measure_ids, indicator_ids, now)
             _build_enterprise_cells(cursor)
@@ -340,8 +339,7 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
                     computed_at=computed_at,
                     run_id=run.pk if run else None,
                 )
-            if tallies.maintained():
-                _fold_if_worth_it(cursor, measure_ids, indicator_ids)
+            _fold_if_worth_it(cursor, measure_ids, indicator_ids)
             cursor.execute("DROP TABLE IF EXISTS rollup_cell")
             cursor.execute("DROP TABLE IF EXISTS rollup_ecell")
         transaction.on_commit(_current_generation_bump)
@@ -368,7 +366,7 @@ def rollup_run_start(*, kind: str, day: date, documents, requested_by=None, prov
 def rollup_run_part_finished(*, run_id: int, error: str = "") -> RollupRun:
     """Count one finished part; the last one closes the run (failed if any part failed)."""
     with transaction.atomic():
-        run = RollupRun.objects.select_for_update().get(pk=run_id)
+        run = lock_one(RollupRun, run_id)
         run.parts_done += 1
         if error:
             run.parts_failed += 1
@@ -403,9 +401,9 @@ def documents_to_roll(*, province=None):
 
 
 def rollup_full_now(*, day: date | None = None, requested_by=None) -> tuple[RollupRun, list[PartResult]]:
-    """The full rollup in this process (the `rollup` command; the worker fans out instead): on PostgreSQL the parts
-    run side by side, one thread and connection each, as the workers' group would; otherwise one after the other.
-    Inside a transaction (a test's) they stay on this connection, which alone sees its uncommitted rows."""
+    """The full rollup in this process (the `rollup` command; the worker fans out instead): the parts run side by
+    side, one thread and connection each, as the workers' group would. Inside a transaction (a test's) they run one
+    after the other on this connection, which alone sees its uncommitted rows."""
     day = day or timezone.localdate()
     documents = documents_to_roll()
     run = rollup_run_start(kind=RunKind.FULL, day=day, documents=documents, requested_by=requested_by)
@@ -413,7 +411,7 @@ def rollup_full_now(*, day: date | None = None, requested_by=None) -> tuple[Roll
     def part(document):
         return rollup_part_run(run_id=run.pk, document_id=document.pk, day=day)
 
-    if connection.vendor == "postgresql" and not connection.in_atomic_block and len(documents) > 1:
+    if not connection.in_atomic_block and len(documents) > 1:
         with ThreadPoolExecutor(max_workers=len(documents), thread_name_prefix="rollup-part") as pool:
             results = list(pool.map(_closing_connections(part), documents))
     else:
@@ -470,22 +468,15 @@ def last_successful_start() -> datetime | None:
     return run.started_at if run else None
 
 
-def latest_run(*, province: Region | None = None) -> RollupRun | None:
-    qs = RollupRun.objects.all()
-    if province is not None:
-        qs = qs.filter(province__in=[province]) | qs.filter(province__isnull=True)
-    return qs.order_by("-started_at", "-id").first()
-
-
-def rollup_refresh_request(*, province: Region, by) -> RollupRun:
-    """SASAC staff ask for today's figures of their province now: record the run, enqueue it after commit."""
-    from .tasks import rollup_refresh_province
-
+def rollup_refresh_request(*, province: Region, by, enqueue: Callable[[int], object]) -> RollupRun:
+    """SASAC staff ask for today's figures of their province now: record the run, and after commit hand its id to
+    `enqueue` (the caller passes `reporting.tasks.rollup_refresh_province.delay`: tasks import this module, never
+    the reverse)."""
     documents = documents_to_roll(province=province)
     with transaction.atomic():
         run = rollup_run_start(
             kind=RunKind.REFRESH, day=timezone.localdate(), documents=documents, requested_by=by, province=province
         )
         if documents:
-            transaction.on_commit(lambda: rollup_refresh_province.delay(run.pk))
+            transaction.on_commit(lambda: enqueue(run.pk))
     return run

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from enterprises.models import Region
 from measures.models import Measure
-from reform_portal.access import ADMIN, SASAC, role_of
+from reform_portal.access import RollupPolicy
 
-from . import rollup
+from . import rollup, tasks
 from .exports import PANELS, dashboard_workbook
 from .figures import FIGURES, enterprises_behind
 from .forms import DashboardFilterForm
@@ -123,7 +123,7 @@ def dashboard(request):
         "charts": charts,
         "query": base,
         "runs": latest_runs(province=scope.province),
-        "can_refresh": role_of(request.user) in (SASAC, ADMIN),
+        "can_refresh": RollupPolicy.can(request.user, RollupPolicy.REFRESH, scope.province),
         "panels": PANELS,
         "named_enterprises": named_enterprises(user=request.user, province=scope.province) if scope.named_only else [],
     }
@@ -193,10 +193,10 @@ def export(request):
 @require_POST
 def refresh(request):
     """SASAC staff (and administrators) ask for today's figures of the province now."""
-    if role_of(request.user) not in (SASAC, ADMIN):
+    if not RollupPolicy.can(request.user, RollupPolicy.REFRESH):
         raise PermissionDenied(_("只有国资委工作人员可以立即刷新汇总。"))
     scope = dashboard_scope(user=request.user, province_code=request.POST.get("province"))
-    rollup.rollup_refresh_request(province=scope.province, by=request.user)
+    rollup.rollup_refresh_request(province=scope.province, by=request.user, enqueue=tasks.rollup_refresh_province.delay)
     messages.info(request, _("已提交刷新请求，完成后页面上的“截至”时间会更新。"))
     return redirect(f"{reverse('reporting:dashboard')}?{urlencode({'province': scope.province.code})}")
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.models import Enterprise
-from reform_portal.access import ADMIN, ENTERPRISE, OFFICER, SASAC, EnterprisePolicy, profile_of, role_of
+from reform_portal.access import AssessmentPolicy, EnterprisePolicy, NoticePolicy, access_for
 
 from .. import services
 from ..choices import LATE_STATES
@@ -23,16 +23,16 @@ from ..selectors import (
     periods_visible,
     submissions_overview,
 )
+from ..tasks import send_notice_email
 from ._common import joined
 
 
 @login_required
 def index(request):
     """Enterprise users go to their form; officers, SASAC staff and administrators get the overview."""
-    role = role_of(request.user)
-    if role == ENTERPRISE:
+    if AssessmentPolicy.can(request.user, AssessmentPolicy.START):
         return _enterprise_entry(request)
-    if role not in (OFFICER, SASAC, ADMIN):
+    if not AssessmentPolicy.can(request.user, AssessmentPolicy.OVERVIEW):
         raise PermissionDenied
     periods = list(periods_visible(user=request.user))
     period = None
@@ -45,14 +45,14 @@ def index(request):
     context = {"periods": periods, "period": period, "state": state, "can_remind": False}
     if period:
         context.update(submissions_overview(user=request.user, period=period, state=state))
-        context["can_remind"] = role in (OFFICER, ADMIN)
+        context["can_remind"] = NoticePolicy.can(request.user, NoticePolicy.SEND)
         context["late_states"] = LATE_STATES
         context["state_labels"] = STATE_LABELS
     return render(request, "assessments/assessment_overview.html", context)
 
 
 def _enterprise_entry(request):
-    enterprise = profile_of(request.user).enterprise
+    enterprise = access_for(request.user).own_enterprise
     period = period_for_enterprise(enterprise=enterprise)
     assessment = own_assessment(user=request.user, period=period)
     if assessment:
@@ -70,7 +70,7 @@ def remind(request, period_pk):
     period = get_object_or_404(periods_visible(user=request.user), pk=period_pk)
     # Refused whatever the body: only officers (for the enterprises in their charge, checked by the service)
     # and administrators send reminders, as the overview offers them.
-    if role_of(request.user) not in (OFFICER, ADMIN):
+    if not NoticePolicy.can(request.user, NoticePolicy.SEND):
         raise PermissionDenied
     ids = [int(i) for i in request.POST.getlist("enterprise") if i.isdecimal()]
     enterprises = list(
@@ -82,7 +82,11 @@ def remind(request, period_pk):
         return redirect(overview)
     try:
         notices = services.reminders_send(
-            period=period, enterprises=enterprises, by=request.user, message=request.POST.get("message", "")
+            period=period,
+            enterprises=enterprises,
+            by=request.user,
+            message=request.POST.get("message", ""),
+            enqueue_email=send_notice_email.delay,
         )
     except ValidationError as exc:
         messages.error(request, joined(exc.messages))

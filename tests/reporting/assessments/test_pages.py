@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from reporting.assessments import services
 from reporting.assessments.models import AssessmentNotice
+from reporting.assessments.tasks import send_notice_email
 
 from .conftest import fill_complete
 
@@ -136,7 +137,9 @@ def test_reminder_email_is_sent_after_commit(yn_period, users, kunming, django_c
     late_user.email = "fill@example.cn"
     late_user.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.reminders_send(period=yn_period, enterprises=[late], by=users["officer-yn"])
+        services.reminders_send(
+            period=yn_period, enterprises=[late], by=users["officer-yn"], enqueue_email=send_notice_email.delay
+        )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["fill@example.cn"] and "自评" in mail.outbox[0].subject
     notice = AssessmentNotice.objects.get(enterprise=late)
@@ -150,7 +153,9 @@ def test_reminders_refused_outside_charge(yn_period, users, sx_soe):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.reminders_send(period=yn_period, enterprises=[sx_soe], by=users["officer-yn"])
+        services.reminders_send(
+            period=yn_period, enterprises=[sx_soe], by=users["officer-yn"], enqueue_email=send_notice_email.delay
+        )
 
 
 def test_enterprise_home_shows_period_state_and_reminder(client, yn_period, users):
