@@ -37,9 +37,6 @@ class EnterpriseQuerySet(models.QuerySet):
     def state_owned(self):
         return self.filter(ownership__in=STATE_OWNERSHIPS).exclude(supervision_level=SupervisionLevel.NONE)
 
-    def in_province(self, province):
-        return self.filter(region__parent=province)
-
 
 class Enterprise(TimeStampedModel):
     name = models.CharField(_("企业名称"), max_length=200)

@@ -347,11 +347,6 @@ class _Writer:
         }
 
 
-def catalogue_read(*, path) -> dict:
-    """The validated contents of one data file (no database access)."""
-    return _Reader(Path(path)).read()
-
-
 def catalogue_load(*, path) -> dict:
     """Load one data file. Returns the document's number and code, counts of created, updated and
     unchanged rows per kind, and the codes of orphans (in the database, no longer in the file)."""

@@ -11,7 +11,7 @@ from reform_portal.models import TimeStampedModel
 
 from . import targets
 from .choices import Addressee, AppliesTo, ChangeSource, Comparison, SectionKind, Status
-from .history import HistoryRecordingQuerySet
+from .history import audited, version_trigger
 
 
 class PolicyDocument(TimeStampedModel):
@@ -114,11 +114,12 @@ class Indicator(TimeStampedModel):
         return targets.is_met(self, value)
 
 
+@audited("status", "percent", "note", model_name="ProgressEvent", verbose_name=_("推进情况变更"))
 class Progress(TimeStampedModel):
     """Where one enterprise stands on one applicable measure.
 
-    Every change, through `save()`, `QuerySet.update()` or `bulk_update()`, writes a
-    `ProgressChange` (see `history.py`). `version` rises with each change so that a stale edit
+    The database records every creation and change in `ProgressEvent` (`progress.events`) and raises
+    `version` with each change, however the row is written (see `history.py`), so that a stale edit
     can be refused.
     """
 
@@ -139,10 +140,6 @@ class Progress(TimeStampedModel):
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
 
-    objects = HistoryRecordingQuerySet.as_manager()
-
-    TRACKED_FIELDS = ("status", "percent", "note")
-
     class Meta:
         ordering = ["enterprise", "measure__document", "measure__position"]
         verbose_name = _("推进情况")
@@ -152,15 +149,10 @@ class Progress(TimeStampedModel):
             models.CheckConstraint(condition=models.Q(percent__lte=100), name="progress_percent_at_most_100"),
         ]
         indexes = [models.Index(fields=["measure", "status"]), models.Index(fields=["updated_at"])]
+        triggers = [version_trigger(name="progress_version", columns=("status", "percent", "note"))]
 
     def __str__(self):
         return f"{self.enterprise} · {self.measure.code} · {self.get_status_display()}"
-
-    def save(self, *args, **kwargs):
-        from .history import record_saves
-
-        with record_saves([self]):
-            super().save(*args, **kwargs)
 
 
 class ProgressChange(models.Model):

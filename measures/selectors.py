@@ -124,11 +124,6 @@ def indicator_rows(*, enterprise, year: int, progress_rows=None) -> list[dict]:
     ]
 
 
-def indicator_value_history(*, value: IndicatorValue) -> QuerySet:
-    """Changes of one indicator value, newest first."""
-    return IndicatorValueChange.objects.filter(indicator_value=value).select_related("changed_by")
-
-
 def indicator_history(*, enterprise, indicator) -> list[tuple[int, list]]:
     """[(year, [changes newest first]), …] for one enterprise and indicator, newest year first; one query."""
     changes = (
