@@ -110,4 +110,5 @@ class EnterpriseFilter(django_filters.FilterSet):
         if not value:
             return qs
         qs = annotate_lagging(qs)
-        return qs.filter(lagging_q()) if value == "true" else qs.exclude(lagging_q())
+        # lagging_q is two-valued (never NULL), so its negation is exactly the enterprises that do not lag.
+        return qs.filter(lagging_q()) if value == "true" else qs.filter(~lagging_q())

@@ -7,7 +7,7 @@ enterprise or its leadership are tracked per enterprise; those addressed to the 
 stay in the catalogue only.
 """
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from enterprises.choices import STATE_OWNERSHIPS, SupervisionLevel
 from enterprises.models import Enterprise
@@ -24,14 +24,28 @@ def document_applies_to(document: PolicyDocument, enterprise: Enterprise) -> boo
     return True
 
 
+def _state_owned_q(prefix: str = "") -> Q:
+    # The ORM twin of Enterprise.is_state_owned.
+    state_ownership = Q(**{f"{prefix}ownership__in": STATE_OWNERSHIPS})
+    return state_ownership & ~Q(**{f"{prefix}supervision_level": SupervisionLevel.NONE})
+
+
 def applies_q(document: PolicyDocument, prefix: str = "") -> Q:
     """Q for the enterprises `document` applies to, over the enterprise fields under `prefix` (its region, ownership
     and supervision level only, so that it also filters rows keyed by those fields, such as reporting's tallies)."""
     q = Q(**{f"{prefix}region__parent_id": document.province_id})
     if document.applies_to == AppliesTo.STATE_OWNED:
-        q &= Q(**{f"{prefix}ownership__in": STATE_OWNERSHIPS})
-        q &= ~Q(**{f"{prefix}supervision_level": SupervisionLevel.NONE})
+        q &= _state_owned_q(prefix)
     return q
+
+
+def has_applicable_measures_q(prefix: str = "") -> Q:
+    """Q for the enterprises (under `prefix`) that at least one tracked measure applies to: the twin, over a
+    queryset, of `applicable_measures(enterprise).exists()`. Without a query of its own (a correlated EXISTS)."""
+    measures = Measure.objects.tracked().filter(document__province_id=OuterRef(f"{prefix}region__parent_id"))
+    return Q(Exists(measures.filter(document__applies_to=AppliesTo.ALL_ENTERPRISES))) | (
+        _state_owned_q(prefix) & Q(Exists(measures.filter(document__applies_to=AppliesTo.STATE_OWNED)))
+    )
 
 
 def enterprises_for_document(document: PolicyDocument) -> QuerySet:

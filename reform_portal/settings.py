@@ -206,6 +206,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
 # Evidence uploads.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+LAGGING_GRACE_DAYS = int(os.environ.get("LAGGING_GRACE_DAYS", "30"))  # days before a new enterprise can lag
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

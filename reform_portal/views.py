@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from enterprises.selectors import enterprises_in_charge
+from enterprises.selectors import enterprises_visible
 from measures.selectors import progress_grouped
-from reporting.selectors import summary_by_document
+from reporting.selectors import lagging_in_charge, summary_by_document
 
 from .access import ADMIN, ENTERPRISE, OFFICER, SASAC, profile_of, role_of
+
+HOME_LAGGING_ROWS = 20
 
 
 @login_required
@@ -21,11 +23,12 @@ def home(request):
             {"enterprise": enterprise, "grouped": progress_grouped(enterprise=enterprise)},
         )
     if role in (OFFICER, ADMIN, SASAC):
-        enterprises = enterprises_in_charge(user=user).order_by("done_count", "name")
+        slowest = lagging_in_charge(user=user)  # 推进最慢的企业: those that lag, slowest first
         context = {
             "summary": summary_by_document(user=user),
-            "enterprises": enterprises[:20],
-            "enterprise_count": enterprises.count(),
+            "enterprises": slowest[:HOME_LAGGING_ROWS],
+            "lagging_count": slowest.count(),
+            "enterprise_count": enterprises_visible(user=user).count(),
             "province": profile_of(user).province if role == SASAC else None,
         }
         return render(request, f"home_{role}.html", context)

@@ -1,6 +1,9 @@
 """What each dashboard figure means: its label, how it is computed, and which enterprises are behind it."""
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from measures.choices import DONE_STATUSES, Comparison, Status
@@ -22,16 +25,20 @@ FIGURES = {
             "仅统计类指标不计入，未填报按未达标计。"
         ),
     ),
-    "lagging": (
-        _("滞后企业"),
-        _("%(days)d 天内没有任何推进更新，或仍有措施处于“未启动”的适用企业。") % {"days": LAGGING_DAYS},
-    ),
+    "lagging": (_("滞后企业"), lazy(lambda: _lagging_explanation(), str)()),
     "submission_rate": (_("自评提交率"), _("本年度自评已提交或已通过的适用企业 ÷ 适用企业数。")),
     "not_started": (_("未启动"), _("状态为“未启动”的适用措施记录数（含尚未建立记录的）。")),
     "in_progress": (_("推进中"), _("状态为“推进中”的适用措施记录数。")),
     "done": (_("已完成"), _("状态为“已完成”的适用措施记录数。")),
     "ongoing": (_("常态化推进"), _("状态为“常态化推进”的适用措施记录数。")),
 }
+
+
+def _lagging_explanation() -> str:
+    # Read when shown: the grace period is a setting and the language the request's.
+    return gettext(
+        "有适用措施且登记已满 %(grace)d 天的企业中，仍有措施处于“未启动”或 %(days)d 天内没有任何推进更新的企业。"
+    ) % {"grace": settings.LAGGING_GRACE_DAYS, "days": LAGGING_DAYS}
 
 
 def enterprises_behind(figure: str, base, *, measure=None, year: int):

@@ -35,13 +35,13 @@ from django.utils import timezone
 from enterprises.models import Enterprise, Region
 from measures.applicability import applies_q
 from measures.choices import TRACKED_ADDRESSEES, Comparison
-from measures.lagging import up_to_date_sql
+from measures.lagging import exempt_enterprises_sql
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
 from reform_portal.locks import lock_one
 
 from . import tallies
 from .choices import RunKind, RunStatus
-from .models import EnterpriseTally, ProgressSummary, RollupRun, RollupSnapshot
+from .models import EnterpriseTally, RollupRun, RollupSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str,
         .order_by()
         .query.sql_with_params()
     )
-    fresh_sql, fresh_params = up_to_date_sql("s.last_update", "s.not_started", now)
+    exempt_sql, exempt_params = exempt_enterprises_sql(tallies.CELL, now)
     cell = ", ".join(tallies.CELL)
     same_cell = " AND ".join(f"{{t}}.{c} = a.{c}" for c in tallies.CELL)
     submitted = _submitted_sql(timezone.localdate(now).year)
@@ -166,13 +166,13 @@ def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str,
         submitted_col, submitted_join, submitted_params = "NULL", "", []
     sql = f"""
         SELECT {", ".join("a." + c for c in tallies.CELL)}, a.applicable, a.tally_rows,
-               a.applicable - COALESCE(f.up_to_date, 0) AS lagging, {submitted_col} AS submitted
+               a.applicable - COALESCE(f.exempt, 0) AS lagging, {submitted_col} AS submitted
         FROM ({cells_sql}) a
-        LEFT JOIN (SELECT {cell}, COUNT(*) AS up_to_date FROM {ProgressSummary._meta.db_table} s
-                   WHERE {fresh_sql} GROUP BY {cell}) f ON {same_cell.format(t="f")}
+        LEFT JOIN (SELECT {cell}, COUNT(*) AS exempt FROM ({exempt_sql}) x GROUP BY {cell}) f
+               ON {same_cell.format(t="f")}
         {submitted_join}
     """
-    return sql, [*cells_params, *fresh_params, *submitted_params]
+    return sql, [*cells_params, *exempt_params, *submitted_params]
 
 
 def _indicator_ids(measure_ids) -> list[int]:

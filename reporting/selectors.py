@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from enterprises.choices import Industry, Ownership, RegionLevel
 from enterprises.models import Enterprise, Region
 from enterprises.reference import echarts_names
+from enterprises.selectors import enterprises_in_charge
 from measures.applicability import enterprises_for_document
 from measures.choices import DONE_STATUSES, TRACKED_ADDRESSEES, Status
-from measures.lagging import lagging_summary_q
+from measures.lagging import SUMMARY_INPUTS, lagging_enterprises, lagging_q
 from measures.models import Measure, PolicyDocument, Progress
 from reform_portal.access import ADMIN, OFFICER, SASAC, EnterprisePolicy, profile_of, province_ids_of, role_of
 
@@ -350,8 +351,8 @@ def _lagging_rows(*, user, scope, filters: Filters, limit: int) -> list[dict]:
 
 
 def lagging_queryset(*, user, scope, filters: Filters):
-    """The scope's lagging enterprises (measures.lagging's rule over the progress summaries the database keeps, so
-    the list is current; on SQLite, as of the last rollup, which rebuilds the summaries), oldest update first."""
+    """The scope's lagging enterprises (measures.lagging's rule over the progress summaries the database keeps,
+    always current and indexed for a province of 100,000 enterprises), oldest update first."""
     base = scope_enterprises(
         user=user,
         scope=scope,
@@ -361,7 +362,7 @@ def lagging_queryset(*, user, scope, filters: Filters):
         industry=filters.industry,
     )
     return (
-        base.filter(lagging_summary_q("progress_summary__last_update", "progress_summary__not_started"))
+        base.filter(lagging_q(inputs=SUMMARY_INPUTS))
         .annotate(
             last_progress_update=F("progress_summary__last_update"),
             has_not_started=ExpressionWrapper(Q(progress_summary__not_started__gt=0), output_field=BooleanField()),
@@ -369,6 +370,14 @@ def lagging_queryset(*, user, scope, filters: Filters):
         .select_related("region")
         .order_by(F("last_progress_update").asc(nulls_first=True), "name")
         .only("pk", "name", "region__name", "ownership")
+    )
+
+
+def lagging_in_charge(*, user):
+    """The enterprises in the user's charge that lag (measures.lagging), slowest first: fewest measures done, lowest
+    mean percent, oldest update (the home pages' 推进最慢的企业)."""
+    return lagging_enterprises(enterprises_in_charge(user=user)).order_by(
+        "done_count", F("mean_percent").asc(nulls_first=True), F("last_update").asc(nulls_first=True), "name"
     )
 
 

@@ -22,6 +22,13 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_lagging_grace(settings):
+    # Factories register every enterprise now, which the grace period would keep from lagging; the tests of the
+    # grace period itself (tests/measures/test_lagging.py, tests/test_rules_consistency.py) set it.
+    settings.LAGGING_GRACE_DAYS = 0
+
+
 @pytest.fixture
 def kunming(db):
     return Region.objects.get(code="530100")
