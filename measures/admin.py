@@ -8,7 +8,7 @@ from .models import (
     Measure,
     PolicyDocument,
     Progress,
-    ProgressChange,
+    ProgressEvent,
     Section,
 )
 
@@ -57,18 +57,12 @@ class IndicatorAdmin(admin.ModelAdmin):
     list_select_related = ("measure",)
 
 
-class ProgressChangeInline(admin.TabularInline):
-    model = ProgressChange
-    fields = (
-        "changed_at",
-        "changed_by",
-        "source",
-        "old_status",
-        "new_status",
-        "old_percent",
-        "new_percent",
-        "new_note",
-    )
+class ProgressEventInline(admin.TabularInline):
+    """The record's history, newest first (written by the database; see measures/history.py)."""
+
+    model = ProgressEvent
+    fk_name = "pgh_obj"
+    fields = ("pgh_created_at", "changed_by", "source", "old_status", "status", "old_percent", "percent", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -85,7 +79,7 @@ class ProgressAdmin(admin.ModelAdmin):
     list_select_related = ("enterprise", "measure", "updated_by")
     autocomplete_fields = ("enterprise",)
     readonly_fields = ("version", "updated_by")
-    inlines = [ProgressChangeInline]
+    inlines = [ProgressEventInline]
 
     def save_model(self, request, obj, form, change):
         from .choices import ChangeSource
@@ -96,17 +90,20 @@ class ProgressAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
 
 
-@admin.register(ProgressChange)
-class ProgressChangeAdmin(admin.ModelAdmin):
-    list_display = ("progress", "changed_at", "changed_by", "source", "old_status", "new_status", "new_percent")
-    list_filter = ("source", "new_status")
-    search_fields = ("progress__enterprise__name", "progress__measure__code")
-    list_select_related = ("progress__enterprise", "progress__measure", "changed_by")
+@admin.register(ProgressEvent)
+class ProgressEventAdmin(admin.ModelAdmin):
+    list_display = ("pgh_obj", "pgh_created_at", "changed_by", "source", "old_status", "status", "percent")
+    list_filter = ("source", "status")
+    search_fields = ("pgh_obj__enterprise__name", "pgh_obj__measure__code")
+    list_select_related = ("pgh_obj__enterprise", "pgh_obj__measure", "changed_by")
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -1,151 +1,215 @@
-"""Every change to a progress record leaves a `ProgressChange`, whichever way it is written.
+"""One history for every audited model, written by PostgreSQL (django-pghistory).
 
-Services say who is acting and why with `change_context(by=…, source=…)`; `Progress.save()`,
-`Progress.objects.….update()`, `bulk_update()` and `bulk_create()` all record through here, so
-a queryset write in a shell or a data migration is no less traceable than a form.
+`@audited(...)` on a model declares its event model (`ProgressEvent`, `IndicatorValueEvent`, …) and the row
+triggers that fill it: one event when a row is inserted, and one each time an update changes an audited field,
+holding the new values (under the fields' own names), the old ones (`old_<field>`), who (`changed_by`), from
+where (`source`, a ChangeSource) and why (`comment`). The database writes them, so no write path can skip them:
+ORM save/update/bulk_update/bulk_create, the admin, imports, raw SQL, a data migration's historical models.
+A write that changes none of the audited fields records nothing.
+
+Who and from where come from pghistory's context, which pghistory sends with every SQL statement:
+`change_context(by=…, source=…)` in services, `HistoryMiddleware` for requests (the signed-in user, 手工) and
+`task_context` for Celery tasks (系统). A write outside any context is recorded as 系统 with no user.
+
+`version_trigger(...)` keeps a model's `version` (the stale-edit check) the same way: the database raises it
+on every update that changes an audited field, and nobody else may set it.
 """
 
-import contextvars
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from django.apps import apps
-from django.db import models, transaction
+import pghistory
+import pghistory.middleware
+import pghistory.models
+import pghistory.runtime
+import pghistory.trigger
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .choices import ChangeSource
 
-TRACKED = ("status", "percent", "note")
-
-
-@dataclass(frozen=True)
-class ChangeContext:
-    by: object = None
-    source: str = ChangeSource.SYSTEM
-    comment: str = ""
-
-
-_current: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar("progress_change_context", default=None)
-
-
-def _context() -> ChangeContext:
-    return _current.get() or ChangeContext()
+# ---- who and from where ----
 
 
 @contextmanager
 def change_context(*, by, source: str, comment: str = ""):
-    """Attribute every progress change made inside the block to `by`, from `source`."""
-    token = _current.set(ChangeContext(by=by, source=source, comment=comment[:300]))
+    """Attribute every change written inside the block to `by` (a user or None), from `source`, with `comment`."""
+    # pghistory merges a nested context into the outer one and never takes it back out: put the outer
+    # values back on the way out, so a request's writes after a service call keep the request's context.
+    outer = getattr(pghistory.runtime._tracker, "value", None)
+    saved = dict(outer.metadata) if outer is not None else None
     try:
-        yield
+        with pghistory.context(user=getattr(by, "pk", None), source=str(source), comment=comment[:300]):
+            yield
     finally:
-        _current.reset(token)
+        if outer is not None:
+            outer.metadata.clear()
+            outer.metadata.update(saved)
 
 
-def _snapshot(ids) -> dict[int, dict]:
-    Progress = apps.get_model("measures", "Progress")
-    rows = models.QuerySet(Progress).filter(pk__in=ids).values("pk", "version", *TRACKED)
-    return {row["pk"]: row for row in rows}
+def task_context(task_name: str):
+    """The context of a Celery task: 系统, no user, and the task's name."""
+    return pghistory.context(user=None, source=str(ChangeSource.SYSTEM), comment="", task=task_name)
 
 
-def _changes(pairs) -> list:
-    """ProgressChange rows for (old values or None, progress instance or new values) pairs that differ."""
-    ProgressChange = apps.get_model("measures", "ProgressChange")
-    ctx = _context()
-    by_id = getattr(ctx.by, "pk", None)
-    changes = []
-    for old, new in pairs:
-        if old is not None and all(old[f] == new[f] for f in TRACKED):
-            continue
-        changes.append(
-            ProgressChange(
-                progress_id=new["pk"],
-                changed_by_id=by_id,
-                source=ctx.source,
-                comment=ctx.comment,
-                old_status=old["status"] if old else "",
-                new_status=new["status"],
-                old_percent=old["percent"] if old else None,
-                new_percent=new["percent"],
-                old_note=old["note"] if old else "",
-                new_note=new["note"],
-            )
+class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
+    """pghistory's middleware (the signed-in user, the URL), with 手工 as the source of a person's writes."""
+
+    def get_context(self, request):
+        return {**super().get_context(request), "source": str(ChangeSource.MANUAL)}
+
+
+# ---- the event models and their triggers ----
+
+# The context as a trigger reads it: pghistory sets it, local to the transaction, before each statement.
+_CONTEXT = "NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), '')::JSONB"
+_WHO_COLUMNS = {
+    "changed_by_id": f"({_CONTEXT} ->> 'user')::INTEGER",
+    "source": f"COALESCE({_CONTEXT} ->> 'source', '{ChangeSource.SYSTEM.value}')",
+    "comment": f"LEFT(COALESCE({_CONTEXT} ->> 'comment', ''), 300)",
+}
+
+
+class _AuditTrigger(pghistory.trigger.Event):
+    """pghistory's event trigger, also writing who, source and comment and, on updates, the old values."""
+
+    def __init__(self, *, old_columns: dict[str, str], **kwargs):
+        self.old_columns = old_columns  # event column → column of the audited row
+        super().__init__(**kwargs)
+
+    def get_func(self, model):
+        sql = super().get_func(model).func  # INSERT INTO "event table" (…) VALUES (…); RETURN NULL;
+        extra = {**_WHO_COLUMNS, **{column: f'OLD."{source}"' for column, source in self.old_columns.items()}}
+        head, tail = ") VALUES (", "); RETURN NULL;"
+        assert sql.count(head) == 1 and sql.endswith(tail), sql
+        columns = "".join(f', "{column}"' for column in extra)
+        values = "".join(f", {value}" for value in extra.values())
+        return pgtrigger.Func(sql.replace(head, columns + head).removesuffix(tail) + values + tail)
+
+
+class _Audits:
+    with_old_values = False
+
+    def add_event_trigger(self, event_model):
+        tracked = event_model.pgh_tracked_model
+        old_columns = {}
+        if self.with_old_values:
+            old_columns = {
+                event_model._meta.get_field(f"old_{name}").column: tracked._meta.get_field(name).column
+                for name in event_model.audited_fields
+            }
+        trigger = _AuditTrigger(
+            old_columns=old_columns,
+            event_model=event_model,
+            label=self.label,
+            name=self.trigger_name,
+            row=self.row,
+            operation=self.operation,
+            condition=self.condition,
+            level=self.level,
         )
-    return changes
+        pgtrigger.register(trigger)(tracked)
 
 
-def _values(obj) -> dict:
-    return {"pk": obj.pk, **{f: getattr(obj, f) for f in TRACKED}}
+class Inserted(_Audits, pghistory.InsertEvent):
+    """The row was created."""
 
 
-def _differs(old: dict, obj) -> bool:
-    return any(old[f] != getattr(obj, f) for f in TRACKED)
+class Changed(_Audits, pghistory.UpdateEvent):
+    """An update changed at least one audited field."""
+
+    with_old_values = True
 
 
-def current_actor():
-    return _context().by
+def _old_field(field: models.Field) -> models.Field:
+    """A nullable copy of `field` for its value before the change (an insert has none)."""
+    verbose_name = format_lazy("{}{}", _("原"), field.verbose_name)
+    if field.is_relation:
+        return models.ForeignKey(
+            field.related_model,
+            verbose_name=verbose_name,
+            null=True,
+            blank=True,
+            on_delete=models.DO_NOTHING,
+            db_constraint=False,
+            related_name="+",
+        )
+    _name, _path, args, kwargs = field.deconstruct()
+    for key in ("primary_key", "unique", "db_index", "default", "db_default", "validators", "editable", "help_text"):
+        kwargs.pop(key, None)
+    kwargs.update(verbose_name=verbose_name, null=True, blank=True)
+    return field.__class__(*args, **kwargs)
 
 
-@contextmanager
-def record_saves(objs):
-    """Wrap the saving of `objs`: bump versions of changed rows, then record what changed."""
-    ProgressChange = apps.get_model("measures", "ProgressChange")
-    with transaction.atomic():
-        before = _snapshot([o.pk for o in objs if o.pk])
-        for obj in objs:
-            old = before.get(obj.pk)
-            if old is not None and _differs(old, obj):
-                obj.version = old["version"] + 1
-            if obj.updated_by_id is None and current_actor() is not None:
-                obj.updated_by = current_actor()
-        yield
-        ProgressChange.objects.bulk_create(_changes((before.get(o.pk), _values(o)) for o in objs))
+class AuditEvent(pghistory.models.Event):
+    """What every event model holds besides the audited values: who, from where, why, and when (`changed_at`)."""
+
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # a user may be deleted; their changes stay
+        related_name="+",
+    )
+    source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices)
+    comment = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def changed_at(self):
+        return self.pgh_created_at
+
+    @property
+    def is_creation(self) -> bool:
+        return self.pgh_label == Inserted.label
 
 
-class HistoryRecordingQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        if not set(kwargs) & set(TRACKED):
-            return super().update(**kwargs)
-        ProgressChange = apps.get_model("measures", "ProgressChange")
-        with transaction.atomic(using=self.db):
-            # Lock in primary-key order so concurrent bulk writes cannot deadlock.
-            ids = list(self.select_for_update().order_by("pk").values_list("pk", flat=True))
-            before = _snapshot(ids)
-            if current_actor() is not None:
-                kwargs.setdefault("updated_by", current_actor())
-            count = (
-                models.QuerySet(self.model, using=self.db)
-                .filter(pk__in=ids)
-                .update(version=models.F("version") + 1, **kwargs)
-            )
-            after = _snapshot(ids)
-            ProgressChange.objects.bulk_create(_changes((before[pk], after[pk]) for pk in ids))
-        return count
+def audited(*fields: str, model_name: str, verbose_name):
+    """Class decorator: keep a database-written history of `fields` of the model in `<model_name>`."""
 
-    update.alters_data = True
+    def decorate(model):
+        attrs = {
+            "audited_fields": fields,
+            **{f"old_{name}": _old_field(model._meta.get_field(name)) for name in fields},
+        }
+        prefix = model_name.lower()
+        return pghistory.track(
+            Inserted(trigger_name=f"{prefix}_insert"),
+            Changed(trigger_name=f"{prefix}_change", condition=pghistory.AnyChange(*fields)),
+            fields=list(fields),
+            model_name=model_name,
+            base_model=AuditEvent,
+            obj_field=pghistory.ObjForeignKey(related_name="events"),
+            context_field=pghistory.ContextJSONField(),
+            context_id_field=pghistory.ContextUUIDField(),
+            append_only=True,
+            attrs=attrs,
+            meta={
+                "ordering": ["-pgh_created_at", "-pgh_id"],
+                "verbose_name": verbose_name,
+                "verbose_name_plural": verbose_name,
+            },
+        )(model)
 
-    def bulk_update(self, objs, fields, batch_size=None):
-        if not set(fields) & set(TRACKED):
-            return super().bulk_update(objs, fields, batch_size=batch_size)
-        objs = list(objs)
-        fields = list(dict.fromkeys([*fields, "version", "updated_by"]))
-        with record_saves(objs):
-            # A plain queryset underneath: its internal update() must not record a second time.
-            return models.QuerySet(self.model, using=self.db).bulk_update(objs, fields, batch_size=batch_size)
+    return decorate
 
-    bulk_update.alters_data = True
 
-    def bulk_create(self, objs, *args, **kwargs):
-        ProgressChange = apps.get_model("measures", "ProgressChange")
-        objs = list(objs)
-        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
-            raise NotImplementedError("Progress.bulk_create with conflict handling would skip the history")
-        with transaction.atomic(using=self.db):
-            actor = current_actor()
-            for obj in objs:
-                if obj.updated_by_id is None and actor is not None:
-                    obj.updated_by = actor
-            created = super().bulk_create(objs, *args, **kwargs)
-            ProgressChange.objects.bulk_create(_changes((None, _values(o)) for o in created), batch_size=2000)
-        return created
-
-    bulk_create.alters_data = True
+def version_trigger(*, name: str, columns: tuple[str, ...]) -> pgtrigger.Trigger:
+    """BEFORE UPDATE: `version` rises by one when any of `columns` changes and is otherwise kept, whoever writes."""
+    new = ", ".join(f'NEW."{c}"' for c in columns)
+    old = ", ".join(f'OLD."{c}"' for c in columns)
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update,
+        func=(
+            f"IF ROW({new}) IS DISTINCT FROM ROW({old}) THEN NEW.version := OLD.version + 1; "
+            "ELSE NEW.version := OLD.version; END IF; RETURN NEW;"
+        ),
+    )

@@ -155,37 +155,6 @@ class Progress(TimeStampedModel):
         return f"{self.enterprise} · {self.measure.code} · {self.get_status_display()}"
 
 
-class ProgressChange(models.Model):
-    """One change to a progress record: who, when, from where, old and new values."""
-
-    progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="changes")
-    changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices, default=ChangeSource.MANUAL)
-    old_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
-    new_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices)
-    old_percent = models.PositiveSmallIntegerField(_("原百分比"), null=True, blank=True)
-    new_percent = models.PositiveSmallIntegerField(_("新百分比"))
-    old_note = models.TextField(_("原说明"), blank=True)
-    new_note = models.TextField(_("新说明"), blank=True)
-    comment = models.CharField(_("备注"), max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-        verbose_name = _("推进情况变更")
-        verbose_name_plural = _("推进情况变更")
-
-    def __str__(self):
-        return f"{self.progress_id}: {self.old_status or '—'} → {self.new_status}"
-
-
 class IndicatorValue(TimeStampedModel):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="indicator_values")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")

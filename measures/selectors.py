@@ -13,7 +13,7 @@ from .models import (
     Measure,
     PolicyDocument,
     Progress,
-    ProgressChange,
+    ProgressEvent,
     Section,
 )
 
@@ -77,7 +77,7 @@ def progress_visible(*, user) -> QuerySet:
 
 def progress_history(*, progress: Progress) -> list:
     """Changes and uploads of one progress record, newest first: [(when, kind, object), …]."""
-    changes = ProgressChange.objects.filter(progress=progress).select_related("changed_by")
+    changes = ProgressEvent.objects.filter(pgh_obj=progress).select_related("changed_by")
     uploads = Evidence.objects.filter(progress=progress).select_related("uploaded_by")
     timeline = [(c.changed_at, "change", c) for c in changes] + [(e.created_at, "evidence", e) for e in uploads]
     return sorted(timeline, key=lambda item: item[0], reverse=True)

@@ -86,7 +86,8 @@ def progress_update(
     current.status, current.percent, current.note = status, percent, note.strip()
     current.updated_by = by
     with change_context(by=by, source=source, comment=comment):
-        current.save(update_fields=["status", "percent", "note", "updated_by", "version", "updated_at"])
+        current.save(update_fields=["status", "percent", "note", "updated_by", "updated_at"])
+    current.refresh_from_db(fields=["version"])  # raised by the database (history.version_trigger)
     return current
 
 

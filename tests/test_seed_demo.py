@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from enterprises.choices import Role
 from enterprises.credit_code import is_valid_credit_code
 from enterprises.models import Enterprise
-from measures.models import IndicatorValue, Progress, ProgressChange
+from measures.models import IndicatorValue, Progress, ProgressEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def counts():
         Enterprise.objects.count(),
         get_user_model().objects.count(),
         Progress.objects.count(),
-        ProgressChange.objects.count(),
+        ProgressEvent.objects.count(),
         IndicatorValue.objects.count(),
     )
 

@@ -128,18 +128,18 @@ def last_return(*, assessment) -> AssessmentTransition | None:
 def progress_changes_from(*, assessment) -> list:
     """The progress history rows written when this assessment was accepted (source = 年度自评)."""
     from measures.choices import ChangeSource
-    from measures.models import ProgressChange
+    from measures.models import ProgressEvent
 
     if assessment.status != AssessmentStatus.ACCEPTED:
         return []
     return list(
-        ProgressChange.objects.filter(
-            progress__enterprise_id=assessment.enterprise_id,
+        ProgressEvent.objects.filter(
+            pgh_obj__enterprise_id=assessment.enterprise_id,
             source=ChangeSource.ASSESSMENT,
             comment__startswith=f"{assessment.period.label}自评",
         )
-        .select_related("progress__measure", "changed_by")
-        .order_by("progress__measure__position", "-changed_at")
+        .select_related("pgh_obj__measure", "changed_by")
+        .order_by("pgh_obj__measure__position", "-pgh_created_at", "-pgh_id")
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from enterprises.models import Enterprise
 from measures.choices import ChangeSource
-from measures.models import ProgressChange
+from measures.models import ProgressEvent
 from reporting.assessments.models import Assessment, ReportingPeriod
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -140,8 +140,8 @@ def test_whole_cycle_in_the_browser(login, portal, period):
     assert "YN-03" in history.inner_text()
     assessment = Assessment.objects.get(enterprise=enterprise, period=period)
     assert assessment.round == 2
-    change = ProgressChange.objects.filter(progress__enterprise=enterprise, progress__measure__code="YN-03").first()
-    assert (change.source, change.new_percent, change.changed_by.username) == (
+    change = ProgressEvent.objects.filter(pgh_obj__enterprise=enterprise, pgh_obj__measure__code="YN-03").first()
+    assert (change.source, change.percent, change.changed_by.username) == (
         ChangeSource.ASSESSMENT,
         30,
         "officer-yn",

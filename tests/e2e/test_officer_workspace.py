@@ -7,7 +7,7 @@ import pytest
 from enterprises.models import Enterprise
 from measures.choices import Status
 from measures.lagging import lagging_enterprises
-from measures.models import Evidence, Progress, ProgressChange
+from measures.models import Evidence, Progress, ProgressEvent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -121,7 +121,7 @@ def test_a_second_browser_editing_the_same_measure_is_refused_as_stale(login, po
     second.get_by_role("link", name="采用当前内容").click()
     second.wait_for_selector(f"#{row_id}:not(.progress-editing)")
     assert "55%" in second.locator(f"#{row_id}").inner_text()
-    assert ProgressChange.objects.filter(progress=progress).count() == 2  # created + the first officer's save
+    assert ProgressEvent.objects.filter(pgh_obj=progress).count() == 2  # created + the first officer's save
     assert first.console_errors == [] and second.console_errors == []
 
 
@@ -206,7 +206,7 @@ def test_others_cannot_edit_a_kunming_enterprise_by_page_or_api(login, portal, a
     progress.refresh_from_db()
     assert (
         progress.version == 1
-        and not ProgressChange.objects.filter(progress=progress, changed_by__isnull=False).exists()
+        and not ProgressEvent.objects.filter(pgh_obj=progress, changed_by__isnull=False).exists()
     )
 
 

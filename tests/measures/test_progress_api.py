@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from measures.choices import ChangeSource, Status
-from measures.models import Progress, ProgressChange
+from measures.models import Progress, ProgressEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +49,8 @@ def test_update_with_the_version_read(users, yn_enterprise):
 
     assert response.status_code == 200, response.json()
     assert response.json()["version"] == 2 and response.json()["updated_by"] == "t-officer-yn"
-    change = ProgressChange.objects.filter(progress=progress).first()
-    assert change.new_percent == 20 and change.changed_by == users["officer-yn"]
+    change = ProgressEvent.objects.filter(pgh_obj=progress).first()
+    assert change.percent == 20 and change.changed_by == users["officer-yn"]
     assert change.source == ChangeSource.MANUAL
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from measures.choices import ChangeSource, Status
-from measures.models import Measure, Progress, ProgressChange
+from measures.models import Measure, Progress, ProgressEvent
 from measures.services import progress_bulk_update, progress_ensure, progress_update
 from tests.factories import EnterpriseFactory
 
@@ -47,7 +47,7 @@ def test_bulk_update_changes_every_selected_enterprise_with_history(client, user
     assert response.status_code == 302 and response.url == "/enterprises/?lagging=true"
     rows = Progress.objects.filter(enterprise__in=three, measure__code="YN-03")
     assert {(r.status, r.percent, r.note) for r in rows} == {(Status.IN_PROGRESS, 30, "全省专项行动")}
-    changes = ProgressChange.objects.filter(progress__in=rows, source=ChangeSource.BULK)
+    changes = ProgressEvent.objects.filter(pgh_obj__in=rows, source=ChangeSource.BULK)
     assert changes.count() == 3 and {c.changed_by for c in changes} == {users["officer-yn"]}
     assert "3 家企业" in texts(response)[0]
 
@@ -61,7 +61,7 @@ def test_one_invalid_row_saves_nothing(client, users, three):
     response = post(client, three, note="")
 
     assert Progress.objects.filter(enterprise__in=three, measure__code="YN-03", percent=30).count() == 0
-    assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+    assert not ProgressEvent.objects.filter(source=ChangeSource.BULK).exists()
     message = texts(response)[0]
     assert three[1].name in message and "回退" in message
 
@@ -75,14 +75,14 @@ def test_enterprises_the_measure_does_not_apply_to_are_reported(client, users, t
     response = post(client, [three[0]], measure_code=sx_measure)
 
     assert "不适用" in texts(response)[0] and three[0].name in texts(response)[0]
-    assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+    assert not ProgressEvent.objects.filter(source=ChangeSource.BULK).exists()
 
 
 def test_invalid_values_are_reported(client, users, three):
     client.force_login(users["officer-yn"])
     response = post(client, three, status=Status.DONE, percent=50)
     assert "应为 100" in texts(response)[0]
-    assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+    assert not ProgressEvent.objects.filter(source=ChangeSource.BULK).exists()
 
 
 def test_nothing_selected(client, users, three):
@@ -95,13 +95,13 @@ def test_nothing_selected(client, users, three):
 def test_refused_roles_change_nothing(client, users, three, role, status):
     client.force_login(users[role])
     assert post(client, three).status_code == status
-    assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+    assert not ProgressEvent.objects.filter(source=ChangeSource.BULK).exists()
 
 
 def test_an_enterprise_outside_the_charge_spoils_the_whole_request(client, users, three, sx_soe):
     client.force_login(users["officer-yn"])
     assert post(client, [*three, sx_soe]).status_code == 403
-    assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+    assert not ProgressEvent.objects.filter(source=ChangeSource.BULK).exists()
 
 
 def bulk(user, enterprises, **values):
@@ -117,12 +117,12 @@ def test_service_checks_scope_and_permission_itself(users, three, sx_soe):
     # SASAC sees these enterprises but may not update their progress
     with pytest.raises(PermissionDenied):
         bulk(users["sasac-yn"], three)
-    assert not ProgressChange.objects.filter(source=ChangeSource.BULK).exists()
+    assert not ProgressEvent.objects.filter(source=ChangeSource.BULK).exists()
 
     # the officer in charge updates them all, each change by them, marked as bulk
     result = bulk(users["officer-yn"], [*three, three[0]])  # a repeated id counts once
     assert len(result.updated) == 3 and not result.unchanged
-    changes = ProgressChange.objects.filter(source=ChangeSource.BULK)
+    changes = ProgressEvent.objects.filter(source=ChangeSource.BULK)
     assert changes.count() == 3 and {c.changed_by for c in changes} == {users["officer-yn"]}
     # and the same values again change nothing
     again = bulk(users["officer-yn"], three)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from measures.choices import ChangeSource, Status
-from measures.models import Progress, ProgressChange
+from measures.models import Progress, ProgressEvent
 from measures.services import progress_update
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +56,8 @@ def test_officer_saves_in_place_and_the_change_is_in_the_history(client, users, 
     assert "60%" in html and "已召开动员会" in html and 'name="status"' not in html
     progress.refresh_from_db()
     assert (progress.status, progress.percent, progress.version) == (Status.IN_PROGRESS, 60, 2)
-    change = ProgressChange.objects.filter(progress=progress).first()
-    assert (change.changed_by, change.source, change.old_status, change.new_percent) == (
+    change = ProgressEvent.objects.filter(pgh_obj=progress).first()
+    assert (change.changed_by, change.source, change.old_status, change.percent) == (
         officer,
         ChangeSource.MANUAL,
         Status.NOT_STARTED,

@@ -1,7 +1,8 @@
 """Fill PostgreSQL with N realistic enterprises, their progress, its history and this year's indicator values.
 
-Enterprises go in with bulk inserts of 5,000; progress, history and indicator values are generated inside
-PostgreSQL with INSERT … SELECT (one statement each), following the applicability rules of the catalogue:
+Enterprises go in with bulk inserts of 5,000; progress and indicator values are generated inside PostgreSQL
+with INSERT … SELECT (one statement each; the database's history triggers record their creation), following
+the applicability rules of the catalogue:
 the Yunnan document applies to every Yunnan enterprise, the Shaanxi one to Shaanxi's state-owned enterprises.
 """
 
@@ -14,8 +15,8 @@ from django.db import connection, models, transaction
 from enterprises.choices import STATE_OWNERSHIPS, Industry, Ownership, SizeClass, SupervisionLevel
 from enterprises.credit_code import ALPHABET, check_character
 from enterprises.models import Enterprise, Region
-from measures.choices import TRACKED_ADDRESSEES, AppliesTo, ChangeSource, Comparison
-from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressChange
+from measures.choices import TRACKED_ADDRESSEES, AppliesTo, Comparison
+from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressEvent
 
 BATCH = 5000
 # Shares of enterprises per province, and of state ownership within each (Shaanxi's document targets SOEs).
@@ -49,13 +50,10 @@ class Command(BaseCommand):
             progress = self._progress(cursor, first_id)
             self.stdout.write(f"progress rows: {progress} in {time.monotonic() - t:.1f}s")
             t = time.monotonic()
-            history = self._history(cursor, first_id)
-            self.stdout.write(f"history rows: {history} in {time.monotonic() - t:.1f}s")
-            t = time.monotonic()
             values = self._indicator_values(cursor, first_id)
             self.stdout.write(f"indicator values: {values} in {time.monotonic() - t:.1f}s")
         with connection.cursor() as cursor:
-            for model in (Enterprise, Progress, ProgressChange, IndicatorValue):
+            for model in (Enterprise, Progress, ProgressEvent, IndicatorValue):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
         self.stdout.write(f"generate_load: done in {time.monotonic() - started:.1f}s")
 
@@ -136,23 +134,6 @@ class Command(BaseCommand):
             ) x
             """,
             [first_id, AppliesTo.ALL_ENTERPRISES, SupervisionLevel.NONE],
-        )
-        return cursor.rowcount
-
-    def _history(self, cursor, first_id: int) -> int:
-        p, h = Progress._meta.db_table, ProgressChange._meta.db_table
-        # Each row was created 未启动 by the system, then moved to its status by a manual update.
-        cursor.execute(
-            f"""
-            INSERT INTO {h} (progress_id, changed_at, source, old_status, new_status, old_percent, new_percent,
-                             old_note, new_note, comment)
-            SELECT p.id, p.created_at, %s, '', 'not_started', NULL, 0, '', '', ''
-            FROM {p} p WHERE p.enterprise_id >= %s
-            UNION ALL
-            SELECT p.id, p.updated_at, %s, 'not_started', p.status, 0, p.percent, '', '', ''
-            FROM {p} p WHERE p.enterprise_id >= %s AND p.status <> 'not_started'
-            """,
-            [ChangeSource.SYSTEM, first_id, ChangeSource.MANUAL, first_id],
         )
         return cursor.rowcount
 

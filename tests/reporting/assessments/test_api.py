@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from measures.choices import ChangeSource
-from measures.models import ProgressChange
+from measures.models import ProgressEvent
 from reporting.assessments.models import Assessment, ReportingPeriod
 
 from .conftest import fill_complete
@@ -113,10 +113,10 @@ def test_officer_returns_and_accepts_and_progress_history_records_the_assessment
     body = response.json()
     assert body["status"] == "accepted" and body["round"] == 2
     assert [t["action"] for t in body["transitions"]] == ["create", "submit", "return", "submit", "accept"]
-    change = ProgressChange.objects.filter(
-        progress__enterprise=submitted.enterprise, progress__measure__code="YN-04"
+    change = ProgressEvent.objects.filter(
+        pgh_obj__enterprise=submitted.enterprise, pgh_obj__measure__code="YN-04"
     ).first()
-    assert change.source == ChangeSource.ASSESSMENT and change.new_percent == 20
+    assert change.source == ChangeSource.ASSESSMENT and change.percent == 20
 
 
 def test_refusals_by_role(submitted, draft, users, yn_period):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from measures.applicability import applicable_measures
 from measures.choices import ChangeSource, Status
-from measures.models import Indicator, IndicatorValue, Progress, ProgressChange
+from measures.models import Indicator, IndicatorValue, Progress, ProgressEvent
 from reporting.assessments import services
 from reporting.assessments.choices import AssessmentStatus, SelfRating, TransitionAction
 from reporting.assessments.models import Assessment, AssessmentEvidence, ReportingPeriod
@@ -177,7 +177,7 @@ def test_return_resubmit_accept_records_trail_changes_and_writes_progress(submit
     enterprise = submitted.enterprise
     progress = Progress.objects.get(enterprise=enterprise, measure__code="YN-05")
     assert (progress.status, progress.percent) == (Status.IN_PROGRESS, 40)
-    change = ProgressChange.objects.filter(progress=progress).first()
+    change = ProgressEvent.objects.filter(pgh_obj=progress).first()
     assert change.source == ChangeSource.ASSESSMENT and change.changed_by == officer and "自评" in change.comment
     progress = Progress.objects.get(enterprise=enterprise, measure__code="YN-02")
     assert (progress.percent, progress.note) == (80, "全年培训 320 人次")
