@@ -197,3 +197,8 @@ class ProgressSummary(CellKey):
 
     def __str__(self):
         return str(self.enterprise_id)
+
+
+# The triggers that keep the tallies current are declared on proxies of the models they watch (progress, indicator
+# values, indicators, enterprises): imported here so that the app registers them and makemigrations sees them.
+from .triggers import TalliedEnterprise, TalliedIndicator, TalliedIndicatorValue, TalliedProgress  # noqa: E402, F401

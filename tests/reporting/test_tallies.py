@@ -1,5 +1,6 @@
-"""The tallies the database keeps (reporting/tallies.py) equal a recomputation from the source rows after every
-kind of write, under concurrency too, and folding them changes no figure."""
+"""The tallies the database keeps (reporting/tallies.py, triggers declared in reporting/triggers.py) equal a count of
+the source rows made in Python (tests/reporting/tally_oracle.py) after every kind of write, under concurrency too,
+and folding them changes no figure."""
 
 import random
 import threading
@@ -21,6 +22,7 @@ from reporting import tallies
 from reporting.models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
 from tests.factories import EnterpriseFactory
 from tests.reporting.rollup_data import make_enterprises
+from tests.reporting.tally_oracle import assert_tallies_match_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +33,11 @@ def postgresql_only():
         pytest.fail("the tallies are kept by PostgreSQL triggers: run these tests on PostgreSQL")
 
 
-def assert_no_drift():
-    drift = tallies.drift()
-    assert drift == {"progress": {}, "indicators": {}, "enterprises": {}, "summaries": {}}
+def assert_counted():
+    """The tallies equal the rows counted in Python, and `tallies.drift` (what `rollup --check-tallies` runs) finds
+    no difference either."""
+    assert_tallies_match_rows()
+    assert tallies.drift() == {"progress": {}, "indicators": {}, "enterprises": {}, "summaries": {}}
 
 
 def _progress_figures() -> dict[tuple, tuple]:
@@ -48,32 +52,32 @@ def test_every_kind_of_progress_write_is_counted(kunming):
     # given enterprises with progress through the ORM's bulk paths
     make_enterprises(12, seed=3)
     assert ProgressTally.objects.exists() and ProgressSummary.objects.exists()
-    assert_no_drift()
+    assert_counted()
     row = Progress.objects.filter(status=Status.NOT_STARTED).first()
     # save()
     row.status, row.percent = Status.IN_PROGRESS, 40
     row.save()
-    assert_no_drift()
+    assert_counted()
     # QuerySet.update(), including one that moves updated_at back (the lagging rule's input)
     Progress.objects.filter(measure__code="YN-02").update(status=Status.DONE, percent=100)
     Progress.objects.filter(enterprise=row.enterprise).update(updated_at=timezone.now() - timedelta(days=120))
-    assert_no_drift()
+    assert_counted()
     # bulk_update()
     rows = list(Progress.objects.filter(status=Status.IN_PROGRESS)[:5])
     for r in rows:
         r.status, r.percent = Status.ONGOING, 100
     Progress.objects.bulk_update(rows, ["status", "percent"])
-    assert_no_drift()
+    assert_counted()
     # delete(), down to an enterprise with no progress at all (its summary goes)
     Progress.objects.filter(pk=rows[0].pk).delete()
     Progress.objects.filter(enterprise=row.enterprise).delete()
     assert not ProgressSummary.objects.filter(enterprise=row.enterprise).exists()
-    assert_no_drift()
+    assert_counted()
     # bulk_create() and the portal's own service
     e = EnterpriseFactory(region=kunming)
     progress_ensure(enterprise=e)
     assert ProgressSummary.objects.get(enterprise=e).not_started == Progress.objects.filter(enterprise=e).count()
-    assert_no_drift()
+    assert_counted()
 
 
 def test_indicator_values_and_targets_are_counted():
@@ -86,21 +90,53 @@ def test_indicator_values_and_targets_are_counted():
     value.save()
     IndicatorValue.objects.filter(indicator=indicator).update(value=F("value") - 1)
     IndicatorValue.objects.filter(pk=value.pk).delete()
-    assert_no_drift()
+    assert_counted()
     # the indicator's target moves: every value is judged again
     met_before = IndicatorTally.objects.filter(indicator=indicator).aggregate(n=models.Sum("met"))["n"] or 0
     indicator.target = Decimal(0)
     indicator.save()
     met_after = IndicatorTally.objects.filter(indicator=indicator).aggregate(n=models.Sum("met"))["n"]
     assert met_after == IndicatorValue.objects.filter(indicator=indicator, value__gte=0).count() > met_before
-    assert_no_drift()
+    assert_counted()
     # a 仅统计 indicator's values are never "met"
     info = Indicator.objects.filter(comparison=Comparison.INFO).first()
     IndicatorValue.objects.update_or_create(
         enterprise=Enterprise.objects.last(), indicator=info, year=2026, defaults={"value": Decimal(9)}
     )
     assert not IndicatorTally.objects.filter(indicator=info).exists()
-    assert_no_drift()
+    assert_counted()
+
+
+def _met(indicator) -> int:
+    return IndicatorTally.objects.filter(indicator=indicator).aggregate(n=models.Sum("met"))["n"] or 0
+
+
+def test_values_at_either_side_of_the_target_are_counted_by_the_comparison(kunming):
+    # given one indicator of each comparison, all with a target of 5 (an "eq" one made from a 仅统计 one)
+    gte, lte, yes, info = (
+        Indicator.objects.filter(comparison=c).order_by("pk").first()
+        for c in (Comparison.GTE, Comparison.LTE, Comparison.TRUE, Comparison.INFO)
+    )
+    eq = Indicator.objects.filter(comparison=Comparison.INFO).exclude(pk=info.pk).order_by("pk").first()
+    Indicator.objects.filter(pk=eq.pk).update(comparison=Comparison.EQ)
+    Indicator.objects.filter(pk__in=[gte.pk, lte.pk, eq.pk, info.pk]).update(target=Decimal(5))
+    e = EnterpriseFactory(region=kunming)
+    # when values just under, on and just over the target are written (是: 0, 1, 2)
+    for year, value in zip((2024, 2025, 2026), (4, 5, 6), strict=True):
+        for indicator in (gte, lte, eq, info):
+            IndicatorValue.objects.create(enterprise=e, indicator=indicator, year=year, value=Decimal(value))
+        IndicatorValue.objects.create(enterprise=e, indicator=yes, year=year, value=Decimal(value - 4))
+    # then ≥ counts 5 and 6, ≤ counts 4 and 5, = counts 5, 是 counts 1 and 2, 仅统计 nothing
+    assert [_met(i) for i in (gte, lte, eq, yes, info)] == [2, 2, 1, 2, 0]
+    assert_counted()
+    # when the value on the target moves just under it, and the ≥ target moves up to 6
+    IndicatorValue.objects.filter(indicator__in=[gte, lte, eq], year=2025).update(value=Decimal("4.99"))
+    assert [_met(i) for i in (gte, lte, eq)] == [1, 2, 0]
+    Indicator.objects.filter(pk=gte.pk).update(target=Decimal(6))
+    assert _met(gte) == 1
+    Indicator.objects.filter(pk=gte.pk).update(target=Decimal("6.01"))
+    assert _met(gte) == 0
+    assert_counted()
 
 
 def test_an_enterprise_that_changes_cell_moves_its_counts():
@@ -118,11 +154,11 @@ def test_an_enterprise_that_changes_cell_moves_its_counts():
     summary = ProgressSummary.objects.get(enterprise=e)
     assert (summary.region_id, summary.industry, summary.supervision_level) == (other.pk, "A", "county")
     assert EnterpriseTally.objects.filter(region=other, industry="A").aggregate(n=models.Sum("enterprises"))["n"] >= 1
-    assert_no_drift()
+    assert_counted()
     # and an enterprise created or deleted (with what hangs on it) is counted
     EnterpriseFactory(region=other)
     Enterprise.objects.filter(pk=e.pk).delete()
-    assert_no_drift()
+    assert_counted()
 
 
 def test_a_random_mix_of_writes_leaves_no_drift():
@@ -151,7 +187,7 @@ def test_a_random_mix_of_writes_leaves_no_drift():
         else:
             measure = rng.choice(list(Measure.objects.tracked().filter(document__province__code="530000")))
             Progress.objects.get_or_create(enterprise=e, measure=measure)
-    assert_no_drift()
+    assert_counted()
 
 
 def test_rebuild_repairs_what_was_written_around_the_triggers():
@@ -172,7 +208,7 @@ def test_rebuild_repairs_what_was_written_around_the_triggers():
     assert tallies.drift()["progress"]
     # when / then
     tallies.rebuild()
-    assert_no_drift()
+    assert_counted()
 
 
 def _all_figures() -> tuple:
@@ -211,7 +247,7 @@ def test_fold_merges_rows_and_keeps_every_figure():
     ):
         assert model.objects.values(*key).distinct().count() == model.objects.count(), model
     assert _all_figures() == before
-    assert_no_drift()
+    assert_counted()
 
 
 def test_the_rollup_folds_a_tally_once_its_rows_outgrow_its_keys(monkeypatch):
@@ -228,7 +264,7 @@ def test_the_rollup_folds_a_tally_once_its_rows_outgrow_its_keys(monkeypatch):
     rollup.rollup_document(document=yn, day=timezone.localdate())
     # then the document's progress tally was folded, and nothing drifted
     assert ProgressTally.objects.count() < rows_before
-    assert_no_drift()
+    assert_counted()
 
 
 def _writer_in_another_transaction(write, release: threading.Event):
@@ -280,7 +316,7 @@ def test_concurrent_writers_in_one_cell_do_not_wait_and_both_count(committed_cat
         thread.join(timeout=30)
     # then neither waited for the other, and both are counted
     assert errors == []
-    assert_no_drift()
+    assert_counted()
     done = ProgressTally.objects.filter(region=kunming).aggregate(d=models.Sum("done"), o=models.Sum("ongoing"))
     tracked = Measure.objects.tracked().filter(document__province__code="530000").count()
     assert (done["d"], done["o"]) == (tracked, tracked)
@@ -301,7 +337,7 @@ def test_an_enterprise_moving_while_its_progress_is_written_is_counted_once(comm
     thread.join(timeout=30)
     # then everything is counted in the new cell, once
     assert errors == []
-    assert_no_drift()
+    assert_counted()
     assert ProgressTally.objects.filter(region=kunming).aggregate(n=models.Sum("done"))["n"] in (0, None)
     tracked = Measure.objects.tracked().filter(document__province__code="530000").count()
     assert ProgressTally.objects.filter(region=qujing).aggregate(n=models.Sum("done"))["n"] == tracked
@@ -317,4 +353,4 @@ def test_the_weekly_check_rebuilds_tallies_that_drifted(caplog):
     # when / then: reported, logged and repaired
     assert tallies_check()["summaries"] == 1
     assert "tallies differ" in caplog.text
-    assert_no_drift()
+    assert_counted()

@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from reporting import tallies
+from reporting import tallies, triggers
 from reporting.choices import RunStatus
 from reporting.rollup import rollup_full_now
 
@@ -16,7 +16,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check-tallies",
             action="store_true",
-            help="only compare the tallies the database keeps with a recomputation from the source rows",
+            help="only compare the tallies the database keeps with a recomputation from the source rows, and the "
+            "triggers that keep them with the code",
         )
         parser.add_argument(
             "--rebuild-tallies", action="store_true", help="recompute the tallies from the source rows first"
@@ -47,6 +48,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{table}: {len(keys)} keys differ")
             for key, (held, fresh) in sorted(keys.items(), key=str)[:10]:
                 self.stdout.write(f"  {key}: held {held}, recomputed {fresh}")
+        differences = triggers.installed_differences()
+        for difference in differences:
+            self.stdout.write(f"trigger {difference}")
         if any(drift.values()):
             raise CommandError("the tallies differ from the source rows: run `manage.py rollup --rebuild-tallies`")
         self.stdout.write("tallies agree with the source rows")
+        if differences:
+            raise CommandError("the database's triggers differ from the code: run `manage.py migrate`")
+        self.stdout.write("the triggers agree with the code")
