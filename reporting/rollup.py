@@ -140,8 +140,9 @@ def _submitted_sql(year: int) -> tuple[str, list] | None:
 
 def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str, list]:
     """SELECT per cell of the enterprises the document applies to (`measures.applicability`'s rule over the
-    enterprise tally): how many, how many lagging (`measures.lagging`'s rule: all but those up to date, from the
-    summaries the database keeps), how many have submitted their self-assessment of the year."""
+    enterprise tally): how many, how many lagging (`measures.lagging`'s rule: all but those it exempts, which it
+    selects from the enterprises and the summaries the database keeps), how many have submitted their self-assessment
+    of the year."""
     cells_sql, cells_params = (
         EnterpriseTally.objects.filter(applies_q(document))
         .values(*tallies.CELL)
