@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
+from reform_portal.locks import lock_first, lock_one, lock_rows
 
 from .applicability import applicable_measures
 from .choices import STATUS_ORDER, ChangeSource, Comparison, Status
@@ -77,7 +78,7 @@ def progress_update(
     comment: str = "",
 ) -> Progress:
     """Move one record to new values, refusing a stale edit and invalid values."""
-    current = Progress.objects.select_for_update().get(pk=progress.pk)
+    current = lock_one(Progress, progress.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleProgress(current)
     errors = progress_problems(old=current, status=status, percent=percent, note=note)
@@ -136,13 +137,13 @@ def indicator_value_set(
     if errors:
         raise ValidationError(errors)
     key = {"enterprise": enterprise, "indicator": indicator, "year": year}
-    current = IndicatorValue.objects.select_for_update().filter(**key).first()
+    current = lock_first(IndicatorValue, **key)
     if current is None:
         try:
             with transaction.atomic():  # savepoint: someone else may create the same row meanwhile
                 current = IndicatorValue.objects.create(**key, value=value, updated_by=by)
         except IntegrityError:
-            current = IndicatorValue.objects.select_for_update().get(**key)
+            current = lock_one(IndicatorValue, **key)
         else:
             if expected_version not in (None, 0):  # the editor read a value that is gone
                 raise StaleIndicatorValue(None)
@@ -239,9 +240,7 @@ def progress_bulk_update(*, user, enterprise_ids, measure, status: str, percent:
     enterprises = sorted(enterprises, key=lambda e: e.pk)
     rows = {
         p.enterprise_id: p
-        for p in Progress.objects.select_for_update()
-        .filter(measure=measure, enterprise__in=[e.pk for e in enterprises])
-        .order_by("pk")
+        for p in lock_rows(Progress.objects.filter(measure=measure, enterprise__in=[e.pk for e in enterprises]))
     }
     problems = []
     for enterprise in enterprises:

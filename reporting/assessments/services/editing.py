@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reform_portal.locks import lock_one
 from reform_portal.uploads import check_upload
 
 from ..choices import SelfRating
@@ -29,7 +30,7 @@ def item_save(
 ) -> AssessmentItem:
     """Save the enterprise's answer for one measure (a draft may be partial; what is given must be valid)."""
     require_editable(item.assessment, by)
-    item = AssessmentItem.objects.select_for_update().select_related("measure").get(pk=item.pk)
+    item = lock_one(AssessmentItem.objects.select_related("measure"), item.pk)
     check_version(item, expected_version, item.measure.title)
     errors: dict = {}
     self_rating = (self_rating or "").strip()
@@ -76,7 +77,7 @@ def indicator_save(
     *, answer: AssessmentIndicator, by, value, expected_version: int | None = None
 ) -> AssessmentIndicator:
     require_editable(answer.assessment, by)
-    answer = AssessmentIndicator.objects.select_for_update().select_related("indicator").get(pk=answer.pk)
+    answer = lock_one(AssessmentIndicator.objects.select_related("indicator"), answer.pk)
     check_version(answer, expected_version, answer.indicator.name)
     answer.claimed_value = parse_indicator_value(answer.indicator, value)
     answer.carried_over = False

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reform_portal.locks import lock_one
+
 from ..access import PeriodPolicy
 from ..models import ReportingPeriod
 
@@ -39,7 +41,7 @@ def period_update(
     *, period: ReportingPeriod, by, is_open: bool | None = None, deadline: date | None = None
 ) -> ReportingPeriod:
     """Close or reopen a period, or move its deadline."""
-    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    period = lock_one(ReportingPeriod, period.pk)
     if not PeriodPolicy.can_manage(by, period.province_id):
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
     fields = ["updated_at"]

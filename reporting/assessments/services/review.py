@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from measures.choices import ChangeSource
 from measures.models import Progress
 from measures.services import indicator_value_set, progress_ensure, progress_update
+from reform_portal.locks import lock_one
 
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import Assessment, AssessmentIndicator, AssessmentItem
@@ -29,7 +30,7 @@ def review_item_save(
 ) -> AssessmentItem:
     """The officer's correction and comment on one measure (blank verified values = as claimed)."""
     require_reviewable(item.assessment, by)
-    item = AssessmentItem.objects.select_for_update().select_related("measure").get(pk=item.pk)
+    item = lock_one(AssessmentItem.objects.select_related("measure"), item.pk)
     check_version(item, expected_version, item.measure.title)
     errors: dict = {}
     verified_status = (verified_status or "").strip()
@@ -60,7 +61,7 @@ def review_indicator_save(
     *, answer: AssessmentIndicator, by, verified_value, expected_version: int | None = None
 ) -> AssessmentIndicator:
     require_reviewable(answer.assessment, by)
-    answer = AssessmentIndicator.objects.select_for_update().select_related("indicator").get(pk=answer.pk)
+    answer = lock_one(AssessmentIndicator.objects.select_related("indicator"), answer.pk)
     check_version(answer, expected_version, answer.indicator.name)
     answer.verified_value = parse_indicator_value(answer.indicator, verified_value, "verified_value")
     answer.version += 1

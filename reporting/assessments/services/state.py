@@ -7,6 +7,8 @@ slip in after it.
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from reform_portal.locks import lock_one
+
 from ..access import AssessmentPolicy
 from ..choices import EDITABLE_STATUSES, AssessmentStatus
 from ..models import Assessment, AssessmentTransition
@@ -14,7 +16,9 @@ from .errors import IllegalTransition, StaleEdit
 
 
 def lock(assessment) -> Assessment:
-    return Assessment.objects.select_for_update().select_related("period", "enterprise").get(pk=assessment.pk)
+    """The assessment row, locked; its period and enterprise are read with it but not locked (the period is the
+    whole province's: locking it would make every enterprise's autosave wait for the others)."""
+    return lock_one(Assessment.objects.select_related("period", "enterprise"), assessment.pk)
 
 
 def require_editable(assessment, by) -> Assessment:
