@@ -10,6 +10,7 @@ from measures.choices import DONE_STATUSES, Comparison, Status
 from measures.lagging import LAGGING_DAYS, lagging_enterprises
 from measures.models import IndicatorValue, Progress
 from measures.targets import met_q
+from reporting.assessments.choices import SUBMITTED_STATUSES
 
 FIGURES = {
     "applicable": (_("适用企业"), _("本范围内适用该政策文件的企业数（按企业所在省份、所有制和国资监管层级判定）。")),
@@ -69,7 +70,7 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
         if not tables:
             return base.none()
         assessment = tables[0].objects.filter(
-            enterprise=OuterRef("pk"), period__year=year, status__in=["submitted", "accepted"]
+            enterprise=OuterRef("pk"), period__year=year, status__in=SUBMITTED_STATUSES
         )
         return base.filter(Exists(assessment))
     return base

@@ -38,6 +38,7 @@ from measures.choices import TRACKED_ADDRESSEES, Comparison
 from measures.lagging import exempt_enterprises_sql
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
 from reform_portal.locks import lock_one
+from reporting.assessments.choices import SUBMITTED_STATUSES
 
 from . import tallies
 from .choices import RunKind, RunStatus
@@ -133,7 +134,7 @@ def _submitted_sql(year: int) -> tuple[str, list] | None:
     if not tables:
         return None
     assessment, _period = tables
-    qs = assessment.objects.filter(period__year=year, status__in=["submitted", "accepted"]).order_by()
+    qs = assessment.objects.filter(period__year=year, status__in=SUBMITTED_STATUSES).order_by()
     sql, params = qs.values_list("enterprise_id").distinct().query.sql_with_params()
     return sql, list(params)
 

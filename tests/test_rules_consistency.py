@@ -241,3 +241,45 @@ def test_meets_the_target_tallies_rollup_and_drilldown(client, users, values):
     ).context["page"]
     a, b, c = values["enterprises"]
     assert {e.pk for e in page.paginator.object_list} == {a.pk, c.pk}
+
+
+# Submitted self-assessments ---------------------------------------------------------------------------------------
+
+
+def test_submitted_statuses_in_the_rollup_and_the_drilldown(client, users, kunming):
+    from reporting.assessments.models import Assessment
+    from reporting.assessments.services import assessment_start, period_open
+    from tests.factories import make_enterprise_user
+
+    # given this year's period in Yunnan and an assessment in each status
+    today = timezone.localdate()
+    yn = PolicyDocument.objects.get(province__code="530000")
+    period = period_open(
+        province=yn.province,
+        year=today.year,
+        opens_on=today - DAY,
+        deadline=today + 30 * DAY,
+        by=users["sasac-yn"],
+    )
+    counts_as_submitted = {"draft": False, "submitted": True, "returned": False, "accepted": True}
+    enterprises = {}
+    for status in counts_as_submitted:
+        enterprise = EnterpriseFactory(region=kunming, name=f"昆明自评{status}公司")
+        filler = make_enterprise_user(f"t-fill-{status}", enterprise=enterprise)
+        assessment = assessment_start(period=period, enterprise=enterprise, by=filler)
+        Assessment.objects.filter(pk=assessment.pk).update(status=status)
+        enterprises[status] = enterprise
+    expected = {enterprises[s].pk for s, counts in counts_as_submitted.items() if counts}
+    # when
+    rollup.rollup_full_now()
+    cache.clear()
+    client.force_login(users["admin"])
+    page = client.get(
+        reverse("reporting:drilldown"), {"province": "530000", "document": yn.pk, "figure": "submission_rate"}
+    ).context["page"]
+    snapshot = RollupSnapshot.objects.get(
+        day=today, document=yn, prefecture=None, measure=None, ownership=None, industry=None
+    )
+    # then
+    assert {e.pk for e in page.paginator.object_list} == expected
+    assert snapshot.submitted == len(expected)

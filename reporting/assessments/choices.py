@@ -18,6 +18,8 @@ NOT_FILLED_LABEL = _("未填报")
 # States in which the enterprise may edit its answers, and those an officer may review.
 EDITABLE_STATUSES = (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
 REVIEWABLE_STATUSES = (AssessmentStatus.SUBMITTED,)
+# States that count as "submitted" for the year (the dashboard's 自评提交率, its drill-down and the rollup).
+SUBMITTED_STATUSES = (AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED)
 # States that count as "late" for reminders (nothing submitted yet, or sent back and not resubmitted).
 LATE_STATES = (NOT_FILLED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
 
