@@ -3,7 +3,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reform_portal.access import RegionPolicy, is_admin
+from reform_portal.access import EnterprisePolicy, RegionPolicy
 
 from .choices import RegionLevel
 from .models import Enterprise, Region
@@ -37,7 +37,7 @@ class EnterpriseForm(forms.ModelForm):
             user, Region.objects.filter(level=RegionLevel.PREFECTURE).select_related("parent")
         ).order_by("code")
         self.fields["region"].label_from_instance = lambda r: f"{r.parent.name if r.parent else ''} {r.name}"
-        if not is_admin(user):
+        if not EnterprisePolicy.can(user, EnterprisePolicy.EXCEPT_CREDIT_CODE):
             del self.fields["credit_code_exception"]
         self.helper = FormHelper()
         self.helper.layout = Layout(

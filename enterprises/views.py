@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from measures.forms import BulkProgressForm, IndicatorValueForm
 from measures.selectors import group_progress, indicator_rows, progress_for_enterprise
 from measures.services import progress_bulk_update
-from reform_portal.access import ADMIN, ENTERPRISE, OFFICER, EnterprisePolicy, role_of
+from reform_portal.access import EnterprisePolicy
 
 from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter
@@ -28,8 +28,8 @@ HISTORY_PREVIEW = 50  # changes shown on the enterprise page; the rest on its hi
 HISTORY_PAGE_SIZE = 50
 
 
-def _refuse_enterprise_users(request):
-    if role_of(request.user) in (None, ENTERPRISE):
+def _refuse_unless_may_list(request):
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.LIST):
         raise PermissionDenied
 
 
@@ -47,12 +47,12 @@ def _xlsx_response(workbook, filename: str) -> HttpResponse:
 
 @login_required
 def enterprise_list(request):
-    _refuse_enterprise_users(request)
+    _refuse_unless_may_list(request)
     filterset = _filtered(request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    can_update = role_of(request.user) in ("officer", "admin")
+    can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS)
     context = {
         "filter": filterset,
         "page": page,
@@ -67,7 +67,7 @@ def enterprise_list(request):
 @login_required
 def enterprise_export(request):
     """The list as filtered on the page, every page of it, as .xlsx."""
-    _refuse_enterprise_users(request)
+    _refuse_unless_may_list(request)
     filterset = _filtered(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _xlsx_response(enterprises_workbook(filterset.qs), f"enterprises-{stamp}.xlsx")
@@ -203,7 +203,7 @@ def bulk_progress(request):
     """One measure's status for the enterprises ticked on the list: all of them or none."""
     # Refused before the body is validated: only roles that may update progress (officers, administrators: as
     # on the list page), and only for enterprises in their charge. The service checks both again as it writes.
-    if role_of(request.user) not in (OFFICER, ADMIN):
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS):
         raise PermissionDenied
     ids = [int(v) for v in request.POST.getlist("enterprises") if v.isdecimal()]
     if enterprises_visible(user=request.user).filter(pk__in=ids).count() != len(set(ids)):

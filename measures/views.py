@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reform_portal.access import EnterprisePolicy
+from reform_portal.access import CataloguePolicy, EnterprisePolicy
 
 from .choices import Status
 from .forms import IndicatorValueForm, ProgressForm
@@ -33,7 +33,9 @@ def document_list(request):
 
 @login_required
 def document_detail(request, code):
-    document = get_object_or_404(PolicyDocument.objects.select_related("province"), code=code)
+    document = get_object_or_404(
+        CataloguePolicy.visible(request.user, PolicyDocument.objects.select_related("province")), code=code
+    )
     return render(
         request, "measures/document_detail.html", {"document": document, "outline": document_outline(document=document)}
     )
@@ -41,10 +43,8 @@ def document_detail(request, code):
 
 @login_required
 def measure_detail(request, code):
-    measure = get_object_or_404(
-        Measure.objects.select_related("document", "section", "section__parent").prefetch_related("indicators"),
-        code=code,
-    )
+    measures = Measure.objects.select_related("document", "section", "section__parent").prefetch_related("indicators")
+    measure = get_object_or_404(CataloguePolicy.visible(request.user, measures), code=code)
     return render(request, "measures/measure_detail.html", {"measure": measure})
 
 

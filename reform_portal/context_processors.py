@@ -1,5 +1,9 @@
-from .access import role_of
+from django.utils.functional import SimpleLazyObject
+
+from .access import menu_for
 
 
-def role(request):
-    return {"portal_role": role_of(request.user) if request.user.is_authenticated else None}
+def menu(request):
+    """`menu.enterprises`, `menu.dashboard`, … : what the navigation and shared templates offer this user, decided by
+    reform_portal.access (templates compare no roles). Lazy: a page that shows no menu reads no access."""
+    return {"menu": SimpleLazyObject(lambda: menu_for(request.user))}

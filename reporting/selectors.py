@@ -21,7 +21,7 @@ from measures.applicability import enterprises_for_document
 from measures.choices import DONE_STATUSES, TRACKED_ADDRESSEES, Status
 from measures.lagging import SUMMARY_INPUTS, lagging_enterprises, lagging_q
 from measures.models import Measure, PolicyDocument, Progress
-from reform_portal.access import ADMIN, OFFICER, SASAC, EnterprisePolicy, profile_of, province_ids_of, role_of
+from reform_portal.access import EnterprisePolicy, RollupPolicy, access_for
 
 from .models import RollupRun, RollupSnapshot
 from .rollup import GROUPINGS, generation
@@ -87,28 +87,24 @@ class DashboardScope:
 
 
 def dashboard_scope(*, user, province_code: str | None = None) -> DashboardScope:
-    role = role_of(user)
-    if role not in (ADMIN, SASAC, OFFICER):
+    """The province `province_code` (or the user's first) and the rows of it the user sees (RollupPolicy)."""
+    if not RollupPolicy.can(user, RollupPolicy.VIEW):
         raise PermissionDenied(_("统计看板仅向国资委工作人员、工会干部和管理员开放。"))
-    if role == ADMIN:
+    ids = RollupPolicy.province_ids(user)
+    if ids is None:  # any province: those with a policy document
         provinces = Region.objects.filter(level=RegionLevel.PROVINCE, documents__isnull=False).distinct()
-        province = provinces.filter(code=province_code).first() if province_code else None
-        province = province or provinces.order_by("code").first()
-        return DashboardScope(province=province, prefecture_ids=None, cache_part="all")
-    ids = sorted(province_ids_of(user))
-    if not ids:
+    elif ids:
+        provinces = Region.objects.filter(pk__in=sorted(ids))
+    else:
         raise PermissionDenied(_("您的账号没有所属省份或负责区域。"))
-    provinces = Region.objects.filter(pk__in=ids).order_by("code")
+    provinces = provinces.order_by("code")
     province = (provinces.filter(code=province_code).first() if province_code else None) or provinces.first()
-    if role == SASAC:
-        return DashboardScope(province=province, prefecture_ids=None, cache_part=f"p{province.pk}")
-    # An officer sees the rows of the prefectures in their charge (the whole province if it is in their charge);
-    # enterprises named to them appear in the lagging table through the access policy.
-    charge = list(profile_of(user).charge_regions.values_list("pk", "parent_id"))
-    if any(pk == province.pk for pk, _parent in charge):
-        return DashboardScope(province=province, prefecture_ids=None, cache_part=f"p{province.pk}u{user.pk}")
-    prefectures = frozenset(pk for pk, parent in charge if parent == province.pk)
-    return DashboardScope(province=province, prefecture_ids=prefectures, cache_part=f"u{user.pk}")
+    return DashboardScope(
+        province=province,
+        prefecture_ids=RollupPolicy.prefecture_ids(user, province),
+        # users who see the same rows share the cached figures
+        cache_part=f"{province.pk if province else '-'}:{access_for(user).scope_key}",
+    )
 
 
 # Figures ------------------------------------------------------------------------------------------------------

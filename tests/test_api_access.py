@@ -36,6 +36,12 @@ def test_anonymous_is_refused(api, url):
     assert api.get(url).status_code in (401, 403)
 
 
+def test_anonymous_is_refused_real_rows(api, yn_enterprise):
+    progress = yn_enterprise.progress.order_by("pk").first()
+    for url in (f"/api/enterprises/{yn_enterprise.pk}/", f"/api/progress/{progress.pk}/"):
+        assert api.get(url).status_code in (401, 403), url
+
+
 @pytest.mark.parametrize(
     ("role", "expected"),
     [

@@ -23,6 +23,13 @@ def test_anonymous_is_sent_to_login(client, url):
     assert response.url.startswith(reverse("login"))
 
 
+def test_anonymous_is_sent_to_login_from_a_real_enterprise(client, yn_enterprise):
+    # a real row: without the login check the page would answer 404 (out of scope), not the login page
+    for url in (f"/enterprises/{yn_enterprise.pk}/", f"/enterprises/{yn_enterprise.pk}/history/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+
+
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_home_page_per_role(client, users, role, yn_enterprise, sx_soe):
     response = client_for(client, users[role]).get("/")

@@ -46,35 +46,35 @@ def named_routes(patterns=None, namespace=""):
     return found
 
 
-@pytest.fixture
-def objects(users, yn_enterprise, sx_soe, settings, tmp_path):
-    """Real rows for every URL argument: Yunnan's (Kunming) enterprise and what hangs off it."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    document = PolicyDocument.objects.get(province__code="530000")
-    progress = Progress.objects.filter(enterprise=yn_enterprise).order_by("pk").first()
+def build_objects(users, enterprise, *, side: str) -> dict:
+    """Real rows for every URL argument: `enterprise` (of the province of `side`, "yn" or "sx") and what hangs off
+    it: a progress row with evidence, the province's document, measure and indicator, its reporting period and the
+    enterprise's draft self-assessment with evidence."""
+    province = enterprise.region.parent
+    document = PolicyDocument.objects.filter(province=province).order_by("pk").first()
+    progress = Progress.objects.filter(enterprise=enterprise).order_by("pk").first()
     evidence = measure_services.evidence_add(
-        progress=progress, upload=SimpleUploadedFile("制度.pdf", PDF), by=users["officer-yn"]
+        progress=progress, upload=SimpleUploadedFile("制度.pdf", PDF), by=users[f"officer-{side}"]
     )
     indicator = Indicator.objects.filter(measure__document=document).order_by("pk").first()
     today = timezone.localdate()
     period = ReportingPeriod.objects.create(
         year=today.year,
-        province=yn_enterprise.region.parent,
+        province=province,
         opens_on=today - timedelta(days=5),
         deadline=today + timedelta(days=25),
         opened_by=users["admin"],
     )
     assessment = assessment_services.assessment_start(
-        period=period, enterprise=yn_enterprise, by=users["enterprise-yn"]
+        period=period, enterprise=enterprise, by=users[f"enterprise-{side}"]
     )
     item = assessment.items.select_related("measure").order_by("pk").first()
     answer = assessment.indicator_answers.select_related("indicator").order_by("pk").first()
     assessment_evidence = assessment_services.evidence_add(
-        item=item, upload=SimpleUploadedFile("证书.pdf", PDF), by=users["enterprise-yn"]
+        item=item, upload=SimpleUploadedFile("证书.pdf", PDF), by=users[f"enterprise-{side}"]
     )
     return {
-        "enterprise": yn_enterprise,
-        "sx_soe": sx_soe,
+        "enterprise": enterprise,
         "document": document,
         "measure": Measure.objects.filter(document=document).order_by("pk").first(),
         "progress": progress,
@@ -86,6 +86,20 @@ def objects(users, yn_enterprise, sx_soe, settings, tmp_path):
         "answer": answer,
         "assessment_evidence": assessment_evidence,
     }
+
+
+@pytest.fixture
+def objects(users, yn_enterprise, settings, tmp_path):
+    """Yunnan's (Kunming) enterprise and what hangs off it: in scope for the Yunnan roles, out of it for Shaanxi's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_objects(users, yn_enterprise, side="yn")
+
+
+@pytest.fixture
+def sx_objects(users, sx_soe, settings, tmp_path):
+    """Shaanxi's (Xi'an) state-owned enterprise and what hangs off it: the mirror image of `objects`."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_objects(users, sx_soe, side="sx")
 
 
 def _assessment(o, **extra):
@@ -278,12 +292,31 @@ def _check(response, method: str, expected: str, where: str):
         assert status not in (403, 404, 405), f"{where}: expected allowed, got {status}"
 
 
+# The table is written for Yunnan's objects; Shaanxi's are its mirror image (each Yunnan role swaps with its Shaanxi
+# twin), so every role is asked for a real object in its scope and a real one out of it.
+MIRROR = {A: A, O_YN: O_SX, O_SX: O_YN, S_YN: S_SX, S_SX: S_YN, E_YN: E_SX, E_SX: E_YN}
+
+
+def expected_for(name: str, method: str, side: str) -> dict[str, str]:
+    row = dict(zip(ROLES, EXPECTED[name][method].split(), strict=True))
+    return row if side == "yn" else {role: row[MIRROR[role]] for role in ROLES}
+
+
+@pytest.mark.parametrize("side", ["yn", "sx"])
 @pytest.mark.parametrize(("name", "method"), CASES, ids=[f"{m} {n}" for n, m in CASES])
-def test_route_per_role(client, users, objects, name, method):
-    url = url_of(name, objects)
-    for role, expected in zip(ROLES, EXPECTED[name][method].split(), strict=True):
+def test_route_per_role(client, users, request, name, method, side):
+    o = request.getfixturevalue("objects" if side == "yn" else "sx_objects")
+    url = url_of(name, o)
+    for role, expected in expected_for(name, method, side).items():
         response = request_as(client, users[role], method, url)
         _check(response, method, expected, f"{method} {url} as {role}")
+
+
+def test_every_role_meets_an_object_in_scope_and_one_out_of_it():
+    # across the two sides, each role is allowed somewhere and refused with a 404 somewhere (real rows both times)
+    for role in ROLES[1:]:
+        outcomes = {expected_for(n, m, side)[role] for n, m in CASES for side in ("yn", "sx")}
+        assert {"ok", "404"} <= outcomes, role
 
 
 def _valid_bodies(o) -> list[tuple[str, str, dict, tuple[str, ...]]]:

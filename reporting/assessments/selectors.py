@@ -5,9 +5,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from enterprises.models import Enterprise
-from reform_portal.access import ENTERPRISE, EnterprisePolicy, profile_of, province_ids_of, role_of
+from reform_portal.access import AssessmentPolicy, EnterprisePolicy, NoticePolicy, PeriodPolicy, access_for
 
-from .access import AssessmentPolicy, PeriodPolicy
 from .choices import NOT_FILLED, NOT_FILLED_LABEL, AssessmentStatus, TransitionAction
 from .models import (
     Assessment,
@@ -68,10 +67,11 @@ def assessment_for_page(*, user, pk: int) -> Assessment:
 
 
 def own_assessment(*, user, period) -> Assessment | None:
-    profile = profile_of(user)
-    if role_of(user) != ENTERPRISE or period is None:
+    """The form the user fills in for `period` (enterprise users), if it was started."""
+    enterprise_id = access_for(user).own_enterprise_id
+    if enterprise_id is None or period is None:
         return None
-    return Assessment.objects.filter(period=period, enterprise_id=profile.enterprise_id).first()
+    return Assessment.objects.filter(period=period, enterprise_id=enterprise_id).first()
 
 
 def submissions_overview(*, user, period: ReportingPeriod, state: str | None = None) -> dict:
@@ -143,15 +143,11 @@ def progress_changes_from(*, assessment) -> list:
     )
 
 
-def notices_for_enterprise(*, enterprise, period=None, limit: int = 3) -> list[AssessmentNotice]:
-    qs = AssessmentNotice.objects.filter(enterprise=enterprise).select_related("period")
+def notices_for_enterprise(*, user, enterprise, period=None, limit: int = 3) -> list[AssessmentNotice]:
+    qs = NoticePolicy.visible(user, AssessmentNotice.objects.filter(enterprise=enterprise)).select_related("period")
     if period is not None:
         qs = qs.filter(period=period)
     return list(qs[:limit])
-
-
-def provinces_of(user) -> set[int]:
-    return province_ids_of(user)
 
 
 def today():

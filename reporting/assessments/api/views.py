@@ -18,10 +18,9 @@ from rest_framework.exceptions import ValidationError as BadRequest
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from reform_portal.access import ENTERPRISE, profile_of, role_of
+from reform_portal.access import AssessmentPolicy, PeriodPolicy, access_for
 
 from .. import services
-from ..access import AssessmentPolicy, PeriodPolicy
 from ..models import Assessment, AssessmentEvidence, AssessmentIndicator, AssessmentItem
 from ..selectors import assessments_visible, periods_visible
 from .serializers import (
@@ -121,7 +120,7 @@ class PeriodViewSet(AssessmentErrorsMixin, mixins.CreateModelMixin, viewsets.Rea
     def create(self, request, *args, **kwargs):
         # Only administrators and SASAC staff open periods: refused before the body is read (the service then
         # checks the province the body names).
-        if not PeriodPolicy.can_manage(request.user):
+        if not PeriodPolicy.can(request.user, PeriodPolicy.MANAGE):
             raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放填报期。"))
         return super().create(request, *args, **kwargs)
 
@@ -138,7 +137,7 @@ class PeriodViewSet(AssessmentErrorsMixin, mixins.CreateModelMixin, viewsets.Rea
     @extend_schema(request=AssessmentPeriodUpdateSerializer, responses=AssessmentPeriodSerializer)
     def partial_update(self, request, pk=None):
         period = self.get_object()
-        if not PeriodPolicy.can_manage(request.user, period.province_id):
+        if not PeriodPolicy.can(request.user, PeriodPolicy.MANAGE, period.province_id):
             raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
         changes = _validated(AssessmentPeriodUpdateSerializer, request)
         period = services.period_update(period=period, by=request.user, **changes)
@@ -195,12 +194,12 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentDetailSerializer})
     def create(self, request):
         """Start (or fetch) the user's enterprise's assessment for a period."""
-        if role_of(request.user) != ENTERPRISE:
+        if not AssessmentPolicy.can(request.user, AssessmentPolicy.START):
             raise PermissionDenied(_("只有企业填报人员可以创建自评表。"))
         data = _validated(AssessmentCreateSerializer, request)
         period = get_object_or_404(periods_visible(user=request.user), pk=data["period"].pk)
         assessment = services.assessment_start(
-            period=period, enterprise=profile_of(request.user).enterprise, by=request.user
+            period=period, enterprise=access_for(request.user).own_enterprise, by=request.user
         )
         return self._detail(assessment, status.HTTP_201_CREATED)
 

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reform_portal.access import PeriodPolicy
 from reform_portal.locks import lock_one
 
-from ..access import PeriodPolicy
 from ..models import ReportingPeriod
 
 
@@ -22,7 +22,7 @@ def _period_problems(*, opens_on: date, deadline: date) -> dict:
 @transaction.atomic
 def period_open(*, province, year: int, opens_on: date, deadline: date, by) -> ReportingPeriod:
     """Open the reporting period of `year` in `province` (administrators, SASAC staff of the province)."""
-    if not PeriodPolicy.can_manage(by, province):
+    if not PeriodPolicy.can(by, PeriodPolicy.MANAGE, province):
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放填报期。"))
     errors = _period_problems(opens_on=opens_on, deadline=deadline)
     if province.parent_id is not None:
@@ -42,7 +42,7 @@ def period_update(
 ) -> ReportingPeriod:
     """Close or reopen a period, or move its deadline."""
     period = lock_one(ReportingPeriod, period.pk)
-    if not PeriodPolicy.can_manage(by, period.province_id):
+    if not PeriodPolicy.can(by, PeriodPolicy.MANAGE, period.province_id):
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
     fields = ["updated_at"]
     if deadline is not None:

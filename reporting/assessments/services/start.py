@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from enterprises.models import Enterprise
 from measures.applicability import applicable_measures
 from measures.models import Indicator
+from reform_portal.access import AssessmentPolicy
 
-from ..access import AssessmentPolicy
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import (
     Assessment,
@@ -38,7 +38,7 @@ def assessment_start(*, period: ReportingPeriod, enterprise: Enterprise, by) -> 
     corrected them) together with the evidence still valid at the period's opening, each marked
     "沿用上年" until the enterprise confirms or changes it.
     """
-    if not AssessmentPolicy.can_start(by, enterprise):
+    if not AssessmentPolicy.can(by, AssessmentPolicy.START, enterprise):
         raise PermissionDenied(_("只有本企业的填报人员可以填写自评表。"))
     if enterprise.region.parent_id != period.province_id:
         raise ValidationError({"period": [_("该填报期不属于本企业所在省份。")]})

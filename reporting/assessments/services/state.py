@@ -7,9 +7,9 @@ slip in after it.
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from reform_portal.access import AssessmentPolicy
 from reform_portal.locks import lock_one
 
-from ..access import AssessmentPolicy
 from ..choices import EDITABLE_STATUSES, AssessmentStatus
 from ..models import Assessment, AssessmentTransition
 from .errors import IllegalTransition, StaleEdit

@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from reform_portal.access import AssessmentPolicy
+
 from .. import services
-from ..access import AssessmentPolicy
 from ..forms import EvidenceForm
 from ..models import AssessmentEvidence
 from ._common import assessment_or_404, detail_url, item_or_404, joined, refuse

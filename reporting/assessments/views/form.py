@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reform_portal.access import ENTERPRISE, profile_of, role_of
+from reform_portal.access import AssessmentPolicy, access_for
 
 from .. import services
 from ..forms import IndicatorForm, ItemForm
@@ -21,9 +21,9 @@ ITEM_FIELDS = ("self_rating", "status", "percent", "what_done")
 @login_required
 @require_POST
 def start(request, period_pk):
-    if role_of(request.user) != ENTERPRISE:
+    if not AssessmentPolicy.can(request.user, AssessmentPolicy.START):
         raise PermissionDenied
-    enterprise = profile_of(request.user).enterprise
+    enterprise = access_for(request.user).own_enterprise
     period = get_object_or_404(periods_visible(user=request.user), pk=period_pk)
     try:
         assessment = services.assessment_start(period=period, enterprise=enterprise, by=request.user)

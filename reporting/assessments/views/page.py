@@ -5,9 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from measures.models import Progress
+from reform_portal.access import AssessmentPolicy
 
 from .. import services
-from ..access import AssessmentPolicy
 from ..choices import SELF_RATING_HELP, AssessmentStatus, SelfRating
 from ..forms import DecisionForm, EvidenceForm, IndicatorForm, ItemForm, ReviewIndicatorForm, ReviewItemForm
 from ..selectors import last_return, progress_changes_from, round_changes

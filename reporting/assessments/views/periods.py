@@ -8,10 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.models import Region
-from reform_portal.access import SASAC, profile_of, role_of
+from reform_portal.access import PeriodPolicy
 
 from .. import services
-from ..access import PeriodPolicy
 from ..forms import PeriodForm, PeriodUpdateForm
 from ..selectors import periods_visible
 from ._common import error_dict, joined
@@ -20,12 +19,10 @@ from ._common import error_dict, joined
 @login_required
 def period_list(request):
     user = request.user
-    if role_of(user) is None:
+    if not PeriodPolicy.can(user, PeriodPolicy.VIEW):
         raise PermissionDenied
-    can_manage = PeriodPolicy.can_manage(user)
-    provinces = Region.objects.filter(level="province")
-    if role_of(user) == SASAC:
-        provinces = provinces.filter(pk=profile_of(user).province_id)
+    can_manage = PeriodPolicy.can(user, PeriodPolicy.MANAGE)
+    provinces = PeriodPolicy.manageable_provinces(user, Region.objects.filter(level="province"))
     form = PeriodForm(provinces=provinces) if can_manage else None
     if request.method == "POST":
         if not can_manage:
@@ -43,7 +40,7 @@ def period_list(request):
                 return redirect("reporting:assessments:periods")
     periods = list(periods_visible(user=user))
     for period in periods:
-        period.can_manage = can_manage and PeriodPolicy.can_manage(user, period.province_id)
+        period.can_manage = PeriodPolicy.can(user, PeriodPolicy.MANAGE, period.province_id)
         period.update_form = PeriodUpdateForm(initial={"deadline": period.deadline, "is_open": period.is_open})
     return render(request, "assessments/period_list.html", {"periods": periods, "form": form})
 
@@ -52,7 +49,7 @@ def period_list(request):
 @require_POST
 def period_update(request, pk):
     period = get_object_or_404(periods_visible(user=request.user), pk=pk)
-    if not PeriodPolicy.can_manage(request.user, period.province_id):  # refused whatever the body
+    if not PeriodPolicy.can(request.user, PeriodPolicy.MANAGE, period.province_id):  # refused whatever the body
         raise PermissionDenied
     form = PeriodUpdateForm(request.POST)
     if not form.is_valid():
