@@ -52,7 +52,7 @@ class RollupSnapshot(models.Model):
 
     Scope = province × prefecture (null: province-wide) × document × measure (null: all) × ownership (null: all)
     × industry (null: all). `scope_key` spells the scope out as text so that one unique constraint treats missing
-    keys as equal on PostgreSQL and SQLite alike.
+    keys as equal (as nullable columns, NULLs would all differ).
     """
 
     day = models.DateField(_("统计日期"))

@@ -27,15 +27,13 @@ INDUSTRY_WEIGHTS |= {Industry.I: 6, Industry.K: 4, Industry.A: 6, Industry.M: 4,
 
 
 class Command(BaseCommand):
-    help = "Generate N realistic enterprises with progress, history and indicator values (PostgreSQL only)."
+    help = "Generate N realistic enterprises with progress, history and indicator values."
 
     def add_arguments(self, parser):
         parser.add_argument("--enterprises", type=int, required=True)
         parser.add_argument("--seed", type=int, default=2024)
 
     def handle(self, *args, enterprises: int, seed: int, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("generate_load needs PostgreSQL (set DATABASE_URL)")
         if enterprises < 1:
             raise CommandError("--enterprises must be at least 1")
         if not PolicyDocument.objects.exists():
