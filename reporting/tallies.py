@@ -252,12 +252,6 @@ def truncate_trigger(*tables: str) -> str:
     return _lines(" ".join(f"DELETE FROM {t};" for t in tables) + " RETURN NULL;")
 
 
-def maintained() -> bool:
-    """Whether the database keeps the tallies current itself: always (PostgreSQL, the triggers installed by the
-    migrations). Kept for the rollup, which asks."""
-    return True
-
-
 # Recomputing and checking ----------------------------------------------------------------------------------------
 
 _PROGRESS_SOURCE = f"{PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id"

@@ -8,6 +8,7 @@ from measures.applicability import enterprises_for_document
 from measures.models import IndicatorValue, PolicyDocument, Progress, ProgressEvent
 from reporting.models import RollupRun, RollupSnapshot
 from tests.reporting.rollup_data import assert_figures_equal, expected_figures, snapshot_figures
+from tests.reporting.tally_oracle import assert_tallies_match_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +61,11 @@ def test_rollup_command_checks_and_rebuilds_the_tallies():
     from reporting.models import ProgressTally
 
     call_command("generate_load", enterprises=40, stdout=StringIO())
+    assert_tallies_match_rows()
     out = StringIO()
     call_command("rollup", "--check-tallies", stdout=out)
     assert "tallies agree with the source rows" in out.getvalue()
+    assert "the triggers agree with the code" in out.getvalue()
     # given a tally row that no change explains
     t = ProgressTally.objects.first()
     t.pk, t.done = None, t.done + 7
@@ -73,4 +76,5 @@ def test_rollup_command_checks_and_rebuilds_the_tallies():
         call_command("rollup", "--check-tallies", stdout=out)
     assert "progress: 1 keys differ" in out.getvalue()
     call_command("rollup", "--rebuild-tallies", stdout=StringIO())
+    assert_tallies_match_rows()
     call_command("rollup", "--check-tallies", stdout=StringIO())
