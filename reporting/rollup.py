@@ -21,7 +21,7 @@ everywhere (`make run` too, on its embedded server), so the SQL is PostgreSQL's.
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, connections, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from enterprises.models import Enterprise, Region
@@ -50,6 +50,9 @@ GENERATION_KEY = "reporting:rollup-generation"
 WORK_MEM = "64MB"
 LOCK_NAMESPACE = 5005  # first key of the advisory lock; the second is the document id
 FOLD_SLACK = 1000  # tally rows a part may carry beyond twice its cells before the rollup folds them
+# A write's updated_at is taken when it is made, not when it commits: the refresh looks back this much further than
+# the start of the run behind the figures, so a change committed just after the run read the rows is not missed.
+WATERMARK_SLACK = timedelta(minutes=2)
 
 # The scopes stored per document, as the dimensions each grouping keeps (besides province and document).
 GROUPINGS: tuple[tuple[str, ...], ...] = (
@@ -434,40 +437,64 @@ def _closing_connections(fn):
     return wrapper
 
 
-def changed_documents(*, since: datetime | None) -> list[PolicyDocument]:
-    """Documents whose figures may have moved since `since`: progress, indicator values, enterprises or
-    self-assessments changed, or no snapshot for today yet. Each check is one indexed query."""
+def changed_documents(*, since: datetime | Mapping[int, datetime] | None) -> list[PolicyDocument]:
+    """Documents whose figures of today may have moved since `since`: one moment for every document, or a moment
+    per document id (`refresh_watermarks`; a document without one counts as changed). Moved: its progress or
+    indicator values, or its province's enterprises or self-assessments, changed at or after its moment, or it has
+    no snapshot for today yet. Each check is one indexed query."""
     documents = documents_to_roll()
-    if since is None:
+    marks = since if isinstance(since, Mapping) else {d.pk: since for d in documents}
+    marks = {pk: mark for pk, mark in marks.items() if mark is not None}
+    if not marks:
         return documents
-    today = timezone.localdate()
-    changed: set[int] = set(
-        Progress.objects.filter(updated_at__gte=since).values_list("measure__document_id", flat=True).distinct()
-    )
-    changed |= set(
-        IndicatorValue.objects.filter(updated_at__gte=since)
-        .values_list("indicator__measure__document_id", flat=True)
-        .distinct()
-    )
-    provinces = set(
-        Enterprise.objects.filter(updated_at__gte=since).values_list("region__parent_id", flat=True).distinct()
-    )
+    earliest = min(marks.values())
+    # When each document's (and each province's) inputs last changed, among the changes since the earliest mark.
+    by_document = [
+        _last_change(Progress.objects.filter(updated_at__gte=earliest), "measure__document_id"),
+        _last_change(IndicatorValue.objects.filter(updated_at__gte=earliest), "indicator__measure__document_id"),
+    ]
+    by_province = [_last_change(Enterprise.objects.filter(updated_at__gte=earliest), "region__parent_id")]
     tables = _assessment_tables()
     if tables:
         # A self-assessment moves the submission rate of its province's documents.
         assessment, _period = tables
-        provinces |= set(
-            assessment.objects.filter(updated_at__gte=since)
-            .values_list("enterprise__region__parent_id", flat=True)
-            .distinct()
+        by_province.append(
+            _last_change(assessment.objects.filter(updated_at__gte=earliest), "enterprise__region__parent_id")
         )
-    have_today = set(RollupSnapshot.objects.filter(day=today).values_list("document_id", flat=True).distinct())
-    return [d for d in documents if d.pk in changed or d.province_id in provinces or d.pk not in have_today]
+    have_today = set(
+        RollupSnapshot.objects.filter(day=timezone.localdate()).values_list("document_id", flat=True).distinct()
+    )
+
+    def moved(document) -> bool:
+        mark = marks.get(document.pk)
+        if mark is None or document.pk not in have_today:
+            return True
+        changes = [c.get(document.pk) for c in by_document] + [c.get(document.province_id) for c in by_province]
+        return any(change is not None and change >= mark for change in changes)
+
+    return [d for d in documents if moved(d)]
 
 
-def last_successful_start() -> datetime | None:
-    run = RollupRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-started_at").first()
-    return run.started_at if run else None
+def _last_change(queryset, key: str) -> dict[int, datetime]:
+    """{key: the latest updated_at} over `queryset`."""
+    return dict(queryset.order_by().values(key).annotate(last=Max("updated_at")).values_list(key, "last"))
+
+
+def refresh_watermarks(*, day: date) -> dict[int, datetime]:
+    """Per document id, the moment since which changes may be missing from its figures of `day`, for the refresh:
+    when the run that computed those figures started (its part read the rows after that), less WATERMARK_SLACK.
+    Each (province, document) has its own, so a province's "立即刷新" leaves the other provinces' changes due.
+    A document whose figures of the day were computed outside a run, or not yet, has none."""
+    started = RollupSnapshot.objects.filter(
+        day=day,
+        run__isnull=False,
+        # the province-wide row: exactly one per part and day, written by the run that computed them all
+        prefecture__isnull=True,
+        measure__isnull=True,
+        ownership__isnull=True,
+        industry__isnull=True,
+    ).values_list("document_id", "run__started_at")
+    return {document_id: start - WATERMARK_SLACK for document_id, start in started}
 
 
 def rollup_refresh_request(*, province: Region, by, enqueue: Callable[[int], object]) -> RollupRun:

@@ -9,6 +9,7 @@ from datetime import date
 
 from celery import group, shared_task
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from enterprises.models import Region
@@ -30,8 +31,10 @@ def rollup_part(run_id: int | None, document_id: int, day: str) -> dict:
 
 
 def _fan_out(run, documents, day: date):
+    """Enqueue one part per document, once the run is committed (at once outside a transaction)."""
     if documents:
-        group(rollup_part.si(run.pk, d.pk, day.isoformat()) for d in documents).apply_async()
+        parts = group(rollup_part.si(run.pk, d.pk, day.isoformat()) for d in documents)
+        transaction.on_commit(parts.apply_async)
 
 
 @shared_task
@@ -47,12 +50,13 @@ def rollup_full(day: str | None = None, requested_by_id: int | None = None) -> i
 
 @shared_task
 def rollup_refresh() -> int | None:
-    """Every 15 minutes: today's figures of the documents whose progress, indicator values or enterprises changed
-    since the last successful run began."""
-    documents = rollup.changed_documents(since=rollup.last_successful_start())
+    """Every 15 minutes: today's figures of the documents whose progress, indicator values, enterprises or
+    self-assessments changed since the run behind each document's figures of today began (per province and
+    document: a province's "立即刷新" does not hold back the others' changes)."""
+    day = timezone.localdate()
+    documents = rollup.changed_documents(since=rollup.refresh_watermarks(day=day))
     if not documents:
         return None
-    day = timezone.localdate()
     run = rollup.rollup_run_start(kind=RunKind.REFRESH, day=day, documents=documents)
     _fan_out(run, documents, day)
     return run.pk
