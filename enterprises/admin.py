@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Enterprise, EnterpriseChange, Profile, Region
+from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseChange, Profile, Region
 
 
 @admin.register(Region)
@@ -35,18 +35,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
         ),
         (
             "人员",
-            {
-                "fields": (
-                    "employees",
-                    "frontline_workers",
-                    "union_members",
-                    "party_members",
-                    "skilled_workers",
-                    "highly_skilled_workers",
-                    "union_founded",
-                    "union_founded_on",
-                )
-            },
+            {"fields": (*HEADCOUNT_FIELDS, "union_founded", "union_founded_on")},
         ),
     )
 

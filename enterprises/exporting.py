@@ -5,17 +5,11 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from .importing import headers
+from .models import HEADCOUNT_FIELDS
 from .services import display_value
 
-NATIVE_FIELDS = {
-    "employees",
-    "frontline_workers",
-    "union_members",
-    "party_members",
-    "skilled_workers",
-    "highly_skilled_workers",
-    "union_founded_on",
-}
+# Written as numbers and dates, so that they stay numbers and dates in Excel.
+NATIVE_FIELDS = {*HEADCOUNT_FIELDS, "union_founded_on"}
 SUMMARY_HEADERS = ["适用措施数", "已完成措施数", "平均进度（%）", "最近更新"]
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from reform_portal.access import EnterprisePolicy, RegionPolicy
 
 from .choices import RegionLevel
-from .models import Enterprise, Region
+from .models import HEADCOUNT_FIELDS, Enterprise, Region
 from .services import REGISTER_FIELDS
 
 
@@ -61,17 +61,7 @@ class EnterpriseForm(forms.ModelForm):
             Fieldset(
                 _("人员"),
                 Div(
-                    *(
-                        Div(f, css_class="col-md-4")
-                        for f in (
-                            "employees",
-                            "frontline_workers",
-                            "union_members",
-                            "party_members",
-                            "skilled_workers",
-                            "highly_skilled_workers",
-                        )
-                    ),
+                    *(Div(f, css_class="col-md-4") for f in HEADCOUNT_FIELDS),
                     css_class="row",
                 ),
                 Div(

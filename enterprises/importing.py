@@ -16,7 +16,7 @@ from reform_portal.choices import ChangeSource
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
 
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
-from .models import Enterprise, Region
+from .models import HEADCOUNT_FIELDS, Enterprise, Region
 from .services import REGISTER_FIELDS, enterprise_create, enterprise_update
 
 CHOICES = {
@@ -25,14 +25,7 @@ CHOICES = {
     "industry": Industry,
     "size_class": SizeClass,
 }
-INTEGER_FIELDS = {
-    "employees",
-    "frontline_workers",
-    "union_members",
-    "party_members",
-    "skilled_workers",
-    "highly_skilled_workers",
-}
+INTEGER_FIELDS = set(HEADCOUNT_FIELDS)
 BOOLEAN_FIELDS = {"union_founded", "is_pilot"}
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", ""}

@@ -33,6 +33,17 @@ class Region(TimeStampedModel):
         return self if self.level == RegionLevel.PROVINCE else self.parent
 
 
+# The enterprise's headcounts, in the order the register's form, import template and exports show them.
+HEADCOUNT_FIELDS = (
+    "employees",
+    "frontline_workers",
+    "union_members",
+    "party_members",
+    "skilled_workers",
+    "highly_skilled_workers",
+)
+
+
 class EnterpriseQuerySet(models.QuerySet):
     def state_owned(self):
         return self.filter(ownership__in=STATE_OWNERSHIPS).exclude(supervision_level=SupervisionLevel.NONE)
@@ -122,14 +133,7 @@ def headcount_problems(enterprise) -> dict[str, list]:
     def add(field, message):
         problems.setdefault(field, []).append(message)
 
-    for field in (
-        "employees",
-        "frontline_workers",
-        "union_members",
-        "party_members",
-        "skilled_workers",
-        "highly_skilled_workers",
-    ):
+    for field in HEADCOUNT_FIELDS:
         value = getattr(enterprise, field)
         if value is not None and value < 0:
             add(field, _("人数不能为负数。"))

@@ -9,7 +9,7 @@ from reform_portal.choices import ChangeSource
 from reform_portal.locks import lock_one
 from reform_portal.versioning import check_version
 
-from .models import Enterprise, EnterpriseChange
+from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseChange
 
 # The fields of the register a person edits, in the order forms, the template and the export show them.
 REGISTER_FIELDS = (
@@ -21,12 +21,7 @@ REGISTER_FIELDS = (
     "supervising_body",
     "industry",
     "size_class",
-    "employees",
-    "frontline_workers",
-    "union_members",
-    "party_members",
-    "skilled_workers",
-    "highly_skilled_workers",
+    *HEADCOUNT_FIELDS,
     "union_founded",
     "union_founded_on",
     "is_pilot",

@@ -283,3 +283,42 @@ def test_submitted_statuses_in_the_rollup_and_the_drilldown(client, users, kunmi
     # then
     assert {e.pk for e in page.paginator.object_list} == expected
     assert snapshot.submitted == len(expected)
+
+
+# Headcount fields -------------------------------------------------------------------------------------------------
+
+HEADCOUNTS = {  # field: its header, written out here
+    "employees": "职工总数",
+    "frontline_workers": "一线产业工人数",
+    "union_members": "工会会员数",
+    "party_members": "产业工人中党员数",
+    "skilled_workers": "技能人才数",
+    "highly_skilled_workers": "高技能人才数",
+}
+
+
+def test_headcount_fields_in_the_form_the_import_template_the_export_and_the_checks(client, users, yn_enterprise):
+    from enterprises.forms import EnterpriseForm
+    from enterprises.models import HEADCOUNT_FIELDS, headcount_problems
+
+    assert list(HEADCOUNT_FIELDS) == list(HEADCOUNTS)
+    # the register form lays every one out
+    form = EnterpriseForm(user=users["officer-yn"])
+    laid_out = [p.name for p in form.helper.layout.get_field_names() if p.name in HEADCOUNTS]
+    assert laid_out == list(HEADCOUNTS)
+    # the import template has a column for each, in order
+    client.force_login(users["officer-yn"])
+    template = load_workbook(io.BytesIO(client.get(reverse("enterprises:import_template")).content)).active
+    header = [c.value for c in template[1]]
+    assert [h for h in header if h in HEADCOUNTS.values()] == list(HEADCOUNTS.values())
+    # the export writes each as a number
+    sheet = load_workbook(io.BytesIO(client.get("/enterprises/export/").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    exported = dict(zip(rows[0], rows[1], strict=False))
+    assert {h: exported[h] for h in HEADCOUNTS.values()} == {
+        h: getattr(yn_enterprise, f) for f, h in HEADCOUNTS.items()
+    }
+    # and the model's checks refuse a negative count in each
+    for field in HEADCOUNTS:
+        setattr(yn_enterprise, field, -1)
+    assert set(headcount_problems(yn_enterprise)) >= set(HEADCOUNTS)
