@@ -15,8 +15,8 @@ from django.utils import timezone
 from enterprises.models import Region
 from enterprises.services import enterprise_update
 from measures.choices import Status
-from measures.models import Progress
-from measures.services import progress_ensure, progress_update
+from measures.models import IndicatorValue, Progress
+from measures.services import indicator_value_set, progress_ensure, progress_update
 from reporting.assessments import services
 from reporting.assessments.choices import SelfRating
 from reporting.assessments.models import AssessmentIndicator, AssessmentItem, ReportingPeriod
@@ -209,3 +209,31 @@ def test_two_enterprises_of_one_prefecture_are_edited_at_once(two_enterprises):
     a["enterprise"].refresh_from_db()
     b["enterprise"].refresh_from_db()
     assert (a["enterprise"].employees, b["enterprise"].employees) == (610, 620)
+
+
+def test_officers_set_two_enterprises_values_of_the_same_indicator_at_once(two_enterprises):
+    # given an indicator both enterprises report on, with a value of this year already for each
+    a, b = two_enterprises
+    indicator = (
+        AssessmentIndicator.objects.filter(assessment=a["assessment"], indicator__unit="%")
+        .order_by("indicator_id")
+        .first()
+        .indicator
+    )
+    year = timezone.localdate().year
+    for entry in (a, b):
+        indicator_value_set(
+            enterprise=entry["enterprise"], indicator=indicator, year=year, value=1, by=entry["officer"]
+        )
+
+    def update(entry, value):
+        return lambda: indicator_value_set(
+            enterprise=entry["enterprise"], indicator=indicator, year=year, value=value, by=entry["officer"]
+        )
+
+    # when one change is held open and the other is made meanwhile (the tally triggers share the indicator row)
+    errors = _while_held_open(update(a, 55), update(b, 66))
+    # then neither waited
+    assert errors == []
+    values = dict(IndicatorValue.objects.filter(indicator=indicator, year=year).values_list("enterprise_id", "value"))
+    assert (values[a["enterprise"].pk], values[b["enterprise"].pk]) == (55, 66)
