@@ -4,7 +4,7 @@ from .models import (
     Evidence,
     Indicator,
     IndicatorValue,
-    IndicatorValueChange,
+    IndicatorValueEvent,
     Measure,
     PolicyDocument,
     Progress,
@@ -107,9 +107,12 @@ class ProgressEventAdmin(admin.ModelAdmin):
         return False
 
 
-class IndicatorValueChangeInline(admin.TabularInline):
-    model = IndicatorValueChange
-    fields = ("changed_at", "changed_by", "source", "old_value", "new_value", "comment")
+class IndicatorValueEventInline(admin.TabularInline):
+    """The value's history, newest first (written by the database; see measures/history.py)."""
+
+    model = IndicatorValueEvent
+    fk_name = "pgh_obj"
+    fields = ("pgh_created_at", "changed_by", "source", "old_value", "value", "comment")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -126,7 +129,7 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     list_select_related = ("enterprise", "indicator")
     autocomplete_fields = ("enterprise",)
     readonly_fields = ("version", "updated_by")
-    inlines = [IndicatorValueChangeInline]
+    inlines = [IndicatorValueEventInline]
 
     def get_readonly_fields(self, request, obj=None):
         # Once saved, only the value changes (through the service, so that it is in the history).
@@ -152,12 +155,12 @@ class IndicatorValueAdmin(admin.ModelAdmin):
         obj.pk, obj.version, obj.updated_by = saved.pk, saved.version, saved.updated_by
 
 
-@admin.register(IndicatorValueChange)
-class IndicatorValueChangeAdmin(admin.ModelAdmin):
-    list_display = ("indicator_value", "changed_at", "changed_by", "source", "old_value", "new_value")
+@admin.register(IndicatorValueEvent)
+class IndicatorValueEventAdmin(admin.ModelAdmin):
+    list_display = ("pgh_obj", "pgh_created_at", "changed_by", "source", "old_value", "value")
     list_filter = ("source",)
-    search_fields = ("indicator_value__enterprise__name", "indicator_value__indicator__code")
-    list_select_related = ("indicator_value__enterprise", "indicator_value__indicator", "changed_by")
+    search_fields = ("pgh_obj__enterprise__name", "pgh_obj__indicator__code")
+    list_select_related = ("pgh_obj__enterprise", "pgh_obj__indicator", "changed_by")
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -24,7 +24,7 @@ import pghistory.runtime
 import pghistory.trigger
 import pgtrigger
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, connection, models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +47,21 @@ def change_context(*, by, source: str, comment: str = ""):
         if outer is not None:
             outer.metadata.clear()
             outer.metadata.update(saved)
+        elif connection.in_atomic_block:
+            _forget_context()
+
+
+def _forget_context() -> None:
+    """pghistory's settings last until the transaction ends: clear them, so that what the transaction writes
+    after the block is not attributed to it."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pghistory.context_id', '', true), "
+                "set_config('pghistory.context_metadata', '', true)"
+            )
+    except DatabaseError:  # the transaction failed inside the block and will be rolled back
+        pass
 
 
 def task_context(task_name: str):

@@ -10,7 +10,7 @@ from enterprises.models import Enterprise, Region
 from reform_portal.models import TimeStampedModel
 
 from . import targets
-from .choices import Addressee, AppliesTo, ChangeSource, Comparison, SectionKind, Status
+from .choices import Addressee, AppliesTo, Comparison, SectionKind, Status
 from .history import audited, version_trigger
 
 
@@ -155,7 +155,11 @@ class Progress(TimeStampedModel):
         return f"{self.enterprise} · {self.measure.code} · {self.get_status_display()}"
 
 
+@audited("value", model_name="IndicatorValueEvent", verbose_name=_("指标值变更"))
 class IndicatorValue(TimeStampedModel):
+    """One enterprise's value of an indicator for a year. The database records every creation and change in
+    `IndicatorValueEvent` (`value.events`) and raises `version` with each change (see `history.py`)."""
+
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="indicator_values")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -178,6 +182,7 @@ class IndicatorValue(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "indicator", "year"], name="indicator_value_unique_year")
         ]
+        triggers = [version_trigger(name="indicator_value_version", columns=("value",))]
 
     def __str__(self):
         return f"{self.enterprise} · {self.indicator.code} · {self.year}: {self.value}"
@@ -185,34 +190,6 @@ class IndicatorValue(TimeStampedModel):
     @property
     def is_met(self) -> bool | None:
         return self.indicator.is_met(self.value)
-
-
-class IndicatorValueChange(models.Model):
-    """One change to an indicator value: who, when, from where, old and new value."""
-
-    indicator_value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="changes")
-    changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices, default=ChangeSource.MANUAL)
-    old_value = models.DecimalField(_("原数值"), max_digits=14, decimal_places=2, null=True, blank=True)
-    new_value = models.DecimalField(_("新数值"), max_digits=14, decimal_places=2)
-    comment = models.CharField(_("备注"), max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-        verbose_name = _("指标值变更")
-        verbose_name_plural = _("指标值变更")
-
-    def __str__(self):
-        old = "—" if self.old_value is None else self.old_value
-        return f"{self.indicator_value_id}: {old} → {self.new_value}"
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:

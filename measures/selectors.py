@@ -9,7 +9,7 @@ from .models import (
     Evidence,
     Indicator,
     IndicatorValue,
-    IndicatorValueChange,
+    IndicatorValueEvent,
     Measure,
     PolicyDocument,
     Progress,
@@ -103,7 +103,7 @@ def indicator_row(*, indicator: Indicator, value: IndicatorValue | None, measure
 
 def indicator_values_with_last_source(*, enterprise, year: int) -> QuerySet:
     """The enterprise's values for `year`, each annotated with `last_source`: where its latest change came from."""
-    latest = IndicatorValueChange.objects.filter(indicator_value=OuterRef("pk")).order_by("-changed_at", "-id")
+    latest = IndicatorValueEvent.objects.filter(pgh_obj=OuterRef("pk")).order_by("-pgh_created_at", "-pgh_id")
     return (
         IndicatorValue.objects.filter(enterprise=enterprise, year=year)
         .select_related("updated_by")
@@ -127,10 +127,8 @@ def indicator_rows(*, enterprise, year: int, progress_rows=None) -> list[dict]:
 def indicator_history(*, enterprise, indicator) -> list[tuple[int, list]]:
     """[(year, [changes newest first]), …] for one enterprise and indicator, newest year first; one query."""
     changes = (
-        IndicatorValueChange.objects.filter(
-            indicator_value__enterprise=enterprise, indicator_value__indicator=indicator
-        )
-        .select_related("changed_by", "indicator_value")
-        .order_by("-indicator_value__year", "-changed_at", "-id")
+        IndicatorValueEvent.objects.filter(pgh_obj__enterprise=enterprise, pgh_obj__indicator=indicator)
+        .select_related("changed_by", "pgh_obj")
+        .order_by("-pgh_obj__year", "-pgh_created_at", "-pgh_id")
     )
-    return [(year, list(rows)) for year, rows in groupby(changes, key=lambda c: c.indicator_value.year)]
+    return [(year, list(rows)) for year, rows in groupby(changes, key=lambda c: c.pgh_obj.year)]

@@ -13,7 +13,7 @@ from reform_portal.locks import lock_first, lock_one, lock_rows
 from .applicability import applicable_measures
 from .choices import STATUS_ORDER, ChangeSource, Comparison, Status
 from .history import change_context
-from .models import IndicatorValue, IndicatorValueChange, Progress
+from .models import IndicatorValue, Progress
 
 
 def progress_ensure(*, enterprise: Enterprise, by=None) -> int:
@@ -131,7 +131,7 @@ def indicator_value_set(
 ) -> IndicatorValue:
     """Record one enterprise's value of an indicator for a year (upsert on enterprise, indicator, year).
 
-    Each creation or change is written to `IndicatorValueChange` and raises `version`. With
+    The database records each creation and change in `IndicatorValueEvent` and raises `version`. With
     `expected_version` (0 = the editor saw no value yet) a stale edit raises StaleIndicatorValue."""
     value, errors = indicator_value_problems(indicator=indicator, value=value)
     if errors:
@@ -140,27 +140,23 @@ def indicator_value_set(
     current = lock_first(IndicatorValue, **key)
     if current is None:
         try:
-            with transaction.atomic():  # savepoint: someone else may create the same row meanwhile
+            # A savepoint: someone else may create the same row meanwhile.
+            with transaction.atomic(), change_context(by=by, source=source, comment=comment):
                 current = IndicatorValue.objects.create(**key, value=value, updated_by=by)
         except IntegrityError:
             current = lock_one(IndicatorValue, **key)
         else:
             if expected_version not in (None, 0):  # the editor read a value that is gone
                 raise StaleIndicatorValue(None)
-            IndicatorValueChange.objects.create(
-                indicator_value=current, changed_by=by, source=source, old_value=None, new_value=value, comment=comment
-            )
             return current
     if expected_version is not None and current.version != expected_version:
         raise StaleIndicatorValue(current)
     if current.value == value:
         return current
-    old = current.value
-    current.value, current.updated_by, current.version = value, by, current.version + 1
-    current.save(update_fields=["value", "updated_by", "version", "updated_at"])
-    IndicatorValueChange.objects.create(
-        indicator_value=current, changed_by=by, source=source, old_value=old, new_value=value, comment=comment
-    )
+    current.value, current.updated_by = value, by
+    with change_context(by=by, source=source, comment=comment):
+        current.save(update_fields=["value", "updated_by", "updated_at"])
+    current.refresh_from_db(fields=["version"])  # raised by the database (history.version_trigger)
     return current
 
 

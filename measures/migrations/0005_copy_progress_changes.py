@@ -31,10 +31,11 @@ INSERT INTO measures_progresschange (
     progress_id, changed_at, changed_by_id, source, comment,
     old_status, new_status, old_percent, new_percent, old_note, new_note
 )
-SELECT e.pgh_obj_id, e.pgh_created_at, e.changed_by_id, e.source, e.comment,
+SELECT e.pgh_obj_id, e.pgh_created_at, u.id, e.source, e.comment,
        COALESCE(e.old_status, ''), e.status, e.old_percent, e.percent, COALESCE(e.old_note, ''), e.note
 FROM measures_progressevent e
 JOIN measures_progress p ON p.id = e.pgh_obj_id
+LEFT JOIN auth_user u ON u.id = e.changed_by_id  -- the user may be gone
 ORDER BY e.pgh_id;
 ALTER TABLE measures_progressevent DISABLE TRIGGER USER;  -- the events are append-only
 DELETE FROM measures_progressevent;

@@ -42,21 +42,23 @@ def test_progress_rows_created_for_applicable_measures_have_a_creation_entry(yn_
 
 
 def test_a_raw_sql_update_is_in_the_history_from_the_system_and_raises_the_version(progress):
-    # given
-    version = progress.version
+    # given: an officer's change earlier in the same transaction
+    progress_update(
+        progress=progress, status=Status.IN_PROGRESS, percent=10, note="", by=UserFactory(), expected_version=None
+    )
+    version = Progress.objects.get(pk=progress.pk).version
     # when: a write no Python code sees
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE measures_progress SET status = 'in_progress', percent = 35, note = '脚本' WHERE id = %s",
             [progress.pk],
         )
-    # then
+    # then: from the system, not from the officer
     change = events_of(progress)[-1]
-    assert values(change) == (Status.NOT_STARTED, 0, Status.IN_PROGRESS, 35)
+    assert values(change) == (Status.IN_PROGRESS, 10, Status.IN_PROGRESS, 35)
     assert (change.old_note, change.note) == ("", "脚本")
     assert (change.source, change.changed_by_id, change.pgh_label) == (ChangeSource.SYSTEM, None, "update")
-    progress.refresh_from_db()
-    assert progress.version == version + 1
+    assert Progress.objects.get(pk=progress.pk).version == version + 1
 
 
 def test_a_write_from_a_migrations_historical_model_is_in_the_history(progress):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from measures.choices import ChangeSource
-from measures.models import Indicator, IndicatorValue, IndicatorValueChange
+from measures.models import Indicator, IndicatorValue, IndicatorValueEvent
 from measures.services import StaleIndicatorValue, indicator_value_set
 from reporting.assessments import services as assessment_services
 from tests.reporting.assessments.conftest import fill_complete
@@ -58,8 +58,8 @@ def test_manual_set_records_creation_and_each_change_with_who_and_source(users, 
     )
 
     assert (first.version, same.version, second.version) == (1, 1, 2)
-    changes = list(IndicatorValueChange.objects.filter(indicator_value=second).order_by("id"))
-    assert [(c.old_value, c.new_value, c.source, c.changed_by, c.comment) for c in changes] == [
+    changes = list(IndicatorValueEvent.objects.filter(pgh_obj=second).order_by("pgh_id"))
+    assert [(c.old_value, c.value, c.source, c.changed_by, c.comment) for c in changes] == [
         (None, Decimal("5.00"), ChangeSource.MANUAL, officer, ""),
         (Decimal("5.00"), Decimal("9.00"), ChangeSource.MANUAL, None, "导入核对"),
     ]
@@ -85,7 +85,7 @@ def test_stale_set_is_refused_and_the_value_is_unchanged(users, yn_enterprise, i
 
     assert refused.value.current.value == Decimal("7.00") and refused.value.current.version == 2
     stored = IndicatorValue.objects.get(pk=read.pk)
-    assert (stored.value, stored.version, stored.changes.count()) == (Decimal("7.00"), 2, 2)
+    assert (stored.value, stored.version, stored.events.count()) == (Decimal("7.00"), 2, 2)
 
 
 def test_creating_when_someone_else_created_first_is_refused(users, yn_enterprise, indicator):
@@ -127,7 +127,7 @@ def test_page_edit_carries_the_version_and_shows_the_current_value_on_a_conflict
     assert (stored.value, stored.version) == (Decimal("12.00"), 2)
     assert "已被他人修改为 12" in conflict and "年度自评" in conflict
     assert 'value="12"' in conflict and 'name="version" value="2"' in conflict
-    assert list(stored.changes.values_list("source", flat=True).order_by("id")) == [
+    assert list(stored.events.values_list("source", flat=True).order_by("pgh_id")) == [
         ChangeSource.MANUAL,
         ChangeSource.ASSESSMENT,
     ]
@@ -140,14 +140,14 @@ def test_page_edit_carries_the_version_and_shows_the_current_value_on_a_conflict
 def test_admin_lists_indicator_value_changes_read_only(client, users, yn_enterprise, indicator):
     change = indicator_value_set(
         enterprise=yn_enterprise, indicator=indicator, year=year(), value="5", by=users["officer-yn"]
-    ).changes.get()
+    ).events.get()
     client.force_login(users["admin"])
-    assert client.get(reverse("admin:measures_indicatorvaluechange_changelist")).status_code == 200
-    assert client.get(reverse("admin:measures_indicatorvaluechange_add")).status_code == 403
-    detail = client.post(reverse("admin:measures_indicatorvaluechange_change", args=[change.pk]), {"new_value": "99"})
+    assert client.get(reverse("admin:measures_indicatorvalueevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:measures_indicatorvalueevent_add")).status_code == 403
+    detail = client.post(reverse("admin:measures_indicatorvalueevent_change", args=[change.pk]), {"value": "99"})
     assert detail.status_code == 403
     change.refresh_from_db()
-    assert change.new_value == Decimal("5.00")
+    assert change.value == Decimal("5.00")
 
 
 def test_accepting_writes_indicator_values_into_their_history_as_from_the_assessment(submitted, users):
@@ -162,15 +162,13 @@ def test_accepting_writes_indicator_values_into_their_history_as_from_the_assess
 
     # then: every accepted value has a change from the assessment, by the officer, naming the round
     answered = sum(1 for a in submitted.indicator_answers.all() if a.final_value is not None)
-    from_assessment = IndicatorValueChange.objects.filter(
-        indicator_value__enterprise=enterprise, source=ChangeSource.ASSESSMENT
-    )
+    from_assessment = IndicatorValueEvent.objects.filter(pgh_obj__enterprise=enterprise, source=ChangeSource.ASSESSMENT)
     assert answered > 0 and from_assessment.count() == answered
     assert {c.changed_by for c in from_assessment} == {officer}
     assert all("自评" in c.comment for c in from_assessment)
     # and the hand-typed value is kept in the history, replaced by the verified one
-    edu_changes = list(IndicatorValueChange.objects.filter(indicator_value__indicator=edu.indicator).order_by("id"))
-    assert [(c.source, c.old_value, c.new_value) for c in edu_changes] == [
+    edu_changes = list(IndicatorValueEvent.objects.filter(pgh_obj__indicator=edu.indicator).order_by("pgh_id"))
+    assert [(c.source, c.old_value, c.value) for c in edu_changes] == [
         (ChangeSource.MANUAL, None, Decimal("3.00")),
         (ChangeSource.ASSESSMENT, Decimal("3.00"), Decimal("0.50")),
     ]
