@@ -190,6 +190,21 @@ def test_a_random_mix_of_writes_leaves_no_drift():
     assert_counted()
 
 
+def test_a_truncate_empties_what_the_truncated_tables_counted():
+    # given tallies of every kind
+    make_enterprises(6, seed=12)
+    assert ProgressTally.objects.exists() and IndicatorTally.objects.exists() and EnterpriseTally.objects.exists()
+    # when the enterprises are truncated, and with them (CASCADE) their progress and indicator values
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a TRUNCATE waits for no deferred foreign-key check
+        cursor.execute("TRUNCATE enterprises_enterprise CASCADE")
+    # then nothing is counted any more
+    assert not Enterprise.objects.exists()
+    assert not (ProgressTally.objects.exists() or IndicatorTally.objects.exists() or EnterpriseTally.objects.exists())
+    assert not ProgressSummary.objects.exists()
+    assert_counted()
+
+
 def test_rebuild_repairs_what_was_written_around_the_triggers():
     make_enterprises(6, seed=7)
     # given a tally row nobody's change explains (as if written with the triggers disabled)

@@ -6,11 +6,16 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from pgtrigger.core import UNINSTALLED
 
+from measures.choices import Status
+from measures.models import IndicatorValue, Progress
 from reporting import triggers
 from reporting.triggers import TalliedEnterprise, TalliedIndicator, TalliedIndicatorValue, TalliedProgress
+from tests.reporting.rollup_data import make_enterprises
+from tests.reporting.tally_oracle import assert_tallies_match_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +85,33 @@ def test_a_missing_or_disabled_trigger_is_reported():
     # and pgtrigger's own listing agrees that one is missing
     status = TalliedProgress._meta.triggers[1].get_installation_status(TalliedProgress)
     assert status == (UNINSTALLED, None)
+
+
+def _hand_written_triggers() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'reporting_%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_with_the_hand_written_triggers_moves_to_the_declared_ones():
+    call_command("load_regions", verbosity=0)
+    call_command("load_catalogue", verbosity=0)
+    latest = MigrationLoader(connection).graph.leaf_nodes()
+    try:
+        # given a database at migration 0003 (the hand-written triggers), with rows they counted
+        MigrationExecutor(connection).migrate([("reporting", "0003_tallies_kept_by_the_database")])
+        assert len(_hand_written_triggers()) == 13
+        make_enterprises(8, seed=21)
+        Progress.objects.filter(measure__position=2).update(status=Status.DONE, percent=100)
+        # when it migrates to the declared triggers
+        MigrationExecutor(connection).migrate(latest)
+        # then the old triggers are gone, the new ones installed, the tallies unchanged, and writes still counted
+        assert _hand_written_triggers() == set()
+        assert triggers.installed_differences() == []
+        assert_tallies_match_rows()
+        Progress.objects.filter(measure__position=3).update(status=Status.ONGOING, percent=100)
+        IndicatorValue.objects.filter(year=2026).delete()
+        assert_tallies_match_rows()
+    finally:
+        MigrationExecutor(connection).migrate(latest)
