@@ -21,7 +21,6 @@ from functools import reduce
 
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from enterprises.models import Enterprise
@@ -133,11 +132,6 @@ def lagging_q(*, now: datetime | None = None, inputs: dict = LIVE_INPUTS) -> Q:
 
 def lagging_enterprises(enterprises: QuerySet, now: datetime | None = None) -> QuerySet:
     return annotate_lagging(enterprises).filter(lagging_q(now=now))
-
-
-def not_started_count(*, inputs: dict = LIVE_INPUTS):
-    """The number of 未启动 rows as shown next to a lagging enterprise (0 without progress rows)."""
-    return Coalesce(inputs["not_started"], 0)
 
 
 # SQL --------------------------------------------------------------------------------------------------------------

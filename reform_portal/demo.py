@@ -208,6 +208,8 @@ def seed_demo(*, year: int | None = None) -> SeedResult:
                 enterprise.union_founded_on = date(2000 + i % 20, 1 + i % 12, 1 + i % 28)
             enterprise.full_clean()
             enterprise.save()
+            # Registered a year ago: past the grace period in which a new enterprise cannot lag (measures.lagging).
+            Enterprise.objects.filter(pk=enterprise.pk).update(created_at=timezone.now() - timedelta(days=365))
             result.enterprises_created += 1
         else:
             enterprise = existing

@@ -151,3 +151,14 @@ def test_the_rule_over_its_inputs(grace, applicable, created_days_ago, updated_d
         )
         is verdict
     )
+
+
+def test_the_demo_data_has_lagging_enterprises_with_the_default_grace_period(settings, grace):
+    # given the demo data, whose enterprises were registered before the grace period
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    # then some of them lag (the seed leaves every seventh untouched for 120 days), and not all
+    lagging = lagging_enterprises(Enterprise.objects.all()).count()
+    assert 0 < lagging < Enterprise.objects.count()
