@@ -7,7 +7,7 @@ enterprise or its leadership are tracked per enterprise; those addressed to the 
 stay in the catalogue only.
 """
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from enterprises.choices import STATE_OWNERSHIPS, SupervisionLevel
 from enterprises.models import Enterprise
@@ -63,13 +63,3 @@ def applicable_measures(enterprise: Enterprise) -> QuerySet:
     return (
         Measure.objects.tracked().filter(document__in=documents_for(enterprise)).select_related("document", "section")
     )
-
-
-def enterprise_applies_q(prefix: str = "enterprise__", document_prefix: str = "measure__document__") -> Q:
-    """Q for rows pairing an enterprise (under `prefix`) with a document (under `document_prefix`)
-    where the document applies: used by set-based queries such as the rollups."""
-    same_province = Q(**{f"{prefix}region__parent_id": F(f"{document_prefix}province_id")})
-    state_owned = Q(**{f"{prefix}ownership__in": STATE_OWNERSHIPS}) & ~Q(
-        **{f"{prefix}supervision_level": SupervisionLevel.NONE}
-    )
-    return same_province & (Q(**{f"{document_prefix}applies_to": AppliesTo.ALL_ENTERPRISES}) | state_owned)

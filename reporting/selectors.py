@@ -383,10 +383,6 @@ def named_enterprises(*, user, province: Region) -> list[Enterprise]:
     return list(EnterprisePolicy.visible(user, qs).select_related("region").order_by("name").distinct())
 
 
-def documents_of(province: Region):
-    return list(PolicyDocument.objects.filter(province=province).order_by("issued_on"))
-
-
 def latest_runs(*, province: Region, limit: int = 3) -> list[RollupRun]:
     return list(
         RollupRun.objects.filter(Q(province=province) | Q(province__isnull=True))
