@@ -223,11 +223,11 @@ def progress_bulk_update(*, user, enterprise_ids, measure, status: str, percent:
     refused, however many are in scope) or the user may not update their progress. Enterprises the
     measure does not apply to, and rows the values are invalid for (e.g. moving backwards without a
     note), are reported per enterprise in the ValidationError; nothing is saved."""
-    from enterprises.selectors import enterprises_visible
     from reform_portal.access import EnterprisePolicy
 
     wanted = set(enterprise_ids)
-    enterprises = list(enterprises_visible(user=user).filter(pk__in=wanted))
+    in_scope = EnterprisePolicy.visible(user, Enterprise.objects.select_related("region", "region__parent"))
+    enterprises = list(in_scope.filter(pk__in=wanted))
     if len(enterprises) != len(wanted):
         raise PermissionDenied
     if not all(EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS, e) for e in enterprises):
