@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from measures.choices import ChangeSource
 from measures.models import Progress
 from measures.services import indicator_value_set, progress_ensure, progress_update
-from reform_portal.locks import lock_one
+from reform_portal.locks import lock_one, lock_rows
 
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import Assessment, AssessmentIndicator, AssessmentItem
@@ -108,7 +108,9 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
     check_version(assessment, expected_version, _("自评表"))
     enterprise, period = assessment.enterprise, assessment.period
     progress_ensure(enterprise=enterprise, by=by)
-    progress = {p.measure_id: p for p in Progress.objects.filter(enterprise=enterprise)}
+    # All of the enterprise's records, locked at once in primary-key order (then updated in the form's order), so
+    # that a concurrent bulk write over several of them cannot deadlock with the acceptance.
+    progress = {p.measure_id: p for p in lock_rows(Progress.objects.filter(enterprise=enterprise))}
     history_comment = _("%(period)s自评第 %(round)s 轮通过") % {"period": period.label, "round": assessment.round}
     for item in assessment.items.select_related("measure").order_by("measure__position"):
         record = progress.get(item.measure_id)
