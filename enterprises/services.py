@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.locks import lock_one
+from reform_portal.versioning import check_version
 
 from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseChange
 
@@ -84,14 +85,6 @@ def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> E
     return enterprise
 
 
-class StaleEnterprise(Exception):
-    """The register entry changed since the editor read it; `current` holds what is there now."""
-
-    def __init__(self, current: Enterprise):
-        super().__init__("stale enterprise")
-        self.current = current
-
-
 @transaction.atomic
 def enterprise_update(
     *,
@@ -104,15 +97,14 @@ def enterprise_update(
     """Change register fields from `data`; record one history row per changed field.
 
     With `expected_version` (the version the editor read), a row changed since then is not
-    overwritten: StaleEnterprise is raised with the current row. Import and admin pass none.
+    overwritten: StaleEdit is raised with the current row. Import and admin pass none.
 
     Measures that come to apply (e.g. after a change of ownership) get progress rows; rows of measures
     that no longer apply are kept, with their history, rather than silently deleted."""
     from measures.services import progress_ensure
 
     current = lock_one(Enterprise.objects.select_related("region"), enterprise.pk)  # not the region: shared
-    if expected_version is not None and current.version != expected_version:
-        raise StaleEnterprise(current)
+    check_version(current, expected_version, label=current.name)
     before = {f: display_value(current, f) for f in REGISTER_FIELDS}
     for field, value in data.items():
         if field in REGISTER_FIELDS or field == "credit_code_exception":

@@ -14,13 +14,14 @@ from measures.forms import BulkProgressForm, IndicatorValueForm
 from measures.selectors import group_progress, indicator_rows, progress_for_enterprise
 from measures.services import progress_bulk_update
 from reform_portal.access import EnterprisePolicy
+from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, ImportForm
 from .importing import enterprises_import, template_workbook
 from .selectors import enterprise_change_history, enterprise_changes, enterprises_in_charge, enterprises_visible
-from .services import StaleEnterprise, enterprise_create, enterprise_update, register_differences
+from .services import enterprise_create, enterprise_update, register_differences
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
@@ -128,7 +129,7 @@ def enterprise_edit(request, pk):
         data = form.cleaned_data
         try:
             enterprise_update(enterprise=enterprise, data=data, by=request.user, expected_version=data["version"])
-        except StaleEnterprise as exc:
+        except StaleEdit as exc:
             # Show the newer values beside the officer's own; the form keeps the officer's values but now
             # carries the newer version, so submitting it again means “keep mine” knowingly.
             stale = _stale_context(exc.current, data)

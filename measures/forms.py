@@ -44,9 +44,10 @@ class ProgressForm(forms.Form):
 
 class IndicatorValueForm(forms.Form):
     """The in-place edit of one indicator value. `version` carries the version read (0: there was no value);
-    the page always sends it, a post without it (a script) is saved without the stale check."""
+    the page always sends it, a post without it (a script) is saved without the stale check. The value is
+    judged by the service (`measures.indicator_values`), as the self-assessment's answers are."""
 
-    value = forms.DecimalField(label=_("数值"), max_digits=14, decimal_places=2)
+    value = forms.CharField(label=_("数值"))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, *args, **kwargs):

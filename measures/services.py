@@ -1,7 +1,6 @@
 """Writes to progress and indicator values. Views, API, admin, commands and tasks call these."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -9,10 +8,12 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from reform_portal.locks import lock_first, lock_one, lock_rows
+from reform_portal.versioning import StaleEdit, check_version
 
 from .applicability import applicable_measures
-from .choices import STATUS_ORDER, ChangeSource, Comparison, Status
+from .choices import STATUS_ORDER, ChangeSource, Status
 from .history import change_context
+from .indicator_values import indicator_value_clean
 from .models import IndicatorValue, Progress
 
 
@@ -29,8 +30,8 @@ def progress_ensure(*, enterprise: Enterprise, by=None) -> int:
     return len(missing)
 
 
-def progress_problems(*, old: Progress | None, status: str, percent: int, note: str) -> dict[str, list[str]]:
-    """Field errors for moving a progress record to (status, percent, note)."""
+def progress_problems(*, old: Progress | None, status: str, percent: int, note: str | None) -> dict[str, list[str]]:
+    """Field errors for moving a progress record to (status, percent, note); note None: none was given."""
     errors: dict[str, list[str]] = {}
     if status not in Status.values:
         errors["status"] = [_("无效的状态。")]
@@ -41,21 +42,27 @@ def progress_problems(*, old: Progress | None, status: str, percent: int, note: 
         errors["percent"] = [_("状态为“%(status)s”时完成百分比应为 100。") % {"status": Status(status).label}]
     elif status == Status.NOT_STARTED and percent != 0:
         errors["percent"] = [_("状态为“未启动”时完成百分比应为 0。")]
-    if old is not None and not note.strip():
-        backwards = STATUS_ORDER[Status(status)] < STATUS_ORDER[Status(old.status)] or (
-            percent is not None and percent < old.percent
-        )
-        if backwards:
+    # A move back needs its own explanation, written with the move: the note already stored explains the
+    # values being undone, so a request that leaves it (or sends it back unchanged) is refused.
+    if old is not None and progress_moves_back(old=old, status=status, percent=percent):
+        if not (note or "").strip():
             errors["note"] = [_("状态或百分比回退时必须填写说明。")]
+        elif note.strip() == old.note.strip():
+            errors["note"] = [_("状态或百分比回退时必须填写这次回退的原因，不能沿用原来的说明。")]
     return errors
 
 
-class StaleProgress(Exception):
-    """The record changed since the editor read it; `current` holds what is there now."""
+def progress_moves_back(*, old: Progress, status: str, percent: int | None) -> bool:
+    """Whether (status, percent) is behind what `old` records: an earlier status or a lower percent."""
+    if status not in Status.values:
+        return False
+    return STATUS_ORDER[Status(status)] < STATUS_ORDER[Status(old.status)] or (
+        percent is not None and percent < old.percent
+    )
 
-    def __init__(self, current: Progress):
-        super().__init__("stale progress")
-        self.current = current
+
+def _progress_label(progress: Progress) -> str:
+    return f"{progress.measure.code} {progress.measure.title}"
 
 
 @dataclass
@@ -71,50 +78,27 @@ def progress_update(
     progress: Progress,
     status: str,
     percent: int,
-    note: str,
+    note: str | None,
     by,
     expected_version: int | None,
     source: str = ChangeSource.MANUAL,
     comment: str = "",
 ) -> Progress:
-    """Move one record to new values, refusing a stale edit and invalid values."""
+    """Move one record to new values, refusing invalid values and a stale edit (StaleEdit, with `expected_version`
+    the version the editor read; None checks nothing). `note` None (not sent) keeps the stored note, which a move
+    back cannot keep: it needs its own."""
     current = lock_one(Progress, progress.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleProgress(current)
+    check_version(current, expected_version, label=lambda: _progress_label(current))
     errors = progress_problems(old=current, status=status, percent=percent, note=note)
     if errors:
         raise ValidationError(errors)
-    current.status, current.percent, current.note = status, percent, note.strip()
+    current.status, current.percent = status, percent
+    current.note = current.note if note is None else note.strip()
     current.updated_by = by
     with change_context(by=by, source=source, comment=comment):
         current.save(update_fields=["status", "percent", "note", "updated_by", "updated_at"])
     current.refresh_from_db(fields=["version"])  # raised by the database (history.version_trigger)
     return current
-
-
-class StaleIndicatorValue(Exception):
-    """The value changed since the editor read it; `current` holds what is there now (None: no value)."""
-
-    def __init__(self, current: IndicatorValue | None):
-        super().__init__("stale indicator value")
-        self.current = current
-
-
-def indicator_value_problems(*, indicator, value) -> tuple[Decimal | None, dict[str, list[str]]]:
-    """The value as a Decimal, and field errors when it is not acceptable for `indicator`."""
-    try:
-        value = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None, {"value": [_("请输入数字。")]}
-    if not value.is_finite() or abs(value) >= Decimal("1e12"):
-        return None, {"value": [_("请输入数字。")]}
-    if value < 0:
-        return value, {"value": [_("指标值不能为负数。")]}
-    if indicator.comparison == Comparison.TRUE and value not in (0, 1):
-        return value, {"value": [_("此项指标只能填“是”（1）或“否”（0）。")]}
-    if indicator.unit == "%" and value > 100 and indicator.comparison != Comparison.GTE:
-        return value, {"value": [_("百分比不能超过 100。")]}
-    return value, {}
 
 
 @transaction.atomic
@@ -132,10 +116,9 @@ def indicator_value_set(
     """Record one enterprise's value of an indicator for a year (upsert on enterprise, indicator, year).
 
     The database records each creation and change in `IndicatorValueEvent` and raises `version`. With
-    `expected_version` (0 = the editor saw no value yet) a stale edit raises StaleIndicatorValue."""
-    value, errors = indicator_value_problems(indicator=indicator, value=value)
-    if errors:
-        raise ValidationError(errors)
+    `expected_version` (0 = the editor saw no value yet) a stale edit raises StaleEdit. The value must pass
+    `measures.indicator_values` (ValidationError on `value`)."""
+    value = indicator_value_clean(indicator=indicator, value=value)
     key = {"enterprise": enterprise, "indicator": indicator, "year": year}
     current = lock_first(IndicatorValue, **key)
     if current is None:
@@ -147,10 +130,9 @@ def indicator_value_set(
             current = lock_one(IndicatorValue, **key)
         else:
             if expected_version not in (None, 0):  # the editor read a value that is gone
-                raise StaleIndicatorValue(None)
+                raise StaleEdit(None, label=indicator.name)
             return current
-    if expected_version is not None and current.version != expected_version:
-        raise StaleIndicatorValue(current)
+    check_version(current, expected_version, label=indicator.name)
     if current.value == value:
         return current
     current.value, current.updated_by = value, by

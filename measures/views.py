@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reform_portal.access import CataloguePolicy, EnterprisePolicy
+from reform_portal.versioning import StaleEdit
 
 from .choices import Status
 from .forms import IndicatorValueForm, ProgressForm
@@ -23,7 +24,7 @@ from .selectors import (
     progress_history,
     progress_visible,
 )
-from .services import StaleIndicatorValue, StaleProgress, indicator_value_set, progress_edit_with_evidence
+from .services import indicator_value_set, progress_edit_with_evidence
 
 
 @login_required
@@ -102,7 +103,7 @@ def progress_edit(request, pk):
                     expected_version=data["version"],
                     upload=data["evidence"],
                 )
-            except StaleProgress as exc:
+            except StaleEdit as exc:
                 # Show the newer values beside the officer's own; the form now carries the newer
                 # version, so submitting it again means “keep mine” knowingly.
                 stale = exc.current
@@ -193,7 +194,7 @@ def indicator_value_edit(request, enterprise_pk, indicator_pk):
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
             )
-        except StaleIndicatorValue as exc:
+        except StaleEdit as exc:
             conflict = True
             current = exc.current
             shown = f"{current.value.normalize()}{indicator.unit}" if current else "—"

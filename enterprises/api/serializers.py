@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from reform_portal.versioning import VersionField
+
 from ..choices import RegionLevel
 from ..models import Enterprise, Region
 from ..services import REGISTER_FIELDS
@@ -29,11 +31,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     applicable_count = serializers.IntegerField(read_only=True, default=None, help_text="适用措施数")
     done_count = serializers.IntegerField(read_only=True, default=None, help_text="已完成（含常态化推进）措施数")
     last_update = serializers.DateTimeField(read_only=True, default=None, help_text="措施最近更新时间")
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text="版本号。修改（PUT/PATCH）时必须发送读取时的版本号（或用 If-Match 头）；版本不符时返回 409。",
-    )
+    version = VersionField(required=False)
 
     class Meta:
         model = Enterprise

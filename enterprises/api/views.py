@@ -1,16 +1,16 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from measures.api.progress import _if_match_version
 from reform_portal.access import EnterprisePolicy, RegionPolicy
+from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from ..filters import EnterpriseFilter
 from ..models import Region
 from ..selectors import enterprises_in_charge
-from ..services import StaleEnterprise, enterprise_create, enterprise_update
+from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
 
 
@@ -22,14 +22,8 @@ def drf_validation_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(detail)
 
 
-StaleResponse = inline_serializer(
-    "StaleEnterpriseResponse",
-    fields={"detail": serializers.CharField(), "current": EnterpriseSerializer()},
-)
-UPDATE_SCHEMA = extend_schema(
-    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
-    responses={200: EnterpriseSerializer, 409: StaleResponse},
-)
+StaleResponse = stale_schema("StaleEnterpriseResponse", EnterpriseSerializer())
+UPDATE_SCHEMA = extend_schema(parameters=[IF_MATCH], responses={200: EnterpriseSerializer, 409: StaleResponse})
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -76,7 +70,7 @@ class EnterpriseViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = f'"{response.data["version"]}"'
+        response["ETag"] = etag(response.data["version"])
         return response
 
     @UPDATE_SCHEMA
@@ -88,23 +82,17 @@ class EnterpriseViewSet(
         serializer = self.get_serializer(enterprise, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        version = data.pop("version", None) or _if_match_version(request)
-        if version is None:
-            raise ValidationError(
-                {"version": ["请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。"]}
-            )
+        version = version_read(request, data)
+        data.pop("version", None)
         try:
             enterprise_update(enterprise=enterprise, data=data, by=request.user, expected_version=version)
-        except StaleEnterprise as exc:
+        except StaleEdit as exc:
             current = self.get_queryset().get(pk=exc.current.pk)
-            return Response(
-                {"detail": "该企业信息在您读取后已被修改，未保存。", "current": self.get_serializer(current).data},
-                status=status.HTTP_409_CONFLICT,
-            )
+            return stale_response(exc, current=self.get_serializer(current).data)
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from None
         data = self.get_serializer(self.get_queryset().get(pk=enterprise.pk)).data
-        return Response(data, headers={"ETag": f'"{data["version"]}"'})
+        return Response(data, headers={"ETag": etag(data["version"])})
 
     @UPDATE_SCHEMA
     def partial_update(self, request, *args, **kwargs):

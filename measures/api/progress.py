@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -13,12 +13,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from reform_portal.access import EnterprisePolicy
+from reform_portal.versioning import IF_MATCH, StaleEdit, VersionField, etag, stale_response, stale_schema, version_read
 
 from ..choices import Status
 from ..filters import EvidenceFilter, ProgressFilter
 from ..models import Evidence, Progress
 from ..selectors import evidence_visible, progress_visible
-from ..services import StaleProgress, evidence_add, progress_update
+from ..services import evidence_add, progress_update
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -73,29 +74,14 @@ class ProgressWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
     note = serializers.CharField(required=False, allow_blank=True)
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text=gettext_lazy("读取时的版本号；也可用 If-Match 头发送。版本不符时返回 409。"),
-    )
+    version = VersionField(required=False)
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=gettext_lazy("PDF、JPG、PNG、Word 或 Excel，不超过 20 MB"))
 
 
-StaleResponse = inline_serializer(
-    "StaleProgressResponse",
-    fields={"detail": serializers.CharField(), "current": ProgressSerializer()},
-)
-
-
-def _if_match_version(request) -> int | None:
-    header = request.headers.get("If-Match", "").strip()
-    if header.startswith("W/"):
-        header = header[2:]
-    header = header.strip('"')
-    return int(header) if header.isdecimal() else None
+StaleResponse = stale_schema("StaleProgressResponse", ProgressSerializer())
 
 
 class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -117,13 +103,11 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = f'"{response.data["version"]}"'
+        response["ETag"] = etag(response.data["version"])
         return response
 
     @extend_schema(
-        request=ProgressWriteSerializer,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
-        responses={200: ProgressSerializer, 409: StaleResponse},
+        request=ProgressWriteSerializer, parameters=[IF_MATCH], responses={200: ProgressSerializer, 409: StaleResponse}
     )
     def update(self, request, *args, **kwargs):
         progress = self.get_object()  # out of scope: 404
@@ -137,35 +121,28 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
             missing = [f for f in ("status", "percent") if f not in data]
             if missing:
                 raise ValidationError({f: [_("该字段是必填项。")] for f in missing})
-        version = data.get("version") or _if_match_version(request)
-        if version is None:
-            raise ValidationError(
-                {"version": [_("请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。")]}
-            )
+        version = version_read(request, data)
         try:
             updated = progress_update(
                 progress=progress,
                 status=data.get("status", progress.status),
                 percent=data.get("percent", progress.percent),
-                note=data.get("note", progress.note),
+                # None: no note in this request. The stored one is kept, but it cannot explain a move back:
+                # that needs a note of its own (progress_problems).
+                note=data.get("note"),
                 by=request.user,
                 expected_version=version,
             )
-        except StaleProgress as exc:
+        except StaleEdit as exc:
             current = self.get_queryset().get(pk=exc.current.pk)
-            return Response(
-                {"detail": _("该记录在您读取后已被修改，未保存。"), "current": ProgressSerializer(current).data},
-                status=status.HTTP_409_CONFLICT,
-            )
+            return stale_response(exc, current=ProgressSerializer(current).data)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
         data = ProgressSerializer(self.get_queryset().get(pk=updated.pk)).data
-        return Response(data, headers={"ETag": f'"{data["version"]}"'})
+        return Response(data, headers={"ETag": etag(data["version"])})
 
     @extend_schema(
-        request=ProgressWriteSerializer,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
-        responses={200: ProgressSerializer, 409: StaleResponse},
+        request=ProgressWriteSerializer, parameters=[IF_MATCH], responses={200: ProgressSerializer, 409: StaleResponse}
     )
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)

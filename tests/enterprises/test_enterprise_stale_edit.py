@@ -5,7 +5,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from enterprises.models import EnterpriseChange
-from enterprises.services import StaleEnterprise, enterprise_update
+from enterprises.services import enterprise_update
+from reform_portal.versioning import StaleEdit
 from tests.factories import make_officer
 
 from .test_enterprise_register import api_payload, form_data
@@ -25,7 +26,7 @@ def edit_data(enterprise, version, **overrides):
 def test_update_with_an_old_version_raises_and_changes_nothing(users, yn_enterprise):
     enterprise_update(enterprise=yn_enterprise, data={"employees": 600}, by=users["officer-yn"], expected_version=1)
 
-    with pytest.raises(StaleEnterprise) as refused:
+    with pytest.raises(StaleEdit) as refused:
         enterprise_update(enterprise=yn_enterprise, data={"employees": 700}, by=users["admin"], expected_version=1)
 
     yn_enterprise.refresh_from_db()

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from measures.choices import ChangeSource
 from measures.models import Indicator, IndicatorValue, IndicatorValueEvent
-from measures.services import StaleIndicatorValue, indicator_value_set
+from measures.services import indicator_value_set
+from reform_portal.versioning import StaleEdit
 from reporting.assessments import services as assessment_services
 from tests.reporting.assessments.conftest import fill_complete
 
@@ -73,7 +74,7 @@ def test_stale_set_is_refused_and_the_value_is_unchanged(users, yn_enterprise, i
         enterprise=yn_enterprise, indicator=indicator, year=year(), value="7", by=users["admin"], expected_version=1
     )
 
-    with pytest.raises(StaleIndicatorValue) as refused:
+    with pytest.raises(StaleEdit) as refused:
         indicator_value_set(
             enterprise=yn_enterprise,
             indicator=indicator,
@@ -90,7 +91,7 @@ def test_stale_set_is_refused_and_the_value_is_unchanged(users, yn_enterprise, i
 
 def test_creating_when_someone_else_created_first_is_refused(users, yn_enterprise, indicator):
     indicator_value_set(enterprise=yn_enterprise, indicator=indicator, year=year(), value="7", by=users["admin"])
-    with pytest.raises(StaleIndicatorValue):
+    with pytest.raises(StaleEdit):
         # the editor saw no value (version 0)
         indicator_value_set(
             enterprise=yn_enterprise, indicator=indicator, year=year(), value="3", by=None, expected_version=0

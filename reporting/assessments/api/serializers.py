@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from enterprises.models import Region
 from measures.choices import Status
+from reform_portal.versioning import VersionField
 
 from ..choices import SelfRating
 from ..models import (
@@ -13,7 +14,9 @@ from ..models import (
     ReportingPeriod,
 )
 
-VERSION_HELP = "读取时的版本号（必填，或用 If-Match 头发送）；版本不符时返回 409 和当前值。"
+# Indicator values are passed on as sent (a number or its text): the service judges them by the one rule of
+# measures.indicator_values, with the same messages as the officer's edit on the enterprise page.
+VALUE_HELP = "数值（数字，或数字的文本）；空或 null 表示不填。"
 
 
 class AssessmentPeriodSerializer(serializers.ModelSerializer):
@@ -154,26 +157,26 @@ class AssessmentItemEditSerializer(serializers.Serializer):
     what_done = serializers.CharField(required=False, allow_blank=True)
     claimed_status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     claimed_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
-    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
+    version = VersionField(required=False, allow_null=True)
 
 
 class AssessmentIndicatorEditSerializer(serializers.Serializer):
-    claimed_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
+    claimed_value = serializers.CharField(allow_null=True, allow_blank=True, help_text=VALUE_HELP)
+    version = VersionField(required=False, allow_null=True)
 
 
 class AssessmentReviewItemSerializer(serializers.Serializer):
     verified_status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     verified_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
     officer_comment = serializers.CharField(required=False, allow_blank=True)
-    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
+    version = VersionField(required=False, allow_null=True)
 
 
 class AssessmentReviewIndicatorSerializer(serializers.Serializer):
-    verified_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
+    verified_value = serializers.CharField(allow_null=True, allow_blank=True, help_text=VALUE_HELP)
+    version = VersionField(required=False, allow_null=True)
 
 
 class AssessmentDecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True, help_text=VERSION_HELP)
+    version = VersionField(required=False, allow_null=True)

@@ -10,15 +10,15 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as BadRequest
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from reform_portal.access import AssessmentPolicy, PeriodPolicy, access_for
+from reform_portal.versioning import IF_MATCH, StaleEdit, stale_response, stale_schema, version_read
 
 from .. import services
 from ..models import Assessment, AssessmentEvidence, AssessmentIndicator, AssessmentItem
@@ -40,12 +40,7 @@ from .serializers import (
     AssessmentSerializer,
 )
 
-IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False, description="读取时的版本号（可代替请求体中的 version）"
-)
-StaleResponse = inline_serializer(
-    "AssessmentStaleResponse", fields={"detail": serializers.CharField(), "current": serializers.DictField()}
-)
+StaleResponse = stale_schema("AssessmentStaleResponse", serializers.DictField(allow_null=True))
 
 
 def _current(obj) -> dict:
@@ -70,21 +65,9 @@ def _require(request, assessment, may: str) -> None:
         )
 
 
-def _version(request, data) -> int:
-    """The version the client read: `version` in the body or the `If-Match` header. A write without one is a
-    400 (it could silently overwrite someone else's change)."""
-    version = data.get("version")
-    if version is None:
-        header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-        version = int(header) if header.isdecimal() else None
-    if version is None:
-        raise BadRequest({"version": [_("请发送读取时的版本号（version 字段或 If-Match 头），以免覆盖他人的修改。")]})
-    return version
-
-
 def _refusal(exc) -> Response:
-    if isinstance(exc, services.StaleEdit):
-        return Response({"detail": exc.message, "current": _current(exc.current)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, StaleEdit):
+        return stale_response(exc, current=_current(exc.current))
     if isinstance(exc, services.IncompleteAssessment):
         missing = [{"anchor": p.anchor, "label": p.label, "message": p.message} for p in exc.problems]
         return Response({"detail": exc.message, "missing": missing}, status=status.HTTP_400_BAD_REQUEST)
@@ -103,7 +86,7 @@ def _validated(serializer_class, request) -> dict:
 
 class AssessmentErrorsMixin:
     def handle_exception(self, exc):
-        if isinstance(exc, ValidationError | services.AssessmentError):
+        if isinstance(exc, ValidationError | services.AssessmentError | StaleEdit):
             return _refusal(exc)
         return super().handle_exception(exc)
 
@@ -187,7 +170,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
         assessment = self.get_object()
         _require(request, assessment, AssessmentPolicy.REVIEW)
         data = _validated(AssessmentDecisionSerializer, request)
-        version = _version(request, data)
+        version = version_read(request, data)
         assessment = service(assessment=assessment, by=request.user, comment=data["comment"], expected_version=version)
         return self._detail(assessment)
 
@@ -221,7 +204,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             what_done=data.get("what_done", item.what_done),
             status=data.get("claimed_status", item.claimed_status),
             percent=data.get("claimed_percent", item.claimed_percent),
-            expected_version=_version(request, data),
+            expected_version=version_read(request, data),
         )
         return Response(AssessmentItemSerializer(item).data)
 
@@ -239,7 +222,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             answer=answer,
             by=request.user,
             value=data["claimed_value"],
-            expected_version=_version(request, data),
+            expected_version=version_read(request, data),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
 
@@ -260,7 +243,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             verified_status=data.get("verified_status", item.verified_status),
             verified_percent=data.get("verified_percent", item.verified_percent),
             comment=data.get("officer_comment", item.officer_comment),
-            expected_version=_version(request, data),
+            expected_version=version_read(request, data),
         )
         return Response(AssessmentItemSerializer(item).data)
 
@@ -278,7 +261,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             answer=answer,
             by=request.user,
             verified_value=data["verified_value"],
-            expected_version=_version(request, data),
+            expected_version=version_read(request, data),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
 
@@ -292,7 +275,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
         assessment = self.get_object()
         _require(request, assessment, AssessmentPolicy.EDIT)
         data = _validated(AssessmentDecisionSerializer, request)
-        version = _version(request, data)
+        version = version_read(request, data)
         assessment = services.assessment_submit(assessment=assessment, by=request.user, expected_version=version)
         return self._detail(assessment)
 

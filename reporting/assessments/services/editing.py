@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 
 from reform_portal.locks import lock_one
 from reform_portal.uploads import check_upload
+from reform_portal.versioning import check_version
 
 from ..choices import SelfRating
 from ..models import AssessmentEvidence, AssessmentIndicator, AssessmentItem
-from .state import check_version, require_editable
+from .state import require_editable
 from .values import parse_indicator_value, parse_percent, status_percent_problems
 
 WHAT_DONE_MAX = 4000
@@ -31,7 +32,7 @@ def item_save(
     """Save the enterprise's answer for one measure (a draft may be partial; what is given must be valid)."""
     require_editable(item.assessment, by)
     item = lock_one(AssessmentItem.objects.select_related("measure"), item.pk)
-    check_version(item, expected_version, item.measure.title)
+    check_version(item, expected_version, label=item.measure.title)
     errors: dict = {}
     self_rating = (self_rating or "").strip()
     if self_rating and self_rating not in SelfRating.values:
@@ -78,7 +79,7 @@ def indicator_save(
 ) -> AssessmentIndicator:
     require_editable(answer.assessment, by)
     answer = lock_one(AssessmentIndicator.objects.select_related("indicator"), answer.pk)
-    check_version(answer, expected_version, answer.indicator.name)
+    check_version(answer, expected_version, label=answer.indicator.name)
     answer.claimed_value = parse_indicator_value(answer.indicator, value)
     answer.carried_over = False
     answer.version += 1

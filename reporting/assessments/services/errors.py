@@ -1,9 +1,14 @@
 """The refusals the services raise besides Django's PermissionDenied and ValidationError: each carries a
-message a person can act on, and the status the API answers with."""
+message a person can act on, and the status the API answers with. A stale edit is the portal's one StaleEdit
+(`reform_portal.versioning`), re-exported here."""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+
+from reform_portal.versioning import StaleEdit
+
+__all__ = ["AssessmentError", "IllegalTransition", "IncompleteAssessment", "Problem", "StaleEdit"]
 
 
 class AssessmentError(Exception):
@@ -18,14 +23,6 @@ class AssessmentError(Exception):
 
 class IllegalTransition(AssessmentError):
     """The assessment is not in a state that allows this (editing after submission, accepting a draft…)."""
-
-
-class StaleEdit(AssessmentError):
-    """The row changed since the editor read it."""
-
-    def __init__(self, message: str, current):
-        super().__init__(message)
-        self.current = current
 
 
 @dataclass(frozen=True)

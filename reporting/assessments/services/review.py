@@ -7,12 +7,13 @@ from django.utils.translation import gettext as _
 
 from measures.choices import ChangeSource
 from measures.models import Progress
-from measures.services import indicator_value_set, progress_ensure, progress_update
+from measures.services import indicator_value_set, progress_ensure, progress_moves_back, progress_update
 from reform_portal.locks import lock_one, lock_rows
+from reform_portal.versioning import check_version
 
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import Assessment, AssessmentIndicator, AssessmentItem
-from .state import check_version, record_transition, require_reviewable
+from .state import record_transition, require_reviewable
 from .values import parse_indicator_value, parse_percent, status_percent_problems
 
 COMMENT_MAX = 2000
@@ -31,7 +32,7 @@ def review_item_save(
     """The officer's correction and comment on one measure (blank verified values = as claimed)."""
     require_reviewable(item.assessment, by)
     item = lock_one(AssessmentItem.objects.select_related("measure"), item.pk)
-    check_version(item, expected_version, item.measure.title)
+    check_version(item, expected_version, label=item.measure.title)
     errors: dict = {}
     verified_status = (verified_status or "").strip()
     try:
@@ -62,7 +63,7 @@ def review_indicator_save(
 ) -> AssessmentIndicator:
     require_reviewable(answer.assessment, by)
     answer = lock_one(AssessmentIndicator.objects.select_related("indicator"), answer.pk)
-    check_version(answer, expected_version, answer.indicator.name)
+    check_version(answer, expected_version, label=answer.indicator.name)
     answer.verified_value = parse_indicator_value(answer.indicator, verified_value, "verified_value")
     answer.version += 1
     answer.save(update_fields=["verified_value", "version", "updated_at"])
@@ -74,7 +75,7 @@ def assessment_return(*, assessment: Assessment, by, comment: str = "", expected
     """Send the form back to the enterprise with the reasons: a comment on at least one measure (what to change
     and where), and optionally an overall one."""
     assessment = require_reviewable(assessment, by)
-    check_version(assessment, expected_version, _("自评表"))
+    check_version(assessment, expected_version, label=_("自评表"))
     comment = (comment or "").strip()
     reasons = {
         item.measure.code: item.officer_comment
@@ -105,7 +106,7 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
     """Accept: the verified statuses, percents and indicator values go into the enterprise's progress
     records, each change in their history marked as coming from the assessment."""
     assessment = require_reviewable(assessment, by)
-    check_version(assessment, expected_version, _("自评表"))
+    check_version(assessment, expected_version, label=_("自评表"))
     enterprise, period = assessment.enterprise, assessment.period
     progress_ensure(enterprise=enterprise, by=by)
     # All of the enterprise's records, locked at once in primary-key order (then updated in the form's order), so
@@ -116,7 +117,13 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
         record = progress.get(item.measure_id)
         if record is None:  # the measure no longer applies (catalogue changed since the form began)
             continue
-        note = item.what_done or record.note or _("据%(period)s自评核实") % {"period": period.label}
+        verified = _("据%(period)s自评核实") % {"period": period.label}
+        note = item.what_done or record.note or verified
+        # A move back needs an explanation of its own, not the stored note (measures.services.progress_problems):
+        # when the form gives none, the acceptance is the explanation.
+        moves_back = progress_moves_back(old=record, status=item.final_status, percent=item.final_percent)
+        if moves_back and note.strip() == record.note.strip():
+            note = verified
         try:
             progress_update(
                 progress=record,

@@ -12,7 +12,7 @@ from reform_portal.locks import lock_one
 
 from ..choices import EDITABLE_STATUSES, AssessmentStatus
 from ..models import Assessment, AssessmentTransition
-from .errors import IllegalTransition, StaleEdit
+from .errors import IllegalTransition
 
 
 def lock(assessment) -> Assessment:
@@ -43,13 +43,6 @@ def require_reviewable(assessment, by) -> Assessment:
             _("自评表当前状态为“%(status)s”，只有已提交的自评表可以审核。") % {"status": locked.get_status_display()}
         )
     return locked
-
-
-def check_version(obj, expected_version, label):
-    if expected_version is not None and int(expected_version) != obj.version:
-        raise StaleEdit(
-            _("“%(label)s”已在别处被修改（可能是另一个窗口），请刷新后再改。") % {"label": label}, current=obj
-        )
 
 
 def record_transition(assessment, *, action, from_status, by, comment="", details=None):

@@ -5,12 +5,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from measures.choices import DONE_STATUSES
+from reform_portal.versioning import check_version
 
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import Assessment
 from .anchors import indicator_anchor, item_anchor
 from .errors import IllegalTransition, IncompleteAssessment, Problem
-from .state import check_version, record_transition, require_editable
+from .state import record_transition, require_editable
 from .values import status_percent_problems
 
 
@@ -70,7 +71,7 @@ def _snapshot(assessment) -> dict:
 def assessment_submit(*, assessment: Assessment, by, expected_version: int | None = None) -> Assessment:
     """Submit (or resubmit after a return): only in the period, only when complete."""
     assessment = require_editable(assessment, by)
-    check_version(assessment, expected_version, _("自评表"))
+    check_version(assessment, expected_version, label=_("自评表"))
     refusal = assessment.period.submission_refusal()
     if refusal:
         raise IllegalTransition(refusal)

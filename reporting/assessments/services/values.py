@@ -1,12 +1,13 @@
 """Checks of the values typed into the form, shared by the enterprise's answers, the officer's corrections
 and the completeness check before submission."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from measures.choices import Comparison, Status
+from measures.choices import Status
+from measures.indicator_values import indicator_value_clean
 from measures.services import progress_problems
 
 
@@ -33,19 +34,8 @@ def status_percent_problems(status: str, percent: int | None, field_prefix: str 
 
 
 def parse_indicator_value(indicator, value, field="value") -> Decimal | None:
-    """The rules of `measures.services.indicator_value_set`, checked as the user types."""
-    if value in (None, ""):
+    """An answer for `indicator`: blank is no answer (None); anything else must be a value the enterprise's
+    record would take (`measures.indicator_values`, the rule the officer's edit applies too)."""
+    if value is None or str(value).strip() == "":
         return None
-    try:
-        value = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("请输入数字。")]}) from None
-    if not value.is_finite() or abs(value) >= Decimal("1e12"):
-        raise ValidationError({field: [_("请输入数字。")]})
-    if value < 0:
-        raise ValidationError({field: [_("指标值不能为负数。")]})
-    if indicator.comparison == Comparison.TRUE and value not in (0, 1):
-        raise ValidationError({field: [_("此项指标只能填“是”（1）或“否”（0）。")]})
-    if indicator.unit == "%" and value > 100 and indicator.comparison != Comparison.GTE:
-        raise ValidationError({field: [_("百分比不能超过 100。")]})
-    return value.quantize(Decimal("0.01"))
+    return indicator_value_clean(indicator=indicator, value=value, field=field)

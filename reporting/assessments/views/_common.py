@@ -99,7 +99,7 @@ def save_in_place(
         if not request.htmx:
             return refuse(request, assessment, joined(exc.messages), invalid_anchor)
         return saved_fragment(request, key=key, errors=error_dict(exc), fields=fields)
-    except services.AssessmentError as exc:
+    except (services.AssessmentError, services.StaleEdit) as exc:
         if not request.htmx:
             return refuse(request, assessment, exc.message)
         return saved_fragment(request, key=key, message=exc.message, fields=fields)

@@ -102,7 +102,7 @@ def _decide(request, pk, service, success, *, form_id):
             decision_error={"form": form_id, "message": joined(exc.messages), "comment": data.get("comment", "")},
             status=400,
         )
-    except services.AssessmentError as exc:
+    except (services.AssessmentError, services.StaleEdit) as exc:
         return refuse(request, assessment, exc.message)
     messages.success(request, success)
     return redirect("reporting:assessments:detail", pk=pk)
