@@ -89,9 +89,13 @@ def test_page_refuses_a_move_back_that_keeps_the_note_it_showed(client, users, p
     assert stored(progress) == (Status.IN_PROGRESS, 20, "两个班组返工", before[3] + 1)
 
 
-def test_acceptance_moving_back_without_an_account_explains_itself(users, yn_enterprise):
+@pytest.mark.parametrize(
+    "what_done",
+    ["", "已建制度"],  # no account of the work; or the account carried over, which became the stored note
+)
+def test_acceptance_moving_back_without_a_new_account_explains_itself(users, yn_enterprise, what_done):
     # given a measure recorded as done, with its note, and a self-assessment that claims it only in progress,
-    # with no account of the work (what_done left empty)
+    # with no new account of the work
     from datetime import timedelta
 
     from django.utils import timezone
@@ -111,7 +115,7 @@ def test_acceptance_moving_back_without_an_account_explains_itself(users, yn_ent
     row = Progress.objects.get(enterprise=yn_enterprise, measure__code="YN-02")
     progress_update(progress=row, status=Status.DONE, percent=100, note="已建制度", by=None, expected_version=None)
     form = services.assessment_start(period=period, enterprise=yn_enterprise, by=users["enterprise-yn"])
-    fill_complete(form, users["enterprise-yn"], status=Status.IN_PROGRESS, percent=60, what_done="")
+    fill_complete(form, users["enterprise-yn"], status=Status.IN_PROGRESS, percent=60, what_done=what_done)
     form = services.assessment_submit(assessment=form, by=users["enterprise-yn"])
 
     # when the officer accepts it
