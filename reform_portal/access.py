@@ -101,16 +101,16 @@ class Access:
 
     def sees_enterprise(self, enterprise) -> bool:
         """Whether `enterprise` is in scope, from its own fields (no query after the first)."""
-        if self.region_ids is None:
-            return self.role is not None
+        if self.region_ids is None:  # administrators
+            return True
         if enterprise.pk in self.enterprise_ids or enterprise.region_id in self.region_ids:
             return True
         return self.province_id is not None and enterprise.region_id in self._province_prefecture_ids()
 
     def enterprise_q(self, prefix: str = "") -> Q | None:
         """A Q over enterprises (or rows reaching one through `prefix`) in scope; None for all of them."""
-        if self.region_ids is None:
-            return None if self.role is not None else Q(pk__in=[])
+        if self.region_ids is None:  # administrators
+            return None
         # Id lists, not joins through the named charges: no row is repeated and the plan stays an index scan.
         q = Q(**{f"{prefix}region_id__in": sorted(self.region_ids)}) | Q(
             **{f"{prefix}pk__in": sorted(self.enterprise_ids)}
@@ -132,12 +132,6 @@ def access_for(user) -> Access:
         access = _load(user)
         setattr(user, _CACHE_ATTRIBUTE, access)
     return access
-
-
-def forget_access(user) -> None:
-    """Drop the cached access (after changing the user's role or charge within one request or test)."""
-    if user is not None and hasattr(user, _CACHE_ATTRIBUTE):
-        delattr(user, _CACHE_ATTRIBUTE)
 
 
 def _load(user) -> Access:
@@ -194,15 +188,10 @@ class EnterprisePolicy:
         EXCEPT_CREDIT_CODE: (ADMIN,),
     }
 
-    @staticmethod
-    def scope_q(user, prefix: str = "") -> Q | None:
-        """A Q over enterprises the user may see; None for all of them."""
-        return access_for(user).enterprise_q(prefix)
-
     @classmethod
     def visible(cls, user, qs: QuerySet, prefix: str = "") -> QuerySet:
         """Narrow `qs` (of enterprises, or of rows reaching one through `prefix`, e.g. "enterprise__")."""
-        q = cls.scope_q(user, prefix)
+        q = access_for(user).enterprise_q(prefix)
         return qs if q is None else qs.filter(q)
 
     @classmethod
