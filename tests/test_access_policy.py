@@ -176,3 +176,22 @@ def test_no_role_no_access(db):
         (NoticePolicy, NoticePolicy.SEND),
     ]:
         assert not policy.can(nobody, action), f"{policy.__name__}.{action}"
+
+
+@pytest.mark.parametrize(
+    ("role", "enterprises", "dashboard"),
+    [
+        ("admin", True, True),
+        ("officer-yn", True, True),
+        ("sasac-sx", True, True),
+        ("enterprise-yn", False, False),
+    ],
+)
+def test_the_menu_offers_what_the_policy_allows(client, users, role, enterprises, dashboard):
+    from django.urls import reverse
+
+    client.force_login(users[role])
+    html = client.get(reverse("measures:documents")).content.decode()
+    assert (f'href="{reverse("enterprises:list")}"' in html) == enterprises
+    assert (f'href="{reverse("reporting:dashboard")}"' in html) == dashboard
+    assert f'href="{reverse("reporting:assessments:index")}"' in html
