@@ -321,7 +321,8 @@ def scope_enterprises(*, user, scope: DashboardScope, document, prefecture=None,
     """The applicable enterprises of a dashboard scope that the user may see (for drill-downs and the lagging table)."""
     qs = EnterprisePolicy.visible(user, enterprises_for_document(document))
     if scope.prefecture_ids is not None:
-        qs = qs.filter(Q(region_id__in=scope.prefecture_ids) | Q(officers__user_id=user.pk)).distinct()
+        # the prefectures in the officer's charge, and the enterprises named to them (reform_portal.access)
+        qs = qs.filter(Q(region_id__in=scope.prefecture_ids) | Q(pk__in=sorted(access_for(user).enterprise_ids)))
     if prefecture is not None:
         qs = qs.filter(region=prefecture)
     if ownership:
@@ -379,8 +380,8 @@ def lagging_in_charge(*, user):
 
 def named_enterprises(*, user, province: Region) -> list[Enterprise]:
     """The enterprises of `province` named to an officer (the dashboard's way in for an officer with no region)."""
-    qs = Enterprise.objects.filter(officers__user_id=user.pk, region__parent=province)
-    return list(EnterprisePolicy.visible(user, qs).select_related("region").order_by("name").distinct())
+    qs = Enterprise.objects.filter(pk__in=sorted(access_for(user).enterprise_ids), region__parent=province)
+    return list(EnterprisePolicy.visible(user, qs).select_related("region").order_by("name"))
 
 
 def latest_runs(*, province: Region, limit: int = 3) -> list[RollupRun]:
