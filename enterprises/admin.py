@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseChange, Profile, Region
+from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseEvent, Profile, Region
 
 
 @admin.register(Region)
@@ -61,24 +61,20 @@ class ProfileAdmin(admin.ModelAdmin):
     list_select_related = ("user", "province", "enterprise")
 
 
-@admin.register(EnterpriseChange)
-class EnterpriseChangeAdmin(admin.ModelAdmin):
-    list_display = (
-        "enterprise",
-        "changed_at",
-        "changed_by",
-        "source",
-        "action",
-        "field_label",
-        "old_value",
-        "new_value",
-    )
-    list_filter = ("source", "action")
-    search_fields = ("enterprise__name", "enterprise__credit_code", "field")
-    list_select_related = ("enterprise", "changed_by")
+@admin.register(EnterpriseEvent)
+class EnterpriseEventAdmin(admin.ModelAdmin):
+    """The register's history, written by the database (reform_portal/history.py): read only."""
+
+    list_display = ("pgh_obj", "pgh_created_at", "changed_by", "source", "pgh_label", "name")
+    list_filter = ("source", "pgh_label")
+    search_fields = ("pgh_obj__name", "pgh_obj__credit_code")
+    list_select_related = ("pgh_obj", "changed_by")
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

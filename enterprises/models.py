@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reform_portal.choices import ChangeSource
+from reform_portal.history import audited, version_trigger
 from reform_portal.models import TimeStampedModel
 
 from .choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel, Role, SizeClass, SupervisionLevel
@@ -44,12 +44,35 @@ HEADCOUNT_FIELDS = (
 )
 
 
+# The fields of the register a person edits, in the order forms, the template and the export show them; the
+# database records every change of them in EnterpriseEvent.
+REGISTER_FIELDS = (
+    "name",
+    "credit_code",
+    "region",
+    "ownership",
+    "supervision_level",
+    "supervising_body",
+    "industry",
+    "size_class",
+    *HEADCOUNT_FIELDS,
+    "union_founded",
+    "union_founded_on",
+    "is_pilot",
+)
+
+
 class EnterpriseQuerySet(models.QuerySet):
     def state_owned(self):
         return self.filter(ownership__in=STATE_OWNERSHIPS).exclude(supervision_level=SupervisionLevel.NONE)
 
 
+@audited(*REGISTER_FIELDS, model_name="EnterpriseEvent", verbose_name=_("企业信息变更"))
 class Enterprise(TimeStampedModel):
+    """An enterprise in the register. The database records its registration and every change of a register
+    field in `EnterpriseEvent` (`enterprise.events`) and raises `version` with each change (see
+    reform_portal/history.py)."""
+
     name = models.CharField(_("企业名称"), max_length=200)
     credit_code = models.CharField(
         _("统一社会信用代码"), max_length=18, unique=True, help_text=_("18 位，按 GB 32100-2015 校验")
@@ -82,7 +105,7 @@ class Enterprise(TimeStampedModel):
     union_founded = models.BooleanField(_("已建立工会"), default=False)
     union_founded_on = models.DateField(_("工会成立日期"), null=True, blank=True)
     is_pilot = models.BooleanField(_("试点企业"), default=False)
-    # Bumped by services.enterprise_update on every change; an edit based on an older version is refused.
+    # Raised by the database on every change of a register field; an edit based on an older version is refused.
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = EnterpriseQuerySet.as_manager()
@@ -91,6 +114,12 @@ class Enterprise(TimeStampedModel):
         ordering = ["name"]
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
+        triggers = [
+            version_trigger(
+                name="enterprise_version",
+                columns=tuple("region_id" if f == "region" else f for f in REGISTER_FIELDS),
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(frontline_workers__lte=models.F("employees")),
@@ -205,39 +234,3 @@ class Profile(TimeStampedModel):
             raise ValidationError({"province": _("国资委工作人员必须指定所属省份。")})
         if self.role == Role.ENTERPRISE and not self.enterprise_id:
             raise ValidationError({"enterprise": _("企业用户必须指定所属企业。")})
-
-
-class EnterpriseChange(models.Model):
-    """One change to an enterprise's register entry: who, when, from where, which field, old → new.
-
-    Values are stored as the text a reader sees (choice labels, region names, 是/否), so the timeline
-    stays readable even if a choice or a region is renamed later."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", _("新建")
-        CHANGED = "changed", _("修改")
-
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="changes")
-    changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices, default=ChangeSource.MANUAL)
-    action = models.CharField(_("操作"), max_length=10, choices=Action.choices, default=Action.CHANGED)
-    field = models.CharField(_("字段"), max_length=50, blank=True)
-    field_label = models.CharField(_("字段名称"), max_length=50, blank=True)
-    old_value = models.TextField(_("原值"), blank=True)
-    new_value = models.TextField(_("新值"), blank=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-        verbose_name = _("企业信息变更")
-        verbose_name_plural = _("企业信息变更")
-
-    def __str__(self):
-        return f"{self.enterprise_id} {self.field}: {self.old_value} → {self.new_value}"

@@ -6,26 +6,11 @@ from django.utils.translation import gettext as _
 
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
+from reform_portal.history import change_context
 from reform_portal.locks import lock_one
 from reform_portal.versioning import check_version
 
-from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseChange
-
-# The fields of the register a person edits, in the order forms, the template and the export show them.
-REGISTER_FIELDS = (
-    "name",
-    "credit_code",
-    "region",
-    "ownership",
-    "supervision_level",
-    "supervising_body",
-    "industry",
-    "size_class",
-    *HEADCOUNT_FIELDS,
-    "union_founded",
-    "union_founded_on",
-    "is_pilot",
-)
+from .models import REGISTER_FIELDS, Enterprise
 
 
 def display_value(enterprise: Enterprise, field: str) -> str:
@@ -72,15 +57,9 @@ def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> E
 
     enterprise = Enterprise(**{f: v for f, v in data.items() if f in REGISTER_FIELDS or f == "credit_code_exception"})
     enterprise.full_clean()
-    enterprise.save()
+    with change_context(by=by, source=source):  # the database records the registration
+        enterprise.save()
     _check_may_keep(enterprise, by)
-    EnterpriseChange.objects.create(
-        enterprise=enterprise,
-        changed_by=by,
-        source=source,
-        action=EnterpriseChange.Action.CREATED,
-        new_value=enterprise.name,
-    )
     progress_ensure(enterprise=enterprise, by=by)
     return enterprise
 
@@ -94,7 +73,7 @@ def enterprise_update(
     source: str = ChangeSource.MANUAL,
     expected_version: int | None = None,
 ) -> Enterprise:
-    """Change register fields from `data`; record one history row per changed field.
+    """Change register fields from `data`; the database records the change (EnterpriseEvent) and raises `version`.
 
     With `expected_version` (the version the editor read), a row changed since then is not
     overwritten: StaleEdit is raised with the current row. Import and admin pass none.
@@ -115,20 +94,9 @@ def enterprise_update(
     current.changed_fields = changed
     if not changed:
         return current
-    current.version += 1
-    current.save()
+    with change_context(by=by, source=source):
+        current.save()
+    current.refresh_from_db(fields=["version"])
     _check_may_keep(current, by)
-    EnterpriseChange.objects.bulk_create(
-        EnterpriseChange(
-            enterprise=current,
-            changed_by=by,
-            source=source,
-            field=f,
-            field_label=str(Enterprise._meta.get_field(f).verbose_name),
-            old_value=before[f],
-            new_value=after[f],
-        )
-        for f in changed
-    )
     progress_ensure(enterprise=current, by=by)
     return current

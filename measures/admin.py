@@ -58,7 +58,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 class ProgressEventInline(admin.TabularInline):
-    """The record's history, newest first (written by the database; see measures/history.py)."""
+    """The record's history, newest first (written by the database; see reform_portal/history.py)."""
 
     model = ProgressEvent
     fk_name = "pgh_obj"
@@ -108,7 +108,7 @@ class ProgressEventAdmin(admin.ModelAdmin):
 
 
 class IndicatorValueEventInline(admin.TabularInline):
-    """The value's history, newest first (written by the database; see measures/history.py)."""
+    """The value's history, newest first (written by the database; see reform_portal/history.py)."""
 
     model = IndicatorValueEvent
     fk_name = "pgh_obj"

@@ -7,11 +7,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Region
+from reform_portal.history import audited, version_trigger
 from reform_portal.models import TimeStampedModel
 
 from . import targets
 from .choices import Addressee, AppliesTo, Comparison, SectionKind, Status
-from .history import audited, version_trigger
 
 
 class PolicyDocument(TimeStampedModel):

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from measures.admin import ProgressAdmin
 from measures.choices import ChangeSource, Status
-from measures.history import HistoryMiddleware, change_context
 from measures.models import Progress, ProgressEvent
 from measures.services import progress_update
+from reform_portal.history import HistoryMiddleware, change_context
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

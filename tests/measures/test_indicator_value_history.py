@@ -8,9 +8,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from measures.choices import ChangeSource
-from measures.history import change_context
 from measures.models import Indicator, IndicatorValue, IndicatorValueEvent
 from measures.services import indicator_value_set
+from reform_portal.history import change_context
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

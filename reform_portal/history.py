@@ -1,0 +1,230 @@
+"""One history for every audited model, written by PostgreSQL (django-pghistory).
+
+`@audited(...)` on a model declares its event model (`ProgressEvent`, `IndicatorValueEvent`, …) and the row
+triggers that fill it: one event when a row is inserted, and one each time an update changes an audited field,
+holding the new values (under the fields' own names), the old ones (`old_<field>`), who (`changed_by`), from
+where (`source`, a ChangeSource) and why (`comment`). The database writes them, so no write path can skip them:
+ORM save/update/bulk_update/bulk_create, the admin, imports, raw SQL, a data migration's historical models.
+A write that changes none of the audited fields records nothing.
+
+Who and from where come from pghistory's context, which pghistory sends with every SQL statement:
+`change_context(by=…, source=…)` in services, `HistoryMiddleware` for requests (the signed-in user, 手工) and
+`task_context` for Celery tasks (系统). A write outside any context is recorded as 系统 with no user.
+
+`version_trigger(...)` keeps a model's `version` (the stale-edit check) the same way: the database raises it
+on every update that changes an audited field, and nobody else may set it.
+"""
+
+from contextlib import contextmanager
+
+import pghistory
+import pghistory.middleware
+import pghistory.models
+import pghistory.runtime
+import pghistory.trigger
+import pgtrigger
+from django.conf import settings
+from django.db import DatabaseError, connection, models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ChangeSource
+
+# ---- who and from where ----
+
+
+@contextmanager
+def change_context(*, by, source: str, comment: str = ""):
+    """Attribute every change written inside the block to `by` (a user or None), from `source`, with `comment`."""
+    # pghistory merges a nested context into the outer one and never takes it back out: put the outer
+    # values back on the way out, so a request's writes after a service call keep the request's context.
+    outer = getattr(pghistory.runtime._tracker, "value", None)
+    saved = dict(outer.metadata) if outer is not None else None
+    try:
+        with pghistory.context(user=getattr(by, "pk", None), source=str(source), comment=comment[:300]):
+            yield
+    finally:
+        if outer is not None:
+            outer.metadata.clear()
+            outer.metadata.update(saved)
+        elif connection.in_atomic_block:
+            _forget_context()
+
+
+def _forget_context() -> None:
+    """pghistory's settings last until the transaction ends: clear them, so that what the transaction writes
+    after the block is not attributed to it."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pghistory.context_id', '', true), "
+                "set_config('pghistory.context_metadata', '', true)"
+            )
+    except DatabaseError:  # the transaction failed inside the block and will be rolled back
+        pass
+
+
+def task_context(task_name: str):
+    """The context of a Celery task: 系统, no user, and the task's name."""
+    return pghistory.context(user=None, source=str(ChangeSource.SYSTEM), comment="", task=task_name)
+
+
+class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
+    """pghistory's middleware (the signed-in user, the URL), with 手工 as the source of a person's writes."""
+
+    def get_context(self, request):
+        return {**super().get_context(request), "source": str(ChangeSource.MANUAL)}
+
+
+# ---- the event models and their triggers ----
+
+# The context as a trigger reads it: pghistory sets it, local to the transaction, before each statement.
+_CONTEXT = "NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), '')::JSONB"
+_WHO_COLUMNS = {
+    "changed_by_id": f"({_CONTEXT} ->> 'user')::INTEGER",
+    "source": f"COALESCE({_CONTEXT} ->> 'source', '{ChangeSource.SYSTEM.value}')",
+    "comment": f"LEFT(COALESCE({_CONTEXT} ->> 'comment', ''), 300)",
+}
+
+
+class _AuditTrigger(pghistory.trigger.Event):
+    """pghistory's event trigger, also writing who, source and comment and, on updates, the old values."""
+
+    def __init__(self, *, old_columns: dict[str, str], **kwargs):
+        self.old_columns = old_columns  # event column → column of the audited row
+        super().__init__(**kwargs)
+
+    def get_func(self, model):
+        sql = super().get_func(model).func  # INSERT INTO "event table" (…) VALUES (…); RETURN NULL;
+        extra = {**_WHO_COLUMNS, **{column: f'OLD."{source}"' for column, source in self.old_columns.items()}}
+        head, tail = ") VALUES (", "); RETURN NULL;"
+        assert sql.count(head) == 1 and sql.endswith(tail), sql
+        columns = "".join(f', "{column}"' for column in extra)
+        values = "".join(f", {value}" for value in extra.values())
+        return pgtrigger.Func(sql.replace(head, columns + head).removesuffix(tail) + values + tail)
+
+
+class _Audits:
+    with_old_values = False
+
+    def add_event_trigger(self, event_model):
+        tracked = event_model.pgh_tracked_model
+        old_columns = {}
+        if self.with_old_values:
+            old_columns = {
+                event_model._meta.get_field(f"old_{name}").column: tracked._meta.get_field(name).column
+                for name in event_model.audited_fields
+            }
+        trigger = _AuditTrigger(
+            old_columns=old_columns,
+            event_model=event_model,
+            label=self.label,
+            name=self.trigger_name,
+            row=self.row,
+            operation=self.operation,
+            condition=self.condition,
+            level=self.level,
+        )
+        pgtrigger.register(trigger)(tracked)
+
+
+class Inserted(_Audits, pghistory.InsertEvent):
+    """The row was created."""
+
+
+class Changed(_Audits, pghistory.UpdateEvent):
+    """An update changed at least one audited field."""
+
+    with_old_values = True
+
+
+def _old_field(field: models.Field) -> models.Field:
+    """A nullable copy of `field` for its value before the change (an insert has none)."""
+    verbose_name = format_lazy("{}{}", _("原"), field.verbose_name)
+    if field.is_relation:
+        return models.ForeignKey(
+            field.remote_field.model,
+            verbose_name=verbose_name,
+            null=True,
+            blank=True,
+            on_delete=models.DO_NOTHING,
+            db_constraint=False,
+            related_name="+",
+        )
+    _name, _path, args, kwargs = field.deconstruct()
+    for key in ("primary_key", "unique", "db_index", "default", "db_default", "validators", "editable", "help_text"):
+        kwargs.pop(key, None)
+    kwargs.update(verbose_name=verbose_name, null=True, blank=True)
+    return field.__class__(*args, **kwargs)
+
+
+class AuditEvent(pghistory.models.Event):
+    """What every event model holds besides the audited values: who, from where, why, and when (`changed_at`)."""
+
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # a user may be deleted; their changes stay
+        related_name="+",
+    )
+    source = models.CharField(_("来源"), max_length=20, choices=ChangeSource.choices)
+    comment = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def changed_at(self):
+        return self.pgh_created_at
+
+    @property
+    def is_creation(self) -> bool:
+        return self.pgh_label == Inserted.label
+
+
+def audited(*fields: str, model_name: str, verbose_name):
+    """Class decorator: keep a database-written history of `fields` of the model in `<model_name>`."""
+
+    def decorate(model):
+        attrs = {
+            "audited_fields": fields,
+            **{f"old_{name}": _old_field(model._meta.get_field(name)) for name in fields},
+        }
+        prefix = model_name.lower()
+        return pghistory.track(
+            Inserted(trigger_name=f"{prefix}_insert"),
+            Changed(trigger_name=f"{prefix}_change", condition=pghistory.AnyChange(*fields)),
+            fields=list(fields),
+            model_name=model_name,
+            base_model=AuditEvent,
+            obj_field=pghistory.ObjForeignKey(related_name="events"),
+            context_field=pghistory.ContextJSONField(),
+            context_id_field=pghistory.ContextUUIDField(),
+            append_only=True,
+            attrs=attrs,
+            meta={
+                "ordering": ["-pgh_created_at", "-pgh_id"],
+                "verbose_name": verbose_name,
+                "verbose_name_plural": verbose_name,
+            },
+        )(model)
+
+    return decorate
+
+
+def version_trigger(*, name: str, columns: tuple[str, ...]) -> pgtrigger.Trigger:
+    """BEFORE UPDATE: `version` rises by one when any of `columns` changes and is otherwise kept, whoever writes."""
+    new = ", ".join(f'NEW."{c}"' for c in columns)
+    old = ", ".join(f'OLD."{c}"' for c in columns)
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update,
+        func=(
+            f"IF ROW({new}) IS DISTINCT FROM ROW({old}) THEN NEW.version := OLD.version + 1; "
+            "ELSE NEW.version := OLD.version; END IF; RETURN NEW;"
+        ),
+    )
