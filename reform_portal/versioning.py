@@ -78,9 +78,12 @@ class VersionField(serializers.Field):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", VERSION_HELP)
+        kwargs.setdefault("allow_null", True)  # null: not sent (version_read then tries If-Match)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data) -> int:
+    def to_internal_value(self, data) -> int | None:
+        if isinstance(data, str) and not data.strip():
+            return None  # a blank form field: not sent, as null
         version = parse_version(data)
         if version is None:
             self.fail("invalid")

@@ -133,9 +133,10 @@ def write(resource: Resource, body, **headers):
     return getattr(resource.client, resource.method)(resource.url, body, format="json", headers=headers or None)
 
 
-def test_a_write_without_a_version_is_a_400_naming_it(resource):
+@pytest.mark.parametrize("sent", [{}, {"version": None}, {"version": ""}], ids=["left out", "null", "blank"])
+def test_a_write_without_a_version_is_a_400_naming_it(resource, sent):
     before = resource.current()
-    response = write(resource, resource.body(1))
+    response = write(resource, {**resource.body(1), **sent})
     assert response.status_code == 400
     assert response.json() == {"version": [MISSING]}
     assert resource.current() == before
