@@ -15,6 +15,7 @@ Who and from where come from pghistory's context, which pghistory sends with eve
 on every update that changes an audited field, and nobody else may set it.
 """
 
+import functools
 from contextlib import contextmanager
 
 import pghistory
@@ -36,12 +37,18 @@ from .choices import ChangeSource
 @contextmanager
 def change_context(*, by, source: str, comment: str = ""):
     """Attribute every change written inside the block to `by` (a user or None), from `source`, with `comment`."""
+    with _context(user=getattr(by, "pk", None), source=str(source), comment=comment[:300]):
+        yield
+
+
+@contextmanager
+def _context(**metadata):
     # pghistory merges a nested context into the outer one and never takes it back out: put the outer
     # values back on the way out, so a request's writes after a service call keep the request's context.
     outer = getattr(pghistory.runtime._tracker, "value", None)
     saved = dict(outer.metadata) if outer is not None else None
     try:
-        with pghistory.context(user=getattr(by, "pk", None), source=str(source), comment=comment[:300]):
+        with pghistory.context(**metadata):
             yield
     finally:
         if outer is not None:
@@ -49,6 +56,20 @@ def change_context(*, by, source: str, comment: str = ""):
             outer.metadata.update(saved)
         elif connection.in_atomic_block:
             _forget_context()
+
+
+def records_as(source: str):
+    """Decorator for a service that takes `by=`: what it writes is attributed to `by`, from `source`."""
+
+    def decorate(service):
+        @functools.wraps(service)
+        def wrapper(*args, **kwargs):
+            with change_context(by=kwargs.get("by"), source=source):
+                return service(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _forget_context() -> None:
@@ -65,8 +86,8 @@ def _forget_context() -> None:
 
 
 def task_context(task_name: str):
-    """The context of a Celery task: 系统, no user, and the task's name."""
-    return pghistory.context(user=None, source=str(ChangeSource.SYSTEM), comment="", task=task_name)
+    """The context of a Celery task: 系统, no user, and the task's name (reform_portal/celery.py enters it)."""
+    return _context(user=None, source=str(ChangeSource.SYSTEM), comment="", task=task_name)
 
 
 class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
@@ -140,7 +161,7 @@ class Changed(_Audits, pghistory.UpdateEvent):
 
 def _old_field(field: models.Field) -> models.Field:
     """A nullable copy of `field` for its value before the change (an insert has none)."""
-    verbose_name = format_lazy("{}{}", _("原"), field.verbose_name)
+    verbose_name = format_lazy(_("原{}"), field.verbose_name)
     if field.is_relation:
         return models.ForeignKey(
             field.remote_field.model,

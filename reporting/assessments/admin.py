@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import Assessment, AssessmentNotice, AssessmentTransition, ReportingPeriod
+from .models import (
+    Assessment,
+    AssessmentIndicatorEvent,
+    AssessmentItemEvent,
+    AssessmentNotice,
+    AssessmentTransition,
+    ReportingPeriod,
+)
 
 
 @admin.register(ReportingPeriod)
@@ -39,3 +46,31 @@ class AssessmentNoticeAdmin(admin.ModelAdmin):
     list_display = ["enterprise", "period", "created_at", "sent_by", "emailed_at"]
     list_filter = ["period"]
     readonly_fields = ["emailed_to", "emailed_at"]
+
+
+class AnswerEventAdmin(admin.ModelAdmin):
+    """The answers' history, written by the database (reform_portal/history.py): read only."""
+
+    list_filter = ["source", "pgh_label"]
+    list_select_related = ["pgh_obj__assessment__enterprise", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssessmentItemEvent)
+class AssessmentItemEventAdmin(AnswerEventAdmin):
+    list_display = ["pgh_obj", "pgh_created_at", "changed_by", "source", "claimed_status", "verified_status"]
+    search_fields = ["pgh_obj__assessment__enterprise__name"]
+
+
+@admin.register(AssessmentIndicatorEvent)
+class AssessmentIndicatorEventAdmin(AnswerEventAdmin):
+    list_display = ["pgh_obj", "pgh_created_at", "changed_by", "source", "claimed_value", "verified_value"]
+    search_fields = ["pgh_obj__assessment__enterprise__name"]

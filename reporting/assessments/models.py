@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise, Region
 from measures.choices import Status
 from measures.models import Indicator, Measure
+from reform_portal.history import audited
 from reform_portal.models import TimeStampedModel
 
 from .choices import EDITABLE_STATUSES, AssessmentStatus, SelfRating, TransitionAction
@@ -143,8 +144,23 @@ class Assessment(TimeStampedModel):
         return self.status in EDITABLE_STATUSES
 
 
+@audited(
+    "self_rating",
+    "what_done",
+    "claimed_status",
+    "claimed_percent",
+    "verified_status",
+    "verified_percent",
+    "officer_comment",
+    "carried_over",
+    model_name="AssessmentItemEvent",
+    verbose_name=_("自评措施变更"),
+)
 class AssessmentItem(TimeStampedModel):
-    """The answer for one measure: what the enterprise claims, and what the officer verified."""
+    """The answer for one measure: what the enterprise claims, and what the officer verified.
+
+    The database records every creation and change of the answer in `AssessmentItemEvent` (`item.events`),
+    with who and from where (see reform_portal/history.py)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="items")
     measure = models.ForeignKey(Measure, verbose_name=_("措施"), on_delete=models.PROTECT, related_name="+")
@@ -207,8 +223,17 @@ class AssessmentItem(TimeStampedModel):
         return self.verified_percent - self.claimed_percent
 
 
+@audited(
+    "claimed_value",
+    "verified_value",
+    "carried_over",
+    model_name="AssessmentIndicatorEvent",
+    verbose_name=_("自评指标变更"),
+)
 class AssessmentIndicator(TimeStampedModel):
-    """The year's value of one indicator: claimed by the enterprise, verified by the officer."""
+    """The year's value of one indicator: claimed by the enterprise, verified by the officer.
+
+    The database records every creation and change in `AssessmentIndicatorEvent` (`answer.events`)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="indicator_answers")
     indicator = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+")

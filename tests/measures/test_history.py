@@ -237,3 +237,19 @@ def test_the_timeline_shows_old_and_new_values_who_and_where_from(client, users,
     assert "<strong>推进中 60%</strong>" in text and "已召开动员会" in text
     assert users["officer-yn"].get_full_name() or users["officer-yn"].username in text
     assert text.count("系统</span>") >= 1
+
+
+def test_a_celery_tasks_writes_are_from_the_system_and_name_the_task(kunming):
+    # given: an enterprise without its progress rows yet
+    from measures.tasks import progress_ensure_all
+    from tests.factories import EnterpriseFactory
+
+    enterprise = EnterpriseFactory(region=kunming)
+    # when: the task runs (as a worker would: its signals fire)
+    progress_ensure_all.apply()
+    # then
+    created = ProgressEvent.objects.filter(pgh_obj__enterprise=enterprise)
+    assert created.count() > 0
+    assert {(e.source, e.changed_by_id, e.pgh_context["task"]) for e in created} == {
+        (ChangeSource.SYSTEM, None, "measures.tasks.progress_ensure_all")
+    }

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reform_portal.choices import ChangeSource
+from reform_portal.history import records_as
 from reform_portal.locks import lock_one
 from reform_portal.uploads import check_upload
 from reform_portal.versioning import check_version
@@ -18,6 +20,7 @@ from .values import parse_indicator_value, parse_percent, status_percent_problem
 WHAT_DONE_MAX = 4000
 
 
+@records_as(ChangeSource.ASSESSMENT)
 @transaction.atomic
 def item_save(
     *,
@@ -73,6 +76,7 @@ def item_save(
     return item
 
 
+@records_as(ChangeSource.ASSESSMENT)
 @transaction.atomic
 def indicator_save(
     *, answer: AssessmentIndicator, by, value, expected_version: int | None = None

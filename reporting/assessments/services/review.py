@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from measures.choices import ChangeSource
 from measures.models import Progress
 from measures.services import indicator_value_set, progress_ensure, progress_moves_back, progress_update
+from reform_portal.history import records_as
 from reform_portal.locks import lock_one, lock_rows
 from reform_portal.versioning import check_version
 
@@ -19,6 +20,7 @@ from .values import parse_indicator_value, parse_percent, status_percent_problem
 COMMENT_MAX = 2000
 
 
+@records_as(ChangeSource.ASSESSMENT)
 @transaction.atomic
 def review_item_save(
     *,
@@ -57,6 +59,7 @@ def review_item_save(
     return item
 
 
+@records_as(ChangeSource.ASSESSMENT)
 @transaction.atomic
 def review_indicator_save(
     *, answer: AssessmentIndicator, by, verified_value, expected_version: int | None = None

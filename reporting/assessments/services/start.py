@@ -8,6 +8,8 @@ from enterprises.models import Enterprise
 from measures.applicability import applicable_measures
 from measures.models import Indicator
 from reform_portal.access import AssessmentPolicy
+from reform_portal.choices import ChangeSource
+from reform_portal.history import records_as
 
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import (
@@ -29,6 +31,7 @@ def _previous_accepted(enterprise, period) -> Assessment | None:
     )
 
 
+@records_as(ChangeSource.ASSESSMENT)
 @transaction.atomic
 def assessment_start(*, period: ReportingPeriod, enterprise: Enterprise, by) -> Assessment:
     """Create the enterprise's form for the period (or return the existing one).
