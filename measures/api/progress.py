@@ -86,7 +86,9 @@ StaleResponse = stale_schema("StaleProgressResponse", ProgressSerializer())
 
 class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Progress of the enterprises the user may see. Officers update those in their charge: send the
-    `version` you read (or `If-Match`); a write based on an old version gets 409 with the current values."""
+    `version` you read (or `If-Match`); a write based on an old version gets 409 with the current values.
+    A move back (an earlier status or a lower percent) needs a `note` in that request giving its reason; a
+    `note` left out otherwise keeps the stored one."""
 
     serializer_class = ProgressSerializer
     filterset_class = ProgressFilter
