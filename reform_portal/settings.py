@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reform_portal.context_processors.role",
+                "reform_portal.context_processors.menu",
             ],
         },
     },
