@@ -32,6 +32,8 @@ def worker():
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.CELERY_BROKER_URL,
+        # The worker reads the environment, not the test's settings: the same grace period as the suite's fixture.
+        "LAGGING_GRACE_DAYS": str(settings.LAGGING_GRACE_DAYS),
     }
     proc = subprocess.Popen(
         [
