@@ -205,8 +205,7 @@ def test_others_cannot_edit_a_kunming_enterprise_by_page_or_api(login, portal, a
     assert write.status == edit_status
     progress.refresh_from_db()
     assert (
-        progress.version == 1
-        and not ProgressEvent.objects.filter(pgh_obj=progress, changed_by__isnull=False).exists()
+        progress.version == 1 and not ProgressEvent.objects.filter(pgh_obj=progress, changed_by__isnull=False).exists()
     )
 
 
