@@ -7,11 +7,13 @@ the entry before it has the change's old value read back (a label to its choice,
 Each old row becomes one event, in the order of the rows, so the timelines read as before. A value that cannot
 be read back leaves the field as it is (the event then shows no change of that field).
 
-Backwards, nothing is copied: reversing 0004 drops the events, reversing 0006 recreates an empty table.
+Backwards (after reversing 0006 recreated the table), each event goes back into EnterpriseChange rows, one per
+field that differs, as a reader sees them, and the events are removed, so going forwards again doubles nothing.
 """
 
 import datetime
 
+from django.conf import settings
 from django.db import migrations
 
 REGISTER_FIELDS = (
@@ -117,7 +119,57 @@ def copy_changes(apps, schema_editor):
     EnterpriseEvent.objects.bulk_create([event for _key, event in events], batch_size=2000)
 
 
+def copy_back(apps, schema_editor):
+    Enterprise = apps.get_model("enterprises", "Enterprise")
+    EnterpriseChange = apps.get_model("enterprises", "EnterpriseChange")
+    EnterpriseEvent = apps.get_model("enterprises", "EnterpriseEvent")
+    Region = apps.get_model("enterprises", "Region")
+    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    EnterpriseChange._meta.get_field("changed_at").auto_now_add = False
+    regions = dict(Region.objects.values_list("pk", "name"))
+    users = set(User.objects.values_list("pk", flat=True))
+    enterprises = set(Enterprise.objects.values_list("pk", flat=True))
+
+    def shown(field, value):
+        model_field = Enterprise._meta.get_field(field)
+        if value is None or value == "":
+            return ""
+        if field == "region":
+            return regions.get(value, "")
+        if model_field.choices:
+            return str(dict(model_field.choices).get(value, value))
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    rows = []
+    for event in EnterpriseEvent.objects.filter(pgh_obj_id__in=enterprises).order_by("pgh_id"):
+        said = {
+            "enterprise_id": event.pgh_obj_id,
+            "changed_at": event.pgh_created_at,
+            "changed_by_id": event.changed_by_id if event.changed_by_id in users else None,
+            "source": event.source,
+        }
+        if event.pgh_label == "insert":
+            rows.append(EnterpriseChange(**said, action="created", new_value=event.name))
+            continue
+        for field in REGISTER_FIELDS:
+            old, new = shown(field, getattr(event, f"old_{COLUMN[field]}")), shown(field, getattr(event, COLUMN[field]))
+            if old != new:
+                label = str(Enterprise._meta.get_field(field).verbose_name)
+                rows.append(
+                    EnterpriseChange(
+                        **said, action="changed", field=field, field_label=label, old_value=old, new_value=new
+                    )
+                )
+    EnterpriseChange.objects.bulk_create(rows, batch_size=2000)
+    table = EnterpriseEvent._meta.db_table
+    schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")  # the events are append-only
+    schema_editor.execute(f"DELETE FROM {table}")
+    schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
 class Migration(migrations.Migration):
     dependencies = [("enterprises", "0004_enterprise_events")]
 
-    operations = [migrations.RunPython(copy_changes, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(copy_changes, copy_back)]
