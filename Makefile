@@ -47,7 +47,7 @@ run: setup fonts
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install browser lint
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
