@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from enterprises.models import Region
 
-from . import rollup, tallies
+from . import rollup, tallies, triggers
 from .choices import RunKind
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,10 @@ def rollup_refresh_province(run_id: int) -> int:
 @shared_task
 def tallies_check() -> dict[str, int]:
     """Weekly: compare the tallies the database keeps with the source rows; on any difference, log it and rebuild
-    (so a write made around the triggers, e.g. with them disabled, cannot skew the figures for long)."""
+    (so a write made around the triggers, e.g. with them disabled, cannot skew the figures for long). Triggers that
+    differ from the code are logged too: a rebuild cannot help while they count wrongly."""
+    for difference in triggers.installed_differences():
+        log.error("database trigger differs from the code: %s", difference)
     drift = tallies.drift()
     counts = {table: len(keys) for table, keys in drift.items()}
     if any(counts.values()):

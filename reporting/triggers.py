@@ -164,7 +164,7 @@ def check_installed_triggers(app_configs=None, databases=None, **kwargs):
     not an error: `migrate` runs this check before it installs the new triggers)."""
     warnings = []
     for alias in databases or ():
-        if connections[alias].vendor != "postgresql" or _migrations_pending(alias):
+        if _migrations_pending(alias):
             continue  # `migrate` is about to install the triggers
         differences = installed_differences(alias)
         if differences:

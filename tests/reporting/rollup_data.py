@@ -58,7 +58,7 @@ def make_enterprises(n: int, *, seed: int = 5, province_codes=("530000", "610000
                 status = rng.choice(STATUSES)
                 percent = {Status.NOT_STARTED: 0, Status.IN_PROGRESS: rng.randint(1, 99)}.get(status, 100)
                 progress.append(Progress(enterprise=e, measure=m, status=status, percent=percent))
-    # A plain QuerySet: no history rows needed for the figures.
+    # One statement: the database records the history and the tallies of all the rows at once.
     models.QuerySet(Progress).bulk_create(progress, batch_size=2000)
     # Some enterprises have not updated in a long time.
     old = timezone.now() - timedelta(days=LAGGING_DAYS + 10)

