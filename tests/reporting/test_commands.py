@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from enterprises.models import Enterprise
 from measures.applicability import enterprises_for_document
@@ -27,6 +28,10 @@ def test_generate_load_then_rollup_command():
         measures = document.measures.tracked().count()
         assert Progress.objects.filter(measure__document=document).count() == applicable * measures
     assert ProgressEvent.objects.count() >= Progress.objects.count()
+    # registered over the years, as a real register is: nearly all past the lagging grace period, none in the future
+    ages = [(timezone.now() - created).days for created in Enterprise.objects.values_list("created_at", flat=True)]
+    assert min(ages) >= 0 and max(ages) > 1000
+    assert sum(age >= 30 for age in ages) > 0.9 * len(ages)
     assert IndicatorValue.objects.exists()
     assert set(Progress.objects.values_list("status", flat=True)) == {"not_started", "in_progress", "done", "ongoing"}
     # and the rollup command stored that day's figures without a worker
