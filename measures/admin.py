@@ -82,7 +82,8 @@ class ProgressAdmin(admin.ModelAdmin):
     inlines = [ProgressEventInline]
 
     def save_model(self, request, obj, form, change):
-        from .choices import ChangeSource
+        from reform_portal.choices import ChangeSource
+
         from .history import change_context
 
         obj.updated_by = request.user

@@ -1,8 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reform_portal.choices import ChangeSource  # noqa: F401  (shared by every app; imported from here too)
-
 
 class AppliesTo(models.TextChoices):
     ALL_ENTERPRISES = "all_enterprises", _("本省全部企业")

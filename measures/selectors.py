@@ -4,7 +4,8 @@ from itertools import groupby
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from .choices import ChangeSource
+from reform_portal.choices import ChangeSource
+
 from .models import (
     Evidence,
     Indicator,

@@ -7,11 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
+from reform_portal.choices import ChangeSource
 from reform_portal.locks import lock_first, lock_one, lock_rows
 from reform_portal.versioning import StaleEdit, check_version
 
 from .applicability import applicable_measures
-from .choices import STATUS_ORDER, ChangeSource, Status
+from .choices import STATUS_ORDER, Status
 from .history import change_context
 from .indicator_values import indicator_value_clean
 from .models import IndicatorValue, Progress

@@ -18,9 +18,10 @@ from enterprises.choices import Industry, Ownership, Role, SizeClass, Supervisio
 from enterprises.credit_code import ALPHABET, check_character
 from enterprises.models import Enterprise, Profile, Region
 from measures.applicability import applicable_measures
-from measures.choices import ChangeSource, Comparison, Status
+from measures.choices import Comparison, Status
 from measures.history import change_context
 from measures.models import Indicator, IndicatorValue, Progress
+from reform_portal.choices import ChangeSource
 
 DEMO_PASSWORD = "demo12345"
 

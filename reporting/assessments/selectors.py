@@ -127,8 +127,8 @@ def last_return(*, assessment) -> AssessmentTransition | None:
 
 def progress_changes_from(*, assessment) -> list:
     """The progress history rows written when this assessment was accepted (source = 年度自评)."""
-    from measures.choices import ChangeSource
     from measures.models import ProgressEvent
+    from reform_portal.choices import ChangeSource
 
     if assessment.status != AssessmentStatus.ACCEPTED:
         return []

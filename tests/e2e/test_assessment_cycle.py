@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from enterprises.models import Enterprise
-from measures.choices import ChangeSource
 from measures.models import ProgressEvent
+from reform_portal.choices import ChangeSource
 from reporting.assessments.models import Assessment, ReportingPeriod
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

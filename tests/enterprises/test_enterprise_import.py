@@ -9,8 +9,8 @@ from openpyxl import Workbook, load_workbook
 from enterprises.importing import headers
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_change_history
-from measures.choices import ChangeSource
 from measures.models import Progress
+from reform_portal.choices import ChangeSource
 from tests.factories import make_credit_code
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from rest_framework.test import APIClient
 
 from enterprises.models import Enterprise, Region
 from enterprises.selectors import enterprise_change_history
-from measures.choices import ChangeSource
 from measures.models import Progress
+from reform_portal.choices import ChangeSource
 from tests.factories import make_credit_code
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from measures.admin import ProgressAdmin
-from measures.choices import ChangeSource, Status
+from measures.choices import Status
 from measures.models import Progress, ProgressEvent
 from measures.services import progress_update
+from reform_portal.choices import ChangeSource
 from reform_portal.history import HistoryMiddleware, change_context
 from tests.factories import UserFactory
 

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from measures.choices import ChangeSource
 from measures.models import Indicator, IndicatorValue, IndicatorValueEvent
 from measures.services import indicator_value_set
+from reform_portal.choices import ChangeSource
 from reform_portal.history import change_context
 from tests.factories import UserFactory
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from measures.choices import ChangeSource
 from measures.models import Indicator, IndicatorValue, IndicatorValueEvent
 from measures.services import indicator_value_set
+from reform_portal.choices import ChangeSource
 from reform_portal.versioning import StaleEdit
 from reporting.assessments import services as assessment_services
 from tests.reporting.assessments.conftest import fill_complete

@@ -3,8 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from measures.choices import ChangeSource, Status
+from measures.choices import Status
 from measures.models import Progress, ProgressEvent
+from reform_portal.choices import ChangeSource
 
 pytestmark = pytest.mark.django_db
 

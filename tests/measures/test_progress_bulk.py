@@ -5,9 +5,10 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from measures.choices import ChangeSource, Status
+from measures.choices import Status
 from measures.models import Measure, Progress, ProgressEvent
 from measures.services import progress_bulk_update, progress_ensure, progress_update
+from reform_portal.choices import ChangeSource
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from measures.choices import ChangeSource, Status
+from measures.choices import Status
 from measures.models import Progress, ProgressEvent
 from measures.services import progress_update
+from reform_portal.choices import ChangeSource
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from measures.choices import ChangeSource
 from measures.models import Progress
 from measures.services import indicator_value_set, progress_ensure, progress_moves_back, progress_update
+from reform_portal.choices import ChangeSource
 from reform_portal.history import records_as
 from reform_portal.locks import lock_one, lock_rows
 from reform_portal.versioning import check_version

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from measures.choices import ChangeSource, Status
+from measures.choices import Status
+from reform_portal.choices import ChangeSource
 from reporting.assessments import services
 from reporting.assessments.choices import SelfRating
 from reporting.assessments.models import (

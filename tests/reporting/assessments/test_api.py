@@ -8,8 +8,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from measures.choices import ChangeSource
 from measures.models import ProgressEvent
+from reform_portal.choices import ChangeSource
 from reporting.assessments.models import Assessment, ReportingPeriod
 
 from .conftest import fill_complete

@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from measures.applicability import applicable_measures
-from measures.choices import ChangeSource, Status
+from measures.choices import Status
 from measures.models import Indicator, IndicatorValue, Progress, ProgressEvent
+from reform_portal.choices import ChangeSource
 from reporting.assessments import services
 from reporting.assessments.choices import AssessmentStatus, SelfRating, TransitionAction
 from reporting.assessments.models import Assessment, AssessmentEvidence, ReportingPeriod
