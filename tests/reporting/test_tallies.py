@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from measures.models import Indicator, IndicatorValue, Measure, Progress
 from measures.services import progress_ensure
 from reporting import tallies
 from reporting.models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
+from tests.concurrency import writer_in_another_transaction
 from tests.factories import EnterpriseFactory
 from tests.reporting.rollup_data import make_enterprises
 from tests.reporting.tally_oracle import assert_tallies_match_rows
@@ -276,27 +277,6 @@ def test_the_rollup_folds_a_tally_once_its_rows_outgrow_its_keys(monkeypatch):
     assert_counted()
 
 
-def _writer_in_another_transaction(write, release: threading.Event):
-    """Run `write` in a transaction of its own on another thread (and connection), held open until `release` is
-    set. Returns the thread, an event set once `write` is done, and the errors it raised."""
-    written, errors = threading.Event(), []
-
-    def run():
-        try:
-            with transaction.atomic():
-                write()
-                written.set()
-                release.wait(timeout=20)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, written, errors
-
-
 @pytest.fixture
 def committed_catalogue(transactional_db):
     # A transactional test before this one may have flushed the catalogue the session loaded.
@@ -311,7 +291,7 @@ def test_concurrent_writers_in_one_cell_do_not_wait_and_both_count(committed_cat
     for e in (a, b):
         progress_ensure(enterprise=e)
     release = threading.Event()
-    thread, written, errors = _writer_in_another_transaction(
+    thread, written, errors = writer_in_another_transaction(
         lambda: Progress.objects.filter(enterprise=a).update(status=Status.DONE, percent=100), release
     )
     try:
@@ -336,7 +316,7 @@ def test_an_enterprise_moving_while_its_progress_is_written_is_counted_once(comm
     e = EnterpriseFactory(region=kunming)
     progress_ensure(enterprise=e)
     release = threading.Event()
-    thread, written, errors = _writer_in_another_transaction(
+    thread, written, errors = writer_in_another_transaction(
         lambda: Progress.objects.filter(enterprise=e).update(status=Status.DONE, percent=100), release
     )
     assert written.wait(timeout=20)

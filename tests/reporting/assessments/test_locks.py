@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from enterprises.models import Region
@@ -20,6 +20,7 @@ from measures.services import indicator_value_set, progress_ensure, progress_upd
 from reporting.assessments import services
 from reporting.assessments.choices import SelfRating
 from reporting.assessments.models import AssessmentIndicator, AssessmentItem, ReportingPeriod
+from tests.concurrency import writer_in_another_transaction
 from tests.factories import EnterpriseFactory, make_enterprise_user, make_officer
 
 LOCK_TIMEOUT = "2s"
@@ -58,21 +59,8 @@ def two_enterprises(committed_catalogue):
 def _while_held_open(first, second):
     """Run `first` in a transaction on another thread, keep that transaction open once `first` is done (its locks
     held), and meanwhile run `second` here under a short lock_timeout. Returns the errors of `first`."""
-    written, release, errors = threading.Event(), threading.Event(), []
-
-    def run():
-        try:
-            with transaction.atomic():
-                first()
-                written.set()
-                release.wait(timeout=30)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
+    release = threading.Event()
+    thread, written, errors = writer_in_another_transaction(first, release)
     try:
         assert written.wait(timeout=30), errors
         with transaction.atomic(), connection.cursor() as cursor:
