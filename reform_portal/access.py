@@ -19,7 +19,7 @@ its body). Lists start from `visible()`, so a list never shows a row the detail 
 Out of scope is a 404 (the row's existence does not leak), in scope but not allowed a 403: views load
 through `visible()` first and ask `can()` second.
 
-Nothing outside this module compares roles (tests/test_role_matrix.py scans the sources for it).
+Nothing outside this module compares roles (tests/test_access_policy.py scans the sources for it).
 """
 
 from dataclasses import dataclass, field
