@@ -1,24 +1,32 @@
 """One history for every audited model, written by PostgreSQL (django-pghistory).
 
-`@audited(...)` on a model declares its event model (`ProgressEvent`, `IndicatorValueEvent`, …) and the row
-triggers that fill it: one event when a row is inserted, and one each time an update changes an audited field,
-holding the new values (under the fields' own names), the old ones (`old_<field>`), who (`changed_by`), from
+`@audited(...)` on a model declares its event model (`ProgressEvent`, `IndicatorValueEvent`, …) and the two
+triggers that fill it: one event for each row inserted, and one for each row an update changes an audited field
+of, holding the new values (under the fields' own names), the old ones (`old_<field>`), who (`changed_by`), from
 where (`source`, a ChangeSource) and why (`comment`). The database writes them, so no write path can skip them:
 ORM save/update/bulk_update/bulk_create, the admin, imports, raw SQL, a data migration's historical models.
 A write that changes none of the audited fields records nothing.
+
+The triggers run once per statement, not once per row: each writes all of its statement's events in one
+INSERT … SELECT from the statement's transition tables (`new_values`, and on updates `old_values`, joined on the
+primary key). A trigger running a statement of its own for each row would cost a statement writing N rows O(N²):
+at the end of every nested statement PostgreSQL rescans the queue of deferred foreign-key checks, which grows by
+one per row (37,580 progress rows inserted by one statement: 16 s with row triggers, 0.7 s with these).
 
 Who and from where come from pghistory's context, which pghistory sends with every SQL statement:
 `change_context(by=…, source=…)` in services, `HistoryMiddleware` for requests (the signed-in user, 手工) and
 `task_context` for Celery tasks (系统). A write outside any context is recorded as 系统 with no user.
 
 `version_trigger(...)` keeps a model's `version` (the stale-edit check) the same way: the database raises it
-on every update that changes an audited field, and nobody else may set it.
+on every update that changes an audited field, and nobody else may set it. It is a BEFORE UPDATE row trigger,
+which changes the row itself and runs no statement.
 """
 
 import functools
 from contextlib import contextmanager
 
 import pghistory
+import pghistory.config
 import pghistory.middleware
 import pghistory.models
 import pghistory.runtime
@@ -101,52 +109,62 @@ class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
 
 # The context as a trigger reads it: pghistory sets it, local to the transaction, before each statement.
 _CONTEXT = "NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), '')::JSONB"
-_WHO_COLUMNS = {
-    "changed_by_id": f"({_CONTEXT} ->> 'user')::INTEGER",
-    "source": f"COALESCE({_CONTEXT} ->> 'source', '{ChangeSource.SYSTEM.value}')",
-    "comment": f"LEFT(COALESCE({_CONTEXT} ->> 'comment', ''), 300)",
-}
+_CONTEXT_ID = "NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), '')::UUID"
 
 
 class _AuditTrigger(pghistory.trigger.Event):
-    """pghistory's event trigger, also writing who, source and comment and, on updates, the old values."""
+    """The statement-level trigger of an event model: one set-based INSERT … SELECT of the statement's events.
 
-    def __init__(self, *, old_columns: dict[str, str], **kwargs):
-        self.old_columns = old_columns  # event column → column of the audited row
-        super().__init__(**kwargs)
+    On insert, one event per row of the transition table `new_values`; on update, one per row whose audited
+    fields changed, `old_values` joined to `new_values` on the primary key, with the old values in `old_<field>`.
+    """
 
-    def get_func(self, model):
-        sql = super().get_func(model).func  # INSERT INTO "event table" (…) VALUES (…); RETURN NULL;
-        extra = {**_WHO_COLUMNS, **{column: f'OLD."{source}"' for column, source in self.old_columns.items()}}
-        head, tail = ") VALUES (", "); RETURN NULL;"
-        assert sql.count(head) == 1 and sql.endswith(tail), sql
-        columns = "".join(f', "{column}"' for column in extra)
-        values = "".join(f", {value}" for value in extra.values())
-        return pgtrigger.Func(sql.replace(head, columns + head).removesuffix(tail) + values + tail)
+    declare = [("_context", "JSONB")]  # the context's metadata, read once per statement
+
+    def __init__(self, **kwargs):
+        super().__init__(level=pgtrigger.Statement, **kwargs)  # pgtrigger names the transition tables
+
+    def get_func(self, model) -> str:
+        event, names = self.event_model, self.event_model.audited_fields
+
+        def column(of, name: str) -> str:
+            return f'"{of._meta.get_field(name).column}"'
+
+        pk = f'"{model._meta.pk.column}"'
+        values = {  # event column → value
+            **{column(event, name): f"new_values.{column(model, name)}" for name in names},
+            '"pgh_obj_id"': f"new_values.{pk}",
+            '"pgh_label"': f"'{self.label}'",
+            '"pgh_created_at"': pghistory.config.created_at_function(),
+            '"pgh_context"': "_context",
+            '"pgh_context_id"': _CONTEXT_ID,
+            '"changed_by_id"': "(_context ->> 'user')::INTEGER",
+            '"source"': f"COALESCE(_context ->> 'source', '{ChangeSource.SYSTEM.value}')",
+            '"comment"': "LEFT(COALESCE(_context ->> 'comment', ''), 300)",
+        }
+        rows = "new_values"
+        if self.operation == pgtrigger.Update:
+            values |= {column(event, f"old_{name}"): f"old_values.{column(model, name)}" for name in names}
+            changed = " OR ".join(
+                f"old_values.{column(model, name)} IS DISTINCT FROM new_values.{column(model, name)}" for name in names
+            )
+            rows = f"old_values JOIN new_values ON old_values.{pk} = new_values.{pk} WHERE {changed}"
+        return (
+            f"_context := {_CONTEXT}; "
+            f'INSERT INTO "{event._meta.db_table}" ({", ".join(values)}) '
+            f"SELECT {', '.join(values.values())} FROM {rows}; "
+            "RETURN NULL;"
+        )
 
 
 class _Audits:
-    with_old_values = False
+    """A pghistory tracker whose events an _AuditTrigger records."""
 
     def add_event_trigger(self, event_model):
-        tracked = event_model.pgh_tracked_model
-        old_columns = {}
-        if self.with_old_values:
-            old_columns = {
-                event_model._meta.get_field(f"old_{name}").column: tracked._meta.get_field(name).column
-                for name in event_model.audited_fields
-            }
         trigger = _AuditTrigger(
-            old_columns=old_columns,
-            event_model=event_model,
-            label=self.label,
-            name=self.trigger_name,
-            row=self.row,
-            operation=self.operation,
-            condition=self.condition,
-            level=self.level,
+            event_model=event_model, label=self.label, name=self.trigger_name, operation=self.operation
         )
-        pgtrigger.register(trigger)(tracked)
+        pgtrigger.register(trigger)(event_model.pgh_tracked_model)
 
 
 class Inserted(_Audits, pghistory.InsertEvent):
@@ -154,9 +172,7 @@ class Inserted(_Audits, pghistory.InsertEvent):
 
 
 class Changed(_Audits, pghistory.UpdateEvent):
-    """An update changed at least one audited field."""
-
-    with_old_values = True
+    """An update changed at least one audited field (its trigger compares them with IS DISTINCT FROM)."""
 
 
 def _old_field(field: models.Field) -> models.Field:
@@ -217,7 +233,7 @@ def audited(*fields: str, model_name: str, verbose_name):
         prefix = model_name.lower()
         return pghistory.track(
             Inserted(trigger_name=f"{prefix}_insert"),
-            Changed(trigger_name=f"{prefix}_change", condition=pghistory.AnyChange(*fields)),
+            Changed(trigger_name=f"{prefix}_change"),
             fields=list(fields),
             model_name=model_name,
             base_model=AuditEvent,

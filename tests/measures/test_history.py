@@ -254,3 +254,76 @@ def test_a_celery_tasks_writes_are_from_the_system_and_name_the_task(kunming):
     assert {(e.source, e.changed_by_id, e.pgh_context["task"]) for e in created} == {
         (ChangeSource.SYSTEM, None, "measures.tasks.progress_ensure_all")
     }
+
+
+def test_one_statement_writing_hundreds_of_rows_records_one_event_per_row_and_only_real_changes(yn_enterprise):
+    # given: 40 enterprises without progress rows, and foreign-key checks deferred to the commit (the default)
+    from tests.factories import EnterpriseFactory
+
+    enterprises = [e.pk for e in EnterpriseFactory.create_batch(40, region=yn_enterprise.region)]
+    measures = list(Progress.objects.filter(enterprise=yn_enterprise).values_list("measure_id", flat=True))
+    user, before = UserFactory(), ProgressEvent.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        # when: one statement inserts a row per enterprise and measure
+        with change_context(by=user, source=ChangeSource.IMPORT, comment="导入"):
+            cursor.execute(
+                "INSERT INTO measures_progress (enterprise_id, measure_id, status, percent, note, version, "
+                "created_at, updated_at) SELECT e, m, 'in_progress', 10, 'n' || e, 1, now(), now() "
+                "FROM unnest(%s::int[]) e CROSS JOIN unnest(%s::int[]) m",
+                [enterprises, measures],
+            )
+            inserted = cursor.rowcount
+    # then: one creation event per row, with the row's values and the context
+    rows = Progress.objects.filter(enterprise__in=enterprises)
+    assert inserted == rows.count() == 40 * len(measures) >= 400
+    creations = ProgressEvent.objects.filter(pgh_obj__in=rows)
+    assert creations.count() == ProgressEvent.objects.count() - before == inserted
+    assert set(creations.values_list("pgh_obj_id", flat=True)) == set(rows.values_list("pk", flat=True))
+    assert {
+        (e.pgh_label, e.status, e.percent, e.note == f"n{e.pgh_obj.enterprise_id}", e.old_note, e.changed_by_id)
+        for e in creations.select_related("pgh_obj")
+    } == {("insert", Status.IN_PROGRESS, 10, True, None, user.pk)}
+    assert {(e.source, e.comment, e.pgh_context["source"]) for e in creations} == {
+        (ChangeSource.IMPORT, "导入", ChangeSource.IMPORT)
+    }
+
+    # when: one statement updates every row; a third change the percent, a third the note, a third nothing audited
+    before = ProgressEvent.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE measures_progress SET updated_at = now(), "
+            "percent = CASE WHEN id %% 3 = 0 THEN 60 ELSE percent END, "
+            "note = CASE WHEN id %% 3 = 1 THEN 'changed' ELSE note END "
+            "WHERE enterprise_id = ANY(%s)",
+            [enterprises],
+        )
+        assert cursor.rowcount == inserted
+    # then: an event for each row that changed, with its old and new values, and none for the others
+    changes = ProgressEvent.objects.filter(pgh_obj__in=rows, pgh_label="update").select_related("pgh_obj")
+    assert ProgressEvent.objects.count() - before == changes.count()
+    changed = {p.pk for p in rows if p.pk % 3 != 2}
+    assert {e.pgh_obj_id for e in changes} == changed and changes.count() == len(changed)
+    for e in changes:
+        n = f"n{e.pgh_obj.enterprise_id}"
+        expected = (10, 60, n, n) if e.pgh_obj_id % 3 == 0 else (10, 10, n, "changed")
+        assert (e.old_percent, e.percent, e.old_note, e.note) == expected
+        assert (e.old_status, e.status, e.source, e.changed_by_id) == (
+            Status.IN_PROGRESS,
+            Status.IN_PROGRESS,
+            ChangeSource.SYSTEM,
+            None,
+        )
+    assert {(p.pk % 3 != 2, p.version) for p in rows} == {(True, 2), (False, 1)}
+
+
+def test_the_history_triggers_run_once_per_statement():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT event_object_table, action_orientation FROM information_schema.triggers "
+            "WHERE trigger_name ~ 'event_(insert|change)_'"
+        )
+        found = set(cursor.fetchall())
+    tables = {"measures_progress", "measures_indicatorvalue", "enterprises_enterprise"}
+    tables |= {"assessments_assessmentitem", "assessments_assessmentindicator"}
+    assert found == {(table, "STATEMENT") for table in tables}
