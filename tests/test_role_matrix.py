@@ -23,7 +23,7 @@ from django.utils import timezone
 from measures import services as measure_services
 from measures.models import Indicator, Measure, PolicyDocument, Progress
 from reporting.assessments import services as assessment_services
-from reporting.assessments.models import ReportingPeriod
+from tests.factories import open_period
 
 pytestmark = pytest.mark.django_db
 
@@ -57,14 +57,7 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         progress=progress, upload=SimpleUploadedFile("制度.pdf", PDF), by=users[f"officer-{side}"]
     )
     indicator = Indicator.objects.filter(measure__document=document).order_by("pk").first()
-    today = timezone.localdate()
-    period = ReportingPeriod.objects.create(
-        year=today.year,
-        province=province,
-        opens_on=today - timedelta(days=5),
-        deadline=today + timedelta(days=25),
-        opened_by=users["admin"],
-    )
+    period = open_period(province_id=province.pk, opened_by=users["admin"])
     assessment = assessment_services.assessment_start(
         period=period, enterprise=enterprise, by=users[f"enterprise-{side}"]
     )

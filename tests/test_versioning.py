@@ -3,17 +3,15 @@ self-assessment's answers and forms read the version the same way (body `version
 `version` when it is absent or malformed) and answer a stale write with the same 409 body."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from measures.models import Progress
 from reform_portal.versioning import parse_version
 from reporting.assessments import services as assessment_services
-from reporting.assessments.models import ReportingPeriod
+from tests.factories import open_period
 
 pytestmark = pytest.mark.django_db
 
@@ -67,14 +65,7 @@ def api(user) -> APIClient:
 
 @pytest.fixture
 def draft(users, yn_enterprise):
-    today = timezone.localdate()
-    period = ReportingPeriod.objects.create(
-        year=today.year,
-        province_id=yn_enterprise.region.parent_id,
-        opens_on=today - timedelta(days=5),
-        deadline=today + timedelta(days=25),
-        opened_by=users["admin"],
-    )
+    period = open_period(province_id=yn_enterprise.region.parent_id, opened_by=users["admin"])
     return assessment_services.assessment_start(period=period, enterprise=yn_enterprise, by=users["enterprise-yn"])
 
 

@@ -1,13 +1,16 @@
 """factory_boy factories shared by the whole suite."""
 
 import random
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from enterprises.choices import Industry, Ownership, Role, SizeClass, SupervisionLevel
 from enterprises.credit_code import ALPHABET, check_character
 from enterprises.models import Enterprise, Profile, Region
+from reporting.assessments.models import ReportingPeriod
 
 PASSWORD = "demo12345"
 
@@ -82,3 +85,15 @@ def make_enterprise_user(username="ent", *, enterprise):
 def make_admin(username="admin"):
     user = UserFactory(username=username, is_superuser=True, is_staff=True)
     return user
+
+
+def open_period(*, province_id, opened_by=None) -> ReportingPeriod:
+    """This year's reporting period of the province: open for five days, due in 25."""
+    today = timezone.localdate()
+    return ReportingPeriod.objects.create(
+        year=today.year,
+        province_id=province_id,
+        opens_on=today - timedelta(days=5),
+        deadline=today + timedelta(days=25),
+        opened_by=opened_by,
+    )

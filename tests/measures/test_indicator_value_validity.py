@@ -3,17 +3,16 @@ the enterprise's self-assessment (autosave page and API) and the officer's corre
 values with the same message, and store the values they accept alike."""
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from measures.models import Indicator, IndicatorValue, Progress
 from reporting.assessments import services as assessment_services
-from reporting.assessments.models import AssessmentIndicator, ReportingPeriod
+from reporting.assessments.models import AssessmentIndicator
+from tests.factories import open_period
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -41,16 +40,9 @@ ACCEPTED = [("yn", "minimum %", "12.345", Decimal("12.35")), ("yn", "minimum %",
 
 @pytest.fixture
 def sides(users, yn_enterprise, sx_soe):
-    today = timezone.localdate()
     result = {}
     for side, enterprise in (("yn", yn_enterprise), ("sx", sx_soe)):
-        period = ReportingPeriod.objects.create(
-            year=today.year,
-            province_id=enterprise.region.parent_id,
-            opens_on=today - timedelta(days=5),
-            deadline=today + timedelta(days=25),
-            opened_by=users["admin"],
-        )
+        period = open_period(province_id=enterprise.region.parent_id, opened_by=users["admin"])
         user = users[f"enterprise-{side}"]
         assessment = assessment_services.assessment_start(period=period, enterprise=enterprise, by=user)
         result[side] = {"enterprise": enterprise, "user": user, "officer": users[f"officer-{side}"], "form": assessment}

@@ -11,6 +11,7 @@ from measures.services import indicator_value_set
 from reform_portal.choices import ChangeSource
 from reform_portal.versioning import StaleEdit
 from reporting.assessments import services as assessment_services
+from tests.factories import open_period
 from tests.reporting.assessments.conftest import fill_complete
 
 pytestmark = pytest.mark.django_db
@@ -30,20 +31,10 @@ def year():
 @pytest.fixture
 def submitted(users, settings, tmp_path):
     """A Kunming self-assessment, filled in and submitted by the enterprise (as in tests/reporting/assessments)."""
-    from datetime import timedelta
-
-    from reporting.assessments.models import ReportingPeriod
 
     settings.MEDIA_ROOT = tmp_path / "media"
     user = users["enterprise-yn"]
-    today = timezone.localdate()
-    period = ReportingPeriod.objects.create(
-        year=today.year,
-        province_id=user.profile.enterprise.region.parent_id,
-        opens_on=today - timedelta(days=5),
-        deadline=today + timedelta(days=25),
-        opened_by=users["admin"],
-    )
+    period = open_period(province_id=user.profile.enterprise.region.parent_id, opened_by=users["admin"])
     form = assessment_services.assessment_start(period=period, enterprise=user.profile.enterprise, by=user)
     fill_complete(form, user)
     return assessment_services.assessment_submit(assessment=form, by=user)

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from measures.choices import Status
 from measures.models import Progress
 from measures.services import progress_update
+from tests.factories import open_period
 
 pytestmark = pytest.mark.django_db
 
@@ -96,22 +97,11 @@ def test_page_refuses_a_move_back_that_keeps_the_note_it_showed(client, users, p
 def test_acceptance_moving_back_without_a_new_account_explains_itself(users, yn_enterprise, what_done):
     # given a measure recorded as done, with its note, and a self-assessment that claims it only in progress,
     # with no new account of the work
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     from reporting.assessments import services
-    from reporting.assessments.models import ReportingPeriod
     from tests.reporting.assessments.conftest import fill_complete
 
-    today = timezone.localdate()
-    period = ReportingPeriod.objects.create(
-        year=today.year,
-        province_id=yn_enterprise.region.parent_id,
-        opens_on=today - timedelta(days=5),
-        deadline=today + timedelta(days=25),
-        opened_by=users["admin"],
-    )
+    period = open_period(province_id=yn_enterprise.region.parent_id, opened_by=users["admin"])
     row = Progress.objects.get(enterprise=yn_enterprise, measure__code="YN-02")
     progress_update(progress=row, status=Status.DONE, percent=100, note="已建制度", by=None, expected_version=None)
     form = services.assessment_start(period=period, enterprise=yn_enterprise, by=users["enterprise-yn"])

@@ -1,24 +1,14 @@
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from measures.choices import Status
 from reporting.assessments import services
 from reporting.assessments.choices import SelfRating
-from reporting.assessments.models import ReportingPeriod
+from tests.factories import open_period
 
 
 @pytest.fixture
 def yn_period(users):
-    today = timezone.localdate()
-    return ReportingPeriod.objects.create(
-        year=today.year,
-        province_id=users["enterprise-yn"].profile.enterprise.region.parent_id,
-        opens_on=today - timedelta(days=5),
-        deadline=today + timedelta(days=25),
-        opened_by=users["admin"],
-    )
+    return open_period(province_id=users["enterprise-yn"].profile.enterprise.region.parent_id, opened_by=users["admin"])
 
 
 @pytest.fixture

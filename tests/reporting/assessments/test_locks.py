@@ -5,7 +5,6 @@ shows that the other enterprise's write completes under a short `lock_timeout`: 
 enterprises' writes need (the province's reporting period, a measure, an indicator, a region)."""
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -19,9 +18,9 @@ from measures.models import IndicatorValue, Progress
 from measures.services import indicator_value_set, progress_ensure, progress_update
 from reporting.assessments import services
 from reporting.assessments.choices import SelfRating
-from reporting.assessments.models import AssessmentIndicator, AssessmentItem, ReportingPeriod
+from reporting.assessments.models import AssessmentIndicator, AssessmentItem
 from tests.concurrency import writer_in_another_transaction
-from tests.factories import EnterpriseFactory, make_enterprise_user, make_officer
+from tests.factories import EnterpriseFactory, make_enterprise_user, make_officer, open_period
 
 LOCK_TIMEOUT = "2s"
 
@@ -38,13 +37,7 @@ def committed_catalogue(transactional_db):
 def two_enterprises(committed_catalogue):
     """Two Kunming enterprises, each with its user and its draft assessment of the province's open period."""
     kunming = Region.objects.get(code="530100")
-    today = timezone.localdate()
-    period = ReportingPeriod.objects.create(
-        year=today.year,
-        province=kunming.parent,
-        opens_on=today - timedelta(days=5),
-        deadline=today + timedelta(days=25),
-    )
+    period = open_period(province_id=kunming.parent.pk)
     officer = make_officer("t-lock-officer", regions=[kunming])
     result = []
     for n in range(2):
