@@ -5,19 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", _("省级")
     PREFECTURE = "prefecture", _("地级")
+    COUNTY = "county", _("县级")
 
 
 class Ownership(models.TextChoices):
     STATE_SOLE = "state_sole", _("国有独资")
-    STATE_CONTROLLED = "state_controlled", _("国有控股")
-    STATE_MIXED = "state_mixed", _("国有参股/混合所有制")
+    # 国有控股 includes the mixed-ownership enterprises the state controls (绝对或相对控股).
+    STATE_CONTROLLED = "state_controlled", _("国有控股（含国有控股混合所有制）")
+    # A minority state stake: not a state-owned enterprise.
+    STATE_MINORITY = "state_minority", _("国有参股")
     COLLECTIVE = "collective", _("集体")
     PRIVATE = "private", _("民营")
     FOREIGN = "foreign", _("外资")
     HK_MACAO_TAIWAN = "hmt", _("港澳台")
 
 
-STATE_OWNERSHIPS = (Ownership.STATE_SOLE, Ownership.STATE_CONTROLLED, Ownership.STATE_MIXED)
+# The state-owned enterprises (国有企业): wholly owned or controlled by the state. Only these have a supervision level.
+STATE_OWNERSHIPS = (Ownership.STATE_SOLE, Ownership.STATE_CONTROLLED)
 
 
 class SupervisionLevel(models.TextChoices):
@@ -26,6 +30,13 @@ class SupervisionLevel(models.TextChoices):
     MUNICIPAL = "municipal", _("市属")
     COUNTY = "county", _("县属")
     NONE = "none", _("无")
+
+
+class Supervisor(models.TextChoices):
+    """The kind of body that supervises a state-owned enterprise's state assets."""
+
+    SASAC = "sasac", _("国资委")
+    OTHER = "other", _("其他部门（如财政、行业主管部门）")
 
 
 class Industry(models.TextChoices):
@@ -64,4 +75,5 @@ class Role(models.TextChoices):
     OFFICER = "officer", _("工会干部")
     SASAC = "sasac", _("国资委工作人员")
     ENTERPRISE = "enterprise", _("企业用户")
+    GROUP = "group", _("集团用户")
     ADMIN = "admin", _("管理员")

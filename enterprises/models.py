@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -6,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from reform_portal.history import audited, version_trigger
 from reform_portal.models import TimeStampedModel
 
-from .choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel, Role, SizeClass, SupervisionLevel
+from .choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel, Role, SizeClass, SupervisionLevel, Supervisor
 from .credit_code import credit_code_problems
 
 
 class Region(TimeStampedModel):
-    """A province or prefecture-level division, keyed by its GB/T 2260 code."""
+    """A province, prefecture-level or county-level division, keyed by its GB/T 2260 code (杨凌示范区 has a portal
+    code of its own: see docs/reference-data.md)."""
 
     code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
     name = models.CharField(_("名称"), max_length=50)
@@ -49,17 +51,29 @@ HEADCOUNT_FIELDS = (
 REGISTER_FIELDS = (
     "name",
     "credit_code",
+    "parent",
     "region",
+    "county",
     "ownership",
     "supervision_level",
+    "supervisor",
     "supervising_body",
     "industry",
     "size_class",
+    "above_scale",
+    "leading",
+    "has_board",
     *HEADCOUNT_FIELDS,
     "union_founded",
     "union_founded_on",
     "is_pilot",
 )
+REGISTER_FOREIGN_KEYS = ("parent", "region", "county")
+
+
+def register_columns(fields=REGISTER_FIELDS) -> tuple[str, ...]:
+    """The database columns of register fields (a foreign key's is `<field>_id`)."""
+    return tuple(f"{f}_id" if f in REGISTER_FOREIGN_KEYS else f for f in fields)
 
 
 class EnterpriseQuerySet(models.QuerySet):
@@ -82,6 +96,17 @@ class Enterprise(TimeStampedModel):
         blank=True,
         help_text=_("仅限 2016 年前发放、校验码不符的真实代码：由管理员填写核实依据后方可保存"),
     )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级集团（母公司）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidiaries",
+        help_text=_("集团所属子公司填写其母公司"),
+    )
+    # The prefecture. When the county is given, the database sets it to the county's prefecture (the county is
+    # the one source); enterprises registered before counties were kept may have none.
     region = models.ForeignKey(
         Region,
         verbose_name=_("所在州（市）"),
@@ -89,13 +114,26 @@ class Enterprise(TimeStampedModel):
         related_name="enterprises",
         limit_choices_to={"level": RegionLevel.PREFECTURE},
     )
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("所在县（市、区）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="county_enterprises",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+    )
     ownership = models.CharField(_("所有制"), max_length=20, choices=Ownership.choices)
     supervision_level = models.CharField(
         _("国资监管层级"), max_length=20, choices=SupervisionLevel.choices, default=SupervisionLevel.NONE
     )
+    supervisor = models.CharField(_("监管机构类别"), max_length=10, choices=Supervisor.choices, blank=True)
     supervising_body = models.CharField(_("监管机构"), max_length=100, blank=True)
     industry = models.CharField(_("行业门类"), max_length=1, choices=Industry.choices)
     size_class = models.CharField(_("企业规模"), max_length=10, choices=SizeClass.choices)
+    above_scale = models.BooleanField(_("规模以上企业"), default=False, help_text=_("纳入规模以上统计的企业"))
+    leading = models.BooleanField(_("龙头企业"), default=False)
+    has_board = models.BooleanField(_("设有董事会或监事会"), default=False)
     employees = models.PositiveIntegerField(_("职工总数"), default=0)
     frontline_workers = models.PositiveIntegerField(_("一线产业工人数"), default=0)
     union_members = models.PositiveIntegerField(_("工会会员数"), default=0)
@@ -117,10 +155,18 @@ class Enterprise(TimeStampedModel):
         # The rollup looks up the enterprises registered inside the lagging grace period (measures/lagging.py).
         indexes = [models.Index(fields=["created_at"], name="enterprise_registered")]
         triggers = [
-            version_trigger(
-                name="enterprise_version",
-                columns=tuple("region_id" if f == "region" else f for f in REGISTER_FIELDS),
-            )
+            version_trigger(name="enterprise_version", columns=register_columns()),
+            # The county is the one source of the prefecture.
+            pgtrigger.Trigger(
+                name="enterprise_region_from_county",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=(
+                    "IF NEW.county_id IS NOT NULL THEN"
+                    f" NEW.region_id := (SELECT parent_id FROM {Region._meta.db_table} WHERE id = NEW.county_id);"
+                    " END IF; RETURN NEW;"
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -140,9 +186,15 @@ class Enterprise(TimeStampedModel):
     def is_state_owned(self) -> bool:
         return self.ownership in STATE_OWNERSHIPS and self.supervision_level != SupervisionLevel.NONE
 
+    def save(self, *args, **kwargs):
+        # The database sets the prefecture from the county; this keeps the object in step before it does.
+        if self.county_id and self.county is not None and self.county.parent_id:
+            self.region_id = self.county.parent_id
+        super().save(*args, **kwargs)
+
     def clean(self):
         errors: dict[str, list] = {}
-        self.credit_code = (self.credit_code or "").strip().upper()
+        self.credit_code = (self.credit_code or "").strip().upper()  # TODO(lead): normalise_credit_code
         problems = credit_code_problems(self.credit_code, allow_bad_check_character=bool(self.credit_code_exception))
         if problems:
             errors["credit_code"] = problems
@@ -151,10 +203,28 @@ class Enterprise(TimeStampedModel):
             errors.setdefault("union_founded", []).append(_("填写了工会成立日期，请同时勾选“已建立工会”。"))
         if self.supervision_level != SupervisionLevel.NONE and self.ownership not in STATE_OWNERSHIPS:
             errors.setdefault("supervision_level", []).append(
-                _("只有国有独资、国有控股或国有参股企业才有国资监管层级。")
+                _("只有国有独资或国有控股企业才有国资监管层级；国有参股企业不是国有企业。")
             )
+        if self.supervisor and self.supervision_level == SupervisionLevel.NONE:
+            errors.setdefault("supervisor", []).append(_("没有国资监管层级的企业不填监管机构类别。"))
+        if self.supervision_level != SupervisionLevel.NONE and not self.supervisor:
+            errors.setdefault("supervisor", []).append(_("请选择监管机构类别（国资委或其他部门）。"))
+        if self.county_id and self.county.level != RegionLevel.COUNTY:
+            errors.setdefault("county", []).append(_("请选择县级行政区划。"))
+        errors.update(group_problems(self))
         if errors:
             raise ValidationError(errors)
+
+
+def group_problems(enterprise) -> dict[str, list]:
+    """A subsidiary's parent must be another enterprise, and no enterprise may be its own ancestor."""
+    seen, parent = {enterprise.pk}, enterprise.parent
+    while parent is not None:
+        if parent.pk in seen:
+            return {"parent": [_("上级集团不能是本企业或本企业的下属企业。")]}
+        seen.add(parent.pk)
+        parent = parent.parent
+    return {}
 
 
 def headcount_problems(enterprise) -> dict[str, list]:
@@ -204,14 +274,14 @@ class Profile(TimeStampedModel):
         verbose_name=_("负责区域"),
         blank=True,
         related_name="officers",
-        help_text=_("工会干部负责的省或州（市）"),
+        help_text=_("工会干部负责的省、州（市）或县（市、区）"),
     )
     charge_enterprises = models.ManyToManyField(
         Enterprise,
         verbose_name=_("负责企业"),
         blank=True,
         related_name="officers",
-        help_text=_("工会干部点名负责的企业"),
+        help_text=_("工会干部点名负责的企业；集团用户获准代为填报的子公司"),
     )
     enterprise = models.ForeignKey(
         Enterprise,
@@ -234,5 +304,5 @@ class Profile(TimeStampedModel):
     def clean(self):
         if self.role == Role.SASAC and not self.province_id:
             raise ValidationError({"province": _("国资委工作人员必须指定所属省份。")})
-        if self.role == Role.ENTERPRISE and not self.enterprise_id:
-            raise ValidationError({"enterprise": _("企业用户必须指定所属企业。")})
+        if self.role in (Role.ENTERPRISE, Role.GROUP) and not self.enterprise_id:
+            raise ValidationError({"enterprise": _("企业用户和集团用户必须指定所属企业（集团用户为集团本部）。")})

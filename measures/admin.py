@@ -21,8 +21,8 @@ class SectionInline(admin.TabularInline):
 
 @admin.register(PolicyDocument)
 class PolicyDocumentAdmin(admin.ModelAdmin):
-    list_display = ("number", "title", "province", "applies_to", "issued_on")
-    list_filter = ("province", "applies_to")
+    list_display = ("number", "title", "province", "applies_to_text", "issued_on")
+    list_filter = ("province",)
     search_fields = ("number", "title")
     inlines = [SectionInline]
 

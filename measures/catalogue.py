@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from enterprises.choices import RegionLevel
 from enterprises.models import Region
 
-from .choices import Addressee, AppliesTo, Comparison, SectionKind
+from .applicability import conditions_problems, scope_refresh
+from .choices import Addressee, Comparison, Derivation, IndicatorKind, SectionKind
 from .models import Indicator, Measure, PolicyDocument, Section
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "data" / "catalogue"
@@ -31,13 +32,27 @@ KINDS = ("documents", "sections", "measures", "indicators")
 
 # (required keys, optional keys) of each object in a data file; "note" is free text for reviewers.
 TOP_KEYS = (("document", "sections", "measures"), ("indicators", "note"))
+# Documents, measures and indicators may say whom they apply to: `conditions` (measures/applicability.py) and the
+# sentence they come from, `conditions_source`.
+CONDITION_KEYS = ("conditions", "conditions_source")
 DOCUMENT_KEYS = (
-    ("code", "number", "title", "issuing_bodies", "issued_on", "province", "applies_to"),
-    ("applies_to_text", "notice", "introduction", "note"),
+    ("code", "number", "title", "issuing_bodies", "issued_on", "province"),
+    ("applies_to_text", "notice", "introduction", "note", *CONDITION_KEYS),
 )
 SECTION_KEYS = (("code", "number", "title", "kind"), ("parent", "text", "note"))
-MEASURE_KEYS = (("code", "number", "title", "text", "section", "addressee"), ("note",))
-INDICATOR_KEYS = (("code", "measure", "name", "comparison"), ("unit", "target", "source_text", "note"))
+MEASURE_KEYS = (("code", "number", "title", "text", "section", "addressee"), ("note", *CONDITION_KEYS))
+INDICATOR_KEYS = (
+    ("code", "measure", "name", "kind", "comparison"),
+    ("unit", "target", "source_text", "derived_from", "note", *CONDITION_KEYS),
+)
+# What each kind of indicator may be compared with: a date or a text is only recorded.
+KIND_COMPARISONS = {
+    IndicatorKind.BOOLEAN: (Comparison.TRUE, Comparison.INFO),
+    IndicatorKind.COUNT: (Comparison.GTE, Comparison.LTE, Comparison.EQ, Comparison.INFO),
+    IndicatorKind.SHARE: (Comparison.GTE, Comparison.LTE, Comparison.EQ, Comparison.INFO),
+    IndicatorKind.DATE: (Comparison.INFO,),
+    IndicatorKind.TEXT: (Comparison.INFO,),
+}
 
 NEEDS_TARGET = (Comparison.GTE, Comparison.LTE, Comparison.EQ)
 MEASURE_SECTION_KINDS = (SectionKind.MEASURES, SectionKind.SUPPORT)
@@ -122,9 +137,9 @@ class _Reader:
     def check_document(self, document):
         where = "document"
         self.check_keys(document, DOCUMENT_KEYS, where)
-        self.check_text(document, ("code", "number", "title", "issued_on", "province", "applies_to"), where)
+        self.check_text(document, ("code", "number", "title", "issued_on", "province"), where)
         self.check_text(document, ("applies_to_text", "notice", "introduction"), where, allow_empty=True)
-        self.check_choice(document["applies_to"], AppliesTo, where, "applies_to")
+        self.check_conditions(document, where)
         bodies = document["issuing_bodies"]
         if not isinstance(bodies, list) or not bodies or not all(isinstance(b, str) and b.strip() for b in bodies):
             self.fail(_("document 的“issuing_bodies”应为非空的字符串列表。"))
@@ -132,6 +147,16 @@ class _Reader:
             date.fromisoformat(document["issued_on"])
         except ValueError:
             self.fail(_("印发日期“%(value)s”不是 YYYY-MM-DD 格式的日期。") % {"value": document["issued_on"]})
+
+    def check_conditions(self, obj, where):
+        self.check_text(obj, ("conditions_source",), where, allow_empty=True)
+        if "conditions" not in obj:
+            return
+        problems = conditions_problems(obj["conditions"])
+        if problems:
+            self.fail(_("%(where)s：%(problems)s") % {"where": where, "problems": "".join(problems)})
+        if obj["conditions"] and not obj.get("conditions_source", "").strip():
+            self.fail(_("%(where)s 给出了适用条件，须在“conditions_source”中引用其原文。") % {"where": where})
 
     def check_sections(self, sections):
         seen: set[str] = set()
@@ -158,6 +183,7 @@ class _Reader:
             self.check_text(measure, ("code", "number", "title", "text", "section"), where)
             where = f"{where}（{measure['code']}）"
             self.check_choice(measure["addressee"], Addressee, where, "addressee")
+            self.check_conditions(measure, where)
             section = sections.get(measure["section"])
             if section is None:
                 self.fail(
@@ -178,6 +204,26 @@ class _Reader:
             self.check_text(indicator, ("unit", "source_text"), where, allow_empty=True)
             where = f"{where}（{indicator['code']}）"
             self.check_choice(indicator["comparison"], Comparison, where, "comparison")
+            self.check_choice(indicator["kind"], IndicatorKind, where, "kind")
+            self.check_conditions(indicator, where)
+            if indicator["comparison"] not in KIND_COMPARISONS[indicator["kind"]]:
+                self.fail(
+                    _("%(where)s 的类型“%(kind)s”只能用比较方式：%(comparisons)s。")
+                    % {
+                        "where": where,
+                        "kind": indicator["kind"],
+                        "comparisons": "、".join(KIND_COMPARISONS[indicator["kind"]]),
+                    }
+                )
+            if indicator.get("derived_from") is not None:
+                self.check_choice(indicator["derived_from"], Derivation, where, "derived_from")
+            if indicator["kind"] == IndicatorKind.SHARE and indicator.get("target") is not None:
+                try:
+                    share = Decimal(str(indicator["target"]))
+                except InvalidOperation:
+                    share = None
+                if share is not None and not 0 <= share <= 100:
+                    self.fail(_("%(where)s 是比例，目标值应在 0–100 之间。") % {"where": where})
             if indicator["measure"] not in measure_codes:
                 self.fail(
                     _("%(where)s 引用的措施“%(measure)s”在本文件中不存在。")
@@ -224,13 +270,26 @@ class _Writer:
                 setattr(obj, key, value)
             outcome = self.updated
         try:
-            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.full_clean(exclude=["scope"], validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             problems = "；".join(f"{field}：{'，'.join(messages)}" for field, messages in exc.message_dict.items())
             self.reader.fail(_("%(where)s 有误：%(problems)s") % {"where": where, "problems": problems})
         obj.save()
         outcome[kind] += 1
         return obj
+
+    def rescope(self, document):
+        """A document's or measure's conditions reach what belongs to it: point each measure and indicator of
+        `document` whose combined conditions changed at its new scope (a save recomputes it)."""
+        items = [
+            *Measure.objects.filter(document=document).select_related("document", "scope"),
+            *Indicator.objects.filter(measure__document=document).select_related("measure__document", "scope"),
+        ]
+        for item in items:
+            before = item.scope_id
+            scope_refresh(item)
+            if item.scope_id != before:
+                item.save(update_fields=["scope"])
 
     def claim(self, code: str, owner, document, label: str):
         """A row found by code must belong to this document (`owner` is the row's document)."""
@@ -260,8 +319,9 @@ class _Writer:
                 "issuing_bodies": doc["issuing_bodies"],
                 "issued_on": date.fromisoformat(doc["issued_on"]),
                 "province_id": province.pk,
-                "applies_to": doc["applies_to"],
                 "applies_to_text": doc.get("applies_to_text", ""),
+                "conditions": doc.get("conditions", {}),
+                "conditions_source": doc.get("conditions_source", ""),
                 "notice": doc.get("notice", ""),
                 "introduction": doc.get("introduction", ""),
             },
@@ -305,6 +365,8 @@ class _Writer:
                     "text": item["text"],
                     "addressee": item["addressee"],
                     "position": position,
+                    "conditions": item.get("conditions", {}),
+                    "conditions_source": item.get("conditions_source", ""),
                 },
                 f"measures[{position - 1}]（{item['code']}）",
             )
@@ -320,6 +382,10 @@ class _Writer:
                 {
                     "measure_id": measures[item["measure"]].pk,
                     "name": item["name"],
+                    "kind": item["kind"],
+                    "derived_from": item.get("derived_from") or "",
+                    "conditions": item.get("conditions", {}),
+                    "conditions_source": item.get("conditions_source", ""),
                     "unit": item.get("unit", ""),
                     "comparison": item["comparison"],
                     "target": None if target is None else Decimal(str(target)),
@@ -329,6 +395,7 @@ class _Writer:
                 f"indicators[{position - 1}]（{item['code']}）",
             )
 
+        self.rescope(document)
         orphans = {
             "sections": Section.objects.filter(document=document).exclude(code__in=sections),
             "measures": Measure.objects.filter(document=document).exclude(code__in=measures),

@@ -2,11 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class AppliesTo(models.TextChoices):
-    ALL_ENTERPRISES = "all_enterprises", _("本省全部企业")
-    STATE_OWNED = "state_owned", _("本省国有企业")
-
-
 class SectionKind(models.TextChoices):
     PREAMBLE = "preamble", _("总体说明")
     MEASURES = "measures", _("任务措施")
@@ -29,6 +24,26 @@ class Comparison(models.TextChoices):
     EQ = "eq", "="
     TRUE = "true", _("是")
     INFO = "info", _("仅统计")
+
+
+class IndicatorKind(models.TextChoices):
+    BOOLEAN = "boolean", _("是/否")
+    COUNT = "count", _("数量")
+    SHARE = "share", _("比例")
+    DATE = "date", _("日期")
+    TEXT = "text", _("文字")
+
+
+# The kinds whose value is a number (a yes/no is 1 or 0); a date or a text is held as text and only recorded.
+NUMERIC_KINDS = (IndicatorKind.BOOLEAN, IndicatorKind.COUNT, IndicatorKind.SHARE)
+
+
+class Derivation(models.TextChoices):
+    """Register facts an indicator can be derived from instead of being typed in (measures/derived.py)."""
+
+    UNION_FOUNDED = "union_founded", _("企业信息：已建立工会")
+    UNION_MEMBERSHIP_RATE = "union_membership_rate", _("企业信息：工会会员数 ÷ 职工总数")
+    PARTY_SHARE = "party_share", _("企业信息：产业工人中党员数 ÷ 一线产业工人数")
 
 
 class Status(models.TextChoices):

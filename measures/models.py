@@ -1,7 +1,9 @@
 import uuid
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,17 +13,65 @@ from reform_portal.history import audited, version_trigger
 from reform_portal.models import TimeStampedModel
 
 from . import targets
-from .choices import Addressee, AppliesTo, Comparison, SectionKind, Status
+from .choices import Addressee, Comparison, Derivation, IndicatorKind, SectionKind, Status
 
 
-class PolicyDocument(TimeStampedModel):
+class Scope(models.Model):
+    """Who something of the catalogue applies to: the enterprises of `province` that meet every condition set here
+    (an unset condition holds for all). A document's, a measure's and an indicator's scope combine the conditions
+    the catalogue files give them with those of what they belong to. Scopes are shared and never change: `key`
+    spells out the conditions, and another set of conditions is another scope. measures/applicability.py reads
+    them; the field names are the condition keys of the catalogue files."""
+
+    key = models.CharField(_("条件"), max_length=400, unique=True)
+    province = models.ForeignKey(Region, verbose_name=_("省份"), on_delete=models.PROTECT, related_name="+")
+    ownership = ArrayField(models.CharField(max_length=20), verbose_name=_("所有制"), null=True, blank=True)
+    supervision_level = ArrayField(
+        models.CharField(max_length=20), verbose_name=_("国资监管层级"), null=True, blank=True
+    )
+    supervisor = ArrayField(models.CharField(max_length=10), verbose_name=_("监管机构类别"), null=True, blank=True)
+    size_class = ArrayField(models.CharField(max_length=10), verbose_name=_("企业规模"), null=True, blank=True)
+    min_employees = models.PositiveIntegerField(_("职工人数不少于"), null=True, blank=True)
+    above_scale = models.BooleanField(_("规模以上企业"), null=True, blank=True)
+    leading = models.BooleanField(_("龙头企业"), null=True, blank=True)
+    has_board = models.BooleanField(_("设有董事会或监事会"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("适用范围")
+        verbose_name_plural = _("适用范围")
+        triggers = [pgtrigger.Protect(name="scope_never_changes", operation=pgtrigger.Update)]
+
+    def __str__(self):
+        return self.key
+
+
+class Scoped(models.Model):
+    """What the catalogue files say of who it applies to, and the scope that follows."""
+
+    conditions = models.JSONField(_("适用条件"), default=dict, blank=True)
+    conditions_source = models.TextField(_("适用条件原文依据"), blank=True)
+    scope = models.ForeignKey(Scope, verbose_name=_("适用范围"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # The scope follows the conditions (this one's and those of what it belongs to) on every save.
+        from .applicability import scope_refresh
+
+        scope_refresh(self)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "scope"}
+        super().save(*args, **kwargs)
+
+
+class PolicyDocument(Scoped, TimeStampedModel):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     number = models.CharField(_("文号"), max_length=50, unique=True)
     title = models.CharField(_("标题"), max_length=200)
     issuing_bodies = models.JSONField(_("发文单位"), default=list)
     issued_on = models.DateField(_("印发日期"))
     province = models.ForeignKey(Region, verbose_name=_("省份"), on_delete=models.PROTECT, related_name="documents")
-    applies_to = models.CharField(_("适用范围"), max_length=30, choices=AppliesTo.choices)
     applies_to_text = models.CharField(_("适用范围说明"), max_length=200, blank=True)
     notice = models.TextField(_("印发通知"), blank=True)
     introduction = models.TextField(_("引言"), blank=True)
@@ -61,7 +111,7 @@ class MeasureQuerySet(models.QuerySet):
         return self.filter(addressee__in=TRACKED_ADDRESSEES)
 
 
-class Measure(TimeStampedModel):
+class Measure(Scoped, TimeStampedModel):
     document = models.ForeignKey(PolicyDocument, on_delete=models.CASCADE, related_name="measures")
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="measures")
     code = models.SlugField(_("代码"), max_length=20, unique=True)
@@ -82,10 +132,14 @@ class Measure(TimeStampedModel):
         return f"{self.code} {self.title}"
 
 
-class Indicator(TimeStampedModel):
+class Indicator(Scoped, TimeStampedModel):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="indicators")
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=10, choices=IndicatorKind.choices, default=IndicatorKind.COUNT)
+    derived_from = models.CharField(
+        _("来源"), max_length=30, choices=Derivation.choices, blank=True, help_text=_("由企业信息推算，不单独填报")
+    )
     unit = models.CharField(_("单位"), max_length=20, blank=True)
     comparison = models.CharField(_("比较方式"), max_length=10, choices=Comparison.choices)
     target = models.DecimalField(_("目标值"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -106,8 +160,7 @@ class Indicator(TimeStampedModel):
             return str(_("仅统计"))
         if self.comparison == Comparison.TRUE:
             return str(_("是"))
-        target = self.target.normalize() if self.target is not None else ""
-        return f"{self.get_comparison_display()} {target}{self.unit}"
+        return f"{self.get_comparison_display()} {plain_number(self.target)}{self.unit}"
 
     def is_met(self, value: Decimal | None) -> bool | None:
         """Whether `value` meets the target; None when there is no value or nothing to meet (measures.targets)."""
@@ -155,7 +208,15 @@ class Progress(TimeStampedModel):
         return f"{self.enterprise} · {self.measure.code} · {self.get_status_display()}"
 
 
-@audited("value", model_name="IndicatorValueEvent", verbose_name=_("指标值变更"))
+def plain_number(value: Decimal | None) -> str:
+    """A decimal as people write it: 60 not 6E+1, 8.5 not 8.50; empty for None."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@audited("value", "text", model_name="IndicatorValueEvent", verbose_name=_("指标值变更"))
 class IndicatorValue(TimeStampedModel):
     """One enterprise's value of an indicator for a year. The database records every creation and change in
     `IndicatorValueEvent` (`value.events`) and raises `version` with each change (see `history.py`)."""
@@ -163,7 +224,9 @@ class IndicatorValue(TimeStampedModel):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="indicator_values")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
     year = models.PositiveSmallIntegerField(_("年度"))
-    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2)
+    # A number (a yes/no as 1 or 0); a date (ISO) or a text indicator's value is in `text` instead.
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    text = models.CharField(_("文字"), max_length=300, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("更新人"),
@@ -182,7 +245,7 @@ class IndicatorValue(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "indicator", "year"], name="indicator_value_unique_year")
         ]
-        triggers = [version_trigger(name="indicator_value_version", columns=("value",))]
+        triggers = [version_trigger(name="indicator_value_version", columns=("value", "text"))]
 
     def __str__(self):
         return f"{self.enterprise} · {self.indicator.code} · {self.year}: {self.value}"

@@ -1,10 +1,15 @@
 """Tallies: the counts the rollups add up, kept current by the database itself.
 
-A rollup needs, per cell: how many enterprises it holds (EnterpriseTally); per (measure, cell): how many progress
-rows are 推进中 / 已完成 / 常态化推进 and their percent sum (ProgressTally); per (indicator, year, cell): how many
-values meet the target (IndicatorTally); and per enterprise with progress: its cell, when its progress last changed
-and how many of its rows are 未启动, the lagging rule's inputs (ProgressSummary). A *cell* is the enterprise fields
-the rollup groups by and applicability depends on: prefecture (`region_id`), ownership, industry, supervision level.
+A rollup needs, per (scope, cell): how many enterprises a scope applies to (ScopeTally: the enterprises a document
+addresses, a measure asks something of, an indicator is asked of); per (measure, cell): how many progress rows
+are 推进中 / 已完成 / 常态化推进 and their percent sum (ProgressTally); per (indicator, year, cell): how many values
+meet the target (IndicatorTally); and per enterprise with progress: its cell, when its progress last changed and
+how many of its rows are 未启动, the lagging rule's inputs (ProgressSummary). A *cell* is the enterprise fields the
+rollup groups by: prefecture (`region_id`), ownership, industry, supervision level.
+
+Only what applies is counted: a progress row or value of a measure or indicator whose scope does not apply to its
+enterprise (`measures.applicability.applies_sql`, the one rule) is kept but left out, and counts again when its
+enterprise's facts or the catalogue's conditions make it apply again.
 
 Reading 1.25 million progress rows and 100,000 enterprises on every rollup costs seconds; these tallies hold a few
 thousand rows. Statement-level PostgreSQL triggers (with transition tables, so a bulk write is one set-based step)
@@ -16,8 +21,10 @@ they watch (django-pgtrigger), so `makemigrations` writes every change of this S
   ProgressSummary rows are recomputed;
 - indicator values inserted / updated / deleted, or an indicator's target changed: the difference in values
   meeting the target is added to IndicatorTally;
-- an enterprise created, deleted or changing cell: EnterpriseTally counts it, and its progress and indicator counts
-  move from the old cell to the new one.
+- an enterprise created, deleted, changing cell or changing a fact applicability reads: ScopeTally counts it under
+  each scope that applies to it, and its progress and indicator counts move from what applied before to what
+  applies now;
+- a measure or indicator pointed at another scope (its conditions changed), or a scope created: counted again.
 
 Tally rows are only ever inserted (a difference each), so concurrent writers never wait on a shared counter row;
 `fold` merges the rows of each key now and then. Each trigger first takes a share lock on the enterprises (and
@@ -30,12 +37,13 @@ or after, never half.
 
 from django.db import connection, transaction
 
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Region
+from measures.applicability import FACTS, applies_sql  # the one definition of what applies
 from measures.choices import Status
-from measures.models import Indicator, IndicatorValue, Progress
+from measures.models import Indicator, IndicatorValue, Measure, Progress, Scope
 from measures.targets import met_sql  # the one definition of meeting a target (re-exported here)
 
-from .models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
+from .models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 
 PROGRESS = Progress._meta.db_table
 VALUE = IndicatorValue._meta.db_table
@@ -43,7 +51,10 @@ INDICATOR = Indicator._meta.db_table
 ENTERPRISE = Enterprise._meta.db_table
 PROGRESS_TALLY = ProgressTally._meta.db_table
 INDICATOR_TALLY = IndicatorTally._meta.db_table
-ENTERPRISE_TALLY = EnterpriseTally._meta.db_table
+SCOPE_TALLY = ScopeTally._meta.db_table
+MEASURE = Measure._meta.db_table
+SCOPE = Scope._meta.db_table
+REGION = Region._meta.db_table
 SUMMARY = ProgressSummary._meta.db_table
 
 CELL = ("region_id", "ownership", "industry", "supervision_level")
@@ -56,9 +67,21 @@ def _cell(alias: str) -> str:
     return ", ".join(f"{alias}.{c}" for c in CELL)
 
 
-def _progress_tally_sql(*, source: str, sign: str, p: str, cell: str) -> str:
+def applies_join(*, scope: str, enterprise: str) -> tuple[str, str]:
+    """(joins, condition): the joins that bring in the scope `sc` whose id is the SQL `scope` and the province of
+    `enterprise` (an alias with the enterprise's region and facts), and the condition that the scope applies."""
+    joins = f" JOIN {SCOPE} sc ON sc.id = {scope} JOIN {REGION} rg ON rg.id = {enterprise}.region_id"
+    return joins, applies_sql("sc", enterprise, "rg.parent_id")
+
+
+def _progress_tally_sql(*, source: str, sign: str, p: str, cell: str, scope: str | None = None) -> str:
     """INSERT the signed counts of `source` (a FROM clause where `p` has the progress columns, `cell` the
-    enterprise's cell columns and `sign` is +1 or -1) into ProgressTally, leaving out keys that net to nothing."""
+    enterprise's cell columns and facts and `sign` is +1 or -1) into ProgressTally, leaving out keys that net to
+    nothing and rows whose measure does not apply to their enterprise (`scope`: the SQL of the measure's scope id,
+    by default looked up from the measure)."""
+    if scope is None:
+        source, scope = f"{source} JOIN {MEASURE} am ON am.id = {p}.measure_id", "am.scope_id"
+    joins, applies = applies_join(scope=scope, enterprise=cell)
 
     def count(status):
         return f"SUM(CASE WHEN {p}.status = '{status}' THEN {sign} ELSE 0 END)"
@@ -69,7 +92,8 @@ def _progress_tally_sql(*, source: str, sign: str, p: str, cell: str) -> str:
             SELECT {p}.measure_id, {_cell(cell)},
                    {count(Status.IN_PROGRESS)} AS in_progress, {count(Status.DONE)} AS done,
                    {count(Status.ONGOING)} AS ongoing, SUM({sign} * {p}.percent) AS percent_sum
-            FROM {source}
+            FROM {source}{joins}
+            WHERE {applies}
             GROUP BY {p}.measure_id, {_cell(cell)}
         ) d
         WHERE d.in_progress <> 0 OR d.done <> 0 OR d.ongoing <> 0 OR d.percent_sum <> 0
@@ -77,13 +101,15 @@ def _progress_tally_sql(*, source: str, sign: str, p: str, cell: str) -> str:
 
 
 def _indicator_tally_sql(*, source: str, sign: str, i: str = "i", v: str = "v", cell: str = "e") -> str:
-    """INSERT the signed count of values meeting their target in `source` into IndicatorTally."""
+    """INSERT the signed count of values in `source` meeting their target into IndicatorTally (those whose
+    indicator `i` applies to their enterprise `cell`)."""
+    joins, applies = applies_join(scope=f"{i}.scope_id", enterprise=cell)
     return f"""
         INSERT INTO {INDICATOR_TALLY} ({", ".join(INDICATOR_KEY)}, met)
         SELECT * FROM (
             SELECT {v}.indicator_id, {v}.year, {_cell(cell)}, SUM({sign}) AS met
-            FROM {source}
-            WHERE {met_sql(i, v)}
+            FROM {source}{joins}
+            WHERE {met_sql(i, v)} AND {applies}
             GROUP BY {v}.indicator_id, {v}.year, {_cell(cell)}
         ) d
         WHERE d.met <> 0
@@ -94,19 +120,29 @@ SUMMARY_COLUMNS = ("enterprise_id", "last_update", "not_started", *CELL)
 
 
 def _summary_sql(where: str) -> str:
-    """SELECT the ProgressSummary rows (SUMMARY_COLUMNS) of the enterprises matching `where` (over progress `p`)."""
+    """SELECT the ProgressSummary rows (SUMMARY_COLUMNS) of the enterprises matching `where` (over progress `p`),
+    from their progress on the measures that apply to them."""
+    joins, applies = applies_join(scope="am.scope_id", enterprise="e")
     return f"""
         SELECT p.enterprise_id, MAX(p.updated_at),
                SUM(CASE WHEN p.status = '{Status.NOT_STARTED}' THEN 1 ELSE 0 END), {_cell("e")}
         FROM {PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id
-        WHERE {where} GROUP BY p.enterprise_id, {_cell("e")}
+             JOIN {MEASURE} am ON am.id = p.measure_id{joins}
+        WHERE ({where}) AND {applies} GROUP BY p.enterprise_id, {_cell("e")}
     """
 
 
-def _enterprise_tally_sql(*, source: str, sign: str, cell: str) -> str:
+def _scope_tally_sql(*, source: str, sign: str, cell: str, scopes: str = SCOPE) -> str:
+    """INSERT into ScopeTally, per scope of `scopes` (a table or transition table) and cell, the signed count of
+    the enterprises of `source` (alias `cell`, with the enterprise's cell and facts) that the scope applies to."""
+    applies = applies_sql("sc", cell, "rg.parent_id")
     return f"""
-        INSERT INTO {ENTERPRISE_TALLY} ({", ".join(CELL)}, enterprises)
-        SELECT * FROM (SELECT {_cell(cell)}, SUM({sign}) AS enterprises FROM {source} GROUP BY {_cell(cell)}) d
+        INSERT INTO {SCOPE_TALLY} (scope_id, {", ".join(CELL)}, enterprises)
+        SELECT * FROM (
+            SELECT sc.id, {_cell(cell)}, SUM({sign}) AS enterprises
+            FROM {source} JOIN {REGION} rg ON rg.id = {cell}.region_id JOIN {scopes} sc ON {applies}
+            GROUP BY sc.id, {_cell(cell)}
+        ) d
         WHERE d.enterprises <> 0
     """
 
@@ -148,7 +184,7 @@ def _summary_refresh_sql(ids: str) -> str:
                 FROM ({_summary_sql(f"p.enterprise_id = ANY({ids})")}) AS a ({", ".join(SUMMARY_COLUMNS)})
                 WHERE s.enterprise_id = a.enterprise_id;
             DELETE FROM {SUMMARY} s WHERE s.enterprise_id = ANY({ids})
-                AND NOT EXISTS (SELECT 1 FROM {PROGRESS} p WHERE p.enterprise_id = s.enterprise_id);
+                AND NOT EXISTS (SELECT 1 FROM ({_summary_sql("p.enterprise_id = s.enterprise_id")}) a);
         END IF;
     """
 
@@ -188,20 +224,31 @@ def value_trigger(op: str) -> str:
     """)
 
 
-# An enterprise that changes cell: its old cell loses what it counted and its new cell gains it.
+# An enterprise that changes cell or a fact applicability reads: what it counted under its old cell and facts is
+# taken away, and what it counts under the new ones added.
+_ROW = tuple(dict.fromkeys((*CELL, *FACTS)))  # each column once
+
+
+def _columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{c}" for c in _ROW)
+
+
 _MOVED = f"""
-    SELECT -1 AS sign, o.id, {_cell("o")} FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
-    WHERE ({_cell("o")}) IS DISTINCT FROM ({_cell("n")})
+    SELECT -1 AS sign, o.id, {_columns("o")} FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
+    WHERE ({_columns("o")}) IS DISTINCT FROM ({_columns("n")})
     UNION ALL
-    SELECT 1 AS sign, n.id, {_cell("n")} FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
-    WHERE ({_cell("o")}) IS DISTINCT FROM ({_cell("n")})
+    SELECT 1 AS sign, n.id, {_columns("n")} FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
+    WHERE ({_columns("o")}) IS DISTINCT FROM ({_columns("n")})
 """
+
+# The variables the enterprise update trigger declares.
+ENTERPRISE_DECLARE = [("ids", "bigint[]")]
 
 
 def enterprise_update_trigger() -> str:
-    """Enterprises updated: those that changed cell move their enterprise, progress and indicator counts, and
-    their summaries' cell."""
-    enterprises = _enterprise_tally_sql(source=f"({_MOVED}) m", sign="m.sign", cell="m")
+    """Enterprises updated: those whose cell or facts changed move their scope, progress and indicator counts,
+    and their summaries are recomputed (what applies may have changed, and so what is 未启动)."""
+    scopes = _scope_tally_sql(source=f"({_MOVED}) m", sign="m.sign", cell="m")
     progress = _progress_tally_sql(
         source=f"({_MOVED}) m JOIN {PROGRESS} p ON p.enterprise_id = m.id", sign="m.sign", p="p", cell="m"
     )
@@ -211,30 +258,72 @@ def enterprise_update_trigger() -> str:
         cell="m",
     )
     return _lines(f"""
-        {enterprises};
+        {scopes};
         {progress};
         {values};
+        SELECT array_agg(DISTINCT id ORDER BY id) INTO ids FROM ({_MOVED}) x;
         UPDATE {SUMMARY} s SET {", ".join(f"{c} = n.{c}" for c in CELL)}
             FROM {NEW_ROWS} n WHERE s.enterprise_id = n.id AND ({_cell("s")}) IS DISTINCT FROM ({_cell("n")});
+        {_summary_refresh_sql("ids")}
         RETURN NULL;
     """)
 
 
 def enterprise_insert_trigger() -> str:
-    return _lines(f"{_enterprise_tally_sql(source=f'{NEW_ROWS} n', sign='1', cell='n')}; RETURN NULL;")
+    return _lines(f"{_scope_tally_sql(source=f'{NEW_ROWS} n', sign='1', cell='n')}; RETURN NULL;")
 
 
 def enterprise_delete_trigger() -> str:
-    return _lines(f"{_enterprise_tally_sql(source=f'{OLD_ROWS} o', sign='-1', cell='o')}; RETURN NULL;")
+    return _lines(f"{_scope_tally_sql(source=f'{OLD_ROWS} o', sign='-1', cell='o')}; RETURN NULL;")
 
 
-# An indicator whose target or comparison changes: its values are judged again against the new target.
-_RETARGETED = f"""
-    SELECT -1 AS sign, o.id, o.comparison, o.target FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
-    WHERE (o.comparison, o.target) IS DISTINCT FROM (n.comparison, n.target)
+def scope_insert_trigger() -> str:
+    """A scope created (new conditions in the catalogue): count the enterprises it applies to."""
+    tally = _scope_tally_sql(source=f"{ENTERPRISE} e", sign="1", cell="e", scopes=NEW_ROWS)
+    return _lines(f"{tally}; RETURN NULL;")
+
+
+def scope_delete_trigger() -> str:
+    return _lines(f"DELETE FROM {SCOPE_TALLY} WHERE scope_id IN (SELECT id FROM {OLD_ROWS}); RETURN NULL;")
+
+
+# A measure pointed at another scope: its progress counted under the old scope is taken away, under the new added.
+_RESCOPED_MEASURES = f"""
+    SELECT -1 AS sign, o.id, o.scope_id FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
+    WHERE o.scope_id IS DISTINCT FROM n.scope_id
     UNION ALL
-    SELECT 1 AS sign, n.id, n.comparison, n.target FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
-    WHERE (o.comparison, o.target) IS DISTINCT FROM (n.comparison, n.target)
+    SELECT 1 AS sign, n.id, n.scope_id FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
+    WHERE o.scope_id IS DISTINCT FROM n.scope_id
+"""
+MEASURE_DECLARE = [("ids", "bigint[]")]
+
+
+def measure_update_trigger() -> str:
+    tally = _progress_tally_sql(
+        source=f"({_RESCOPED_MEASURES}) x JOIN {PROGRESS} p ON p.measure_id = x.id"
+        f" JOIN {ENTERPRISE} e ON e.id = p.enterprise_id",
+        sign="x.sign",
+        p="p",
+        cell="e",
+        scope="x.scope_id",
+    )
+    return _lines(f"""
+        {tally};
+        SELECT array_agg(DISTINCT p.enterprise_id ORDER BY p.enterprise_id) INTO ids
+            FROM {PROGRESS} p WHERE p.measure_id IN (SELECT id FROM ({_RESCOPED_MEASURES}) x);
+        {_summary_refresh_sql("ids")}
+        RETURN NULL;
+    """)
+
+
+# An indicator whose target, comparison or scope changes: its values are judged again.
+_JUDGED = "comparison, target, scope_id"
+_RETARGETED = f"""
+    SELECT -1 AS sign, o.id, o.comparison, o.target, o.scope_id FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
+    WHERE (o.comparison, o.target, o.scope_id) IS DISTINCT FROM (n.comparison, n.target, n.scope_id)
+    UNION ALL
+    SELECT 1 AS sign, n.id, n.comparison, n.target, n.scope_id FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.id = o.id
+    WHERE (o.comparison, o.target, o.scope_id) IS DISTINCT FROM (n.comparison, n.target, n.scope_id)
 """
 
 
@@ -258,13 +347,20 @@ _PROGRESS_SOURCE = f"{PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id"
 _VALUE_SOURCE = f"{VALUE} v JOIN {INDICATOR} i ON i.id = v.indicator_id JOIN {ENTERPRISE} e ON e.id = v.enterprise_id"
 
 
+def _joins(owner: str) -> str:
+    return applies_join(scope=f"{owner}.scope_id", enterprise="e")[0]
+
+
+_applies_e = applies_sql("sc", "e", "rg.parent_id")
+
+
 def rebuild():
     """Recompute every tally and summary from the source rows (writers wait meanwhile)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {PROGRESS}, {VALUE}, {INDICATOR}, {ENTERPRISE} IN SHARE MODE")
-        for table in (ENTERPRISE_TALLY, PROGRESS_TALLY, INDICATOR_TALLY, SUMMARY):
+        cursor.execute(f"LOCK TABLE {PROGRESS}, {VALUE}, {INDICATOR}, {MEASURE}, {SCOPE}, {ENTERPRISE} IN SHARE MODE")
+        for table in (SCOPE_TALLY, PROGRESS_TALLY, INDICATOR_TALLY, SUMMARY):
             cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(_enterprise_tally_sql(source=f"{ENTERPRISE} e", sign="1", cell="e"))
+        cursor.execute(_scope_tally_sql(source=f"{ENTERPRISE} e", sign="1", cell="e"))
         cursor.execute(_progress_tally_sql(source=_PROGRESS_SOURCE, sign="1", p="p", cell="e"))
         cursor.execute(_indicator_tally_sql(source=_VALUE_SOURCE, sign="1"))
         cursor.execute(f"INSERT INTO {SUMMARY} ({', '.join(SUMMARY_COLUMNS)}) {_summary_sql('1 = 1')}")
@@ -291,8 +387,11 @@ def drift() -> dict[str, dict]:
             "indicators": _by_key(
                 cursor, f"SELECT {ikey}, SUM(met) FROM {INDICATOR_TALLY} GROUP BY {ikey}", len(INDICATOR_KEY)
             ),
-            "enterprises": _by_key(
-                cursor, f"SELECT {_cell('t')}, SUM(enterprises) FROM {ENTERPRISE_TALLY} t GROUP BY {_cell('t')}", 4
+            "scopes": _by_key(
+                cursor,
+                f"SELECT t.scope_id, {_cell('t')}, SUM(enterprises) FROM {SCOPE_TALLY} t"
+                f" GROUP BY t.scope_id, {_cell('t')}",
+                1 + len(CELL),
             ),
             "summaries": _by_key(cursor, f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM {SUMMARY}", 1),
         }
@@ -302,21 +401,27 @@ def drift() -> dict[str, dict]:
                 cursor,
                 f"SELECT p.measure_id, {_cell('e')}, "
                 + ", ".join(f"SUM(CASE WHEN p.status = '{s}' THEN 1 ELSE 0 END)" for s in statuses)
-                + f", SUM(p.percent) FROM {_PROGRESS_SOURCE} GROUP BY p.measure_id, {_cell('e')}",
+                + f", SUM(p.percent) FROM {_PROGRESS_SOURCE} JOIN {MEASURE} am ON am.id = p.measure_id{_joins('am')}"
+                f" WHERE {_applies_e} GROUP BY p.measure_id, {_cell('e')}",
                 len(PROGRESS_KEY),
             ),
             "indicators": _by_key(
                 cursor,
-                f"SELECT v.indicator_id, v.year, {_cell('e')}, COUNT(*) FROM {_VALUE_SOURCE} WHERE {met_sql()}"
+                f"SELECT v.indicator_id, v.year, {_cell('e')}, COUNT(*) FROM {_VALUE_SOURCE}{_joins('i')}"
+                f" WHERE {met_sql()} AND {_applies_e}"
                 f" GROUP BY v.indicator_id, v.year, {_cell('e')}",
                 len(INDICATOR_KEY),
             ),
-            "enterprises": _by_key(
-                cursor, f"SELECT {_cell('e')}, COUNT(*) FROM {ENTERPRISE} e GROUP BY {_cell('e')}", 4
+            "scopes": _by_key(
+                cursor,
+                f"SELECT sc.id, {_cell('e')}, COUNT(*) FROM {ENTERPRISE} e"
+                f" JOIN {REGION} rg ON rg.id = e.region_id JOIN {SCOPE} sc ON {applies_sql('sc', 'e', 'rg.parent_id')}"
+                f" GROUP BY sc.id, {_cell('e')}",
+                1 + len(CELL),
             ),
             "summaries": _by_key(cursor, _summary_sql("1 = 1"), 1),
         }
-    zeros = {"progress": (0, 0, 0, 0), "indicators": (0,), "enterprises": (0,), "summaries": None}
+    zeros = {"progress": (0, 0, 0, 0), "indicators": (0,), "scopes": (0,), "summaries": None}
     return {
         table: {
             k: (held[table].get(k, zeros[table]), fresh[table].get(k, zeros[table]))
@@ -354,8 +459,8 @@ def fold_indicators(cursor, indicator_ids):
     _fold(cursor, INDICATOR_TALLY, INDICATOR_KEY, ("met",), f"indicator_id IN ({sql_id_list(indicator_ids)})")
 
 
-def fold_enterprises(cursor):
-    _fold(cursor, ENTERPRISE_TALLY, CELL, ("enterprises",))
+def fold_scopes(cursor, scope_ids):
+    _fold(cursor, SCOPE_TALLY, ("scope_id", *CELL), ("enterprises",), f"scope_id IN ({sql_id_list(scope_ids)})")
 
 
 def sql_id_list(pks) -> str:

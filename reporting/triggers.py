@@ -19,10 +19,10 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from enterprises.models import Enterprise
-from measures.models import Indicator, IndicatorValue, Progress
+from measures.models import Indicator, IndicatorValue, Measure, Progress, Scope
 
 from . import tallies
-from .models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
+from .models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 
 _OPERATIONS = {"INSERT": pgtrigger.Insert, "UPDATE": pgtrigger.Update, "DELETE": pgtrigger.Delete}
 _REFERENCING = {
@@ -94,7 +94,7 @@ class TalliedIndicatorValue(IndicatorValue):
 
 
 class TalliedIndicator(Indicator):
-    """Indicators: a changed target or comparison judges their values again."""
+    """Indicators: a changed target, comparison or scope judges their values again."""
 
     class Meta:
         proxy = True
@@ -103,16 +103,49 @@ class TalliedIndicator(Indicator):
 
 
 class TalliedEnterprise(Enterprise):
-    """Enterprises, counted per cell into EnterpriseTally; one changing cell moves what it counted."""
+    """Enterprises, counted per scope and cell into ScopeTally; one changing cell or facts moves what it counted."""
 
     class Meta:
         proxy = True
         default_permissions = ()
         triggers = [
             _after("INSERT", name="tally_enterprise_insert", func=tallies.enterprise_insert_trigger()),
-            _after("UPDATE", name="tally_enterprise_update", func=tallies.enterprise_update_trigger()),
+            _after(
+                "UPDATE",
+                name="tally_enterprise_update",
+                func=tallies.enterprise_update_trigger(),
+                declare=tallies.ENTERPRISE_DECLARE,
+            ),
             _after("DELETE", name="tally_enterprise_delete", func=tallies.enterprise_delete_trigger()),
-            _after_truncate(name="tally_enterprise_truncate", emptied=[EnterpriseTally._meta.db_table]),
+            _after_truncate(name="tally_enterprise_truncate", emptied=[ScopeTally._meta.db_table]),
+        ]
+
+
+class TalliedMeasure(Measure):
+    """Measures: one pointed at another scope counts its progress again."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        triggers = [
+            _after(
+                "UPDATE",
+                name="tally_measure_update",
+                func=tallies.measure_update_trigger(),
+                declare=tallies.MEASURE_DECLARE,
+            )
+        ]
+
+
+class TalliedScope(Scope):
+    """Scopes: a new one counts the enterprises it applies to (scopes never change; see measures.models.Scope)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        triggers = [
+            _after("INSERT", name="tally_scope_insert", func=tallies.scope_insert_trigger()),
+            _after("DELETE", name="tally_scope_delete", func=tallies.scope_delete_trigger()),
         ]
 
 

@@ -1,6 +1,7 @@
 """The tallies counted again in Python, row by row, with the ORM: the oracle the tally tests compare the database's
-tallies with. Nothing here calls the SQL under test (reporting.tallies) or the rule it uses (measures.targets): the
-target comparison is written out below, so a wrong comparison in the triggers' SQL makes the tests fail."""
+tallies with. Nothing here calls the SQL under test (reporting.tallies) or the rules it uses (measures.targets,
+measures.applicability): the target comparison and what applies are written out below, so a wrong comparison or
+a wrong applicability in the triggers' SQL makes the tests fail."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -9,8 +10,8 @@ from django.db.models import Sum
 
 from enterprises.models import Enterprise
 from measures.choices import Comparison, Status
-from measures.models import IndicatorValue, Progress
-from reporting.models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
+from measures.models import IndicatorValue, Progress, Scope
+from reporting.models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 
 CELL = ("region_id", "ownership", "industry", "supervision_level")
 
@@ -32,6 +33,19 @@ def meets(comparison: str, target: Decimal | None, value: Decimal | None) -> boo
     return False
 
 
+def applies(scope, e) -> bool:
+    """The scope applies to enterprise `e`: same province, and each condition the scope sets holds."""
+    lists = {"ownership": e.ownership, "supervision_level": e.supervision_level, "supervisor": e.supervisor}
+    lists["size_class"] = e.size_class
+    if scope.province_id != e.region.parent_id:
+        return False
+    if any(getattr(scope, key) is not None and fact not in getattr(scope, key) for key, fact in lists.items()):
+        return False
+    if scope.min_employees is not None and e.employees < scope.min_employees:
+        return False
+    return all(getattr(scope, flag) is None or getattr(e, flag) for flag in ("above_scale", "leading", "has_board"))
+
+
 def _cell(enterprise) -> tuple:
     return tuple(getattr(enterprise, field) for field in CELL)
 
@@ -45,7 +59,9 @@ def counted_from_rows() -> dict[str, dict]:
     """Per tally, {key: figures} counted from the source rows, keys that count nothing left out."""
     progress = defaultdict(lambda: [0, 0, 0, 0])
     summaries = {}
-    for row in Progress.objects.select_related("enterprise").order_by():
+    for row in Progress.objects.select_related("enterprise__region", "measure__scope").order_by():
+        if not applies(row.measure.scope, row.enterprise):
+            continue
         figures = progress[(row.measure_id, *_cell(row.enterprise))]
         figures[0] += row.status == Status.IN_PROGRESS
         figures[1] += row.status == Status.DONE
@@ -58,12 +74,15 @@ def counted_from_rows() -> dict[str, dict]:
             *_cell(row.enterprise),
         )
     met = defaultdict(int)
-    for v in IndicatorValue.objects.select_related("indicator", "enterprise").order_by():
-        if meets(v.indicator.comparison, v.indicator.target, v.value):
+    for v in IndicatorValue.objects.select_related("indicator__scope", "enterprise__region").order_by():
+        if applies(v.indicator.scope, v.enterprise) and meets(v.indicator.comparison, v.indicator.target, v.value):
             met[(v.indicator_id, v.year, *_cell(v.enterprise))] += 1
     enterprises = defaultdict(int)
-    for e in Enterprise.objects.order_by():
-        enterprises[_cell(e)] += 1
+    scopes = list(Scope.objects.all())
+    for e in Enterprise.objects.select_related("region").order_by():
+        for scope in scopes:
+            if applies(scope, e):
+                enterprises[(scope.pk, *_cell(e))] += 1
     return {
         "progress": _nonzero({key: tuple(f) for key, f in progress.items()}),
         "indicators": _nonzero(dict(met)),
@@ -79,14 +98,14 @@ def held_by_the_database() -> dict[str, dict]:
         ProgressTally.objects.order_by().values("measure_id", *CELL).annotate(**{f"s_{c}": s for c, s in sums.items()})
     )
     met = IndicatorTally.objects.order_by().values("indicator_id", "year", *CELL).annotate(n=Sum("met"))
-    enterprises = EnterpriseTally.objects.order_by().values(*CELL).annotate(n=Sum("enterprises"))
+    enterprises = ScopeTally.objects.order_by().values("scope_id", *CELL).annotate(n=Sum("enterprises"))
     summaries = ProgressSummary.objects.order_by().values_list("enterprise_id", "last_update", "not_started", *CELL)
     return {
         "progress": _nonzero(
             {(r["measure_id"], *(r[c] for c in CELL)): tuple(r[f"s_{c}"] for c in sums) for r in progress}
         ),
         "indicators": _nonzero({(r["indicator_id"], r["year"], *(r[c] for c in CELL)): r["n"] for r in met}),
-        "enterprises": _nonzero({tuple(r[c] for c in CELL): r["n"] for r in enterprises}),
+        "enterprises": _nonzero({(r["scope_id"], *(r[c] for c in CELL)): r["n"] for r in enterprises}),
         "summaries": {row[0]: tuple(row[1:]) for row in summaries},
     }
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from enterprises.choices import Industry, Ownership, SupervisionLevel
 from enterprises.models import Enterprise, Region
 from measures.choices import Comparison, Status
-from measures.models import Indicator, IndicatorValue, Measure, Progress
+from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, Scope
 from measures.services import progress_ensure
 from reporting import tallies
-from reporting.models import EnterpriseTally, IndicatorTally, ProgressSummary, ProgressTally
+from reporting.models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 from tests.concurrency import writer_in_another_transaction
 from tests.factories import EnterpriseFactory
 from tests.reporting.rollup_data import make_enterprises
@@ -32,7 +32,7 @@ def assert_counted():
     """The tallies equal the rows counted in Python, and `tallies.drift` (what `rollup --check-tallies` runs) finds
     no difference either."""
     assert_tallies_match_rows()
-    assert tallies.drift() == {"progress": {}, "indicators": {}, "enterprises": {}, "summaries": {}}
+    assert tallies.drift() == {"progress": {}, "indicators": {}, "scopes": {}, "summaries": {}}
 
 
 def _progress_figures() -> dict[tuple, tuple]:
@@ -108,11 +108,13 @@ def _met(indicator) -> int:
 
 def test_values_at_either_side_of_the_target_are_counted_by_the_comparison(kunming):
     # given one indicator of each comparison, all with a target of 5 (an "eq" one made from a 仅统计 one)
+    # (of Yunnan's indicators asked of every Yunnan enterprise: the Kunming enterprise below is asked them)
+    every_enterprise = PolicyDocument.objects.get(province__code="530000").scope
+    asked = Indicator.objects.filter(scope=every_enterprise).order_by("pk")
     gte, lte, yes, info = (
-        Indicator.objects.filter(comparison=c).order_by("pk").first()
-        for c in (Comparison.GTE, Comparison.LTE, Comparison.TRUE, Comparison.INFO)
+        asked.filter(comparison=c).first() for c in (Comparison.GTE, Comparison.LTE, Comparison.TRUE, Comparison.INFO)
     )
-    eq = Indicator.objects.filter(comparison=Comparison.INFO).exclude(pk=info.pk).order_by("pk").first()
+    eq = asked.filter(comparison=Comparison.INFO).exclude(pk=info.pk).first()
     Indicator.objects.filter(pk=eq.pk).update(comparison=Comparison.EQ)
     Indicator.objects.filter(pk__in=[gte.pk, lte.pk, eq.pk, info.pk]).update(target=Decimal(5))
     e = EnterpriseFactory(region=kunming)
@@ -148,7 +150,7 @@ def test_an_enterprise_that_changes_cell_moves_its_counts():
     assert _progress_figures() != before
     summary = ProgressSummary.objects.get(enterprise=e)
     assert (summary.region_id, summary.industry, summary.supervision_level) == (other.pk, "A", "county")
-    assert EnterpriseTally.objects.filter(region=other, industry="A").aggregate(n=models.Sum("enterprises"))["n"] >= 1
+    assert ScopeTally.objects.filter(region=other, industry="A").aggregate(n=models.Sum("enterprises"))["n"] >= 1
     assert_counted()
     # and an enterprise created or deleted (with what hangs on it) is counted
     EnterpriseFactory(region=other)
@@ -188,14 +190,14 @@ def test_a_random_mix_of_writes_leaves_no_drift():
 def test_a_truncate_empties_what_the_truncated_tables_counted():
     # given tallies of every kind
     make_enterprises(6, seed=12)
-    assert ProgressTally.objects.exists() and IndicatorTally.objects.exists() and EnterpriseTally.objects.exists()
+    assert ProgressTally.objects.exists() and IndicatorTally.objects.exists() and ScopeTally.objects.exists()
     # when the enterprises are truncated, and with them (CASCADE) their progress and indicator values
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a TRUNCATE waits for no deferred foreign-key check
         cursor.execute("TRUNCATE enterprises_enterprise CASCADE")
     # then nothing is counted any more
     assert not Enterprise.objects.exists()
-    assert not (ProgressTally.objects.exists() or IndicatorTally.objects.exists() or EnterpriseTally.objects.exists())
+    assert not (ProgressTally.objects.exists() or IndicatorTally.objects.exists() or ScopeTally.objects.exists())
     assert not ProgressSummary.objects.exists()
     assert_counted()
 
@@ -223,16 +225,16 @@ def test_rebuild_repairs_what_was_written_around_the_triggers():
 
 def _all_figures() -> tuple:
     met = IndicatorTally.objects.values(*tallies.INDICATOR_KEY).annotate(n=models.Sum("met"))
-    enterprises = EnterpriseTally.objects.values(*tallies.CELL).annotate(n=models.Sum("enterprises"))
+    enterprises = ScopeTally.objects.values("scope_id", *tallies.CELL).annotate(n=models.Sum("enterprises"))
     return (
         _progress_figures(),
         {tuple(r[k] for k in tallies.INDICATOR_KEY): r["n"] for r in met if r["n"]},
-        {tuple(r[k] for k in tallies.CELL): r["n"] for r in enterprises if r["n"]},
+        {tuple(r[k] for k in ("scope_id", *tallies.CELL)): r["n"] for r in enterprises if r["n"]},
     )
 
 
 def _tally_rows() -> int:
-    return ProgressTally.objects.count() + IndicatorTally.objects.count() + EnterpriseTally.objects.count()
+    return ProgressTally.objects.count() + IndicatorTally.objects.count() + ScopeTally.objects.count()
 
 
 def test_fold_merges_rows_and_keeps_every_figure():
@@ -247,13 +249,13 @@ def test_fold_merges_rows_and_keeps_every_figure():
     with connection.cursor() as cursor:
         tallies.fold_progress(cursor, Measure.objects.values_list("pk", flat=True))
         tallies.fold_indicators(cursor, Indicator.objects.values_list("pk", flat=True))
-        tallies.fold_enterprises(cursor)
+        tallies.fold_scopes(cursor, Scope.objects.values_list("pk", flat=True))
     # then one row per key, fewer rows, the same figures
     assert _tally_rows() < rows_before
     for model, key in (
         (ProgressTally, tallies.PROGRESS_KEY),
         (IndicatorTally, tallies.INDICATOR_KEY),
-        (EnterpriseTally, tallies.CELL),
+        (ScopeTally, ("scope_id", *tallies.CELL)),
     ):
         assert model.objects.values(*key).distinct().count() == model.objects.count(), model
     assert _all_figures() == before
@@ -336,7 +338,7 @@ def test_the_weekly_check_rebuilds_tallies_that_drifted(caplog):
     from reporting.tasks import tallies_check
 
     make_enterprises(5, seed=9)
-    assert tallies_check() == {"progress": 0, "indicators": 0, "enterprises": 0, "summaries": 0}
+    assert tallies_check() == {"progress": 0, "indicators": 0, "scopes": 0, "summaries": 0}
     # given a summary that no longer matches its enterprise's rows
     ProgressSummary.objects.filter(pk=ProgressSummary.objects.first().pk).update(not_started=99)
     # when / then: reported, logged and repaired

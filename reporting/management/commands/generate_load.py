@@ -12,11 +12,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
-from enterprises.choices import STATE_OWNERSHIPS, Industry, Ownership, SizeClass, SupervisionLevel
+from enterprises.choices import STATE_OWNERSHIPS, Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from enterprises.credit_code import ALPHABET, check_character
 from enterprises.models import Enterprise, Region
-from measures.choices import TRACKED_ADDRESSEES, AppliesTo, Comparison
-from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressEvent
+from measures.applicability import applies_sql
+from measures.choices import NUMERIC_KINDS, TRACKED_ADDRESSEES, Comparison
+from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressEvent, Scope
 
 BATCH = 5000
 # Shares of enterprises per province, and of state ownership within each (Shaanxi's document targets SOEs).
@@ -82,6 +83,10 @@ class Command(BaseCommand):
                     supervision_level=rng.choice([SupervisionLevel.PROVINCIAL, SupervisionLevel.MUNICIPAL])
                     if state
                     else SupervisionLevel.NONE,
+                    supervisor=Supervisor.SASAC if state else "",
+                    above_scale=employees > 300 or rng.random() < 0.3,
+                    leading=rng.random() < 0.05,
+                    has_board=state or rng.random() < 0.3,
                     industry=rng.choices(industries, industry_weights)[0],
                     size_class=SizeClass.LARGE
                     if employees > 1000
@@ -113,9 +118,8 @@ class Command(BaseCommand):
 
     def _progress(self, cursor, first_id: int) -> int:
         e, r = Enterprise._meta.db_table, Region._meta.db_table
-        m, d, p = Measure._meta.db_table, PolicyDocument._meta.db_table, Progress._meta.db_table
+        m, s, p = Measure._meta.db_table, Scope._meta.db_table, Progress._meta.db_table
         tracked = ", ".join(f"'{a}'" for a in TRACKED_ADDRESSEES)
-        states = ", ".join(f"'{o}'" for o in STATE_OWNERSHIPS)
         # Per row: a status drawn with realistic shares, a matching percent, an update in the last 200 days
         # (about a fifth of the enterprises older than the lagging threshold).
         cursor.execute(
@@ -133,21 +137,19 @@ class Command(BaseCommand):
                        random() * (0.6 + 0.4 * mod(e.id, 7) / 6.0) AS u,
                        (mod(e.id, 5) = 0) AS stale
                 FROM {e} e JOIN {r} r ON r.id = e.region_id
-                JOIN {d} d ON d.province_id = r.parent_id
-                JOIN {m} m ON m.document_id = d.id AND m.addressee IN ({tracked})
+                JOIN {m} m ON m.addressee IN ({tracked})
+                JOIN {s} s ON s.id = m.scope_id AND {applies_sql("s", "e", "r.parent_id")}
                 WHERE e.id >= %s
-                  AND (d.applies_to = %s OR (e.ownership IN ({states}) AND e.supervision_level <> %s))
             ) x
             """,
-            [first_id, AppliesTo.ALL_ENTERPRISES, SupervisionLevel.NONE],
+            [first_id],
         )
         return cursor.rowcount
 
     def _indicator_values(self, cursor, first_id: int) -> int:
         e, r = Enterprise._meta.db_table, Region._meta.db_table
-        i, m, d = Indicator._meta.db_table, Measure._meta.db_table, PolicyDocument._meta.db_table
-        v = IndicatorValue._meta.db_table
-        states = ", ".join(f"'{o}'" for o in STATE_OWNERSHIPS)
+        i, s, v = Indicator._meta.db_table, Scope._meta.db_table, IndicatorValue._meta.db_table
+        numeric = ", ".join(f"'{k}'" for k in NUMERIC_KINDS)
         # About 70% of applicable enterprises report each indicator this year; values scatter around the target.
         cursor.execute(
             f"""
@@ -158,12 +160,10 @@ class Command(BaseCommand):
                         ELSE round((i.target * (0.5 + random()))::numeric, 2) END,
                    now() - make_interval(days => floor(random() * 120)::int), now()
             FROM {e} e JOIN {r} r ON r.id = e.region_id
-            JOIN {d} d ON d.province_id = r.parent_id
-            JOIN {m} m ON m.document_id = d.id
-            JOIN {i} i ON i.measure_id = m.id
+            JOIN {i} i ON i.kind IN ({numeric})
+            JOIN {s} s ON s.id = i.scope_id AND {applies_sql("s", "e", "r.parent_id")}
             WHERE e.id >= %s AND random() < 0.7
-              AND (d.applies_to = %s OR (e.ownership IN ({states}) AND e.supervision_level <> %s))
             """,
-            [Comparison.TRUE, first_id, AppliesTo.ALL_ENTERPRISES, SupervisionLevel.NONE],
+            [Comparison.TRUE, first_id],
         )
         return cursor.rowcount
