@@ -61,18 +61,23 @@ def row_counts():
 def test_documents():
     yn = PolicyDocument.objects.get(code="yn-2022-21")
     sx = PolicyDocument.objects.get(code="sx-2023-21")
-    assert (yn.number, str(yn.issued_on), yn.province.code, yn.applies_to) == (
+    assert (yn.number, str(yn.issued_on), yn.province.code, yn.conditions) == (
         "云工通〔2022〕21号",
         "2022-09-28",
         "530000",
-        "all_enterprises",
+        {},
     )
-    assert (sx.number, str(sx.issued_on), sx.province.code, sx.applies_to) == (
+    assert (sx.number, str(sx.issued_on), sx.province.code, sx.conditions) == (
         "陕工发〔2023〕21号",
         "2023-06-03",
         "610000",
-        "state_owned",
+        {
+            "ownership": ["state_sole", "state_controlled"],
+            "supervision_level": ["provincial", "municipal"],
+            "supervisor": ["sasac"],
+        },
     )
+    assert "各省属企业" in sx.conditions_source and yn.conditions_source == ""
     assert yn.title == "关于发挥企业主体作用 积极推进产业工人队伍建设改革的实施意见"
     assert sx.title == "关于充分发挥国有企业在推进产业工人队伍建设改革中带动作用的实施意见"
     assert len(yn.issuing_bodies) == 6 and "云南省人民政府国有资产监督管理委员会" in yn.issuing_bodies
@@ -196,37 +201,104 @@ def test_addressees():
 
 
 EXPECTED_INDICATORS = {
-    "YN-01-blank-teams": ("YN-01", "lte", Decimal("0"), "个"),
-    "YN-05-master-studios": ("YN-05", "gte", Decimal("1"), "个"),
-    "YN-05-innovation-studios": ("YN-05", "gte", Decimal("1"), "个"),
-    "YN-06-edu-fund": ("YN-06", "gte", Decimal("8"), "%"),
-    "YN-10-workers-congress": ("YN-10", "true", None, ""),
-    "YN-10-worker-director": ("YN-10", "true", None, ""),
-    "YN-10-worker-supervisor": ("YN-10", "true", None, ""),
-    "YN-10-open-affairs": ("YN-10", "true", None, ""),
-    "YN-11-union": ("YN-11", "true", None, ""),
-    "SX-01-party-share": ("SX-01", "info", None, "%"),
-    "SX-03-party-congress-share": ("SX-03", "info", None, "%"),
-    "SX-03-workers-congress-share": ("SX-03", "info", None, "%"),
-    "SX-03-youth-congress-share": ("SX-03", "info", None, "%"),
-    "SX-04-fund-in-full": ("SX-04", "true", None, ""),
-    "SX-04-frontline-share": ("SX-04", "gte", Decimal("60"), "%"),
-    "SX-10-studios": ("SX-10", "gte", Decimal("1"), "个"),
-    "SX-11-competition-coverage": ("SX-11", "gte", Decimal("100"), "%"),
-    "SX-14-safety-contract": ("SX-14", "true", None, ""),
+    "YN-01-blank-teams": ("YN-01", "count", "lte", Decimal("0"), "个"),
+    "YN-05-master-studios": ("YN-05", "count", "info", None, "个"),
+    "YN-05-innovation-studios": ("YN-05", "count", "info", None, "个"),
+    "YN-05-suggestions": ("YN-05", "count", "info", None, "条"),
+    "YN-05-five-small": ("YN-05", "count", "info", None, "项"),
+    "YN-05-worker-patents": ("YN-05", "count", "info", None, "项"),
+    "YN-06-edu-fund": ("YN-06", "share", "gte", Decimal("8"), "%"),
+    "YN-06-training-centre": ("YN-06", "boolean", "info", None, ""),
+    "YN-06-training-plan": ("YN-06", "boolean", "info", None, ""),
+    "YN-06-mentor-pairs": ("YN-06", "count", "info", None, "对"),
+    "YN-07-self-evaluation": ("YN-07", "boolean", "info", None, ""),
+    "YN-07-evaluation-standards": ("YN-07", "boolean", "true", None, ""),
+    "YN-07-chief-technician-posts": ("YN-07", "count", "info", None, "个"),
+    "YN-09-collective-contract": ("YN-09", "boolean", "true", None, ""),
+    "YN-09-collective-contract-date": ("YN-09", "date", "info", None, ""),
+    "YN-09-wage-agreement": ("YN-09", "boolean", "true", None, ""),
+    "YN-09-wage-agreement-date": ("YN-09", "date", "info", None, ""),
+    "YN-09-wage-codetermination": ("YN-09", "boolean", "true", None, ""),
+    "YN-09-wage-growth": ("YN-09", "boolean", "true", None, ""),
+    "YN-09-wage-payment": ("YN-09", "boolean", "true", None, ""),
+    "YN-09-chief-technician-system": ("YN-09", "boolean", "info", None, ""),
+    "YN-10-workers-congress": ("YN-10", "boolean", "true", None, ""),
+    "YN-10-worker-director": ("YN-10", "boolean", "true", None, ""),
+    "YN-10-worker-supervisor": ("YN-10", "boolean", "true", None, ""),
+    "YN-10-open-affairs": ("YN-10", "boolean", "true", None, ""),
+    "YN-10-major-issues-reviewed": ("YN-10", "boolean", "true", None, ""),
+    "YN-10-major-issues-count": ("YN-10", "count", "info", None, "项"),
+    "YN-11-union": ("YN-11", "boolean", "true", None, ""),
+    "YN-11-membership-rate": ("YN-11", "share", "info", None, "%"),
+    "YN-11-safety-training-share": ("YN-11", "share", "gte", Decimal("100"), "%"),
+    "YN-11-ankang-cup": ("YN-11", "boolean", "true", None, ""),
+    "YN-12-recuperation": ("YN-12", "count", "info", None, "人"),
+    "YN-S1-leading-group": ("YN-S1", "boolean", "true", None, ""),
+    "YN-S1-group-leader": ("YN-S1", "text", "info", None, ""),
+    "YN-S1-working-body": ("YN-S1", "boolean", "true", None, ""),
+    "YN-S1-working-body-name": ("YN-S1", "text", "info", None, ""),
+    "YN-S1-person-in-charge": ("YN-S1", "boolean", "true", None, ""),
+    "YN-S1-person-in-charge-name": ("YN-S1", "text", "info", None, ""),
+    "SX-01-party-share": ("SX-01", "share", "info", None, "%"),
+    "SX-01-model-posts": ("SX-01", "count", "info", None, "个"),
+    "SX-01-commando-teams": ("SX-01", "count", "info", None, "支"),
+    "SX-03-party-congress-share": ("SX-03", "share", "info", None, "%"),
+    "SX-03-workers-congress-share": ("SX-03", "share", "info", None, "%"),
+    "SX-03-youth-congress-share": ("SX-03", "share", "info", None, "%"),
+    "SX-04-fund-in-full": ("SX-04", "boolean", "true", None, ""),
+    "SX-04-frontline-share": ("SX-04", "share", "gte", Decimal("60"), "%"),
+    "SX-04-apprenticeship": ("SX-04", "boolean", "true", None, ""),
+    "SX-04-apprentices": ("SX-04", "count", "info", None, "人"),
+    "SX-06-self-evaluation": ("SX-06", "boolean", "true", None, ""),
+    "SX-06-evaluation-standards": ("SX-06", "boolean", "info", None, ""),
+    "SX-08-craftsman-mechanism": ("SX-08", "boolean", "true", None, ""),
+    "SX-08-craftsman-academy": ("SX-08", "boolean", "info", None, ""),
+    "SX-09-patent-applications": ("SX-09", "count", "info", None, "项"),
+    "SX-09-results-converted": ("SX-09", "count", "info", None, "项"),
+    "SX-10-studios": ("SX-10", "count", "info", None, "个"),
+    "SX-11-competition-coverage": ("SX-11", "share", "gte", Decimal("100"), "%"),
+    "SX-13-pioneer-teams": ("SX-13", "count", "info", None, "个"),
+    "SX-14-safety-contract": ("SX-14", "boolean", "true", None, ""),
+    "SX-14-all-staff-responsibility": ("SX-14", "boolean", "true", None, ""),
+    "SX-14-safety-training-share": ("SX-14", "share", "info", None, "%"),
+    "SX-14-ankang-cup": ("SX-14", "boolean", "true", None, ""),
+    "SX-15-strategy-plan": ("SX-15", "boolean", "true", None, ""),
+    "SX-15-strategy-plan-document": ("SX-15", "text", "info", None, ""),
+    "SX-16-institutional": ("SX-16", "boolean", "true", None, ""),
+    "SX-16-institutional-document": ("SX-16", "text", "info", None, ""),
+    "SX-17-party-building-assessment": ("SX-17", "boolean", "true", None, ""),
+    "SX-17-leadership-assessment": ("SX-17", "boolean", "true", None, ""),
+    "SX-17-union-assessment": ("SX-17", "boolean", "true", None, ""),
+    "SX-17-assessment-document": ("SX-17", "text", "info", None, ""),
 }
 
 
 @pytest.mark.django_db
 def test_indicators_and_their_targets():
     found = {
-        i.code: (i.measure.code, i.comparison, i.target, i.unit) for i in Indicator.objects.select_related("measure")
+        i.code: (i.measure.code, i.kind, i.comparison, i.target, i.unit)
+        for i in Indicator.objects.select_related("measure")
     }
     assert found == EXPECTED_INDICATORS
     edu = Indicator.objects.get(code="YN-06-edu-fund")
     assert edu.name == "职工教育经费提取比例" and edu.is_met(Decimal("8")) and not edu.is_met(Decimal("7.5"))
     assert Indicator.objects.get(code="YN-01-blank-teams").is_met(Decimal("0"))
     assert Indicator.objects.get(code="SX-01-party-share").is_met(Decimal("12")) is None
+
+
+@pytest.mark.django_db
+def test_loaded_conditions_kinds_and_derivations_are_the_files():
+    for path in (YUNNAN, SHAANXI):
+        data = load_json(path)
+        document = PolicyDocument.objects.get(code=data["document"]["code"])
+        assert document.conditions == data["document"].get("conditions", {})
+        assert document.conditions_source == data["document"].get("conditions_source", "")
+        for item in data["indicators"]:
+            indicator = Indicator.objects.get(code=item["code"])
+            expected = (item["kind"], item.get("derived_from", ""))
+            assert (indicator.kind, indicator.derived_from) == expected, item["code"]
+            assert indicator.conditions == item.get("conditions", {}), item["code"]
+            assert indicator.conditions_source == item.get("conditions_source", ""), item["code"]
 
 
 @pytest.mark.django_db
@@ -268,7 +340,7 @@ def test_loading_twice_creates_nothing():
     assert row_counts() == before
     for stats in (first, second):
         assert sum(stats["created"].values()) == 0 and sum(stats["updated"].values()) == 0
-        assert stats["unchanged"] == {"documents": 2, "sections": 12, "measures": 34, "indicators": 18}
+        assert stats["unchanged"] == {"documents": 2, "sections": 12, "measures": 34, "indicators": 69}
         assert stats["orphans"] == {"sections": [], "measures": [], "indicators": []}
 
 
@@ -334,7 +406,7 @@ def _unknown_measure(d):
 
 
 def _missing_target(d):
-    d["indicators"][3]["target"] = None
+    next(i for i in d["indicators"] if i["code"] == "YN-06-edu-fund")["target"] = None
 
 
 def _bad_addressee(d):
@@ -413,7 +485,6 @@ def minimal_document(measure_code="YNT-01"):
             "issuing_bodies": ["测试单位"],
             "issued_on": "2024-01-01",
             "province": "530000",
-            "applies_to": "state_owned",
         },
         "sections": [{"code": "yn-test-s1", "number": "一、", "title": "任务", "kind": "measures", "parent": None}],
         "measures": [
@@ -431,6 +502,7 @@ def minimal_document(measure_code="YNT-01"):
                 "code": "YNT-01-x",
                 "measure": measure_code,
                 "name": "测试指标",
+                "kind": "share",
                 "unit": "%",
                 "comparison": "gte",
                 "target": 5,
