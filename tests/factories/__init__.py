@@ -8,16 +8,21 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from enterprises.choices import Industry, Ownership, Role, SizeClass, SupervisionLevel
-from enterprises.credit_code import ALPHABET, check_character
+from enterprises.credit_code import ALPHABET
+from enterprises.credit_code import make_credit_code as build_credit_code
 from enterprises.models import Enterprise, Profile, Region
+from enterprises.reference import gb2260_name
 from reporting.assessments.models import ReportingPeriod
 
 PASSWORD = "demo12345"
 
 
 def make_credit_code(region_code: str = "530100", rng=random) -> str:
-    body = "91" + region_code + "".join(rng.choice(ALPHABET) for _ in range(9))
-    return body + check_character(body)
+    """A valid credit code registered in `region_code`, with a random organisation code. A portal code that is not a
+    GB/T 2260 code (杨凌示范区's) is replaced by its province's code."""
+    if gb2260_name(region_code) is None:
+        region_code = region_code[:2] + "0000"
+    return build_credit_code(region_code, "".join(rng.choice(ALPHABET) for _ in range(8)))
 
 
 def region(code: str) -> Region:
