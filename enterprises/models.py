@@ -8,7 +8,7 @@ from reform_portal.history import audited, version_trigger
 from reform_portal.models import TimeStampedModel
 
 from .choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel, Role, SizeClass, SupervisionLevel, Supervisor
-from .credit_code import credit_code_problems
+from .credit_code import credit_code_problems, normalise_credit_code
 
 
 class Region(TimeStampedModel):
@@ -32,7 +32,9 @@ class Region(TimeStampedModel):
 
     @property
     def province(self) -> "Region":
-        return self if self.level == RegionLevel.PROVINCE else self.parent
+        if self.level == RegionLevel.PROVINCE:
+            return self
+        return self.parent.parent if self.level == RegionLevel.COUNTY else self.parent
 
 
 # The enterprise's headcounts, in the order the register's form, import template and exports show them.
@@ -194,7 +196,7 @@ class Enterprise(TimeStampedModel):
 
     def clean(self):
         errors: dict[str, list] = {}
-        self.credit_code = (self.credit_code or "").strip().upper()  # TODO(lead): normalise_credit_code
+        self.credit_code = normalise_credit_code(self.credit_code or "")
         problems = credit_code_problems(self.credit_code, allow_bad_check_character=bool(self.credit_code_exception))
         if problems:
             errors["credit_code"] = problems

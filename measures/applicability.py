@@ -12,6 +12,8 @@ combined conditions are a `Scope` row (shared by everything with the same condit
 - `scopes_for(enterprise)`: the scopes that apply to one enterprise (its measures and indicators);
 - `enterprises_q(scope)`: the enterprises a scope applies to, as a Q over enterprises (lists, group figures);
 - `applies_to_outer_q()`: a Q over scopes correlated with an outer enterprise query (OuterRef);
+- `applicable_q()`: a Q over rows that join both (progress, indicator values): those whose measure or indicator
+  applies to their enterprise (`Progress.objects.applicable()`, `IndicatorValue.objects.applicable()`);
 - `applies_sql(s, e, province)`: SQL text over table aliases (the tallies the database keeps for the rollups).
 
 A measure that no longer applies to an enterprise (its size or ownership changed) keeps its progress and values,
@@ -24,7 +26,7 @@ from typing import NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Exists, Func, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.choices import Ownership, SizeClass, SupervisionLevel, Supervisor
@@ -194,6 +196,13 @@ def applies_to_outer_q(prefix: str = "scope__", enterprise: str = "") -> Q:
     """Q over scopes (under `prefix`) that apply to the enterprise of an outer query (OuterRef(`enterprise`…))."""
     facts = {c.fact: OuterRef(f"{enterprise}{c.fact}") for c in CONDITIONS}
     return _scope_q(prefix, facts, OuterRef(f"{enterprise}region__parent_id"))
+
+
+def applicable_q(scope: str = "measure__scope__", enterprise: str = "enterprise__") -> Q:
+    """Q over rows that reach a scope (under `scope`) and an enterprise (under `enterprise`): those whose scope
+    applies to their enterprise. Progress: the defaults; indicator values: scope="indicator__scope__"."""
+    facts = {c.fact: F(f"{enterprise}{c.fact}") for c in CONDITIONS}
+    return _scope_q(scope, facts, F(f"{enterprise}region__parent_id"))
 
 
 def enterprises_q(scope, prefix: str = "") -> Q:

@@ -5,7 +5,8 @@ An enterprise lags when
 - it is not in its grace period: registered (`Enterprise.created_at`) more than `settings.LAGGING_GRACE_DAYS` days
   ago (30 by default), so that a new enterprise has time to start;
 - and its progress is not up to date: up to date means none of its measures still 未启动 and a progress update
-  within the last `LAGGING_DAYS` (90) days. An enterprise without any progress row yet is not up to date.
+  within the last `LAGGING_DAYS` (90) days. An enterprise without any progress row yet is not up to date. Only
+  progress on measures that apply to it counts (a kept row of a measure that no longer applies does not).
 
 The last two are data, `EXEMPTIONS`, and every face is generated from them:
 - `is_lagging(enterprise)`: one object, in Python;
@@ -81,7 +82,7 @@ def lags(*, applicable: bool, created_at, last_update, not_started, now: datetim
 
 
 def is_lagging(enterprise: Enterprise, now: datetime | None = None) -> bool:
-    progress = Progress.objects.filter(enterprise=enterprise).aggregate(
+    progress = Progress.objects.filter(enterprise=enterprise).applicable().aggregate(
         last_update=Max("updated_at"), not_started=Count("pk", filter=Q(status=Status.NOT_STARTED))
     )
     return lags(
@@ -100,7 +101,7 @@ def annotate_lagging(enterprises: QuerySet) -> QuerySet:
     """Annotate the rule's progress inputs (`LIVE_INPUTS`) from the enterprises' progress rows: the latest update
     and the number of 未启动 rows, both NULL without progress rows. Subqueries, so that the queryset's own
     aggregates (such as `enterprises.selectors.with_progress_summary`) are not multiplied."""
-    rows = Progress.objects.filter(enterprise=OuterRef("pk")).order_by().values("enterprise")
+    rows = Progress.objects.filter(enterprise=OuterRef("pk")).applicable().order_by().values("enterprise")
     return enterprises.annotate(
         lagging_last_update=Subquery(rows.annotate(latest=Max("updated_at")).values("latest")),
         lagging_not_started=Subquery(rows.annotate(n=Count("pk", filter=Q(status=Status.NOT_STARTED))).values("n")),

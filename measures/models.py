@@ -167,6 +167,23 @@ class Indicator(Scoped, TimeStampedModel):
         return targets.is_met(self, value)
 
 
+class ProgressQuerySet(models.QuerySet):
+    def applicable(self):
+        """The rows whose measure applies to their enterprise (kept rows of measures that no longer apply are left
+        out; measures/applicability.py)."""
+        from .applicability import applicable_q
+
+        return self.filter(applicable_q("measure__scope__", "enterprise__"))
+
+
+class IndicatorValueQuerySet(models.QuerySet):
+    def applicable(self):
+        """The values whose indicator applies to their enterprise (measures/applicability.py)."""
+        from .applicability import applicable_q
+
+        return self.filter(applicable_q("indicator__scope__", "enterprise__"))
+
+
 @audited("status", "percent", "note", model_name="ProgressEvent", verbose_name=_("推进情况变更"))
 class Progress(TimeStampedModel):
     """Where one enterprise stands on one applicable measure.
@@ -192,6 +209,8 @@ class Progress(TimeStampedModel):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
+
+    objects = ProgressQuerySet.as_manager()
 
     class Meta:
         ordering = ["enterprise", "measure__document", "measure__position"]
@@ -237,6 +256,8 @@ class IndicatorValue(TimeStampedModel):
     )
     # db_default too: the load generator writes this table with raw SQL.
     version = models.PositiveIntegerField(_("版本"), default=1, db_default=1)
+
+    objects = IndicatorValueQuerySet.as_manager()
 
     class Meta:
         ordering = ["enterprise", "indicator", "-year"]

@@ -41,8 +41,11 @@ def document_outline(*, document: PolicyDocument) -> list[Section]:
 
 
 def progress_for_enterprise(*, enterprise) -> QuerySet:
+    """The enterprise's progress on the measures that apply to it now (rows of measures that no longer apply are
+    kept in the database, not shown or counted)."""
     return (
         Progress.objects.filter(enterprise=enterprise)
+        .applicable()
         .select_related("measure", "measure__section", "measure__section__parent", "measure__document", "updated_by")
         .prefetch_related(
             "measure__indicators",
@@ -113,15 +116,20 @@ def indicator_values_with_last_source(*, enterprise, year: int) -> QuerySet:
 
 
 def indicator_rows(*, enterprise, year: int, progress_rows=None) -> list[dict]:
-    """Every indicator of the measures that apply to `enterprise`, with its value for `year` and whether
-    it meets the target. Reuses already loaded progress rows (with indicators prefetched) when given."""
+    """Every indicator that applies to `enterprise` (measures.applicability: of a measure that applies, and meeting
+    the indicator's own conditions), with its value for `year` and whether it meets the target. Reuses already
+    loaded progress rows (with indicators prefetched) when given."""
+    from .applicability import applicable_indicators
+
     if progress_rows is None:
         progress_rows = list(progress_for_enterprise(enterprise=enterprise))
+    applicable = set(applicable_indicators(enterprise).values_list("pk", flat=True))
     values = {v.indicator_id: v for v in indicator_values_with_last_source(enterprise=enterprise, year=year)}
     return [
         indicator_row(indicator=indicator, value=values.get(indicator.pk), measure=p.measure)
         for p in progress_rows
         for indicator in p.measure.indicators.all()
+        if indicator.pk in applicable
     ]
 
 

@@ -45,7 +45,7 @@ def _lagging_explanation() -> str:
 def enterprises_behind(figure: str, base, *, measure=None, year: int):
     """The enterprises behind `figure` among `base` (the scope's applicable enterprises, already narrowed by the
     access policy), computed live from the scope keys."""
-    progress = Progress.objects.filter(enterprise=OuterRef("pk"))
+    progress = Progress.objects.filter(enterprise=OuterRef("pk")).applicable()
     if measure is not None:
         progress = progress.filter(measure=measure)
     if figure == "lagging":
@@ -57,7 +57,7 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
     if figure == Status.NOT_STARTED:
         return base.filter(Exists(progress.filter(status=Status.NOT_STARTED)) | ~Exists(progress))
     if figure == "attainment_rate":  # enterprises meeting at least one target in scope
-        values = IndicatorValue.objects.filter(enterprise=OuterRef("pk"), year=year).exclude(
+        values = IndicatorValue.objects.filter(enterprise=OuterRef("pk"), year=year).applicable().exclude(
             indicator__comparison=Comparison.INFO
         )
         if measure is not None:

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from enterprises.choices import Industry, Ownership, SupervisionLevel
 from enterprises.models import Enterprise, Region
-from measures.applicability import document_applies_to
 from measures.choices import TRACKED_ADDRESSEES, Comparison, Status
 from measures.lagging import LAGGING_DAYS
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
 from tests.factories import make_credit_code
+from tests.reporting.tally_oracle import applies, meets
 
 STATUSES = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.ONGOING]
 
@@ -28,6 +28,7 @@ def make_enterprises(n: int, *, seed: int = 5, province_codes=("530000", "610000
         region = prefectures[i % len(prefectures)]
         soe = rng.random() < 0.5
         ownership = rng.choice([Ownership.STATE_SOLE, Ownership.STATE_CONTROLLED]) if soe else Ownership.PRIVATE
+        employees = rng.choice([80, 100, 600])
         enterprises.append(
             Enterprise(
                 name=f"汇总测试企业{seed}-{i:05d}",
@@ -35,9 +36,13 @@ def make_enterprises(n: int, *, seed: int = 5, province_codes=("530000", "610000
                 region=region,
                 ownership=ownership,
                 supervision_level=SupervisionLevel.PROVINCIAL if soe else SupervisionLevel.NONE,
+                supervisor="sasac" if soe else "",
                 industry=rng.choice([Industry.B, Industry.C, Industry.D]),
-                size_class="medium",
-                employees=100,
+                size_class="large" if employees > 100 and rng.random() < 0.5 else "medium",
+                above_scale=rng.random() < 0.5,
+                leading=rng.random() < 0.2,
+                has_board=rng.random() < 0.6,
+                employees=employees,
                 frontline_workers=50,
                 union_members=40,
                 party_members=5,
@@ -47,14 +52,12 @@ def make_enterprises(n: int, *, seed: int = 5, province_codes=("530000", "610000
         )
     enterprises = Enterprise.objects.bulk_create(enterprises)
     enterprises = list(Enterprise.objects.filter(pk__in=[e.pk for e in enterprises]).select_related("region"))
-    documents = list(PolicyDocument.objects.all())
-    measures = list(Measure.objects.tracked())
+    measures = list(Measure.objects.tracked().select_related("scope"))
     progress = []
     for e in enterprises:
-        applicable_docs = {d.pk for d in documents if document_applies_to(d, e)}
         for m in measures:
             # Leave a few applicable rows out: the rollup must count them as 未启动.
-            if m.document_id in applicable_docs and rng.random() > 0.05:
+            if applies(m.scope, e) and rng.random() > 0.05:
                 status = rng.choice(STATUSES)
                 percent = {Status.NOT_STARTED: 0, Status.IN_PROGRESS: rng.randint(1, 99)}.get(status, 100)
                 progress.append(Progress(enterprise=e, measure=m, status=status, percent=percent))
@@ -83,13 +86,13 @@ def make_enterprises(n: int, *, seed: int = 5, province_codes=("530000", "610000
 def expected_figures(document: PolicyDocument, *, prefecture=None, measure=None, ownership=None, industry=None):
     """The figures of one scope, computed row by row in Python."""
     now = timezone.now()
-    measures = [m for m in Measure.objects.filter(document=document, addressee__in=TRACKED_ADDRESSEES)]
+    measures = list(Measure.objects.filter(document=document, addressee__in=TRACKED_ADDRESSEES).select_related("scope"))
     if measure is not None:
         measures = [m for m in measures if m.pk == measure.pk]
     enterprises = [
         e
         for e in Enterprise.objects.select_related("region")
-        if document_applies_to(document, e)
+        if applies(document.scope, e)
         and (prefecture is None or e.region_id == prefecture.pk)
         and (ownership is None or e.ownership == ownership)
         and (industry is None or e.industry == industry)
@@ -99,15 +102,19 @@ def expected_figures(document: PolicyDocument, *, prefecture=None, measure=None,
     all_rows = list(Progress.objects.filter(enterprise_id__in=ids))
     counts = dict.fromkeys(STATUSES, 0)
     percent_sum = 0
+    records = 0
     for e in enterprises:
         for m in measures:
+            if not applies(m.scope, e):
+                continue
+            records += 1
             p = rows.get((e.pk, m.pk))
             counts[p.status if p else Status.NOT_STARTED] += 1
             percent_sum += p.percent if p else 0
-    records = len(enterprises) * len(measures)
     lagging = 0
+    every_measure = {m.pk: m for m in Measure.objects.select_related("scope")}
     for e in enterprises:
-        mine = [p for p in all_rows if p.enterprise_id == e.pk]
+        mine = [p for p in all_rows if p.enterprise_id == e.pk and applies(every_measure[p.measure_id].scope, e)]
         last = max((p.updated_at for p in mine), default=None)
         if (
             any(p.status == Status.NOT_STARTED for p in mine)
@@ -116,13 +123,16 @@ def expected_figures(document: PolicyDocument, *, prefecture=None, measure=None,
         ):
             lagging += 1
     year = timezone.localdate().year
-    indicators = [i for i in Indicator.objects.filter(measure__in=measures).exclude(comparison=Comparison.INFO)]
+    indicators = list(
+        Indicator.objects.filter(measure__in=measures).exclude(comparison=Comparison.INFO).select_related("scope")
+    )
     values = {
         (v.enterprise_id, v.indicator_id): v.value
         for v in IndicatorValue.objects.filter(enterprise_id__in=ids, year=year)
     }
-    met = sum(1 for e in enterprises for i in indicators if i.is_met(values.get((e.pk, i.pk))))
-    targets = len(enterprises) * len(indicators)
+    asked = [(e, i) for e in enterprises for i in indicators if applies(i.scope, e)]
+    met = sum(1 for e, i in asked if meets(i.comparison, i.target, values.get((e.pk, i.pk))))
+    targets = len(asked)
     return {
         "applicable": len(enterprises),
         "records": records,

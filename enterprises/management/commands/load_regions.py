@@ -6,7 +6,7 @@ from enterprises.reference import ReferenceDataError, regions_load
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("载入省级和地级行政区划（enterprises/data/regions.json）；按代码更新，不删除。")
+    help = gettext_lazy("载入省级、地级和县级行政区划（enterprises/data/regions.json）；按代码更新，不删除。")
 
     def add_arguments(self, parser):
         parser.add_argument("--file", metavar="PATH", help=gettext_lazy("改用另一个行政区划文件"))

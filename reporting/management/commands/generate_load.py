@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
 from enterprises.choices import STATE_OWNERSHIPS, Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
-from enterprises.credit_code import ALPHABET, check_character
+from enterprises.credit_code import ALPHABET, make_credit_code
 from enterprises.models import Enterprise, Region
 from measures.applicability import applies_sql
 from measures.choices import NUMERIC_KINDS, TRACKED_ADDRESSEES, Comparison
@@ -73,11 +73,11 @@ class Command(BaseCommand):
             employees = int(rng.lognormvariate(5, 1.2)) + 10
             frontline = int(employees * rng.uniform(0.4, 0.8))
             skilled = int(employees * rng.uniform(0.1, 0.4))
-            body = "91" + region.code + run_tag + f"{i:06d}"
+            body8 = run_tag[:2] + f"{i:06d}"
             batch.append(
                 Enterprise(
                     name=f"负载测试企业{run_tag}{i:06d}有限公司",
-                    credit_code=body + check_character(body),
+                    credit_code=make_credit_code(region.code, body8),
                     region=region,
                     ownership=ownership,
                     supervision_level=rng.choice([SupervisionLevel.PROVINCIAL, SupervisionLevel.MUNICIPAL])
