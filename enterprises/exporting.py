@@ -1,5 +1,6 @@
 """Export the (filtered) enterprise list to Excel, in the import template's columns so that an exported
-file can be corrected and imported again; progress summary columns follow and are ignored on import."""
+file can be corrected and imported again (the parent company by its credit code, the county and the prefecture by
+name); the parent's name and progress summary columns follow and are ignored on import."""
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -10,7 +11,7 @@ from .services import display_value
 
 # Written as numbers and dates, so that they stay numbers and dates in Excel.
 NATIVE_FIELDS = {*HEADCOUNT_FIELDS, "union_founded_on"}
-SUMMARY_HEADERS = ["适用措施数", "已完成措施数", "平均进度（%）", "最近更新"]
+SUMMARY_HEADERS = ["上级集团（母公司）名称", "适用措施数", "已完成措施数", "平均进度（%）", "最近更新"]
 
 
 def enterprises_workbook(enterprises) -> Workbook:
@@ -26,10 +27,13 @@ def enterprises_workbook(enterprises) -> Workbook:
             value = getattr(e, name)
             if name in NATIVE_FIELDS:
                 row.append(value)  # numbers and dates stay numbers and dates in Excel
+            elif name == "parent":
+                row.append(value.credit_code if value else "")  # as the import reads it
             else:
                 row.append(display_value(e, name))
         last = e.last_update
         row += [
+            e.parent.name if e.parent else "",
             e.applicable_count,
             e.done_count,
             round(e.mean_percent or 0, 1),

@@ -9,12 +9,33 @@ from measures.lagging import annotate_lagging, lagging_q
 from measures.models import PolicyDocument, Progress
 
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
+from .credit_code import normalise_credit_code
 from .models import Enterprise, Region
+from .selectors import counties_visible, group_heads, in_group
 
 
 @extend_schema_field(OpenApiTypes.STR)
 class DocumentCodeFilter(django_filters.ModelChoiceFilter):
     """A policy document by its code (e.g. yn-2022-21)."""
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CountyCodeFilter(django_filters.ModelChoiceFilter):
+    """A county by its 6-digit code (e.g. 530102)."""
+
+
+class CreditCodeChoiceField(django_filters.fields.ModelChoiceField):
+    """An enterprise by its credit code, normalised as the register stores it (spaces, full width, case)."""
+
+    def to_python(self, value):
+        return super().to_python(value if value in self.empty_values else normalise_credit_code(value))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class GroupFilter(django_filters.ModelChoiceFilter):
+    """A group by the credit code of the enterprise at its head: that enterprise and all its descendants."""
+
+    field_class = CreditCodeChoiceField
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -24,7 +45,20 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
     region = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.select_related("parent"), label=_("州（市）"), method="in_region"
+        queryset=Region.objects.filter(level__in=[RegionLevel.PROVINCE, RegionLevel.PREFECTURE]).select_related(
+            "parent"
+        ),
+        label=_("州（市）"),
+        method="in_region",
+    )
+    county = CountyCodeFilter(
+        queryset=Region.objects.filter(level=RegionLevel.COUNTY), to_field_name="code", label=_("县（市、区）")
+    )
+    group = GroupFilter(
+        queryset=Enterprise.objects.none(),
+        to_field_name="credit_code",
+        label=_("集团（含各级下属企业）"),
+        method="by_group",
     )
     ownership = django_filters.MultipleChoiceFilter(choices=Ownership.choices, label=_("所有制"))
     supervision_level = django_filters.ChoiceFilter(choices=SupervisionLevel.choices, label=_("国资监管层级"))
@@ -63,6 +97,8 @@ class EnterpriseFilter(django_filters.FilterSet):
         fields = [
             "q",
             "region",
+            "county",
+            "group",
             "ownership",
             "supervision_level",
             "industry",
@@ -75,13 +111,37 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
-        # Offer the regions the user works in, prefectures under their province.
+        # Offer the regions the user works in, prefectures under their province, and the groups they see.
         if request is not None:
             from reform_portal.access import RegionPolicy
 
             self.filters["region"].queryset = RegionPolicy.visible(
-                request.user, Region.objects.select_related("parent")
+                request.user, self.filters["region"].queryset
             ).order_by("level", "code")
+            self.filters["county"].queryset = counties_visible(user=request.user)
+            self.filters["group"].queryset = group_heads(user=request.user)
+
+    @property
+    def form(self):
+        form = super().form
+        if self.request is not None and not getattr(form, "_counties_grouped", False):
+            # The page's select: counties grouped by prefecture, read when it is drawn (the API draws none; what
+            # it accepts does not change).
+            field, user, drawn = form.fields["county"], self.request.user, []
+
+            def grouped():
+                if not drawn:  # one query, however often the select is drawn
+                    groups: dict[int, tuple[str, list]] = {}
+                    counties = counties_visible(user=user).select_related("parent__parent")
+                    for county in counties.order_by("parent__code", "code"):
+                        label = f"{county.parent.parent.name} {county.parent.name}"
+                        groups.setdefault(county.parent_id, (label, []))[1].append((county.code, county.name))
+                    drawn.extend([("", field.empty_label), *groups.values()])
+                return drawn
+
+            field.widget.choices = grouped
+            form._counties_grouped = True
+        return form
 
     def search(self, qs, name, value):
         value = value.strip()
@@ -93,9 +153,12 @@ class EnterpriseFilter(django_filters.FilterSet):
             return qs
         return qs.filter(region__parent=region) if region.level == RegionLevel.PROVINCE else qs.filter(region=region)
 
+    def by_group(self, qs, name, head):
+        return in_group(qs, head) if head else qs
+
     def _progress(self):
         """Progress rows of the enterprise under consideration, narrowed to the chosen document if any."""
-        rows = Progress.objects.filter(enterprise=OuterRef("pk"))
+        rows = Progress.objects.filter(enterprise=OuterRef("pk")).applicable()
         document = self.form.cleaned_data.get("document")
         return rows.filter(measure__document=document) if document else rows
 

@@ -1,18 +1,48 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from reform_portal.access import EnterprisePolicy, RegionPolicy
+from reform_portal.access import EnterprisePolicy
 
 from .choices import RegionLevel
+from .credit_code import normalise_credit_code
 from .models import HEADCOUNT_FIELDS, Enterprise, Region
+from .selectors import enterprise_by_credit_code, location_choices, resolve_location
 from .services import REGISTER_FIELDS
 
 
+class LocationField(forms.ModelChoiceField):
+    """Where an enterprise is: a county, in a plain select grouped by prefecture (one <optgroup> each). A prefecture
+    with no county-level division (杨凌示范区) is offered as itself; so is an enterprise's prefecture when it was
+    registered before counties were kept (`legacy`), so that it may stay as it is."""
+
+    def __init__(self, *, regions: list[Region], legacy: Region | None = None, **kwargs):
+        if legacy is not None and all(r.pk != legacy.pk for r in regions):
+            legacy.prefecture = legacy
+            regions = sorted([*regions, legacy], key=lambda r: (r.prefecture.code, r.level != RegionLevel.PREFECTURE))
+        super().__init__(queryset=Region.objects.filter(pk__in=[r.pk for r in regions]), **kwargs)
+        groups: dict[int, tuple[str, list]] = {}
+        for region in regions:
+            prefecture = region.prefecture
+            if region.level == RegionLevel.COUNTY:
+                label = region.name
+            elif legacy is not None and region.pk == legacy.pk:
+                label = _("%(name)s（县（市、区）未登记）") % {"name": region.name}
+            else:
+                label = _("%(name)s（不设县级区划）") % {"name": region.name}
+            group_label = f"{prefecture.parent.name} {prefecture.name}" if prefecture.parent else prefecture.name
+            groups.setdefault(prefecture.pk, (group_label, []))[1].append((region.pk, label))
+        self.widget.choices = [("", self.empty_label), *groups.values()]
+
+
 class EnterpriseForm(forms.ModelForm):
-    """The register entry. Field checks (credit code, headcounts) come from `Enterprise.clean()`;
-    saving goes through `services.enterprise_create` / `enterprise_update`."""
+    """The register entry. Field checks (credit code, headcounts, supervision, group) come from
+    `Enterprise.clean()`; saving goes through `services.enterprise_create` / `enterprise_update`.
+
+    The location is one choice, a county (`county`); the prefecture (`region`) follows from it. The parent company is
+    given by its credit code, as in the import and the API."""
 
     class Meta:
         model = Enterprise
@@ -22,21 +52,46 @@ class EnterpriseForm(forms.ModelForm):
             "credit_code_exception": forms.Textarea(attrs={"rows": 2}),
         }
 
+    parent = forms.CharField(
+        label=_("上级集团（母公司）统一社会信用代码"),
+        required=False,
+        max_length=40,
+        help_text=_("集团所属子公司填写母公司的统一社会信用代码（母公司须已登记）；不属于集团的留空。"),
+    )
     # The version the editor read (editing only): a save based on an older one is refused, not applied.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, user, keep_mine: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if self.instance.pk:
             self.fields["version"].required = True
             self.fields["version"].initial = self.instance.version
         else:
             del self.fields["version"]
-        # Only prefectures the user works in; only administrators may record a check-character exception.
-        self.fields["region"].queryset = RegionPolicy.visible(
-            user, Region.objects.filter(level=RegionLevel.PREFECTURE).select_related("parent")
-        ).order_by("code")
-        self.fields["region"].label_from_instance = lambda r: f"{r.parent.name if r.parent else ''} {r.name}"
+        # The prefecture follows from the county: not a field of its own.
+        del self.fields["region"]
+        regions = location_choices(user=user)
+        # An enterprise without a county: in a prefecture without counties, or registered before counties were kept.
+        at = self.instance.region if self.instance.pk and not self.instance.county_id else None
+        legacy = at if at is not None and all(r.pk != at.pk for r in regions) else None
+        self.fields["county"] = LocationField(
+            regions=regions,
+            legacy=legacy,
+            label=_("所在县（市、区）"),
+            required=False,
+            help_text=_("按州（市）分组；所在州（市）由县（市、区）确定。"),
+        )
+        if not self.initial.get("county") and at is not None:
+            self.initial["county"] = at.pk
+        self.initial["parent"] = self._parent_code(self.initial.get("parent"))
+        if self.instance.pk and self.instance.parent_id:
+            self.fields["parent"].help_text = _("现为：%(name)s。") % {"name": self.instance.parent.name} + str(
+                self.fields["parent"].help_text
+            )
+        self.fields["supervisor"].help_text = _(
+            "国有企业必填：由国资委监管的选“国资委”，由财政部门或行业主管部门监管的选“其他部门”；非国有企业不填。"
+        )
         if not EnterprisePolicy.can(user, EnterprisePolicy.EXCEPT_CREDIT_CODE):
             del self.fields["credit_code_exception"]
         self.helper = FormHelper()
@@ -45,16 +100,23 @@ class EnterpriseForm(forms.ModelForm):
                 _("基本信息"),
                 Div(Div("name", css_class="col-md-6"), Div("credit_code", css_class="col-md-6"), css_class="row"),
                 *(["credit_code_exception"] if "credit_code_exception" in self.fields else []),
+                Div(Div("county", css_class="col-md-6"), Div("parent", css_class="col-md-6"), css_class="row"),
                 Div(
-                    Div("region", css_class="col-md-4"),
                     Div("industry", css_class="col-md-4"),
                     Div("size_class", css_class="col-md-4"),
                     css_class="row",
                 ),
                 Div(
-                    Div("ownership", css_class="col-md-4"),
-                    Div("supervision_level", css_class="col-md-4"),
-                    Div("supervising_body", css_class="col-md-4"),
+                    Div("ownership", css_class="col-md-3"),
+                    Div("supervision_level", css_class="col-md-3"),
+                    Div("supervisor", css_class="col-md-3"),
+                    Div("supervising_body", css_class="col-md-3"),
+                    css_class="row",
+                ),
+                Div(
+                    Div(Field("above_scale"), css_class="col-md-4"),
+                    Div(Field("leading"), css_class="col-md-4"),
+                    Div(Field("has_board"), css_class="col-md-4"),
                     css_class="row",
                 ),
             ),
@@ -74,6 +136,44 @@ class EnterpriseForm(forms.ModelForm):
             *(["version"] if "version" in self.fields else []),
             Submit("save", _("保留我的修改") if keep_mine else _("保存")),
         )
+
+    @staticmethod
+    def _parent_code(value) -> str:
+        """The parent as the form shows it: its credit code (the initial value may be the parent, its id or a code)."""
+        if isinstance(value, Enterprise):
+            return value.credit_code
+        if isinstance(value, int):
+            return Enterprise.objects.filter(pk=value).values_list("credit_code", flat=True).first() or ""
+        return value or ""
+
+    def clean_parent(self):
+        code = normalise_credit_code(self.cleaned_data.get("parent"))
+        if not code:
+            return None
+        parent = enterprise_by_credit_code(user=self.user, code=code)
+        if parent is None:
+            raise ValidationError(
+                _("没有找到统一社会信用代码为 %(code)s 的企业（或它不在您可查看的范围内）。请先登记母公司。"),
+                params={"code": code},
+            )
+        return parent
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("county")
+        if "county" in self.errors:
+            return data
+        county = chosen if chosen is not None and chosen.level == RegionLevel.COUNTY else None
+        region = chosen if chosen is not None and county is None else None
+        try:
+            data["region"] = resolve_location(
+                county=county, region=region, current=self.instance if self.instance.pk else None
+            )
+        except ValidationError as exc:
+            self.add_error("county", exc)
+            return data
+        data["county"] = county
+        return data
 
 
 class ImportForm(forms.Form):

@@ -3,16 +3,125 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from measures.choices import DONE_STATUSES, Status
-from reform_portal.access import EnterprisePolicy
+from reform_portal.access import EnterprisePolicy, RegionPolicy
 
-from .models import Enterprise
+from .choices import RegionLevel
+from .credit_code import normalise_credit_code
+from .models import Enterprise, Region
 
 
 def enterprises_visible(*, user) -> QuerySet:
-    return EnterprisePolicy.visible(user, Enterprise.objects.select_related("region", "region__parent"))
+    return EnterprisePolicy.visible(
+        user, Enterprise.objects.select_related("region", "region__parent", "county", "parent")
+    )
+
+
+def enterprise_by_credit_code(*, user, code) -> Enterprise | None:
+    """The enterprise `user` may see whose credit code is `code` (normalised: spaces, full-width characters and
+    lower case do not matter), else None."""
+    code = normalise_credit_code(code)
+    return enterprises_visible(user=user).filter(credit_code=code).first() if code else None
+
+
+# Groups: an enterprise and its subsidiaries, at any depth -------------------------------------------------------
+
+
+def group_member_ids(head_id: int) -> RawSQL:
+    """The ids of the enterprise `head_id` and of all its descendants (subsidiaries, their subsidiaries, …), as a
+    subquery for `pk__in` (one recursive query whatever the depth; UNION stops at a cycle)."""
+    table = Enterprise._meta.db_table
+    return RawSQL(
+        f"WITH RECURSIVE grp(id) AS (SELECT id FROM {table} WHERE id = %s"
+        f" UNION SELECT e.id FROM {table} e JOIN grp ON e.parent_id = grp.id) SELECT id FROM grp",
+        [head_id],
+    )
+
+
+def in_group(qs: QuerySet, head) -> QuerySet:
+    """`qs` narrowed to the group headed by `head`: the enterprise itself and all its descendants."""
+    return qs.filter(pk__in=group_member_ids(head.pk))
+
+
+def group_heads(*, user) -> QuerySet:
+    """Enterprises with subsidiaries that a group filter may offer `user`: those the user sees, and the parents of
+    enterprises the user sees (a prefecture's officer filters by the provincial group one of its enterprises
+    belongs to)."""
+    visible = enterprises_visible(user=user)
+    has_subsidiaries = Exists(Enterprise.objects.filter(parent_id=OuterRef("pk")))
+    return (
+        Enterprise.objects.filter(has_subsidiaries)
+        .filter(Q(pk__in=visible.values("pk")) | Q(pk__in=visible.filter(parent__isnull=False).values("parent_id")))
+        .order_by("name")
+    )
+
+
+def subsidiaries_visible(*, enterprise, user) -> QuerySet:
+    """The direct subsidiaries of `enterprise` that `user` may see."""
+    return enterprises_visible(user=user).filter(parent=enterprise).order_by("name")
+
+
+# Where an enterprise is: its county (县级) and the prefecture (州（市）) that follows from it -------------------
+
+
+def prefectures_visible(*, user) -> QuerySet:
+    return RegionPolicy.visible(user, Region.objects.filter(level=RegionLevel.PREFECTURE))
+
+
+def counties_visible(*, user) -> QuerySet:
+    """The counties of the prefectures of the provinces `user` works in."""
+    return Region.objects.filter(level=RegionLevel.COUNTY, parent__in=prefectures_visible(user=user))
+
+
+def location_choices(*, user) -> list[Region]:
+    """What the register offers as an enterprise's location: every county of the prefectures `user` works in, and
+    each such prefecture that has no county-level division of its own (杨凌示范区), ordered by prefecture, then code.
+    Each region carries `prefecture` (itself or its parent) for grouping."""
+    prefectures = list(prefectures_visible(user=user).select_related("parent").order_by("code"))
+    counties = Region.objects.filter(level=RegionLevel.COUNTY, parent__in=[p.pk for p in prefectures])
+    by_prefecture: dict[int, list[Region]] = {p.pk: [] for p in prefectures}
+    for county in counties.order_by("code"):
+        by_prefecture[county.parent_id].append(county)
+    out = []
+    for prefecture in prefectures:
+        members = by_prefecture[prefecture.pk] or [prefecture]
+        for region in members:
+            region.prefecture = prefecture
+            out.append(region)
+    return out
+
+
+def resolve_location(*, county: Region | None, region: Region | None, current: Enterprise | None = None) -> Region:
+    """The enterprise's prefecture, given its county and/or prefecture; raises ValidationError (one message) when they
+    do not fit.
+
+    The county decides the prefecture; a prefecture given as well must be the county's. Without a county, the
+    prefecture alone does only where it has no county-level division (杨凌示范区), or for an enterprise registered
+    before counties were kept that stays where it is (`current`: the enterprise being changed)."""
+    if county is not None:
+        if county.level != RegionLevel.COUNTY:
+            raise ValidationError(_("“%(name)s”不是县级行政区划，请选择县（市、区）。") % {"name": county.name})
+        if region is not None and county.parent_id != region.pk:
+            raise ValidationError(
+                _("%(county)s属于%(prefecture)s，不在%(region)s。")
+                % {"county": county.name, "prefecture": county.parent.name, "region": region.name}
+            )
+        return county.parent
+    if region is None:
+        raise ValidationError(_("请选择所在县（市、区）。"))
+    if current is not None and current.county_id is None and current.region_id == region.pk:
+        return region
+    if Region.objects.filter(parent=region, level=RegionLevel.COUNTY).exists():
+        raise ValidationError(
+            _("请选择%(prefecture)s的县（市、区）：只有不设县级区划的州（市）（如杨凌示范区）才只填州（市）。")
+            % {"prefecture": region.name}
+        )
+    return region
 
 
 def with_progress_summary(qs: QuerySet) -> QuerySet:

@@ -20,7 +20,13 @@ from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, ImportForm
 from .importing import enterprises_import, template_workbook
-from .selectors import enterprise_change_history, enterprise_changes, enterprises_in_charge, enterprises_visible
+from .selectors import (
+    enterprise_change_history,
+    enterprise_changes,
+    enterprises_in_charge,
+    enterprises_visible,
+    subsidiaries_visible,
+)
 from .services import enterprise_create, enterprise_update, register_differences
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -133,9 +139,12 @@ def enterprise_edit(request, pk):
             # Show the newer values beside the officer's own; the form keeps the officer's values but now
             # carries the newer version, so submitting it again means “keep mine” knowingly.
             stale = _stale_context(exc.current, data)
+            initial = {f: v for f, v in data.items() if f in form.fields}
+            # The location the officer chose: their county, or the prefecture when it has none.
+            initial["county"] = data.get("county") or data.get("region")
             form = EnterpriseForm(
                 instance=exc.current,
-                initial={**{f: v for f, v in data.items() if f in form.fields}, "version": exc.current.version},
+                initial={**initial, "version": exc.current.version},
                 user=request.user,
                 keep_mine=True,
             )
@@ -160,6 +169,8 @@ def _stale_context(current, data) -> dict:
 
 def _add_errors(form, exc: ValidationError):
     for field, errors in exc.message_dict.items():
+        # The form picks the prefecture through the county.
+        field = "county" if field == "region" else field
         for error in errors:
             form.add_error(field if field in form.fields else None, error)
 
@@ -172,8 +183,14 @@ def enterprise_detail(request, pk):
     year = timezone.localdate().year
     # One more than shown, to know whether to link to the full history.
     changes = enterprise_changes(enterprise=enterprise, limit=HISTORY_PREVIEW + 1)
+    subsidiaries = list(subsidiaries_visible(enterprise=enterprise, user=request.user))
+    parent = enterprise.parent
     context = {
         "enterprise": enterprise,
+        # The parent's page is linked only for those who may open it; its name is part of this entry either way.
+        "parent_visible": parent is not None and EnterprisePolicy.can(request.user, EnterprisePolicy.VIEW, parent),
+        "subsidiaries": subsidiaries,
+        "can_list": EnterprisePolicy.can(request.user, EnterprisePolicy.LIST),
         "grouped": group_progress(rows),
         "can_update": can_update,
         "can_change": can_update and EnterprisePolicy.can(request.user, EnterprisePolicy.CHANGE, enterprise),

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 from reform_portal.access import EnterprisePolicy, RegionPolicy
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
+from ..choices import RegionLevel
 from ..filters import EnterpriseFilter
 from ..models import Region
 from ..selectors import enterprises_in_charge
@@ -14,11 +16,15 @@ from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
 
 
-def drf_validation_error(exc: DjangoValidationError) -> ValidationError:
+def drf_validation_error(exc: DjangoValidationError, sent=()) -> ValidationError:
+    """The model's or the service's errors under the names the API uses. `sent`: the request's field names (a
+    prefecture that follows from the county sent is reported on `county_code`)."""
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    # The API names the region field `region_code`.
+    if "county" in detail:
+        detail["county_code"] = detail.pop("county")
     if "region" in detail:
-        detail["region_code"] = detail.pop("region")
+        key = "county_code" if "county_code" in sent and "region_code" not in sent else "region_code"
+        detail.setdefault(key, []).extend(detail.pop("region"))
     return ValidationError(detail)
 
 
@@ -27,7 +33,8 @@ UPDATE_SCHEMA = extend_schema(parameters=[IF_MATCH], responses={200: EnterpriseS
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Provinces and prefectures the user works in."""
+    """Provinces, prefectures and counties the user works in (`?level=county&parent__code=530100`: Kunming's
+    counties, whose codes `county_code` takes)."""
 
     serializer_class = RegionSerializer
     filterset_fields = ["level", "parent__code"]
@@ -35,7 +42,10 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
 
     def get_queryset(self):
-        return RegionPolicy.visible(self.request.user, Region.objects.select_related("parent"))
+        regions = RegionPolicy.visible(self.request.user, Region.objects.all())
+        return Region.objects.filter(
+            Q(pk__in=regions.values("pk")) | Q(level=RegionLevel.COUNTY, parent__in=regions.values("pk"))
+        ).select_related("parent")
 
 
 class EnterpriseViewSet(
@@ -45,7 +55,8 @@ class EnterpriseViewSet(
 ):
     """Enterprises the user may see: an officer's charge, a SASAC province, an enterprise itself.
 
-    Officers create enterprises (in a region in their charge) and update those in their charge, sending the
+    Officers create enterprises (in a region in their charge) and update those in their charge: the location by
+    `county_code`, the parent company by its credit code (`parent`); they send the
     `version` they read (or `If-Match`): an update based on an old version gets 409 with the current values.
     Everyone else reads only."""
 
@@ -65,7 +76,7 @@ class EnterpriseViewSet(
         try:
             enterprise = enterprise_create(data=serializer.validated_data, by=request.user)
         except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from None
+            raise drf_validation_error(exc, sent=request.data) from None
         return Response(self.get_serializer(enterprise).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
@@ -90,7 +101,7 @@ class EnterpriseViewSet(
             current = self.get_queryset().get(pk=exc.current.pk)
             return stale_response(exc, current=self.get_serializer(current).data)
         except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from None
+            raise drf_validation_error(exc, sent=request.data) from None
         data = self.get_serializer(self.get_queryset().get(pk=enterprise.pk)).data
         return Response(data, headers={"ETag": etag(data["version"])})
 

@@ -86,7 +86,13 @@ def test_export_follows_the_filter(client, users, kunming_set):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("企业名称", "统一社会信用代码", "所在州（市）")
+    assert rows[0][:5] == (
+        "企业名称",
+        "统一社会信用代码",
+        "上级集团（母公司）统一社会信用代码",
+        "所在州（市）",
+        "所在县（市、区）",
+    )
     assert {r[0] for r in rows[1:]} == {kunming_set["untouched"].name, kunming_set["idle"].name}
 
 
@@ -123,10 +129,106 @@ def test_list_query_count_does_not_grow(client, users, kunming, django_assert_ma
     client.force_login(users["officer-yn"])
     make_enterprises(kunming, 2)
     client.get("/enterprises/", params)  # warm caches (content types, sessions)
-    with django_assert_max_num_queries(12) as small:
+    # the county and group selects cost a query each
+    with django_assert_max_num_queries(14) as small:
         assert client.get("/enterprises/", params).status_code == 200
     make_enterprises(kunming, 20)
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
         response = client.get("/enterprises/", params)
     assert response.status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# County and group --------------------------------------------------------------------------------------------------
+
+
+def county(code):
+    from enterprises.models import Region
+
+    return Region.objects.get(code=code)
+
+
+@pytest.fixture
+def group(kunming, xian):
+    """A three-level group in Kunming, a subsidiary in Xi'an, and an unrelated Kunming enterprise."""
+    head = EnterpriseFactory(name="昆明测试集团有限公司", region=kunming, county=county("530102"))
+    child = EnterpriseFactory(name="昆明测试集团盘龙子公司", region=kunming, county=county("530103"), parent=head)
+    grandchild = EnterpriseFactory(name="昆明测试集团孙公司", region=kunming, county=county("530102"), parent=child)
+    far = EnterpriseFactory(name="昆明测试集团西安子公司", region=xian, county=county("610113"), parent=head)
+    other = EnterpriseFactory(name="昆明无关企业有限公司", region=kunming, county=county("530102"))
+    return {"head": head, "child": child, "grandchild": grandchild, "far": far, "other": other}
+
+
+def test_county_filter(client, users, group):
+    client.force_login(users["officer-yn"])
+    assert set(names(client.get("/enterprises/", {"county": "530102"}))) == {
+        group["head"].name,
+        group["grandchild"].name,
+        group["other"].name,
+    }
+    assert names(client.get("/enterprises/", {"county": "530103"})) == [group["child"].name]
+
+
+def test_county_select_is_grouped_by_prefecture(client, users, group):
+    import re
+
+    client.force_login(users["officer-yn"])
+    html = client.get("/enterprises/").content.decode()
+    select = re.search(r'<select name="county".*?</select>', html, re.S).group(0)
+    assert '<optgroup label="云南省 昆明市">' in select and '<option value="530102">五华区</option>' in select
+    assert "雁塔区" not in select
+
+
+def test_group_filter_is_the_enterprise_and_all_its_descendants(client, users, group):
+    client.force_login(users["officer-yn"])
+    head = group["head"]
+    # the visible members: the head, its child and grandchild (the Xi'an subsidiary is not the officer's)
+    expected = {group["head"].name, group["child"].name, group["grandchild"].name}
+    assert set(names(client.get("/enterprises/", {"group": head.credit_code}))) == expected
+    assert set(names(client.get("/enterprises/", {"group": group["child"].credit_code}))) == {
+        group["child"].name,
+        group["grandchild"].name,
+    }
+    # the whole group for whoever sees every member
+    client.force_login(users["admin"])
+    assert set(names(client.get("/enterprises/", {"group": head.credit_code.lower()}))) == expected | {
+        group["far"].name
+    }
+
+
+def test_group_choices_are_heads_the_user_sees_or_whose_member_they_see(client, users, group):
+    client.force_login(users["officer-sx"])
+    response = client.get("/enterprises/", {"group": group["head"].credit_code})
+    # Xi'an's officer sees only the Xi'an subsidiary, and may filter by its Kunming parent's group
+    assert names(response) == [group["far"].name]
+    choices = [str(label) for value, label in response.context["filter"].form.fields["group"].choices if value]
+    assert choices == [group["head"].name]
+    client.force_login(users["officer-yn"])
+    form = client.get("/enterprises/").context["filter"].form
+    assert {str(label) for value, label in form.fields["group"].choices if value} == {
+        group["head"].name,
+        group["child"].name,
+    }
+
+
+def test_rows_show_the_county_the_group_and_the_facts(client, users, group):
+    group["child"].above_scale = group["child"].leading = True
+    group["child"].save()
+    client.force_login(users["officer-yn"])
+    html = client.get("/enterprises/", {"county": "530103"}).content.decode()
+    assert '<div class="small text-muted enterprise-county">盘龙区</div>' in html
+    assert f"上级集团：{group['head'].name}" in html
+    assert "enterprise-above-scale" in html and "enterprise-leading" in html
+
+
+def test_export_and_api_use_the_county_and_group_filters(client, users, group):
+    from rest_framework.test import APIClient
+
+    client.force_login(users["officer-yn"])
+    sheet = load_workbook(io.BytesIO(client.get("/enterprises/export/", {"county": "530103"}).content)).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [group["child"].name]
+    api = APIClient()
+    api.force_authenticate(users["admin"])
+    data = api.get("/api/enterprises/", {"group": group["head"].credit_code}).json()
+    assert {e["name"] for e in data["results"]} == {group[k].name for k in ("head", "child", "grandchild", "far")}
+    assert api.get("/api/enterprises/", {"county": "530103"}).json()["count"] == 1

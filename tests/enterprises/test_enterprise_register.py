@@ -12,13 +12,19 @@ from tests.factories import make_credit_code
 pytestmark = pytest.mark.django_db
 
 
+def region_pk(code: str) -> int:
+    return Region.objects.get(code=code).pk
+
+
 def form_data(**overrides):
     data = {
         "name": "昆明新登记机械有限公司",
-        "credit_code": make_credit_code("530100"),
-        "region": Region.objects.get(code="530100").pk,
+        "credit_code": make_credit_code("530102"),
+        "county": region_pk("530102"),  # 昆明市五华区
+        "parent": "",
         "ownership": "private",
         "supervision_level": "none",
+        "supervisor": "",
         "supervising_body": "",
         "industry": "C",
         "size_class": "medium",
@@ -68,8 +74,9 @@ def test_bad_values_are_refused_next_to_the_field(client, users, overrides, fiel
 
 def test_officer_cannot_add_in_a_region_outside_their_charge(client, users):
     client.force_login(users["officer-yn"])
-    response = client.post("/enterprises/new/", form_data(region=Region.objects.get(code="530300").pk))
-    assert response.status_code == 200 and "不在您负责的范围内" in response.content.decode()
+    response = client.post("/enterprises/new/", form_data(county=region_pk("530302")))  # 曲靖市麒麟区
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="error_1_id_county"' in html and "不在您负责的范围内" in html
     assert not Enterprise.objects.filter(name="昆明新登记机械有限公司").exists()
 
 
@@ -112,8 +119,9 @@ def test_edit_refused(client, users, yn_enterprise, role, status):
 
 def api_payload(**overrides):
     data = form_data(**overrides)
-    data.pop("region")
-    data["region_code"] = overrides.get("region_code", "530100")
+    data.pop("county")
+    data["county_code"] = overrides.get("county_code", "530102")
+    data["parent"] = overrides.get("parent") or None
     data["union_founded"] = True
     return data
 
@@ -126,7 +134,7 @@ def test_api_create_and_update(users):
 
     assert created.status_code == 201, created.json()
     pk = created.json()["id"]
-    assert created.json()["region"]["code"] == "530100"
+    assert created.json()["region"]["code"] == "530100" and created.json()["county_code"] == "530102"
     updated = api.patch(f"/api/enterprises/{pk}/", {"employees": 450, "version": 1}, format="json")
     assert updated.status_code == 200 and updated.json()["employees"] == 450 and updated.json()["version"] == 2
     [change] = [c for c in enterprise_change_history(enterprise=pk) if c.field == "employees"]
@@ -140,8 +148,8 @@ def test_api_validation_errors(users):
     assert bad_code.status_code == 400 and "校验码" in bad_code.json()["credit_code"][0]
     bad_count = api.post("/api/enterprises/", api_payload(frontline_workers=9999), format="json")
     assert bad_count.status_code == 400 and "frontline_workers" in bad_count.json()
-    elsewhere = api.post("/api/enterprises/", api_payload(region_code="610100"), format="json")
-    assert elsewhere.status_code == 400 and "region_code" in elsewhere.json()
+    elsewhere = api.post("/api/enterprises/", api_payload(county_code="610113"), format="json")  # 西安市雁塔区
+    assert elsewhere.status_code == 400 and "不在您负责的范围内" in elsewhere.json()["county_code"][0]
     assert not Enterprise.objects.filter(name="昆明新登记机械有限公司").exists()
 
 
@@ -172,6 +180,7 @@ def test_an_administrators_edit_in_the_admin_is_in_the_history(client, users, yn
     data = form_data(name=yn_enterprise.name, credit_code=yn_enterprise.credit_code, employees=777)
     data["credit_code_exception"] = ""
     data["is_pilot"] = ""
+    data["region"] = region_pk("530100")  # the admin's form names the prefecture itself
     data = {k: v for k, v in data.items() if v != ""}
 
     response = client.post(url, data)
