@@ -1,5 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from reform_portal.access import GroupGrantPolicy
+
+from .group_access import group_set
 from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseEvent, Profile, Region
 
 
@@ -51,14 +56,50 @@ class EnterpriseAdmin(admin.ModelAdmin):
             obj._state.adding = False
 
 
+class ProfileAdminForm(forms.ModelForm):
+    """A group user's charge_enterprises are the subsidiaries granted to it: each new one must be one the editor
+    may grant (reform_portal.access.GroupGrantPolicy: below the group's head enterprise)."""
+
+    editor = None  # the request's user, set by ProfileAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        profile = Profile(role=cleaned.get("role"), enterprise=cleaned.get("enterprise"))
+        picked = cleaned.get("charge_enterprises")
+        if picked is not None and GroupGrantPolicy.is_group_profile(profile):
+            kept = set(self.instance.charge_enterprises.values_list("pk", flat=True)) if self.instance.pk else set()
+            new = picked.exclude(pk__in=kept)
+            if new.exclude(pk__in=GroupGrantPolicy.grantable(self.editor, profile, new).values("pk")).exists():
+                self.add_error("charge_enterprises", _("集团用户只能获准填报本集团（所属企业）的下属企业。"))
+        return cleaned
+
+
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
+    form = ProfileAdminForm
     list_display = ("user", "role", "province", "enterprise")
     list_filter = ("role", "province")
     search_fields = ("user__username", "enterprise__name")
+    # charge_enterprises: an officer's named enterprises; a group user's granted subsidiaries (searched by name or
+    # credit code among all enterprises, checked against the group's tree on save).
     autocomplete_fields = ("user", "enterprise", "charge_enterprises")
     filter_horizontal = ("charge_regions",)
     list_select_related = ("user", "province", "enterprise")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.editor = request.user  # a class made for this request
+        return form
+
+    def save_related(self, request, form, formsets, change):
+        # A group user's grants go through the service, which checks and records them (enterprises.group_access).
+        profile = form.instance
+        if not GroupGrantPolicy.is_group_profile(profile):
+            return super().save_related(request, form, formsets, change)
+        wanted = list(form.cleaned_data.get("charge_enterprises") or [])
+        form.cleaned_data["charge_enterprises"] = list(profile.charge_enterprises.all())
+        super().save_related(request, form, formsets, change)
+        group_set(by=request.user, profile=profile, enterprises=wanted)
 
 
 @admin.register(EnterpriseEvent)

@@ -2,11 +2,16 @@
 
 Roles:
 - administrators (superusers, or role 管理员) see and change everything;
-- union officers see and change the enterprises in their charge: those in a region they are in
-  charge of (a province covers its prefectures) and those named to them;
+- union officers see and change the enterprises in their charge: those in a region they are in charge of and those
+  named to them. A region in charge is a province (everything below it), a prefecture (its enterprises, with or
+  without a county) or a county (县级总工会: exactly the enterprises whose `county` it is);
 - SASAC staff see every enterprise of their province and change nothing of an enterprise's record;
   they open and close the province's reporting periods and ask for its figures now;
-- enterprise users see their own enterprise only, and fill in its self-assessment.
+- enterprise users see their own enterprise only, and fill in its self-assessment;
+- group users (集团用户, of a group's head office) see the group's head enterprise and the subsidiaries granted to
+  them (`Profile.charge_enterprises`, below the head in the `parent` tree), and fill in the granted subsidiaries'
+  self-assessments as those enterprises' own users do; they change no register record. Officers in charge of a
+  subsidiary and administrators grant it (GroupGrantPolicy; enterprises.group_access writes and records it).
 
 What a user may reach is read once per request: `access_for(user)` loads the role, the profile, the
 provinces, the regions and the named enterprises in a fixed handful of queries and keeps the result on
@@ -25,13 +30,15 @@ Nothing outside this module compares roles (tests/test_access_policy.py scans th
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from enterprises.choices import Role
+from enterprises.choices import RegionLevel, Role
 
 ADMIN = Role.ADMIN
 OFFICER = Role.OFFICER
 SASAC = Role.SASAC
 ENTERPRISE = Role.ENTERPRISE
+GROUP = Role.GROUP
 
 _CACHE_ATTRIBUTE = "_portal_access"
 
@@ -44,22 +51,36 @@ class Access:
     role: str | None = None
     profile: object = None  # enterprises.models.Profile, with its enterprise and region loaded
     province_id: int | None = None  # SASAC staff: their province, whose prefectures' enterprises they see
-    # Regions whose enterprises the user sees (None: every region), and enterprises seen whatever their region
-    # (an officer's named ones, an enterprise user's own).
+    # Prefectures (and provinces) whose enterprises the user sees (None: every region), counties whose enterprises
+    # the user sees (an officer in charge of a county), and enterprises seen whatever their region (an officer's
+    # named ones, an enterprise user's own, a group user's head enterprise and granted subsidiaries).
     region_ids: frozenset[int] | None = frozenset()
+    county_ids: frozenset[int] = frozenset()
     enterprise_ids: frozenset[int] = frozenset()
+    # Group users: the subsidiaries granted to them that are still below their head enterprise.
+    granted_ids: frozenset[int] = frozenset()
     province_ids: frozenset[int] = frozenset()  # provinces the user works in (empty for administrators)
-    # Officers: the regions in their charge, as (id, parent id or None for a province).
-    charge: frozenset[tuple[int, int | None]] = frozenset()
+    # Officers: the regions in their charge, as (id, level, province id).
+    charge: frozenset[tuple[int, str, int]] = frozenset()
+    # Officers: the counties in their charge, directly or through a prefecture in charge, as (id, province id)
+    # (those of a province in charge are not listed: the whole province is).
+    charge_counties: frozenset[tuple[int, int]] = frozenset()
     _memo: dict = field(default_factory=dict, repr=False, compare=False)  # what is read only when first needed
+
+    def _charged(self, level: str) -> frozenset[int]:
+        return frozenset(pk for pk, charged_level, _province in self.charge if charged_level == level)
 
     @property
     def charge_province_ids(self) -> frozenset[int]:
-        return frozenset(pk for pk, parent in self.charge if parent is None)
+        return self._charged(RegionLevel.PROVINCE)
 
     @property
     def charge_prefecture_ids(self) -> frozenset[int]:
-        return frozenset(pk for pk, parent in self.charge if parent is not None)
+        return self._charged(RegionLevel.PREFECTURE)
+
+    @property
+    def charge_county_ids(self) -> frozenset[int]:
+        return self._charged(RegionLevel.COUNTY)
 
     @property
     def has_role(self) -> bool:
@@ -69,6 +90,20 @@ class Access:
     def own_enterprise(self):
         """An enterprise user's enterprise (with its region), else None."""
         return self.profile.enterprise if self.role == ENTERPRISE and self.profile is not None else None
+
+    @property
+    def head_enterprise(self):
+        """A group user's head enterprise (集团本部, with its region), else None."""
+        return self.profile.enterprise if self.role == GROUP and self.profile is not None else None
+
+    @property
+    def fills_in_ids(self) -> frozenset[int]:
+        """The enterprises whose self-assessment the user fills in: an enterprise user's own, a group user's
+        granted subsidiaries."""
+        if self.role == GROUP:
+            return self.granted_ids
+        own = self.own_enterprise_id
+        return frozenset() if own is None else frozenset({own})
 
     @property
     def province(self):
@@ -105,6 +140,8 @@ class Access:
             return True
         if enterprise.pk in self.enterprise_ids or enterprise.region_id in self.region_ids:
             return True
+        if self.county_ids and enterprise.county_id in self.county_ids:
+            return True
         return self.province_id is not None and enterprise.region_id in self._province_prefecture_ids()
 
     def enterprise_q(self, prefix: str = "") -> Q | None:
@@ -115,6 +152,8 @@ class Access:
         q = Q(**{f"{prefix}region_id__in": sorted(self.region_ids)}) | Q(
             **{f"{prefix}pk__in": sorted(self.enterprise_ids)}
         )
+        if self.county_ids:
+            q |= Q(**{f"{prefix}county_id__in": sorted(self.county_ids)})
         if self.province_id is not None:
             q |= Q(**{f"{prefix}region__parent_id": self.province_id})
         return q
@@ -134,6 +173,11 @@ def access_for(user) -> Access:
     return access
 
 
+def _province_of(pk: int, parent_id: int | None, grandparent_id: int | None) -> int:
+    """The province of a region: itself, its parent (a prefecture's) or its grandparent (a county's)."""
+    return grandparent_id or parent_id or pk
+
+
 def _load(user) -> Access:
     from enterprises.models import Profile, Region
 
@@ -151,19 +195,57 @@ def _load(user) -> Access:
             enterprise_ids=frozenset({enterprise.pk}),
             province_ids=frozenset({enterprise.region.parent_id or enterprise.region_id}),
         )
-    if role == OFFICER:
-        charge = list(profile.charge_regions.values_list("pk", "parent_id"))
-        charge_ids = {pk for pk, _parent in charge}
-        children = Region.objects.filter(parent_id__in=charge_ids).values_list("pk", flat=True) if charge_ids else []
-        named = list(profile.charge_enterprises.values_list("pk", "region__parent_id"))
+    if role == GROUP and profile.enterprise_id:
+        head = profile.enterprise
+        # A grant counts while the subsidiary is below the head (one query, the tree walked in SQL).
+        granted = list(
+            profile.charge_enterprises.filter(pk__in=descendants_of(head.pk))
+            .exclude(pk=head.pk)
+            .values_list("pk", "region__parent_id")
+        )
+        granted_ids = frozenset(pk for pk, _province in granted)
         return Access(
             **base,
-            region_ids=frozenset(charge_ids | set(children)),
+            enterprise_ids=granted_ids | {head.pk},
+            granted_ids=granted_ids,
+            province_ids=frozenset({head.region.parent_id or head.region_id} | {p for _pk, p in granted if p}),
+        )
+    if role == OFFICER:
+        rows = profile.charge_regions.values_list("pk", "level", "parent_id", "parent__parent_id")
+        charge = {(pk, level, _province_of(pk, parent, grand)) for pk, level, parent, grand in rows}
+        charge_ids = {pk for pk, _level, _province in charge}
+        # The prefectures of the provinces in charge, and the counties of the prefectures in charge.
+        children = (
+            Region.objects.filter(parent_id__in=charge_ids).values_list("pk", "level", "parent_id", "parent__parent_id")
+            if charge_ids
+            else []
+        )
+        below = {(pk, level, _province_of(pk, parent, grand)) for pk, level, parent, grand in children}
+        named = list(profile.charge_enterprises.values_list("pk", "region__parent_id"))
+        counties = {(pk, province) for pk, level, province in charge | below if level == RegionLevel.COUNTY}
+        return Access(
+            **base,
+            region_ids=frozenset(pk for pk, level, _p in charge | below if level != RegionLevel.COUNTY),
+            county_ids=frozenset(pk for pk, level, _p in charge if level == RegionLevel.COUNTY),
             enterprise_ids=frozenset(pk for pk, _province in named),
-            province_ids=frozenset({parent or pk for pk, parent in charge} | {p for _pk, p in named if p}),
+            province_ids=frozenset({province for _pk, _level, province in charge} | {p for _pk, p in named if p}),
             charge=frozenset(charge),
+            charge_counties=frozenset(counties),
         )
     return Access(**base)  # no role, or a profile missing what its role needs: nothing in scope
+
+
+def descendants_of(enterprise_id: int) -> RawSQL:
+    """The ids of the enterprises below `enterprise_id` in the group tree (`parent`), at any depth, as a subquery
+    for `pk__in` (one recursive query; a cycle, which Enterprise.clean refuses, ends the walk)."""
+    from enterprises.models import Enterprise
+
+    table = Enterprise._meta.db_table
+    return RawSQL(
+        f"WITH RECURSIVE below(id) AS (SELECT id FROM {table} WHERE parent_id = %s"
+        f" UNION SELECT e.id FROM {table} e JOIN below ON e.parent_id = below.id) SELECT id FROM below",
+        (enterprise_id,),
+    )
 
 
 # Enterprises ---------------------------------------------------------------------------------------------------
@@ -180,7 +262,7 @@ class EnterprisePolicy:
     EXCEPT_CREDIT_CODE = "except_credit_code"  # record an exception to the credit code's check character
 
     _ROLES = {
-        VIEW: (ADMIN, OFFICER, SASAC, ENTERPRISE),
+        VIEW: (ADMIN, OFFICER, SASAC, ENTERPRISE, GROUP),
         LIST: (ADMIN, OFFICER, SASAC),
         CHANGE: (ADMIN, OFFICER),
         UPDATE_PROGRESS: (ADMIN, OFFICER),
@@ -207,7 +289,13 @@ class EnterprisePolicy:
 
 
 class RegionPolicy:
-    """Provinces and prefectures: those of the provinces the user works in."""
+    """Provinces, prefectures and counties: those of the provinces the user works in.
+
+    Regions are reference data, not the enterprises' records: every user sees the whole of the provinces they work
+    in, at every level, as the frame of what they see (an officer in charge of a county works in the county's
+    province and sees its prefectures and counties as an officer of a prefecture does). Which enterprises and
+    which figures they see is EnterprisePolicy's and RollupPolicy's business. Callers that list one level
+    filter it themselves (forms: prefectures; a county field: counties)."""
 
     VIEW = "view"
 
@@ -217,14 +305,22 @@ class RegionPolicy:
         if access.role == ADMIN:
             return qs
         provinces = sorted(access.province_ids)
-        return qs.filter(Q(pk__in=provinces) | Q(parent_id__in=provinces))
+        return qs.filter(Q(pk__in=provinces) | Q(parent_id__in=provinces) | Q(parent__parent_id__in=provinces))
 
     @staticmethod
     def can(user, action: str, region) -> bool:
+        """A county's province is its parent's parent: load counties with `select_related("parent")`, or this
+        reads the parent."""
         access = access_for(user)
         if action != RegionPolicy.VIEW or access.role is None:
             return False
-        return access.role == ADMIN or (region.parent_id or region.pk) in access.province_ids
+        if access.role == ADMIN:
+            return True
+        if region.level == RegionLevel.COUNTY:
+            province_id = region.parent.parent_id if region.parent_id else None
+        else:
+            province_id = region.parent_id or region.pk
+        return province_id in access.province_ids
 
 
 class CataloguePolicy:
@@ -248,11 +344,17 @@ class AssessmentPolicy:
     """Self-assessments.
 
     - the enterprise's own users fill in and submit (the services allow it only while the form is a draft or
-      returned);
+      returned), and so do the group users it is granted to (GROUP: a group's head office fills in for its
+      subsidiaries);
     - officers in charge of the enterprise (and administrators) review: correct, comment, return, accept;
     - SASAC staff of the province read every submitted assessment and its trail, and change nothing;
     - officers in charge may look at a draft (to help, and to be told why it cannot be accepted yet); SASAC
       staff see only that one exists (the overview) until it is submitted.
+
+    START and EDIT without an object answer whether the user fills in the form of an enterprise of their own: the
+    entry pages (the index, `start`, the API's create) take the enterprise from the user (`own_enterprise`). A group
+    user fills in for several enterprises and names the one (`can(user, START, enterprise)`; the group home starts
+    a granted subsidiary's form); `fills_in()` lists them.
     """
 
     VIEW = "view"
@@ -271,15 +373,19 @@ class AssessmentPolicy:
         return qs
 
     @staticmethod
+    def fills_in(user, qs: QuerySet) -> QuerySet:
+        """Narrow `qs` (of enterprises) to those whose self-assessment the user fills in."""
+        return qs.filter(pk__in=sorted(access_for(user).fills_in_ids))
+
+    @staticmethod
     def can(user, action: str, obj=None) -> bool:
         access = access_for(user)
         if action == AssessmentPolicy.OVERVIEW:
             return access.role in (ADMIN, OFFICER, SASAC)
         if action in (AssessmentPolicy.START, AssessmentPolicy.EDIT):
-            if access.role != ENTERPRISE:
-                return False
-            enterprise_id = None if obj is None else getattr(obj, "enterprise_id", obj.pk)
-            return obj is None or enterprise_id == access.own_enterprise_id
+            if obj is None:
+                return access.own_enterprise_id is not None
+            return getattr(obj, "enterprise_id", obj.pk) in access.fills_in_ids
         if action == AssessmentPolicy.REVIEW:
             if obj is None:
                 return EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS)
@@ -355,13 +461,106 @@ class NoticePolicy:
         return False
 
 
+# Group users' grants ------------------------------------------------------------------------------------------
+
+
+class GroupGrantPolicy:
+    """Which subsidiaries a group user (集团用户) fills in for: `Profile.charge_enterprises` of a group profile.
+
+    - administrators grant any enterprise below the group user's head enterprise (the `parent` tree, any depth);
+    - officers grant those below it that are in their charge (a region in charge or named to them), so a group's
+      head office fills in for a subsidiary only with the agreement of the union in charge of it;
+    - administrators revoke any grant, officers the grants of enterprises in their charge (whether or not the
+      enterprise is still below the head: revoking never widens what anyone sees);
+    - nobody else grants or revokes. A grant counts only while the subsidiary is below the head (`access_for`).
+
+    MANAGE: may the user manage grants at all (enterprises.group_views, a group's page of grants). A group is in
+    the user's scope when they see its head enterprise or, grantors, one of its subsidiaries (`reaches`).
+    """
+
+    MANAGE = "manage"
+    GRANT = "grant"
+    REVOKE = "revoke"
+
+    _ROLES = (ADMIN, OFFICER)
+
+    @staticmethod
+    def group_profiles(qs: QuerySet) -> QuerySet:
+        """Narrow `qs` (of profiles) to group users with a head enterprise."""
+        return qs.filter(role=GROUP, enterprise__isnull=False)
+
+    @staticmethod
+    def is_group_profile(profile) -> bool:
+        return profile is not None and profile.role == GROUP and profile.enterprise_id is not None
+
+    @classmethod
+    def _may(cls, user) -> bool:
+        return access_for(user).role in cls._ROLES
+
+    @classmethod
+    def below_in_charge(cls, user, head_id: int, qs: QuerySet) -> QuerySet:
+        """Narrow `qs` (of enterprises) to those below `head_id` that the user may grant (one subquery)."""
+        if not cls._may(user):
+            return qs.none()
+        return EnterprisePolicy.visible(user, qs.filter(pk__in=descendants_of(head_id)).exclude(pk=head_id))
+
+    @classmethod
+    def grantable(cls, user, profile, qs: QuerySet) -> QuerySet:
+        """Narrow `qs` (of enterprises) to those the user may grant to `profile`."""
+        if not cls.is_group_profile(profile):
+            return qs.none()
+        return cls.below_in_charge(user, profile.enterprise_id, qs)
+
+    @classmethod
+    def revocable(cls, user, profile, qs: QuerySet) -> QuerySet:
+        """Narrow `qs` (of enterprises) to those whose grant to `profile` the user may revoke."""
+        if not cls._may(user) or not cls.is_group_profile(profile):
+            return qs.none()
+        return EnterprisePolicy.visible(user, qs)
+
+    @classmethod
+    def reaches(cls, user, head) -> bool:
+        """Whether the group of `head` is in the user's scope: they see the head or (grantors) a subsidiary of it
+        (one query when they do not see the head)."""
+        if EnterprisePolicy.can(user, EnterprisePolicy.VIEW, head):
+            return True
+        from enterprises.models import Enterprise
+
+        return cls._may(user) and cls.below_in_charge(user, head.pk, Enterprise.objects.all()).exists()
+
+    @classmethod
+    def can(cls, user, action: str, profile=None, enterprise=None) -> bool:
+        """May `user` do `action` (MANAGE, GRANT, REVOKE) for the group profile `profile` and `enterprise`; without
+        them, ever. GRANT with an enterprise reads the tree (one query)."""
+        if action not in (cls.MANAGE, cls.GRANT, cls.REVOKE) or not cls._may(user):
+            return False
+        if profile is None:
+            return True
+        if not cls.is_group_profile(profile):
+            return False
+        if enterprise is None:
+            return True
+        if action == cls.REVOKE:
+            return access_for(user).sees_enterprise(enterprise)
+        from enterprises.models import Enterprise
+
+        return cls.grantable(user, profile, Enterprise.objects.filter(pk=enterprise.pk)).exists()
+
+
 # Rollups and the dashboard -------------------------------------------------------------------------------------
 
 
 class RollupPolicy:
     """The province's figures (dashboard, drill-downs, exports, /api/rollups/): SASAC staff their province, officers
-    the prefectures in their charge (all of a province in their charge), administrators everything, enterprise users
-    nothing. SASAC staff and administrators ask for today's figures now."""
+    the figures of their charge, administrators everything, enterprise and group users nothing. SASAC staff and
+    administrators ask for today's figures now.
+
+    An officer reads the figures of the regions in their charge and nothing coarser: a province in charge, the whole
+    province; a prefecture, that prefecture's rows (`prefecture_ids`) and its counties' (`county_ids`); a county,
+    only that county's rows (`RollupSnapshot.county`). Figures are aggregates: a county officer reads no prefecture
+    row (it counts other counties' enterprises): `prefecture_ids` is empty for them, `county_ids` names their
+    counties, and a dashboard that reads only prefecture rows shows them no figures, as to an officer with only
+    named enterprises."""
 
     VIEW = "view"
     REFRESH = "refresh"
@@ -381,17 +580,20 @@ class RollupPolicy:
 
     @staticmethod
     def visible(user, qs: QuerySet) -> QuerySet:
-        """Narrow snapshots (anything with `province` and `prefecture`) to the user's figures."""
+        """Narrow snapshots (anything with `province` and `prefecture`, and `county` if it has one) to the user's
+        figures."""
         access = access_for(user)
         if access.role == ADMIN:
             return qs
         if access.role == SASAC:
             return qs.filter(province_id__in=sorted(access.province_ids))
         if access.role == OFFICER:
-            return qs.filter(
-                Q(province_id__in=sorted(access.charge_province_ids))
-                | Q(prefecture_id__in=sorted(access.charge_prefecture_ids))
+            q = Q(province_id__in=sorted(access.charge_province_ids)) | Q(
+                prefecture_id__in=sorted(access.charge_prefecture_ids)
             )
+            if access.charge_county_ids and _has_field(qs.model, "county"):
+                q |= Q(county_id__in=sorted(access.charge_county_ids))
+            return qs.filter(q)
         return qs.none()
 
     @staticmethod
@@ -405,12 +607,28 @@ class RollupPolicy:
     @staticmethod
     def prefecture_ids(user, province) -> frozenset[int] | None:
         """The prefectures of `province` whose rows the user sees (None: the whole province). An officer sees the
-        rows of the prefectures in their charge (the whole province if it is in their charge); enterprises named to
-        them reach the lagging table through EnterprisePolicy."""
+        rows of the prefectures in their charge (the whole province if it is in their charge), and none for a county
+        in charge (see `county_ids`); enterprises named to them reach the lagging table through EnterprisePolicy."""
         access = access_for(user)
         if access.role != OFFICER or province.pk in access.charge_province_ids:
             return None
-        return frozenset(pk for pk, parent in access.charge if parent == province.pk)
+        return frozenset(pk for pk, level, of in access.charge if level == RegionLevel.PREFECTURE and of == province.pk)
+
+    @staticmethod
+    def county_ids(user, province) -> frozenset[int] | None:
+        """The counties of `province` whose rows the user sees (None: every county of it): an officer's counties
+        in charge and the counties of their prefectures in charge (every county of a province in charge). Empty
+        for a user who sees no figures."""
+        access = access_for(user)
+        if not RollupPolicy.can(user, RollupPolicy.VIEW):
+            return frozenset()
+        if access.role != OFFICER or province.pk in access.charge_province_ids:
+            return None
+        return frozenset(pk for pk, of in access.charge_counties if of == province.pk)
+
+
+def _has_field(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
 
 
 # The interface's menus and buttons read these (reform_portal.context_processors).
@@ -425,9 +643,13 @@ class Menu:
 
 
 def menu_for(user) -> Menu:
+    """Group users get what enterprise users get, for their granted subsidiaries: their home lists them, each with
+    its enterprise page and its self-assessment (the self-assessment index, which takes the enterprise from the
+    user, is not theirs)."""
     return Menu(
         enterprises=EnterprisePolicy.can(user, EnterprisePolicy.LIST),
         dashboard=RollupPolicy.can(user, RollupPolicy.VIEW),
-        assessments=access_for(user).has_role,
-        fills_in_assessment=AssessmentPolicy.can(user, AssessmentPolicy.START),
+        assessments=AssessmentPolicy.can(user, AssessmentPolicy.START)
+        or AssessmentPolicy.can(user, AssessmentPolicy.OVERVIEW),
+        fills_in_assessment=bool(access_for(user).fills_in_ids),
     )

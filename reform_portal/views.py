@@ -1,11 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
+from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_visible
 from measures.selectors import progress_grouped
+from reporting.assessments.models import Assessment, ReportingPeriod
+from reporting.assessments.selectors import period_for_enterprise
+from reporting.assessments.services import AssessmentError, assessment_start
 from reporting.selectors import lagging_in_charge, summary_by_document
 
-from .access import EnterprisePolicy, access_for
+from .access import AssessmentPolicy, EnterprisePolicy, access_for
 
 HOME_LAGGING_ROWS = 20
 
@@ -22,6 +30,9 @@ def home(request):
             "home_enterprise.html",
             {"enterprise": enterprise, "grouped": progress_grouped(enterprise=enterprise)},
         )
+    head = access.head_enterprise
+    if head is not None:
+        return _group_start(request) if request.method == "POST" else _group_home(request, head)
     if EnterprisePolicy.can(user, EnterprisePolicy.LIST):
         slowest = lagging_in_charge(user=user)  # 推进最慢的企业: those that lag, slowest first
         context = {
@@ -33,3 +44,54 @@ def home(request):
         }
         return render(request, f"home_{access.role}.html", context)
     return render(request, "home_norole.html", status=403)
+
+
+def _group_home(request, head):
+    """A group user's home: the subsidiaries granted to them, each with its enterprise page and its self-assessment
+    of the current period (as an enterprise user's home shows theirs)."""
+    subsidiaries = list(
+        AssessmentPolicy.fills_in(request.user, Enterprise.objects.select_related("region__parent", "county")).order_by(
+            "name"
+        )
+    )
+    # Each province's current period (the open one, else the latest: as period_for_enterprise picks it).
+    periods: dict[int, ReportingPeriod] = {}
+    provinces = sorted({e.region.parent_id or e.region_id for e in subsidiaries})
+    for period in ReportingPeriod.objects.filter(province_id__in=provinces).order_by("-is_open", "-year"):
+        periods.setdefault(period.province_id, period)
+    forms = {
+        a.enterprise_id: a
+        for a in Assessment.objects.filter(enterprise__in=subsidiaries, period__in=list(periods.values()))
+    }
+    rows = [
+        {
+            "enterprise": e,
+            "period": periods.get(e.region.parent_id or e.region_id),
+            "assessment": forms.get(e.pk),
+        }
+        for e in subsidiaries
+    ]
+    return render(request, "home_group.html", {"head": head, "rows": rows})
+
+
+def _group_start(request):
+    """Start the self-assessment of a granted subsidiary (POST `enterprise`) for its province's current period."""
+    raw = request.POST.get("enterprise", "")
+    if not raw.isdecimal():
+        return HttpResponseBadRequest(_("请选择要填报的子公司。"))
+    enterprise = get_object_or_404(enterprises_visible(user=request.user), pk=int(raw))
+    if not AssessmentPolicy.can(request.user, AssessmentPolicy.START, enterprise):
+        raise PermissionDenied
+    period = period_for_enterprise(enterprise=enterprise)
+    if period is None:
+        messages.error(request, _("本省尚未开放年度自评填报期。"))
+        return redirect("home")
+    try:
+        assessment = assessment_start(period=period, enterprise=enterprise, by=request.user)
+    except AssessmentError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("home")
+    return redirect("reporting:assessments:detail", pk=assessment.pk)

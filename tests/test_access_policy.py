@@ -9,11 +9,13 @@ from enterprises.models import Enterprise, Region
 from reform_portal.access import (
     AssessmentPolicy,
     EnterprisePolicy,
+    GroupGrantPolicy,
     NoticePolicy,
     PeriodPolicy,
     RegionPolicy,
     RollupPolicy,
     access_for,
+    menu_for,
 )
 from tests.factories import EnterpriseFactory, make_officer
 
@@ -25,9 +27,9 @@ SCANNED = ("enterprises", "measures", "reporting", "reform_portal", "templates")
 # What a role decision looks like in Python or in a template.
 ROLE_DECISION = re.compile(
     r"role_of\(|profile_of\(|province_ids_of\(|is_superuser|portal_role"
-    r"|\bRole\.(?:ADMIN|OFFICER|SASAC|ENTERPRISE)\b"
+    r"|\bRole\.(?:ADMIN|OFFICER|SASAC|ENTERPRISE|GROUP)\b"
     r"|\brole\s*(?:==|!=|\bin\b|\bnot in\b)"  # `role == …`, `profile.role in …`
-    r"|import\s[^\n]*\b(?:ADMIN|OFFICER|SASAC|ENTERPRISE)\b"
+    r"|import\s[^\n]*\b(?:ADMIN|OFFICER|SASAC|ENTERPRISE|GROUP)\b"
 )
 # The files allowed to name roles, and why.
 ALLOWED = {
@@ -67,6 +69,8 @@ def test_the_scan_sees_a_role_comparison():
         "if user.is_superuser:",
         "if profile.role in (Role.SASAC,):",
         'if role == "officer":',
+        "if profile.role == Role.GROUP:",
+        "from reform_portal.access import GROUP",
     ]
     assert all(ROLE_DECISION.search(s) for s in samples)
     assert not ROLE_DECISION.search("if EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS):")
@@ -133,7 +137,11 @@ def _expected_ids(role_key, users, enterprises):
         return {profile.enterprise_id}
     charge = set(profile.charge_regions.values_list("pk", flat=True))
     named = set(profile.charge_enterprises.values_list("pk", flat=True))
-    return {e.pk for e in enterprises if e.region_id in charge or e.region.parent_id in charge or e.pk in named}
+    return {
+        e.pk
+        for e in enterprises
+        if e.region_id in charge or e.region.parent_id in charge or e.county_id in charge or e.pk in named
+    }
 
 
 @pytest.mark.parametrize(
@@ -195,3 +203,240 @@ def test_the_menu_offers_what_the_policy_allows(client, users, role, enterprises
     assert (f'href="{reverse("enterprises:list")}"' in html) == enterprises
     assert (f'href="{reverse("reporting:dashboard")}"' in html) == dashboard
     assert f'href="{reverse("reporting:assessments:index")}"' in html
+
+
+# -- counties: an officer in charge of a county (县级总工会) --------------------------------------------------------
+
+
+@pytest.fixture
+def county_world(kunming, xian):
+    """Enterprises of two Kunming counties, of Kunming with no county, of another Yunnan prefecture and of a Xi'an
+    county; and an officer of each level."""
+    from tests.factories.groups import county
+
+    wuhua, panlong, xincheng = county("530102", "五华区"), county("530103", "盘龙区"), county("610102", "新城区")
+    qujing = Region.objects.get(code="530300")
+    made = {
+        "wuhua": [EnterpriseFactory(county=wuhua, name=f"五华企业{i}") for i in range(2)],
+        "panlong": [EnterpriseFactory(county=panlong, name=f"盘龙企业{i}") for i in range(2)],
+        "kunming": [EnterpriseFactory(region=kunming, name=f"昆明无县企业{i}") for i in range(2)],
+        "qujing": [EnterpriseFactory(region=qujing, name="曲靖企业")],
+        "xincheng": [EnterpriseFactory(county=xincheng, name="新城企业")],
+    }
+    return {
+        "counties": {"wuhua": wuhua, "panlong": panlong, "xincheng": xincheng},
+        "enterprises": made,
+        "officers": {
+            "county": make_officer("o-county", regions=[wuhua]),
+            "prefecture": make_officer("o-prefecture", regions=[kunming]),
+            "province": make_officer("o-province", regions=[kunming.parent]),
+        },
+    }
+
+
+def _ids(*groups):
+    return {e.pk for group in groups for e in group}
+
+
+def test_the_database_keeps_a_county_enterprise_in_its_prefecture(county_world, kunming):
+    # what the county rule leans on: an enterprise's region is its county's prefecture
+    for e in county_world["enterprises"]["wuhua"]:
+        e.refresh_from_db()
+        assert e.region_id == kunming.pk
+
+
+@pytest.mark.parametrize(
+    ("officer", "expected"),
+    [
+        ("county", ("wuhua",)),
+        ("prefecture", ("wuhua", "panlong", "kunming")),
+        ("province", ("wuhua", "panlong", "kunming", "qujing")),
+    ],
+)
+def test_an_officer_sees_the_enterprises_of_the_level_in_charge(county_world, officer, expected):
+    made = county_world["enterprises"]
+    user = _fresh(county_world["officers"][officer])
+    want = _ids(*(made[k] for k in expected))
+    assert set(EnterprisePolicy.visible(user, Enterprise.objects.all()).values_list("pk", flat=True)) == want
+    every = list(Enterprise.objects.all())
+    assert {e.pk for e in every if EnterprisePolicy.can(user, EnterprisePolicy.VIEW, e)} == want
+    assert {e.pk for e in every if EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS, e)} == want
+
+
+def test_a_county_officer_is_an_officer_of_the_county_province(county_world, kunming, django_assert_max_num_queries):
+    user = _fresh(county_world["officers"]["county"])
+    wuhua = county_world["counties"]["wuhua"]
+    every = list(Enterprise.objects.select_related("region"))
+    with django_assert_max_num_queries(4):
+        access_for(user)
+    yunnan, shaanxi = kunming.parent, Region.objects.get(code="610000")
+    assert access_for(user).province_ids == frozenset({yunnan.pk})
+    assert EnterprisePolicy.can(user, EnterprisePolicy.LIST) and EnterprisePolicy.can(user, EnterprisePolicy.ADD)
+    # regions are the frame: the whole province, every level; not another province
+    assert RegionPolicy.can(user, RegionPolicy.VIEW, Region.objects.select_related("parent").get(pk=wuhua.pk))
+    assert RegionPolicy.can(user, RegionPolicy.VIEW, kunming)
+    assert not RegionPolicy.can(user, RegionPolicy.VIEW, county_world["counties"]["xincheng"])
+    seen_regions = set(RegionPolicy.visible(user, Region.objects.all()).values_list("pk", flat=True))
+    assert {yunnan.pk, kunming.pk, wuhua.pk, county_world["counties"]["panlong"].pk} <= seen_regions
+    assert not seen_regions & set(Region.objects.filter(code__startswith="61").values_list("pk", flat=True))
+    # figures: the dashboard of the county's province, no prefecture's figures, the county's rows
+    assert RollupPolicy.can(user, RollupPolicy.VIEW, yunnan)
+    assert not RollupPolicy.can(user, RollupPolicy.VIEW, shaanxi)
+    assert RollupPolicy.prefecture_ids(user, yunnan) == frozenset()
+    assert RollupPolicy.county_ids(user, yunnan) == frozenset({wuhua.pk})
+    assert RollupPolicy.county_ids(user, shaanxi) == frozenset()
+    with django_assert_max_num_queries(0):
+        assert sum(EnterprisePolicy.can(user, EnterprisePolicy.VIEW, e) for e in every) == 2
+
+
+def test_figures_follow_the_level_in_charge(county_world, kunming, users):
+    yunnan = kunming.parent
+    officers = county_world["officers"]
+    kunming_counties = frozenset(Region.objects.filter(parent=kunming).values_list("pk", flat=True))
+    assert RollupPolicy.prefecture_ids(officers["prefecture"], yunnan) == frozenset({kunming.pk})
+    assert RollupPolicy.county_ids(officers["prefecture"], yunnan) == kunming_counties
+    assert RollupPolicy.prefecture_ids(officers["province"], yunnan) is None
+    assert RollupPolicy.county_ids(officers["province"], yunnan) is None
+    assert RollupPolicy.county_ids(users["sasac-yn"], yunnan) is None
+    assert RollupPolicy.county_ids(users["admin"], yunnan) is None
+    assert RollupPolicy.county_ids(users["enterprise-yn"], yunnan) == frozenset()
+
+
+def test_a_county_officer_reads_the_county_rows_and_no_prefecture_row(county_world, kunming):
+    from reporting import rollup
+    from reporting.models import RollupSnapshot
+
+    rollup.rollup_full_now()
+    rows = RollupSnapshot.objects.all()
+    wuhua = county_world["counties"]["wuhua"]
+    assert rows.filter(prefecture=kunming, county__isnull=True).exists()  # Kunming's own figures
+    seen = RollupPolicy.visible(county_world["officers"]["county"], rows)
+    assert seen.exists() and set(seen.values_list("county_id", flat=True)) == {wuhua.pk}
+    by_prefecture = RollupPolicy.visible(county_world["officers"]["prefecture"], rows)
+    assert set(by_prefecture.values_list("prefecture_id", flat=True)) == {kunming.pk}
+    assert by_prefecture.filter(county__isnull=True).exists() and by_prefecture.filter(county=wuhua).exists()
+
+
+# -- group users (集团用户) -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def group_world(kunming, xian):
+    """A holding group with two groups under it; the group user is of one of them (the head), granted one
+    subsidiary, one of its subsidiaries, one in Shaanxi, and (wrongly, e.g. before a move) one of the other group."""
+    from tests.factories.groups import make_group_user, subsidiary
+
+    top = EnterpriseFactory(name="云南测试控股集团有限公司", region=kunming)
+    head = subsidiary(top, name="昆明测试集团有限公司")
+    other_group = subsidiary(top, name="云南另一集团有限公司")
+    w = {
+        "top": top,
+        "head": head,
+        "other_group": other_group,
+        "other_sub": subsidiary(other_group, name="另一集团子公司"),
+        "a": subsidiary(head, name="子公司甲"),
+        "b": subsidiary(head, name="子公司乙"),
+        "sx": subsidiary(head, name="西安子公司", region=xian),
+        "stranger": EnterpriseFactory(name="无关企业", region=kunming),
+    }
+    w["a1"] = subsidiary(w["a"], name="孙公司甲一")
+    w["a2"] = subsidiary(w["a"], name="孙公司甲二")
+    w["user"] = make_group_user("group-user", head=head, granted=[w["a"], w["a1"], w["sx"], w["other_sub"]])
+    return w
+
+
+def test_a_group_user_sees_its_head_and_exactly_the_granted_subsidiaries(group_world, django_assert_max_num_queries):
+    w = group_world
+    user = _fresh(w["user"])
+    with django_assert_max_num_queries(2):
+        access = access_for(user)
+    expected = {w[k].pk for k in ("head", "a", "a1", "sx")}  # not b, a2, the other group's, the top, a stranger
+    every = list(Enterprise.objects.all())
+    with django_assert_max_num_queries(0):
+        assert {e.pk for e in every if EnterprisePolicy.can(user, EnterprisePolicy.VIEW, e)} == expected
+        assert not any(EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS, e) for e in every)
+        assert not any(EnterprisePolicy.can(user, EnterprisePolicy.CHANGE, e) for e in every)
+        assert not any(NoticePolicy.can(user, NoticePolicy.SEND, e) for e in every)
+    assert set(EnterprisePolicy.visible(user, Enterprise.objects.all()).values_list("pk", flat=True)) == expected
+    assert access.granted_ids == {w[k].pk for k in ("a", "a1", "sx")}
+    assert access.province_ids == {w["head"].region.parent_id, w["sx"].region.parent_id}
+    for action in (EnterprisePolicy.LIST, EnterprisePolicy.ADD, EnterprisePolicy.EXCEPT_CREDIT_CODE):
+        assert not EnterprisePolicy.can(user, action)
+    assert not RollupPolicy.can(user, RollupPolicy.VIEW) and RollupPolicy.province_ids(user) == frozenset()
+    assert not AssessmentPolicy.can(user, AssessmentPolicy.OVERVIEW)
+    assert not PeriodPolicy.can(user, PeriodPolicy.MANAGE)
+
+
+def test_a_group_user_fills_in_for_the_granted_subsidiaries_only(group_world):
+    w = group_world
+    user = _fresh(w["user"])
+    fills = {e.pk for e in Enterprise.objects.all() if AssessmentPolicy.can(user, AssessmentPolicy.START, e)}
+    assert fills == {w[k].pk for k in ("a", "a1", "sx")}  # not the head, not an ungranted one
+    assert set(AssessmentPolicy.fills_in(user, Enterprise.objects.all()).values_list("pk", flat=True)) == fills
+    # the entry pages that take the enterprise from the user are not theirs
+    assert not AssessmentPolicy.can(user, AssessmentPolicy.START)
+    assert not AssessmentPolicy.can(user, AssessmentPolicy.EDIT)
+    assert access_for(user).own_enterprise is None and access_for(user).head_enterprise == w["head"]
+
+
+def test_a_grant_counts_only_while_the_subsidiary_is_below_the_head(group_world):
+    w = group_world
+    Enterprise.objects.filter(pk=w["a"].pk).update(parent=w["other_group"])  # the subsidiary (and a1) moved away
+    user = _fresh(w["user"])
+    assert access_for(user).granted_ids == {w["sx"].pk}
+
+
+@pytest.mark.parametrize(
+    ("grantor", "grantable"),
+    [
+        ("admin", ("a", "b", "sx", "a1", "a2")),  # every enterprise below the head, at any depth
+        ("officer-yn", ("a", "b", "a1", "a2")),  # those in charge (Kunming), not Xi'an's
+        ("officer-sx", ("sx",)),
+        ("sasac-yn", ()),
+        ("enterprise-yn", ()),
+    ],
+)
+def test_who_may_grant_what(group_world, users, grantor, grantable):
+    w = group_world
+    user = _fresh(users[grantor])
+    profile = w["user"].profile
+    expected = {w[k].pk for k in grantable}
+    everything = Enterprise.objects.all()
+    assert set(GroupGrantPolicy.grantable(user, profile, everything).values_list("pk", flat=True)) == expected
+    assert {e.pk for e in everything if GroupGrantPolicy.can(user, GroupGrantPolicy.GRANT, profile, e)} == expected
+    # never the head itself, its parent group, the other group's or an enterprise outside the tree
+    for key in ("head", "top", "other_group", "other_sub", "stranger"):
+        assert not GroupGrantPolicy.can(user, GroupGrantPolicy.GRANT, profile, w[key])
+    assert GroupGrantPolicy.can(user, GroupGrantPolicy.MANAGE) == bool(grantable)
+
+
+def test_grants_are_only_for_group_users(group_world, users):
+    officer_profile = users["officer-yn"].profile
+    assert not GroupGrantPolicy.can(users["admin"], GroupGrantPolicy.GRANT, officer_profile, group_world["a"])
+    assert not GroupGrantPolicy.grantable(users["admin"], officer_profile, Enterprise.objects.all()).exists()
+    assert not GroupGrantPolicy.can(group_world["user"], GroupGrantPolicy.GRANT)
+
+
+def test_an_officer_revokes_the_grants_in_charge(group_world, users):
+    w = group_world
+    profile = w["user"].profile
+    granted = profile.charge_enterprises.all()
+    yn = set(GroupGrantPolicy.revocable(users["officer-yn"], profile, granted).values_list("pk", flat=True))
+    assert yn == {w[k].pk for k in ("a", "a1", "other_sub")}  # in Kunming, below the head or not
+    assert set(GroupGrantPolicy.revocable(users["admin"], profile, granted).values_list("pk", flat=True)) == set(
+        granted.values_list("pk", flat=True)
+    )
+    assert not GroupGrantPolicy.revocable(users["sasac-yn"], profile, granted).exists()
+    assert GroupGrantPolicy.can(users["officer-sx"], GroupGrantPolicy.REVOKE, profile, w["sx"])
+    assert not GroupGrantPolicy.can(users["officer-sx"], GroupGrantPolicy.REVOKE, profile, w["a"])
+
+
+def test_the_menu_of_a_group_user(client, group_world):
+    from django.urls import reverse
+
+    client.force_login(group_world["user"])
+    html = client.get(reverse("measures:documents")).content.decode()
+    assert f'href="{reverse("enterprises:list")}"' not in html
+    assert f'href="{reverse("reporting:dashboard")}"' not in html
+    assert f'href="{reverse("reporting:assessments:index")}"' not in html  # its entry is the group home
+    assert menu_for(group_world["user"]).fills_in_assessment

@@ -20,14 +20,27 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from enterprises.models import Enterprise
 from measures import services as measure_services
 from measures.models import Indicator, Measure, PolicyDocument, Progress
 from reporting.assessments import services as assessment_services
-from tests.factories import open_period
+from tests.factories import EnterpriseFactory, open_period
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("admin", "officer-yn", "officer-sx", "sasac-yn", "sasac-sx", "enterprise-yn", "enterprise-sx")
+ROLES = (
+    "admin",
+    "officer-yn",
+    "officer-sx",
+    "sasac-yn",
+    "sasac-sx",
+    "enterprise-yn",
+    "enterprise-sx",
+    "group-yn",
+    "group-sx",
+    "county-yn",
+    "county-sx",
+)
 SKIPPED_NAMES = {"set_language", "login", "logout", "api-token", "api-schema", "api-docs", "javascript-catalog"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -82,6 +95,27 @@ def build_objects(users, enterprise, *, side: str) -> dict:
 
 
 @pytest.fixture
+def users(users, yn_enterprise, sx_soe):
+    """The suite's users, and a group user and a county officer of each side, with real rows: the side's enterprise
+    is a subsidiary granted to its group user (the head is another enterprise of the province), in the county of its
+    county officer."""
+    from tests.factories.groups import county, make_county_officer, make_group_user
+
+    more = {}
+    for side, enterprise, county_code, other_county_code in (
+        ("yn", yn_enterprise, "530102", "530103"),  # 五华区 (昆明市); the head in 盘龙区
+        ("sx", sx_soe, "610102", "610103"),  # 新城区 (西安市); the head in 碑林区
+    ):
+        in_county = county(county_code)
+        head = EnterpriseFactory(name=f"测试集团本部（{side}）有限公司", county=county(other_county_code))
+        Enterprise.objects.filter(pk=enterprise.pk).update(parent=head, county=in_county)
+        enterprise.parent, enterprise.county = head, in_county
+        more[f"group-{side}"] = make_group_user(f"t-group-{side}", head=head, granted=[enterprise])
+        more[f"county-{side}"] = make_county_officer(f"t-county-{side}", counties=[in_county])
+    return {**users, **more}
+
+
+@pytest.fixture
 def objects(users, yn_enterprise, settings, tmp_path):
     """Yunnan's (Kunming) enterprise and what hangs off it: in scope for the Yunnan roles, out of it for Shaanxi's."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -123,6 +157,7 @@ URL_KWARGS = {
     "enterprises:detail": lambda o: {"pk": o["enterprise"].pk},
     "enterprises:edit": lambda o: {"pk": o["enterprise"].pk},
     "enterprises:history": lambda o: {"pk": o["enterprise"].pk},
+    "enterprises:group_access": lambda o: {"pk": o["enterprise"].pk},
     "measures:evidence_download": lambda o: {"pk": o["evidence"].pk},
     "measures:indicator_value": lambda o: {"enterprise_pk": o["enterprise"].pk, "indicator_pk": o["indicator"].pk},
     "measures:indicator_history": lambda o: {"enterprise_pk": o["enterprise"].pk, "indicator_pk": o["indicator"].pk},
@@ -169,90 +204,156 @@ def request_as(client, user, method: str, url: str, data=None):
 
 
 # Expected outcome per role, in the order of ROLES:
-#   admin  officer-yn  officer-sx  sasac-yn  sasac-sx  enterprise-yn  enterprise-sx
+#   admin  officer-yn  officer-sx  sasac-yn  sasac-sx  enterprise-yn  enterprise-sx  group-yn  group-sx  county-yn
+#   county-sx
 # "ok" = allowed (a read: 2xx or a redirect that is not to the login page; a write with an empty body: anything but
 # 403/404 and the login page), 403 = in scope but not allowed, 404 = out of scope, 405 = method not allowed.
 # The objects are Yunnan's: the Kunming enterprise, its progress row and evidence, Yunnan's period and the
 # enterprise's draft self-assessment (SASAC reads submitted assessments only, so a draft is out of its scope).
+# group-yn is the user of a Yunnan group's head office, granted the Kunming enterprise (a subsidiary): it sees and
+# fills in what enterprise-yn does, but the pages that take the enterprise from the user (the self-assessment index,
+# `start`, the API's create) are not its way in (403: its home starts a granted subsidiary's form). county-yn is
+# the officer of the Kunming enterprise's county (五华区): an officer like officer-yn for it.
 # Where the object is named in the body (the enterprises of a bulk update, the province of a new period, the period
 # of a new assessment) a role that may write in general is "ok" for the empty body; the valid-body test below shows
 # it refused for Yunnan's object.
-A, O_YN, O_SX, S_YN, S_SX, E_YN, E_SX = ROLES
+A, O_YN, O_SX, S_YN, S_SX, E_YN, E_SX, G_YN, G_SX, C_YN, C_SX = ROLES
 EXPECTED: dict[str, dict[str, str]] = {
     # -- portal pages --------------------------------------------------------------------------------
-    "home": {"GET": "ok ok ok ok ok ok ok"},
-    "enterprises:list": {"GET": "ok ok ok ok ok 403 403"},
-    "enterprises:export": {"GET": "ok ok ok ok ok 403 403"},
-    "enterprises:create": {"GET": "ok ok ok 403 403 403 403", "POST": "ok ok ok 403 403 403 403"},
-    "enterprises:import": {"GET": "ok ok ok 403 403 403 403", "POST": "ok ok ok 403 403 403 403"},
-    "enterprises:import_template": {"GET": "ok ok ok 403 403 403 403"},
-    "enterprises:bulk_progress": {"POST": "ok ok ok 403 403 403 403"},
-    "enterprises:detail": {"GET": "ok ok 404 ok 404 ok 404"},
-    "enterprises:edit": {"GET": "ok ok 404 403 404 403 404", "POST": "ok ok 404 403 404 403 404"},
-    "enterprises:history": {"GET": "ok ok 404 ok 404 ok 404"},
-    "measures:progress_row": {"GET": "ok ok 404 ok 404 ok 404"},
-    "measures:progress_edit": {"GET": "ok ok 404 403 404 403 404", "POST": "ok ok 404 403 404 403 404"},
-    "measures:progress_history": {"GET": "ok ok 404 ok 404 ok 404"},
-    "measures:evidence_download": {"GET": "ok ok 404 ok 404 ok 404"},
-    "measures:indicator_value": {"GET": "405 405 405 405 405 405 405", "POST": "ok ok 404 403 404 403 404"},
-    "measures:indicator_history": {"GET": "ok ok 404 ok 404 ok 404"},
-    "measures:documents": {"GET": "ok ok ok ok ok ok ok"},
-    "measures:document": {"GET": "ok ok ok ok ok ok ok"},
-    "measures:measure": {"GET": "ok ok ok ok ok ok ok"},
+    "home": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "enterprises:list": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "enterprises:export": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "enterprises:create": {
+        "GET": "ok ok ok 403 403 403 403 403 403 ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "enterprises:import": {
+        "GET": "ok ok ok 403 403 403 403 403 403 ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "enterprises:import_template": {"GET": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    "enterprises:bulk_progress": {"POST": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    "enterprises:detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "enterprises:edit": {
+        "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "enterprises:history": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "enterprises:group_access": {
+        "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "measures:progress_row": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "measures:progress_edit": {
+        "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "measures:progress_history": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "measures:evidence_download": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "measures:indicator_value": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "measures:indicator_history": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "measures:documents": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "measures:document": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "measures:measure": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     # -- dashboard -----------------------------------------------------------------------------------
-    "reporting:dashboard": {"GET": "ok ok ok ok ok 403 403"},
-    "reporting:drilldown": {"GET": "ok ok ok ok ok 403 403"},
-    "reporting:export": {"GET": "ok ok ok ok ok 403 403"},
-    "reporting:runs": {"GET": "ok ok ok ok ok 403 403"},
-    "reporting:refresh": {"GET": "405 405 405 405 405 405 405", "POST": "ok 403 403 ok ok 403 403"},
+    "reporting:dashboard": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "reporting:drilldown": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "reporting:export": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "reporting:runs": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "reporting:refresh": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok 403 403 ok ok 403 403 403 403 403 403",
+    },
     # -- self-assessment pages -----------------------------------------------------------------------
-    "reporting:assessments:index": {"GET": "ok ok ok ok ok ok ok"},
-    "reporting:assessments:periods": {"GET": "ok ok ok ok ok ok ok", "POST": "ok 403 403 ok ok 403 403"},
-    "reporting:assessments:period_update": {"POST": "ok 403 404 ok 404 403 404"},
-    "reporting:assessments:remind": {"POST": "ok ok 404 403 404 403 404"},
-    "reporting:assessments:start": {"POST": "403 403 403 403 403 ok 404"},
-    "reporting:assessments:detail": {"GET": "ok ok 404 404 404 ok 404"},
-    "reporting:assessments:pdf": {"GET": "ok ok 404 404 404 ok 404"},
-    "reporting:assessments:xlsx": {"GET": "ok ok 404 404 404 ok 404"},
-    "reporting:assessments:item_save": {"POST": "403 403 404 404 404 ok 404"},
-    "reporting:assessments:indicator_save": {"POST": "403 403 404 404 404 ok 404"},
-    "reporting:assessments:evidence_upload": {"POST": "403 403 404 404 404 ok 404"},
-    "reporting:assessments:evidence_download": {"GET": "ok ok 404 404 404 ok 404"},
-    "reporting:assessments:evidence_delete": {"POST": "403 403 404 404 404 ok 404"},
-    "reporting:assessments:submit": {"POST": "403 403 404 404 404 ok 404"},
-    "reporting:assessments:review_item": {"POST": "ok ok 404 404 404 403 404"},
-    "reporting:assessments:review_indicator": {"POST": "ok ok 404 404 404 403 404"},
-    "reporting:assessments:return": {"POST": "ok ok 404 404 404 403 404"},
-    "reporting:assessments:accept": {"POST": "ok ok 404 404 404 403 404"},
+    "reporting:assessments:index": {"GET": "ok ok ok ok ok ok ok 403 403 ok ok"},
+    "reporting:assessments:periods": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok 403 403 ok ok 403 403 403 403 403 403",
+    },
+    "reporting:assessments:period_update": {"POST": "ok 403 404 ok 404 403 404 403 404 403 404"},
+    "reporting:assessments:remind": {"POST": "ok ok 404 403 404 403 404 403 404 ok 404"},
+    "reporting:assessments:start": {"POST": "403 403 403 403 403 ok 404 403 403 403 403"},
+    "reporting:assessments:detail": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    "reporting:assessments:pdf": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    "reporting:assessments:xlsx": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    "reporting:assessments:item_save": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "reporting:assessments:indicator_save": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "reporting:assessments:evidence_upload": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "reporting:assessments:evidence_download": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    "reporting:assessments:evidence_delete": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "reporting:assessments:submit": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "reporting:assessments:review_item": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    "reporting:assessments:review_indicator": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    "reporting:assessments:return": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    "reporting:assessments:accept": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     # -- API -----------------------------------------------------------------------------------------
-    "api-region-list": {"GET": "ok ok ok ok ok ok ok"},
-    "api-region-detail": {"GET": "ok ok 404 ok 404 ok 404"},
-    "api-enterprise-list": {"GET": "ok ok ok ok ok ok ok", "POST": "ok ok ok 403 403 403 403"},
-    "api-enterprise-detail": {"GET": "ok ok 404 ok 404 ok 404", "PATCH": "ok ok 404 403 404 403 404"},
-    "api-document-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
-    "api-document-detail": {"GET": "ok ok ok ok ok ok ok"},
-    "api-measure-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
-    "api-measure-detail": {"GET": "ok ok ok ok ok ok ok"},
-    "api-progress-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
-    "api-progress-detail": {"GET": "ok ok 404 ok 404 ok 404", "PATCH": "ok ok 404 403 404 403 404"},
-    "api-progress-evidence": {"GET": "ok ok 404 ok 404 ok 404", "POST": "ok ok 404 403 404 403 404"},
-    "api-evidence-list": {"GET": "ok ok ok ok ok ok ok", "POST": "405 405 405 405 405 405 405"},
-    "api-evidence-detail": {"GET": "ok ok 404 ok 404 ok 404"},
-    "api-evidence-download": {"GET": "ok ok 404 ok 404 ok 404"},
-    "api-rollups": {"GET": "ok ok ok ok ok 403 403"},
-    "api-assessment-period-list": {"GET": "ok ok ok ok ok ok ok", "POST": "ok 403 403 ok ok 403 403"},
-    "api-assessment-period-detail": {"GET": "ok ok 404 ok 404 ok 404", "PATCH": "ok 403 404 ok 404 403 404"},
-    "api-assessment-list": {"GET": "ok ok ok ok ok ok ok", "POST": "403 403 403 403 403 ok ok"},
-    "api-assessment-detail": {"GET": "ok ok 404 404 404 ok 404"},
-    "api-assessment-evidence": {"GET": "ok ok 404 404 404 ok 404", "POST": "403 403 404 404 404 ok 404"},
-    "api-assessment-evidence-download": {"GET": "ok ok 404 404 404 ok 404"},
-    "api-assessment-edit-item": {"PATCH": "403 403 404 404 404 ok 404"},
-    "api-assessment-edit-indicator": {"PATCH": "403 403 404 404 404 ok 404"},
-    "api-assessment-review-item": {"PATCH": "ok ok 404 404 404 403 404"},
-    "api-assessment-review-indicator": {"PATCH": "ok ok 404 404 404 403 404"},
-    "api-assessment-submit": {"POST": "403 403 404 404 404 ok 404"},
-    "api-assessment-return-": {"POST": "ok ok 404 404 404 403 404"},
-    "api-assessment-accept": {"POST": "ok ok 404 404 404 403 404"},
+    "api-region-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-region-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-enterprise-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "api-enterprise-detail": {
+        "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
+        "PATCH": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "api-document-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "405 405 405 405 405 405 405 405 405 405 405",
+    },
+    "api-document-detail": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-measure-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "405 405 405 405 405 405 405 405 405 405 405",
+    },
+    "api-measure-detail": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-progress-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "405 405 405 405 405 405 405 405 405 405 405",
+    },
+    "api-progress-detail": {
+        "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
+        "PATCH": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "api-progress-evidence": {
+        "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "api-evidence-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "405 405 405 405 405 405 405 405 405 405 405",
+    },
+    "api-evidence-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-evidence-download": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-rollups": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "api-assessment-period-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok 403 403 ok ok 403 403 403 403 403 403",
+    },
+    "api-assessment-period-detail": {
+        "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
+        "PATCH": "ok 403 404 ok 404 403 404 403 404 403 404",
+    },
+    "api-assessment-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "403 403 403 403 403 ok ok 403 403 403 403",
+    },
+    "api-assessment-detail": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    "api-assessment-evidence": {
+        "GET": "ok ok 404 404 404 ok 404 ok 404 ok 404",
+        "POST": "403 403 404 404 404 ok 404 ok 404 403 404",
+    },
+    "api-assessment-evidence-download": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    "api-assessment-edit-item": {"PATCH": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "api-assessment-edit-indicator": {"PATCH": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "api-assessment-review-item": {"PATCH": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    "api-assessment-review-indicator": {"PATCH": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    "api-assessment-submit": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
+    "api-assessment-return-": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    "api-assessment-accept": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
 }
 
 CASES = sorted((name, method) for name, methods in EXPECTED.items() for method in methods)
@@ -287,7 +388,19 @@ def _check(response, method: str, expected: str, where: str):
 
 # The table is written for Yunnan's objects; Shaanxi's are its mirror image (each Yunnan role swaps with its Shaanxi
 # twin), so every role is asked for a real object in its scope and a real one out of it.
-MIRROR = {A: A, O_YN: O_SX, O_SX: O_YN, S_YN: S_SX, S_SX: S_YN, E_YN: E_SX, E_SX: E_YN}
+MIRROR = {
+    A: A,
+    O_YN: O_SX,
+    O_SX: O_YN,
+    S_YN: S_SX,
+    S_SX: S_YN,
+    E_YN: E_SX,
+    E_SX: E_YN,
+    G_YN: G_SX,
+    G_SX: G_YN,
+    C_YN: C_SX,
+    C_SX: C_YN,
+}
 
 
 def expected_for(name: str, method: str, side: str) -> dict[str, str]:
@@ -333,18 +446,18 @@ def _valid_bodies(o) -> list[tuple[str, str, dict, tuple[str, ...]]]:
                 "status": "in_progress",
                 "percent": 10,
             },
-            (O_SX, S_YN, S_SX, E_YN, E_SX),
-            O_YN,
+            (O_SX, S_YN, S_SX, E_YN, E_SX, G_YN, G_SX, C_SX),
+            C_YN,
         ),
         (
             "reporting:assessments:period_update",
             "POST",
             lambda: {"deadline": (today + timedelta(days=40)).isoformat(), "is_open": "on"},
-            (O_YN, E_YN),
+            (O_YN, E_YN, G_YN, C_YN),
             S_YN,
         ),
-        ("reporting:assessments:remind", "POST", lambda: {"enterprise": [enterprise.pk]}, (S_YN, E_YN), O_YN),
-        ("reporting:assessments:evidence_upload", "POST", lambda: {f"ev-{code}-file": pdf()}, (A, O_YN), E_YN),
+        ("reporting:assessments:remind", "POST", lambda: {"enterprise": [enterprise.pk]}, (S_YN, E_YN, G_YN), C_YN),
+        ("reporting:assessments:evidence_upload", "POST", lambda: {f"ev-{code}-file": pdf()}, (A, O_YN, C_YN), G_YN),
         (
             "api-assessment-period-list",
             "POST",
@@ -354,13 +467,31 @@ def _valid_bodies(o) -> list[tuple[str, str, dict, tuple[str, ...]]]:
                 "opens_on": today.isoformat(),
                 "deadline": (today + timedelta(days=30)).isoformat(),
             },
-            (O_YN, O_SX, S_SX, E_YN, E_SX),
+            (O_YN, O_SX, S_SX, E_YN, E_SX, G_YN, G_SX, C_YN, C_SX),
             S_YN,
         ),
-        ("api-assessment-list", "POST", lambda: {"period": o["period"].pk}, (A, O_YN, O_SX, S_YN, S_SX, E_SX), E_YN),
-        ("api-assessment-evidence", "POST", lambda: {"measure": code, "file": pdf()}, (A, O_YN), E_YN),
-        ("api-assessment-edit-indicator", "PATCH", lambda: {"claimed_value": 1, "version": version}, (A, O_YN), E_YN),
-        ("api-assessment-review-indicator", "PATCH", lambda: {"verified_value": 1, "version": version}, (E_YN,), O_YN),
+        (
+            "api-assessment-list",
+            "POST",
+            lambda: {"period": o["period"].pk},
+            (A, O_YN, O_SX, S_YN, S_SX, E_SX, G_YN, G_SX, C_YN, C_SX),
+            E_YN,
+        ),
+        ("api-assessment-evidence", "POST", lambda: {"measure": code, "file": pdf()}, (A, O_YN, C_YN), E_YN),
+        (
+            "api-assessment-edit-indicator",
+            "PATCH",
+            lambda: {"claimed_value": 1, "version": version},
+            (A, O_YN, C_YN, G_SX),
+            G_YN,
+        ),
+        (
+            "api-assessment-review-indicator",
+            "PATCH",
+            lambda: {"verified_value": 1, "version": version},
+            (E_YN, G_YN, C_SX),
+            C_YN,
+        ),
     ]
 
 
