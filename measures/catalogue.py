@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from enterprises.choices import RegionLevel
 from enterprises.models import Region
 
-from .applicability import conditions_problems, scope_refresh
 from .choices import Addressee, Comparison, Derivation, IndicatorKind, SectionKind
+from .conditions import conditions_problems
 from .models import Indicator, Measure, PolicyDocument, Section
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "data" / "catalogue"
@@ -287,7 +287,7 @@ class _Writer:
         ]
         for item in items:
             before = item.scope_id
-            scope_refresh(item)
+            item.scope_refresh()
             if item.scope_id != before:
                 item.save(update_fields=["scope"])
 

@@ -14,6 +14,7 @@ from reform_portal.models import TimeStampedModel
 
 from . import targets
 from .choices import Addressee, Comparison, Derivation, IndicatorKind, SectionKind, Status
+from .conditions import applicable_q, combine, describe, scope_key
 
 
 class Scope(models.Model):
@@ -44,6 +45,15 @@ class Scope(models.Model):
     def __str__(self):
         return self.key
 
+    @classmethod
+    def for_conditions(cls, *, province_id: int, conditions) -> "Scope":
+        """The scope of the enterprises of `province_id` meeting `conditions` (created the first time needed)."""
+        conditions = combine(conditions)
+        scope, _created = cls.objects.get_or_create(
+            key=scope_key(province_id, conditions), defaults={"province_id": province_id, **conditions}
+        )
+        return scope
+
 
 class Scoped(models.Model):
     """What the catalogue files say of who it applies to, and the scope that follows."""
@@ -57,12 +67,26 @@ class Scoped(models.Model):
 
     def save(self, *args, **kwargs):
         # The scope follows the conditions (this one's and those of what it belongs to) on every save.
-        from .applicability import scope_refresh
-
-        scope_refresh(self)
+        self.scope_refresh()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "scope"}
         super().save(*args, **kwargs)
+
+    @property
+    def conditions_words(self) -> list[str]:
+        return describe(self.conditions)
+
+    def combined_conditions(self) -> dict:
+        """Its conditions together with those of what it belongs to (a measure's document, an indicator's measure)."""
+        return combine(self.conditions)
+
+    @property
+    def scope_province_id(self) -> int:
+        raise NotImplementedError
+
+    def scope_refresh(self):
+        """Point it at the scope its combined conditions make (not saved)."""
+        self.scope = Scope.for_conditions(province_id=self.scope_province_id, conditions=self.combined_conditions())
 
 
 class PolicyDocument(Scoped, TimeStampedModel):
@@ -83,6 +107,10 @@ class PolicyDocument(Scoped, TimeStampedModel):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    @property
+    def scope_province_id(self) -> int:
+        return self.province_id
 
 
 class Section(TimeStampedModel):
@@ -131,6 +159,13 @@ class Measure(Scoped, TimeStampedModel):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    @property
+    def scope_province_id(self) -> int:
+        return self.document.province_id
+
+    def combined_conditions(self) -> dict:
+        return combine(self.document.conditions, self.conditions)
+
 
 class Indicator(Scoped, TimeStampedModel):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="indicators")
@@ -155,6 +190,13 @@ class Indicator(Scoped, TimeStampedModel):
         return f"{self.name} {self.target_display}"
 
     @property
+    def scope_province_id(self) -> int:
+        return self.measure.document.province_id
+
+    def combined_conditions(self) -> dict:
+        return combine(self.measure.combined_conditions(), self.conditions)
+
+    @property
     def target_display(self) -> str:
         if self.comparison == Comparison.INFO:
             return str(_("仅统计"))
@@ -171,16 +213,12 @@ class ProgressQuerySet(models.QuerySet):
     def applicable(self):
         """The rows whose measure applies to their enterprise (kept rows of measures that no longer apply are left
         out; measures/applicability.py)."""
-        from .applicability import applicable_q
-
         return self.filter(applicable_q("measure__scope__", "enterprise__"))
 
 
 class IndicatorValueQuerySet(models.QuerySet):
     def applicable(self):
         """The values whose indicator applies to their enterprise (measures/applicability.py)."""
-        from .applicability import applicable_q
-
         return self.filter(applicable_q("indicator__scope__", "enterprise__"))
 
 
