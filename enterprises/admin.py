@@ -31,15 +31,28 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_filter = ("region__parent", "region", "ownership", "supervision_level", "industry", "size_class", "is_pilot")
     search_fields = ("name", "credit_code")
     list_select_related = ("region",)
-    autocomplete_fields = ("region",)
+    autocomplete_fields = ("region", "county", "parent")
     fieldsets = (
-        (None, {"fields": ("name", "credit_code", "credit_code_exception", "region")}),
+        (None, {"fields": ("name", "credit_code", "credit_code_exception", "parent", "region", "county")}),
         (
-            "分类",
-            {"fields": ("ownership", "supervision_level", "supervising_body", "industry", "size_class", "is_pilot")},
+            _("分类"),
+            {
+                "fields": (
+                    "ownership",
+                    "supervision_level",
+                    "supervisor",
+                    "supervising_body",
+                    "industry",
+                    "size_class",
+                    "above_scale",
+                    "leading",
+                    "has_board",
+                    "is_pilot",
+                )
+            },
         ),
         (
-            "人员",
+            _("人员"),
             {"fields": (*HEADCOUNT_FIELDS, "union_founded", "union_founded_on")},
         ),
     )

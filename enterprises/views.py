@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from measures.forms import BulkProgressForm, IndicatorValueForm
 from measures.selectors import group_progress, indicator_rows, progress_for_enterprise
 from measures.services import progress_bulk_update
-from reform_portal.access import EnterprisePolicy
+from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
 from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
@@ -190,6 +190,8 @@ def enterprise_detail(request, pk):
         # The parent's page is linked only for those who may open it; its name is part of this entry either way.
         "parent_visible": parent is not None and EnterprisePolicy.can(request.user, EnterprisePolicy.VIEW, parent),
         "subsidiaries": subsidiaries,
+        # Officers and admins manage which subsidiaries the group's users fill in for (enterprises.group_views).
+        "can_manage_group": bool(subsidiaries) and GroupGrantPolicy.can(request.user, GroupGrantPolicy.MANAGE),
         "can_list": EnterprisePolicy.can(request.user, EnterprisePolicy.LIST),
         "grouped": group_progress(rows),
         "can_update": can_update,
