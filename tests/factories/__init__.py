@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from enterprises.choices import Industry, Ownership, Role, SizeClass, SupervisionLevel
+from enterprises.choices import Industry, Ownership, Role, SizeClass, SupervisionLevel, Supervisor
 from enterprises.credit_code import ALPHABET
 from enterprises.credit_code import make_credit_code as build_credit_code
 from enterprises.models import Enterprise, Profile, Region
@@ -49,7 +49,9 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     union_founded = True
 
     class Params:
-        soe = factory.Trait(ownership=Ownership.STATE_SOLE, supervision_level=SupervisionLevel.PROVINCIAL)
+        soe = factory.Trait(
+            ownership=Ownership.STATE_SOLE, supervision_level=SupervisionLevel.PROVINCIAL, supervisor=Supervisor.SASAC
+        )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
