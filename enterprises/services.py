@@ -52,7 +52,9 @@ def _check_may_keep(enterprise: Enterprise, by) -> None:
 
 @transaction.atomic
 def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> Enterprise:
-    """Register an enterprise from `data` (model field names → values) and create its progress rows."""
+    """Register an enterprise from `data` (model field names → values) and create its progress rows and the values
+    of the indicators derived from the register (measures.derived)."""
+    from measures.derived import derived_values_sync
     from measures.services import progress_ensure
 
     enterprise = Enterprise(**{f: v for f, v in data.items() if f in REGISTER_FIELDS or f == "credit_code_exception"})
@@ -61,6 +63,7 @@ def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> E
         enterprise.save()
     _check_may_keep(enterprise, by)
     progress_ensure(enterprise=enterprise, by=by)
+    derived_values_sync(enterprise, by=by)
     return enterprise
 
 
@@ -79,7 +82,9 @@ def enterprise_update(
     overwritten: StaleEdit is raised with the current row. Import and admin pass none.
 
     Measures that come to apply (e.g. after a change of ownership) get progress rows; rows of measures
-    that no longer apply are kept, with their history, rather than silently deleted."""
+    that no longer apply are kept, with their history, rather than silently deleted. The indicators derived from
+    the register (measures.derived) follow the change."""
+    from measures.derived import derived_values_sync
     from measures.services import progress_ensure
 
     current = lock_one(Enterprise.objects.select_related("region"), enterprise.pk)  # not the region: shared
@@ -99,4 +104,5 @@ def enterprise_update(
     current.refresh_from_db(fields=["version"])
     _check_may_keep(current, by)
     progress_ensure(enterprise=current, by=by)
+    derived_values_sync(current, by=by)
     return current

@@ -1,9 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Status
+from .choices import IndicatorKind, Status
+from .indicator_values import TEXT_MAX
 from .models import Measure
 
 
@@ -42,16 +44,49 @@ class ProgressForm(forms.Form):
         )
 
 
+def indicator_value_widget(indicator, *, blank_label=None, attrs=None) -> forms.Widget:
+    """The input for a value of `indicator`, by its kind: 是/否 a choice, a count a whole number, a share a number
+    from 0 to 100 in steps of 0.01 (the page adds the “%”), a date a date picker (not after today), a text a line
+    of at most 300 characters. The browser's limits only help: the service judges the value
+    (measures.indicator_values), with the same message on every path."""
+    attrs = {"aria-label": indicator.name, **(attrs or {})}
+    kind = indicator.kind
+    if kind == IndicatorKind.BOOLEAN:
+        choices = [("", blank_label or "—"), ("1", _("是")), ("0", _("否"))]
+        return forms.Select(choices=choices, attrs=attrs)
+    if kind == IndicatorKind.COUNT:
+        return forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric", **attrs})
+    if kind == IndicatorKind.SHARE:
+        return forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01", "inputmode": "decimal", **attrs})
+    if kind == IndicatorKind.DATE:
+        return forms.DateInput(attrs={"type": "date", "max": timezone.localdate().isoformat(), **attrs})
+    return forms.TextInput(attrs={"maxlength": TEXT_MAX, **attrs})
+
+
+def indicator_value_field(indicator, *, label=None, blank_label=None, attrs=None) -> forms.CharField:
+    """A form field for a value of `indicator`: never required (blank is no value), taken as typed, its widget by
+    kind (`indicator_value_widget`)."""
+    return forms.CharField(
+        label=label or indicator.name,
+        required=False,
+        strip=False,
+        widget=indicator_value_widget(indicator, blank_label=blank_label, attrs=attrs),
+    )
+
+
 class IndicatorValueForm(forms.Form):
     """The in-place edit of one indicator value. `version` carries the version read (0: there was no value);
     the page always sends it, a post without it (a script) is saved without the stale check. The value is
-    judged by the service (`measures.indicator_values`), as the self-assessment's answers are."""
+    judged by the service (`measures.indicator_values`), as the self-assessment's answers are. With `indicator`,
+    the value's input is the one of its kind."""
 
-    value = forms.CharField(label=_("数值"))
+    value = forms.CharField(label=_("数值"), strip=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, indicator=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if indicator is not None:
+            self.fields["value"].widget = indicator_value_widget(indicator)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -118,15 +118,16 @@ def indicator_value_set(
 
     The database records each creation and change in `IndicatorValueEvent` and raises `version`. With
     `expected_version` (0 = the editor saw no value yet) a stale edit raises StaleEdit. The value must pass
-    `measures.indicator_values` (ValidationError on `value`)."""
-    value = indicator_value_clean(indicator=indicator, value=value)
+    `measures.indicator_values` (ValidationError on `value`): one its kind takes, for an indicator that applies to
+    the enterprise and is not derived from the register."""
+    cleaned = indicator_value_clean(indicator=indicator, value=value, enterprise=enterprise)
     key = {"enterprise": enterprise, "indicator": indicator, "year": year}
     current = lock_first(IndicatorValue, **key)
     if current is None:
         try:
             # A savepoint: someone else may create the same row meanwhile.
             with transaction.atomic(), change_context(by=by, source=source, comment=comment):
-                current = IndicatorValue.objects.create(**key, value=value, updated_by=by)
+                current = IndicatorValue.objects.create(**key, value=cleaned.value, text=cleaned.text, updated_by=by)
         except IntegrityError:
             current = lock_one(IndicatorValue, **key)
         else:
@@ -134,11 +135,11 @@ def indicator_value_set(
                 raise StaleEdit(None, label=indicator.name)
             return current
     check_version(current, expected_version, label=indicator.name)
-    if current.value == value:
+    if (current.value, current.text) == cleaned:
         return current
-    current.value, current.updated_by = value, by
+    current.value, current.text, current.updated_by = cleaned.value, cleaned.text, by
     with change_context(by=by, source=source, comment=comment):
-        current.save(update_fields=["value", "updated_by", "updated_at"])
+        current.save(update_fields=["value", "text", "updated_by", "updated_at"])
     current.refresh_from_db(fields=["version"])  # raised by the database (history.version_trigger)
     return current
 

@@ -13,6 +13,7 @@ from reform_portal.versioning import StaleEdit
 
 from .choices import Status
 from .forms import IndicatorValueForm, ProgressForm
+from .indicator_values import value_display
 from .models import Indicator, Measure, PolicyDocument, Progress
 from .selectors import (
     document_outline,
@@ -197,7 +198,7 @@ def indicator_value_edit(request, enterprise_pk, indicator_pk):
         except StaleEdit as exc:
             conflict = True
             current = exc.current
-            shown = f"{current.value.normalize()}{indicator.unit}" if current else "—"
+            shown = (value_display(indicator, current) if current else "") or "—"
             form.add_error("value", _("该指标值已被他人修改为 %(value)s，请确认后重新保存。") % {"value": shown})
         except ValidationError as exc:
             for error in exc.message_dict.get("value", exc.messages):

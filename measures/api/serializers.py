@@ -4,9 +4,27 @@ from ..models import Indicator, Measure, PolicyDocument, Section
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
+    """An indicator as the catalogue states it: its kind (boolean 是/否, count, share 0–100, date, text), whether it
+    is derived from the register instead of typed in (`derived_from`, empty for a typed one), and the conditions on
+    the enterprise under which it is asked (with the sentence they come from)."""
+
+    target_display = serializers.CharField(read_only=True)
+
     class Meta:
         model = Indicator
-        fields = ["code", "name", "unit", "comparison", "target", "source_text"]
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "derived_from",
+            "unit",
+            "comparison",
+            "target",
+            "target_display",
+            "conditions",
+            "conditions_source",
+            "source_text",
+        ]
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -31,8 +49,9 @@ class DocumentSerializer(serializers.ModelSerializer):
             "issuing_bodies",
             "issued_on",
             "province",
-            "applies_to",
             "applies_to_text",
+            "conditions",
+            "conditions_source",
             "sections",
         ]
 

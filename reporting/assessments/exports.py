@@ -1,4 +1,8 @@
-"""The assessment as a printable PDF (Chinese text embedded with a CJK font) and as an Excel workbook."""
+"""The assessment as a printable PDF (Chinese text embedded with a CJK font) and as an Excel workbook.
+
+Indicator values read as on the pages (measures.indicator_values: 是/否, plain numbers, shares with %, dates and
+texts); a 仅统计 indicator says 仅统计, never 未达标. Every text cell of the workbook that a spreadsheet would read
+as a formula (= + - @ …) is written as plain text (`sheet_row`)."""
 
 import io
 from pathlib import Path
@@ -11,9 +15,18 @@ from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from measures.choices import Status
+from measures.choices import IndicatorKind, Status
+from measures.indicator_values import (
+    derived_source,
+    sheet_format,
+    sheet_row,
+    sheet_value,
+    value_display,
+    verdict_display,
+)
 
 from .choices import SelfRating
+from .services.values import NOT_APPLICABLE, answer_role, applicable_ids
 
 # WenQuanYi Zen Hei (Debian's fonts-wqy-zenhei, TrueType outlines) first: fpdf2 embeds it with a ToUnicode
 # map that text extraction reads back exactly. fpdf2 does embed Noto Sans CJK (CFF outlines; index 2 of the
@@ -46,8 +59,10 @@ def _rating(value) -> str:
     return str(SelfRating(value).label) if value else "—"
 
 
-def _num(value) -> str:
-    return "—" if value is None else f"{value.normalize():f}"
+def _answers(assessment) -> list:
+    """The answers the form asks for: those of the indicators that apply to the enterprise (services.values)."""
+    applicable = applicable_ids(assessment.enterprise)
+    return [a for a in assessment.indicator_answers.all() if answer_role(a.indicator, applicable) != NOT_APPLICABLE]
 
 
 def _when(value) -> str:
@@ -95,7 +110,7 @@ def assessment_pdf(assessment) -> bytes:
     )
 
     answers_by_measure: dict[int, list] = {}
-    for answer in assessment.indicator_answers.all():
+    for answer in _answers(assessment):
         answers_by_measure.setdefault(answer.indicator.measure_id, []).append(answer)
     for item in assessment.items.all():
         measure = item.measure
@@ -126,20 +141,21 @@ def assessment_pdf(assessment) -> bytes:
             line(_("佐证材料：%(names)s") % {"names": "、".join(evidence)})
         for answer in answers_by_measure.get(measure.pk, []):
             indicator = answer.indicator
-            met = answer.final_met
-            verdict = "—" if met is None else (_("达标") if met else _("未达标"))
             verified = (
-                _("，核实值 %(v)s") % {"v": _num(answer.verified_value)} if answer.verified_value is not None else ""
+                _("，核实值 %(v)s") % {"v": value_display(indicator, answer.verified)}
+                if not answer.verified.is_blank
+                else ""
             )
+            source = _("，来自企业信息") if indicator.derived_from else ""
             line(
-                _("指标 %(name)s：填报值 %(value)s%(unit)s%(verified)s（目标 %(target)s，%(verdict)s）")
+                _("指标 %(name)s：填报值 %(value)s%(verified)s%(source)s（目标 %(target)s，%(verdict)s）")
                 % {
                     "name": indicator.name,
-                    "value": _num(answer.claimed_value),
-                    "unit": indicator.unit,
+                    "value": value_display(indicator, answer.claimed) or "—",
                     "verified": verified,
+                    "source": source,
                     "target": indicator.target_display,
-                    "verdict": verdict,
+                    "verdict": verdict_display(indicator, answer.final) or "—",
                 }
             )
         if item.officer_comment:
@@ -162,7 +178,11 @@ def assessment_xlsx(assessment) -> bytes:
     ws = wb.active
     ws.title = _("措施")
     enterprise, period = assessment.enterprise, assessment.period
-    ws.append([_("企业名称"), enterprise.name, _("年度"), period.year, _("状态"), assessment.get_status_display()])
+    ws.append(
+        sheet_row(
+            ws, [_("企业名称"), enterprise.name, _("年度"), period.year, _("状态"), assessment.get_status_display()]
+        )
+    )
     ws.append([])
     header = [
         _("编号"),
@@ -177,24 +197,27 @@ def assessment_xlsx(assessment) -> bytes:
         _("佐证材料"),
         _("审核意见"),
     ]
-    ws.append(header)
+    ws.append(sheet_row(ws, header))
     for cell in ws[3]:
         cell.font = bold
     for item in assessment.items.all():
         ws.append(
-            [
-                item.measure.code,
-                f"{item.measure.number} {item.measure.title}",
-                _rating(item.self_rating),
-                _status(item.claimed_status),
-                item.claimed_percent,
-                _status(item.final_status),
-                item.final_percent,
-                item.percent_gap,
-                item.what_done,
-                "、".join(e.name for e in item.evidence.all()),
-                item.officer_comment,
-            ]
+            sheet_row(
+                ws,
+                [
+                    item.measure.code,
+                    f"{item.measure.number} {item.measure.title}",
+                    _rating(item.self_rating),
+                    _status(item.claimed_status),
+                    item.claimed_percent,
+                    _status(item.final_status),
+                    item.final_percent,
+                    item.percent_gap,
+                    item.what_done,
+                    "、".join(e.name for e in item.evidence.all()),
+                    item.officer_comment,
+                ],
+            )
         )
     for column, width in zip("ABCDEFGHIJK", (9, 36, 9, 11, 9, 11, 9, 9, 50, 30, 30), strict=True):
         ws.column_dimensions[column].width = width
@@ -202,39 +225,57 @@ def assessment_xlsx(assessment) -> bytes:
         row[8].alignment = Alignment(wrap_text=True, vertical="top")
 
     ws2 = wb.create_sheet(_("指标"))
-    ws2.append([_("指标"), _("单位"), _("目标"), _("填报值"), _("核实值"), _("差额"), _("是否达标")])
+    ws2.append(
+        sheet_row(
+            ws2,
+            [_("指标"), _("类型"), _("单位"), _("目标"), _("填报值"), _("核实值"), _("差额"), _("是否达标"), _("来源")],
+        )
+    )
     for cell in ws2[1]:
         cell.font = bold
-    for answer in assessment.indicator_answers.all():
-        met = answer.final_met
+    for answer in _answers(assessment):
+        indicator = answer.indicator
         ws2.append(
-            [
-                answer.indicator.name,
-                answer.indicator.unit,
-                answer.indicator.target_display,
-                answer.claimed_value,
-                answer.verified_value,
-                answer.gap,
-                "—" if met is None else (_("达标") if met else _("未达标")),
-            ]
+            sheet_row(
+                ws2,
+                [
+                    indicator.name,
+                    indicator.get_kind_display(),
+                    "%" if indicator.kind == IndicatorKind.SHARE else indicator.unit,
+                    indicator.target_display,
+                    sheet_value(indicator, answer.claimed),
+                    sheet_value(indicator, answer.verified),
+                    answer.gap,
+                    verdict_display(indicator, answer.final) or "—",
+                    _("来自企业信息（%(source)s）") % {"source": derived_source(indicator)}
+                    if indicator.derived_from
+                    else _("企业填报"),
+                ],
+            )
         )
+        for cell in ws2[ws2.max_row][4:7]:
+            cell.number_format = sheet_format(indicator)
     ws2.column_dimensions["A"].width = 40
+    ws2.column_dimensions["I"].width = 30
 
     ws3 = wb.create_sheet(_("流转记录"))
-    ws3.append([_("时间"), _("操作"), _("原状态"), _("新状态"), _("操作人"), _("轮次"), _("意见")])
+    ws3.append(sheet_row(ws3, [_("时间"), _("操作"), _("原状态"), _("新状态"), _("操作人"), _("轮次"), _("意见")]))
     for cell in ws3[1]:
         cell.font = bold
     for t in assessment.transitions.all():
         ws3.append(
-            [
-                _when(t.at),
-                t.get_action_display(),
-                t.get_from_status_display() if t.from_status else "",
-                t.get_to_status_display(),
-                t.by.username if t.by else "",
-                t.round,
-                t.comment,
-            ]
+            sheet_row(
+                ws3,
+                [
+                    _when(t.at),
+                    t.get_action_display(),
+                    t.get_from_status_display() if t.from_status else "",
+                    t.get_to_status_display(),
+                    t.by.username if t.by else "",
+                    t.round,
+                    t.comment,
+                ],
+            )
         )
     buffer = io.BytesIO()
     wb.save(buffer)

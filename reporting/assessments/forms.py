@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.choices import RegionLevel
 from enterprises.models import Region
-from measures.choices import Status
+from measures.choices import IndicatorKind, Status
+from measures.forms import indicator_value_field
+from measures.indicator_values import value_input
 
 from .choices import SelfRating
 
@@ -44,13 +46,26 @@ class ItemForm(forms.Form):
 
 
 class IndicatorForm(forms.Form):
+    """The enterprise's value of one indicator (prefix = the indicator's code), with the input of its kind
+    (measures.forms.indicator_value_widget). Never asked for a derived indicator: the page shows its value."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    value = forms.CharField(label=_("本年度数值"), required=False)
+    value = forms.CharField(label=_("本年度数值"), required=False, strip=False)
+
+    def __init__(self, *args, indicator=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if indicator is not None:
+            attrs = {"class": _input_class(indicator), "aria-label": indicator.name}
+            self.fields["value"] = indicator_value_field(indicator, label=_("本年度数值"), attrs=attrs)
 
     @classmethod
     def for_answer(cls, answer, data=None):
-        value = "" if answer.claimed_value is None else answer.claimed_value.normalize()
-        return cls(data=data, initial={"version": answer.version, "value": value}, prefix=answer.indicator.code)
+        initial = {"version": answer.version, "value": value_input(answer.indicator, answer.claimed)}
+        return cls(data=data, initial=initial, prefix=answer.indicator.code, indicator=answer.indicator)
+
+
+def _input_class(indicator) -> str:
+    return "form-select form-select-sm" if indicator.kind == IndicatorKind.BOOLEAN else "form-control form-control-sm"
 
 
 class ReviewItemForm(forms.Form):
@@ -82,18 +97,28 @@ class ReviewItemForm(forms.Form):
 
 
 class ReviewIndicatorForm(forms.Form):
+    """The officer's verified value of one indicator (blank: as claimed), with the input of its kind."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     verified_value = forms.CharField(
-        label=_("核实值"), required=False, widget=forms.TextInput(attrs={"placeholder": _("与填报一致")})
+        label=_("核实值"), required=False, strip=False, widget=forms.TextInput(attrs={"placeholder": _("与填报一致")})
     )
+
+    def __init__(self, *args, indicator=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if indicator is not None:
+            attrs = {"class": _input_class(indicator), "aria-label": _("核实值"), "placeholder": _("与填报一致")}
+            self.fields["verified_value"] = indicator_value_field(
+                indicator, label=_("核实值"), blank_label=_("与填报一致"), attrs=attrs
+            )
 
     @classmethod
     def for_answer(cls, answer, data=None):
-        value = "" if answer.verified_value is None else answer.verified_value.normalize()
         return cls(
             data=data,
-            initial={"version": answer.version, "verified_value": value},
+            initial={"version": answer.version, "verified_value": value_input(answer.indicator, answer.verified)},
             prefix=f"review-{answer.indicator.code}",
+            indicator=answer.indicator,
         )
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Region
-from measures.choices import Status
+from measures.choices import IndicatorKind, Status
+from measures.indicator_values import IndicatorAnswer
 from measures.models import Indicator, Measure
 from reform_portal.history import audited
 from reform_portal.models import TimeStampedModel
@@ -225,7 +226,9 @@ class AssessmentItem(TimeStampedModel):
 
 @audited(
     "claimed_value",
+    "claimed_text",
     "verified_value",
+    "verified_text",
     "carried_over",
     model_name="AssessmentIndicatorEvent",
     verbose_name=_("自评指标变更"),
@@ -233,12 +236,18 @@ class AssessmentItem(TimeStampedModel):
 class AssessmentIndicator(TimeStampedModel):
     """The year's value of one indicator: claimed by the enterprise, verified by the officer.
 
+    As on the enterprise's record (measures.IndicatorValue), a number (a 是/否 as 1 or 0) is in `*_value`, a date
+    (ISO) or a text indicator's value in `*_text`; `claimed`, `verified` and `final` give either as an
+    IndicatorAnswer (measures.indicator_values).
+
     The database records every creation and change in `AssessmentIndicatorEvent` (`answer.events`)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="indicator_answers")
     indicator = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+")
     claimed_value = models.DecimalField(_("填报值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    claimed_text = models.CharField(_("填报文字"), max_length=300, blank=True)
     verified_value = models.DecimalField(_("核实值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    verified_text = models.CharField(_("核实文字"), max_length=300, blank=True)
     carried_over = models.BooleanField(_("沿用上年待确认"), default=False)
     version = models.PositiveIntegerField(_("版本"), default=1)
 
@@ -257,8 +266,25 @@ class AssessmentIndicator(TimeStampedModel):
         return f"{self.assessment_id} · {self.indicator.code}"
 
     @property
+    def claimed(self) -> IndicatorAnswer:
+        return IndicatorAnswer(self.claimed_value, self.claimed_text)
+
+    @property
+    def verified(self) -> IndicatorAnswer:
+        return IndicatorAnswer(self.verified_value, self.verified_text)
+
+    @property
+    def final(self) -> IndicatorAnswer:
+        """The verified answer where the officer gave one, otherwise the claimed one."""
+        return self.claimed if self.verified.is_blank else self.verified
+
+    @property
+    def is_corrected(self) -> bool:
+        return not self.verified.is_blank and self.verified != self.claimed
+
+    @property
     def final_value(self):
-        return self.verified_value if self.verified_value is not None else self.claimed_value
+        return self.final.value
 
     @property
     def claimed_met(self) -> bool | None:
@@ -270,6 +296,9 @@ class AssessmentIndicator(TimeStampedModel):
 
     @property
     def gap(self):
+        """Verified minus claimed, for a count or a share (a 是/否, a date or a text has no difference to show)."""
+        if self.indicator.kind not in (IndicatorKind.COUNT, IndicatorKind.SHARE):
+            return None
         if self.verified_value is None or self.claimed_value is None:
             return None
         return self.verified_value - self.claimed_value

@@ -5,12 +5,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from enterprises.services import enterprise_update
+from measures.applicability import applicable_indicators
 from measures.choices import Status
-from measures.models import Indicator, Progress
+from measures.models import Progress
 from measures.services import evidence_add, indicator_value_set, progress_update
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"
+VALUES = {"boolean": "是", "count": "1", "share": "1", "date": "2024-03-01", "text": "《制度》"}
 
 
 @pytest.fixture(autouse=True)
@@ -26,9 +28,14 @@ def enrich(enterprise, officer):
         )
         for i in range(2):
             evidence_add(progress=p, upload=SimpleUploadedFile(f"f{i}.pdf", PDF), by=officer)
-    for indicator in Indicator.objects.filter(measure__progress__enterprise=enterprise):
+    # (every indicator asked of it: the derived ones come from the register; a value of each one's kind)
+    for indicator in applicable_indicators(enterprise).filter(derived_from=""):
         indicator_value_set(
-            enterprise=enterprise, indicator=indicator, year=timezone.localdate().year, value=1, by=officer
+            enterprise=enterprise,
+            indicator=indicator,
+            year=timezone.localdate().year,
+            value=VALUES[indicator.kind],
+            by=officer,
         )
     for n in range(3):
         enterprise_update(enterprise=enterprise, data={"employees": 600 + n}, by=officer)

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from measures.applicability import applicable_indicators
 from measures.models import Indicator, IndicatorValue, Progress
 from reporting.assessments import services as assessment_services
 from reporting.assessments.models import AssessmentIndicator
@@ -20,8 +21,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 # The messages, written out here rather than taken from the code under test.
 NOT_A_NUMBER = "请输入数字。"
 NEGATIVE = "指标值不能为负数。"
-YES_OR_NO = "此项指标只能填“是”（1）或“否”（0）。"
-OVER_100 = "百分比不能超过 100。"
+YES_OR_NO = "此项指标只能填“是”或“否”。"
+OVER_100 = "比例应在 0 到 100 之间（单位为 %），100.5% 超过了 100%。"
 
 # (which enterprise, which kind of indicator, the value typed, the refusal expected)
 REFUSED = [
@@ -35,7 +36,11 @@ REFUSED = [
     ("yn", "yes/no", "0.5", YES_OR_NO),
     ("sx", "capped %", "100.5", OVER_100),
 ]
-ACCEPTED = [("yn", "minimum %", "12.345", Decimal("12.35")), ("yn", "minimum %", "150", Decimal("150.00"))]
+ACCEPTED = [
+    ("yn", "minimum %", "12.345", Decimal("12.35")),
+    ("yn", "minimum %", "100", Decimal("100.00")),
+    ("yn", "yes/no", "是", Decimal("1.00")),
+]
 
 
 @pytest.fixture
@@ -50,12 +55,14 @@ def sides(users, yn_enterprise, sx_soe):
 
 
 def indicator_of(enterprise, kind) -> Indicator:
-    """An indicator of a measure tracked for `enterprise`, of the kind the case needs."""
-    tracked = Indicator.objects.filter(measure__in=Progress.objects.filter(enterprise=enterprise).values("measure"))
+    """An indicator asked of `enterprise` (it applies, and is typed in, not derived), of the kind the case needs."""
+    tracked = applicable_indicators(enterprise).filter(
+        derived_from="", measure__in=Progress.objects.filter(enterprise=enterprise).values("measure")
+    )
     chosen = {
-        "minimum %": tracked.filter(unit="%", comparison="gte"),
-        "yes/no": tracked.filter(comparison="true"),
-        "capped %": tracked.filter(unit="%").exclude(comparison="gte"),
+        "minimum %": tracked.filter(kind="share", comparison="gte"),
+        "yes/no": tracked.filter(kind="boolean", comparison="true"),
+        "capped %": tracked.filter(kind="share").exclude(comparison="gte"),
     }[kind].first()
     assert chosen is not None, f"the catalogue has no {kind} indicator for {enterprise}"
     return chosen

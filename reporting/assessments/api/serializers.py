@@ -1,7 +1,12 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from enterprises.models import Region
-from measures.choices import Status
+from measures.choices import IndicatorKind, Status
+from measures.indicator_values import value_display, verdict_display
 from reform_portal.versioning import VersionField
 
 from ..choices import SelfRating
@@ -13,10 +18,52 @@ from ..models import (
     AssessmentTransition,
     ReportingPeriod,
 )
+from ..services.values import answer_role, applicable_ids
 
-# Indicator values are passed on as sent (a number or its text): the service judges them by the one rule of
-# measures.indicator_values, with the same messages as the officer's edit on the enterprise page.
-VALUE_HELP = "数值（数字，或数字的文本）；空或 null 表示不填。"
+# Indicator values are passed on as sent: the service judges them by the one rule of measures.indicator_values,
+# by the indicator's kind, with the same messages as the officer's edit on the enterprise page.
+VALUE_HELP = (
+    "按指标类型填写：是/否 填 true/false（或“是”/“否”、1/0）；数量填不小于 0 的整数；比例填 0–100 的数；"
+    "日期（YYYY-MM-DD）和文字也可填在 *_text 中。空或 null 表示不填。"
+)
+TEXT_HELP = "日期（YYYY-MM-DD）或文字类指标的值；给出时优先于 *_value。"
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+        "nullable": True,
+        "description": VALUE_HELP,
+    }
+)
+class IndicatorValueField(serializers.Field):
+    """A value as sent (a JSON string, number, true/false or null), for the service to judge by the indicator's kind."""
+
+    default_error_messages = {"invalid": gettext_lazy("请填写单个值：文字、数字、true/false 或 null。")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, (str, int, float, bool)):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+def answer_value(indicator, number):
+    """A stored number as the API returns it by kind: true/false for 是/否, a whole number for a count, the decimal
+    (as text, as DRF returns decimals) for a share; None for a date or a text (their value is in *_text)."""
+    if number is None or indicator.kind in (IndicatorKind.DATE, IndicatorKind.TEXT):
+        return None
+    if indicator.kind == IndicatorKind.BOOLEAN:
+        return number >= 1
+    if indicator.kind == IndicatorKind.COUNT and number == number.to_integral_value():
+        return int(number)
+    return f"{number:.2f}"
 
 
 class AssessmentPeriodSerializer(serializers.ModelSerializer):
@@ -85,11 +132,24 @@ class AssessmentItemSerializer(serializers.ModelSerializer):
 
 
 class AssessmentIndicatorSerializer(serializers.ModelSerializer):
+    """One indicator's answer, by its kind: `*_value` is true/false for 是/否, a whole number for a count, a decimal
+    for a share; a date (YYYY-MM-DD) or a text is in `*_text`. `role` says what the form does with it: required,
+    optional (仅统计), derived (from the register, not typed in) or not_applicable (not asked)."""
+
     indicator = serializers.CharField(source="indicator.code", read_only=True)
     name = serializers.CharField(source="indicator.name", read_only=True)
+    kind = serializers.CharField(source="indicator.kind", read_only=True)
+    derived_from = serializers.CharField(source="indicator.derived_from", read_only=True)
+    unit = serializers.CharField(source="indicator.unit", read_only=True)
     target = serializers.CharField(source="indicator.target_display", read_only=True)
+    role = serializers.SerializerMethodField()
+    claimed_value = serializers.SerializerMethodField()
+    verified_value = serializers.SerializerMethodField()
+    claimed_display = serializers.SerializerMethodField()
+    final_display = serializers.SerializerMethodField()
     claimed_met = serializers.BooleanField(read_only=True, allow_null=True)
     final_met = serializers.BooleanField(read_only=True, allow_null=True)
+    verdict = serializers.SerializerMethodField()
 
     class Meta:
         model = AssessmentIndicator
@@ -97,14 +157,49 @@ class AssessmentIndicatorSerializer(serializers.ModelSerializer):
             "id",
             "indicator",
             "name",
+            "kind",
+            "derived_from",
+            "unit",
             "target",
+            "role",
             "claimed_value",
+            "claimed_text",
+            "claimed_display",
             "claimed_met",
             "verified_value",
+            "verified_text",
+            "final_display",
             "final_met",
+            "verdict",
             "carried_over",
             "version",
         ]
+
+    @extend_schema_field({"oneOf": [{"type": "boolean"}, {"type": "integer"}, {"type": "string"}], "nullable": True})
+    def get_claimed_value(self, obj):
+        return answer_value(obj.indicator, obj.claimed_value)
+
+    @extend_schema_field({"oneOf": [{"type": "boolean"}, {"type": "integer"}, {"type": "string"}], "nullable": True})
+    def get_verified_value(self, obj):
+        return answer_value(obj.indicator, obj.verified_value)
+
+    def get_claimed_display(self, obj) -> str:
+        return value_display(obj.indicator, obj.claimed)
+
+    def get_final_display(self, obj) -> str:
+        return value_display(obj.indicator, obj.final)
+
+    def get_verdict(self, obj) -> str:
+        """达标 / 未达标 / 仅统计, or empty when there is nothing to judge."""
+        return verdict_display(obj.indicator, obj.final)
+
+    def get_role(self, obj) -> str:
+        # The indicators that apply to the enterprise, once per enterprise and response.
+        known = self.context.setdefault("_applicable", {}) if isinstance(self.context, dict) else {}
+        enterprise_id = obj.assessment.enterprise_id
+        if enterprise_id not in known:
+            known[enterprise_id] = applicable_ids(obj.assessment.enterprise)
+        return answer_role(obj.indicator, known[enterprise_id])
 
 
 class AssessmentTransitionSerializer(serializers.ModelSerializer):
@@ -161,7 +256,10 @@ class AssessmentItemEditSerializer(serializers.Serializer):
 
 
 class AssessmentIndicatorEditSerializer(serializers.Serializer):
-    claimed_value = serializers.CharField(allow_null=True, allow_blank=True, help_text=VALUE_HELP)
+    claimed_value = IndicatorValueField(required=False, help_text=VALUE_HELP)
+    claimed_text = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, help_text=TEXT_HELP
+    )
     version = VersionField(required=False, allow_null=True)
 
 
@@ -173,8 +271,32 @@ class AssessmentReviewItemSerializer(serializers.Serializer):
 
 
 class AssessmentReviewIndicatorSerializer(serializers.Serializer):
-    verified_value = serializers.CharField(allow_null=True, allow_blank=True, help_text=VALUE_HELP)
+    verified_value = IndicatorValueField(required=False, help_text=VALUE_HELP)
+    verified_text = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, help_text=TEXT_HELP
+    )
     version = VersionField(required=False, allow_null=True)
+
+
+def sent_value(indicator, data: dict, field: str):
+    """The value an edit sends for `indicator` (`<field>_value`, or `<field>_text` for a date or a text), or raise
+    the 400 that says which key to use."""
+    value_key, text_key = f"{field}_value", f"{field}_text"
+    if text_key in data:
+        if indicator.kind not in (IndicatorKind.DATE, IndicatorKind.TEXT) and data[text_key] not in (None, ""):
+            raise ValidationError(
+                {
+                    text_key: [
+                        _("“%(name)s”是%(kind)s类指标，请用 %(key)s 填写。")
+                        % {"name": indicator.name, "kind": indicator.get_kind_display(), "key": value_key}
+                    ]
+                }
+            )
+        if value_key not in data or data[text_key] not in (None, ""):
+            return data[text_key]
+    if value_key not in data:
+        raise ValidationError({value_key: [_("该字段是必填项。")]})
+    return data[value_key]
 
 
 class AssessmentDecisionSerializer(serializers.Serializer):

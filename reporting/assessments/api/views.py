@@ -38,6 +38,7 @@ from .serializers import (
     AssessmentReviewIndicatorSerializer,
     AssessmentReviewItemSerializer,
     AssessmentSerializer,
+    sent_value,
 )
 
 StaleResponse = stale_schema("AssessmentStaleResponse", serializers.DictField(allow_null=True))
@@ -221,7 +222,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
         answer = services.indicator_save(
             answer=answer,
             by=request.user,
-            value=data["claimed_value"],
+            value=sent_value(answer.indicator, data, "claimed"),
             expected_version=version_read(request, data),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)
@@ -260,7 +261,7 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
         answer = services.review_indicator_save(
             answer=answer,
             by=request.user,
-            verified_value=data["verified_value"],
+            verified_value=sent_value(answer.indicator, data, "verified"),
             expected_version=version_read(request, data),
         )
         return Response(AssessmentIndicatorSerializer(answer).data)

@@ -81,13 +81,17 @@ def item_save(
 def indicator_save(
     *, answer: AssessmentIndicator, by, value, expected_version: int | None = None
 ) -> AssessmentIndicator:
+    """Save the enterprise's answer for one indicator: a value its kind takes (blank: none yet), refused for an
+    indicator derived from the register or no longer applying to the enterprise."""
     require_editable(answer.assessment, by)
-    answer = lock_one(AssessmentIndicator.objects.select_related("indicator"), answer.pk)
+    answer = lock_one(AssessmentIndicator.objects.select_related("indicator", "assessment__enterprise"), answer.pk)
     check_version(answer, expected_version, label=answer.indicator.name)
-    answer.claimed_value = parse_indicator_value(answer.indicator, value)
+    answer.claimed_value, answer.claimed_text = parse_indicator_value(
+        answer.indicator, value, enterprise=answer.assessment.enterprise
+    )
     answer.carried_over = False
     answer.version += 1
-    answer.save(update_fields=["claimed_value", "carried_over", "version", "updated_at"])
+    answer.save(update_fields=["claimed_value", "claimed_text", "carried_over", "version", "updated_at"])
     return answer
 
 

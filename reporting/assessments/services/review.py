@@ -5,6 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from measures.derived import derived_values_sync
+from measures.indicator_values import holds_text
 from measures.models import Progress
 from measures.services import indicator_value_set, progress_ensure, progress_moves_back, progress_update
 from reform_portal.choices import ChangeSource
@@ -15,7 +17,15 @@ from reform_portal.versioning import check_version
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import Assessment, AssessmentIndicator, AssessmentItem
 from .state import record_transition, require_reviewable
-from .values import parse_indicator_value, parse_percent, status_percent_problems
+from .values import (
+    OPTIONAL,
+    REQUIRED,
+    answer_role,
+    applicable_ids,
+    parse_indicator_value,
+    parse_percent,
+    status_percent_problems,
+)
 
 COMMENT_MAX = 2000
 
@@ -64,12 +74,16 @@ def review_item_save(
 def review_indicator_save(
     *, answer: AssessmentIndicator, by, verified_value, expected_version: int | None = None
 ) -> AssessmentIndicator:
+    """The officer's verified value of one indicator (blank = as claimed), by the rule the enterprise's answer
+    follows."""
     require_reviewable(answer.assessment, by)
-    answer = lock_one(AssessmentIndicator.objects.select_related("indicator"), answer.pk)
+    answer = lock_one(AssessmentIndicator.objects.select_related("indicator", "assessment__enterprise"), answer.pk)
     check_version(answer, expected_version, label=answer.indicator.name)
-    answer.verified_value = parse_indicator_value(answer.indicator, verified_value, "verified_value")
+    answer.verified_value, answer.verified_text = parse_indicator_value(
+        answer.indicator, verified_value, "verified_value", enterprise=answer.assessment.enterprise
+    )
     answer.version += 1
-    answer.save(update_fields=["verified_value", "version", "updated_at"])
+    answer.save(update_fields=["verified_value", "verified_text", "version", "updated_at"])
     return answer
 
 
@@ -142,17 +156,22 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
             raise ValidationError(
                 {"items": [f"{item.measure.number} {item.measure.title}: {m}" for m in exc.messages]}
             ) from None
+    applicable = applicable_ids(enterprise)
     for answer in assessment.indicator_answers.select_related("indicator"):
-        if answer.final_value is not None:
-            indicator_value_set(
-                enterprise=enterprise,
-                indicator=answer.indicator,
-                year=period.year,
-                value=answer.final_value,
-                by=by,
-                source=ChangeSource.ASSESSMENT,
-                comment=history_comment,
-            )
+        final = answer.final
+        # A derived value is the register's (synced below); an indicator that no longer applies is not written.
+        if final.is_blank or answer_role(answer.indicator, applicable) not in (REQUIRED, OPTIONAL):
+            continue
+        indicator_value_set(
+            enterprise=enterprise,
+            indicator=answer.indicator,
+            year=period.year,
+            value=final.text if holds_text(answer.indicator) else final.value,
+            by=by,
+            source=ChangeSource.ASSESSMENT,
+            comment=history_comment,
+        )
+    derived_values_sync(enterprise, year=period.year, by=by)
     now = timezone.now()
     from_status = assessment.status
     assessment.status = AssessmentStatus.ACCEPTED

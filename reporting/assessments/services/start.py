@@ -5,8 +5,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from measures.applicability import applicable_measures
-from measures.models import Indicator
+from measures.applicability import applicable_indicators, applicable_measures
+from measures.derived import derived_value, derived_values_sync
+from measures.indicator_values import BLANK
 from reform_portal.access import AssessmentPolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.history import records_as
@@ -71,9 +72,14 @@ def assessment_start(*, period: ReportingPeriod, enterprise: Enterprise, by) -> 
         for ev in prev_items[item.measure_id].evidence.all()
         if ev.is_valid_on(period.opens_on)
     )
-    indicators = Indicator.objects.filter(measure__in=measures).order_by("measure__position", "position")
+    # The register's facts first: the derived indicators' values are this year's (measures.derived).
+    derived_values_sync(enterprise, year=period.year, by=by)
+    indicators = (
+        applicable_indicators(enterprise).filter(measure__in=measures).order_by("measure__position", "position")
+    )
     AssessmentIndicator.objects.bulk_create(
-        _indicator_answer(assessment, indicator, prev_indicators.get(indicator.pk)) for indicator in indicators
+        _indicator_answer(assessment, indicator, prev_indicators.get(indicator.pk), enterprise)
+        for indicator in indicators
     )
     AssessmentTransition.objects.create(
         assessment=assessment,
@@ -112,10 +118,46 @@ def _carried_evidence(item, ev: AssessmentEvidence) -> AssessmentEvidence:
     )
 
 
-def _indicator_answer(assessment, indicator, prev: AssessmentIndicator | None) -> AssessmentIndicator:
+def _indicator_answer(assessment, indicator, prev: AssessmentIndicator | None, enterprise) -> AssessmentIndicator:
+    """One indicator's answer: a derived one holds the register's value (refreshed on submission), any other starts
+    from last year's final answer, to be confirmed."""
+    if indicator.derived_from:
+        return AssessmentIndicator(
+            assessment=assessment, indicator=indicator, claimed_value=derived_value(indicator, enterprise)
+        )
+    final = prev.final if prev else BLANK
     return AssessmentIndicator(
         assessment=assessment,
         indicator=indicator,
-        claimed_value=prev.final_value if prev else None,
-        carried_over=prev is not None and prev.final_value is not None,
+        claimed_value=final.value,
+        claimed_text=final.text,
+        carried_over=not final.is_blank,
     )
+
+
+def derived_answers_refresh(assessment) -> None:
+    """The derived indicators' answers of `assessment` set to what the register gives now (measures.derived)."""
+    enterprise = assessment.enterprise
+    for answer in assessment.indicator_answers.select_related("indicator").exclude(indicator__derived_from=""):
+        value = derived_value(answer.indicator, enterprise)
+        if (answer.claimed_value, answer.claimed_text, answer.verified_value, answer.verified_text) != (
+            value,
+            "",
+            None,
+            "",
+        ):
+            answer.claimed_value, answer.claimed_text = value, ""
+            answer.verified_value, answer.verified_text = None, ""
+            answer.carried_over = False
+            answer.version += 1
+            answer.save(
+                update_fields=[
+                    "claimed_value",
+                    "claimed_text",
+                    "verified_value",
+                    "verified_text",
+                    "carried_over",
+                    "version",
+                    "updated_at",
+                ]
+            )

@@ -5,14 +5,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from measures.choices import DONE_STATUSES
+from reform_portal.choices import ChangeSource
+from reform_portal.history import change_context
 from reform_portal.versioning import check_version
 
 from ..choices import AssessmentStatus, TransitionAction
 from ..models import Assessment
 from .anchors import indicator_anchor, item_anchor
 from .errors import IllegalTransition, IncompleteAssessment, Problem
+from .start import derived_answers_refresh
 from .state import record_transition, require_editable
-from .values import status_percent_problems
+from .values import OPTIONAL, REQUIRED, answer_role, applicable_ids, status_percent_problems
 
 
 def assessment_problems(*, assessment: Assessment) -> list[Problem]:
@@ -39,11 +42,18 @@ def assessment_problems(*, assessment: Assessment) -> list[Problem]:
         for messages in status_percent_problems(item.claimed_status, item.claimed_percent).values():
             for message in messages:
                 add(message)
+    # Only what the form asks: a derived value comes from the register, a 仅统计 one may stay empty, and an
+    # indicator that no longer applies to the enterprise is not asked at all (values.answer_role).
+    applicable = applicable_ids(assessment.enterprise)
     for answer in assessment.indicator_answers.select_related("indicator", "indicator__measure"):
+        role = answer_role(answer.indicator, applicable)
+        if role not in (REQUIRED, OPTIONAL):
+            continue
         label = answer.indicator.name
         anchor = indicator_anchor(answer.indicator)
-        if answer.claimed_value is None:
-            problems.append(Problem(anchor=anchor, label=label, message=_("未填写指标值。")))
+        if answer.claimed.is_blank:
+            if role == REQUIRED:
+                problems.append(Problem(anchor=anchor, label=label, message=_("未填写指标值。")))
         elif answer.carried_over:
             problems.append(Problem(anchor=anchor, label=label, message=_("沿用上年的指标值尚未确认。")))
     return problems
@@ -61,7 +71,7 @@ def _snapshot(assessment) -> dict:
             "evidence": sorted(e.name for e in item.evidence.all()),
         }
     indicators = {
-        str(a.pk): {"value": None if a.claimed_value is None else str(a.claimed_value)}
+        str(a.pk): {"value": a.claimed_text or (None if a.claimed_value is None else str(a.claimed_value))}
         for a in assessment.indicator_answers.all()
     }
     return {"items": items, "indicators": indicators}
@@ -75,6 +85,8 @@ def assessment_submit(*, assessment: Assessment, by, expected_version: int | Non
     refusal = assessment.period.submission_refusal()
     if refusal:
         raise IllegalTransition(refusal)
+    with change_context(by=by, source=ChangeSource.SYSTEM):
+        derived_answers_refresh(assessment)  # submitted as the register has them now
     problems = assessment_problems(assessment=assessment)
     if problems:
         raise IncompleteAssessment(problems)

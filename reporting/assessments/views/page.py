@@ -4,6 +4,8 @@ officer's review controls while the form awaits review."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from measures.derived import derived_value
+from measures.indicator_values import value_display
 from measures.models import Progress
 from reform_portal.access import AssessmentPolicy
 
@@ -11,6 +13,7 @@ from .. import services
 from ..choices import SELF_RATING_HELP, AssessmentStatus, SelfRating
 from ..forms import DecisionForm, EvidenceForm, IndicatorForm, ItemForm, ReviewIndicatorForm, ReviewItemForm
 from ..selectors import last_return, progress_changes_from, round_changes
+from ..services.values import DERIVED, NOT_APPLICABLE, answer_role, applicable_ids
 from ._common import assessment_or_404
 
 
@@ -65,10 +68,24 @@ def _decorate(assessment, *, editing: bool, reviewing: bool):
             item.evidence_form = EvidenceForm(prefix=f"ev-{item.measure.code}")
         if reviewing:
             item.review_form = ReviewItemForm.for_item(item)
-    answers = list(assessment.indicator_answers.all())
-    for answer in answers:
+    # Only the indicators that apply to the enterprise; a derived one shows the register's value (live while the
+    # form may change, as submitted afterwards) and is never typed in (services.values.answer_role).
+    applicable = applicable_ids(assessment.enterprise)
+    answers = []
+    for answer in assessment.indicator_answers.all():
+        answer.role = answer_role(answer.indicator, applicable)
+        if answer.role == NOT_APPLICABLE:
+            continue
+        answers.append(answer)
         answer.anchor = services.indicator_anchor(answer.indicator)
-        answer.changes = changes["indicators"].get(answer.pk, [])
+        answer.changes = [
+            (field, value_display(answer.indicator, old), value_display(answer.indicator, new))
+            for field, old, new in changes["indicators"].get(answer.pk, [])
+        ]
+        if answer.role == DERIVED:
+            if assessment.is_editable:
+                answer.claimed_value, answer.claimed_text = derived_value(answer.indicator, assessment.enterprise), ""
+            continue
         if editing:
             answer.form = IndicatorForm.for_answer(answer)
         if reviewing:

@@ -18,14 +18,21 @@ def draft(yn_period, users):
     )
 
 
+# A value of each kind that meets a "≥" or 是 target (and 0 or 否 otherwise), as the enterprise would type it.
+MEETING = {"boolean": "是", "count": "1", "share": "100", "date": "2024-03-01", "text": "《职工培训管理办法》"}
+NOT_MEETING = {"boolean": "否", "count": "0", "share": "0", "date": "2024-03-01", "text": "《职工培训管理办法》"}
+
+
 def fill_complete(assessment, user, *, status=Status.IN_PROGRESS, percent=60, what_done="建立了职工培训制度"):
-    """Answer every measure and indicator through the services, as the form would."""
+    """Answer every measure and every indicator the form asks for (not the derived ones: the register gives those)
+    through the services, as the form would."""
     for item in assessment.items.all():
         services.item_save(
             item=item, by=user, self_rating=SelfRating.FAIRLY_GOOD, what_done=what_done, status=status, percent=percent
         )
-    for answer in assessment.indicator_answers.select_related("indicator"):
-        value = 1 if answer.indicator.comparison in ("true", "gte") else 0
+    for answer in assessment.indicator_answers.select_related("indicator").filter(indicator__derived_from=""):
+        indicator = answer.indicator
+        value = (MEETING if indicator.comparison in ("true", "gte") else NOT_MEETING)[indicator.kind]
         services.indicator_save(answer=answer, by=user, value=value)
 
 

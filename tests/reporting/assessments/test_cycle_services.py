@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from measures.applicability import applicable_measures
+from measures.applicability import applicable_indicators, applicable_measures
 from measures.choices import Status
 from measures.models import Indicator, IndicatorValue, Progress, ProgressEvent
 from reform_portal.choices import ChangeSource
@@ -25,9 +25,14 @@ def test_start_creates_one_answer_per_applicable_measure_and_indicator(draft, us
     # given the Kunming private enterprise's form
     enterprise = users["enterprise-yn"].profile.enterprise
     measures = set(applicable_measures(enterprise).values_list("code", flat=True))
-    # then every applicable measure and its indicators have an empty answer
+    # then every applicable measure and its applicable indicators have an answer (empty but for the derived ones)
     assert set(draft.items.values_list("measure__code", flat=True)) == measures
-    assert draft.indicator_answers.count() == Indicator.objects.filter(measure__code__in=measures).count() > 0
+    applicable = applicable_indicators(enterprise).filter(measure__code__in=measures)
+    assert set(draft.indicator_answers.values_list("indicator", flat=True)) == set(
+        applicable.values_list("pk", flat=True)
+    )
+    assert applicable.count() < Indicator.objects.filter(measure__code__in=measures).count()
+    assert not draft.indicator_answers.exclude(indicator__derived_from="").filter(claimed_value__isnull=True).exists()
     assert draft.status == AssessmentStatus.DRAFT
     assert draft.transitions.get().action == TransitionAction.CREATE
     # and starting again returns the same form
@@ -230,10 +235,11 @@ def test_next_year_starts_from_last_years_accepted_answers_and_valid_evidence(su
     assert carried.what_done == "建立了职工培训制度" and carried.self_rating == SelfRating.FAIRLY_GOOD
     # and only the evidence still valid when the period opens
     assert list(AssessmentEvidence.objects.filter(item=carried).values_list("name", flat=True)) == ["制度.pdf"]
-    assert (
-        new.indicator_answers.filter(carried_over=True, claimed_value__isnull=False).count()
-        == new.indicator_answers.count()
-    )
+    # (every answer but the derived ones, which the register gives afresh)
+    typed = new.indicator_answers.filter(indicator__derived_from="")
+    assert typed.filter(carried_over=True).count() == typed.count() > 0
+    assert all(not a.claimed.is_blank for a in typed)
+    assert not new.indicator_answers.exclude(indicator__derived_from="").filter(carried_over=True).exists()
     # unconfirmed answers keep it from being submitted until touched
     problems = services.assessment_problems(assessment=new)
     assert any("沿用上年" in p.message for p in problems)
