@@ -5,6 +5,8 @@ name); the parent's name and progress summary columns follow and are ignored on 
 from django.utils import timezone
 from openpyxl import Workbook
 
+from measures.indicator_values import sheet_row
+
 from .importing import headers
 from .models import HEADCOUNT_FIELDS
 from .services import display_value
@@ -20,7 +22,7 @@ def enterprises_workbook(enterprises) -> Workbook:
     ws = wb.active
     ws.title = "企业名录"
     columns = headers()
-    ws.append([h for _f, h in columns] + SUMMARY_HEADERS)
+    ws.append(sheet_row(ws, [h for _f, h in columns] + SUMMARY_HEADERS))
     for e in enterprises:
         row = []
         for name, _h in columns:
@@ -39,7 +41,7 @@ def enterprises_workbook(enterprises) -> Workbook:
             round(e.mean_percent or 0, 1),
             timezone.localtime(last).replace(tzinfo=None) if last else None,
         ]
-        ws.append(row)
+        ws.append(sheet_row(ws, row))  # a name beginning with = is text, never a formula
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 16

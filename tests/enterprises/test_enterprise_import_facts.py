@@ -304,3 +304,15 @@ def test_export_has_the_new_columns(client, officer, kunming, yn_enterprise):
         "设有董事会或监事会": "是",
         "上级集团（母公司）名称": yn_enterprise.name,
     }
+
+
+def test_an_exported_name_that_looks_like_a_formula_stays_text(client, officer, kunming):
+    import io
+
+    from openpyxl import load_workbook
+
+    EnterpriseFactory(name='=HYPERLINK("http://x","点我")有限公司', region=kunming)
+    sheet = load_workbook(io.BytesIO(client.get("/enterprises/export/", {"q": "HYPERLINK"}).content)).active
+    cell = sheet.cell(row=2, column=1)
+    assert cell.value.startswith("=HYPERLINK")
+    assert cell.data_type == "s"  # a string, not a formula ("f")

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from measures.catalogue import CATALOGUE_DIR, CatalogueError, catalogue_load, catalogue_load_all
+from measures.derived import derived_values_sync_all
 
 KIND_LABELS = {
     "sections": gettext_lazy("章节"),
@@ -28,6 +29,9 @@ class Command(BaseCommand):
                 files = catalogue_load_all()["files"]
         except CatalogueError as exc:
             raise CommandError(str(exc)) from exc
+        if any(stats["created"]["indicators"] or stats["updated"]["indicators"] for stats in files):
+            # An indicator derived from the register that is new or changed gets its values from the register now.
+            derived_values_sync_all()
         if not files:
             self.stderr.write(self.style.WARNING(_("%(dir)s 下没有政策文件数据。") % {"dir": CATALOGUE_DIR}))
         for stats in files:
