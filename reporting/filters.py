@@ -1,16 +1,22 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from enterprises.models import Region
+
+from .forms import DashboardFilterForm
 from .models import RollupSnapshot
 
 
 class RollupFilter(django_filters.FilterSet):
     """Filters of /api/rollups/. An omitted key matches every value of it; `none` asks for the rows without it
-    (e.g. `prefecture=none` for province-wide rows)."""
+    (e.g. `prefecture=none` for province-wide rows, `county=none` for all but the county rows, which name their
+    prefecture too)."""
 
     province = django_filters.CharFilter(field_name="province__code", label=_("省份代码"))
     prefecture = django_filters.CharFilter(method="by_code", label=_("州（市）代码，none 为全省"))
+    county = django_filters.CharFilter(method="by_code", label=_("县（市、区）代码，none 为不分县"))
     document = django_filters.CharFilter(method="by_document", label=_("政策文件（文号、代码或 id）"))
     measure = django_filters.CharFilter(method="by_code", label=_("措施代码，none 为全部措施"))
     ownership = django_filters.CharFilter(method="by_value", label=_("所有制，none 为全部"))
@@ -19,7 +25,7 @@ class RollupFilter(django_filters.FilterSet):
 
     class Meta:
         model = RollupSnapshot
-        fields = ["province", "prefecture", "document", "measure", "ownership", "industry", "date"]
+        fields = ["province", "prefecture", "county", "document", "measure", "ownership", "industry", "date"]
 
     def by_code(self, qs, name, value):
         if value == "none":
@@ -36,3 +42,43 @@ class RollupFilter(django_filters.FilterSet):
         if value.isdecimal():
             q |= Q(document_id=int(value))
         return qs.filter(q)
+
+
+class CountySelect(forms.Select):
+    """Each county's option names its prefecture (`data-prefecture`), so that the page offers only the counties of
+    the prefecture chosen (reporting/static/reporting/dashboard.js)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-prefecture"] = instance.parent_id
+        return option
+
+
+class DashboardFilters(DashboardFilterForm):
+    """The dashboard's filters with the county, next to the prefecture: a county stands for its prefecture too,
+    and its figures are stored by document and measure only (not by ownership or industry)."""
+
+    county = forms.ModelChoiceField(
+        queryset=Region.objects.none(),
+        label=_("县（市、区）"),
+        required=False,
+        empty_label=_("全部县（市、区）"),
+        widget=CountySelect,
+    )
+    field_order = ["document", "prefecture", "county", "ownership", "industry"]
+
+    def __init__(self, *args, counties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = counties
+
+    def clean(self):
+        data = super().clean()
+        county, prefecture = data.get("county"), data.get("prefecture")
+        if county is not None:
+            if prefecture is not None and county.parent_id != prefecture.pk:
+                self.add_error("county", _("所选县（市、区）不属于所选州（市）。"))
+            elif data.get("ownership") or data.get("industry"):
+                self.add_error("county", _("县（市、区）的数字不分所有制和行业：请不要同时选择。"))
+        return data

@@ -51,7 +51,9 @@ class RollupSnapshot(models.Model):
     """The figures of one scope on one day.
 
     Scope = province × prefecture (null: province-wide) × document × measure (null: all) × ownership (null: all)
-    × industry (null: all). `scope_key` spells the scope out as text so that one unique constraint treats missing
+    × industry (null: all) × county (null: every county and the enterprises without one). A county's row also
+    names its prefecture (so a prefecture's reach takes in its counties' rows) and counts only the enterprises
+    registered in that county. `scope_key` spells the scope out as text so that one unique constraint treats missing
     keys as equal (as nullable columns, NULLs would all differ).
     """
 
@@ -67,6 +69,9 @@ class RollupSnapshot(models.Model):
     )
     ownership = models.CharField(_("所有制"), max_length=20, null=True, blank=True)
     industry = models.CharField(_("行业门类"), max_length=1, null=True, blank=True)
+    county = models.ForeignKey(
+        Region, verbose_name=_("县（市、区）"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     applicable = models.PositiveIntegerField(_("适用企业数"))
     records = models.PositiveIntegerField(_("适用措施记录数"))
@@ -159,17 +164,23 @@ class IndicatorTally(CellKey):
         return f"{self.indicator_id} {self.year} {self.region_id}/{self.ownership}/{self.industry}"
 
 
-class EnterpriseTally(CellKey):
-    """How many enterprises a cell holds (rows added like ProgressTally's)."""
+class ScopeTally(CellKey):
+    """How many enterprises of a cell a scope applies to (measures.applicability): the enterprises a document
+    addresses, a measure asks something of, an indicator is asked of (rows added like ProgressTally's)."""
 
+    scope = models.ForeignKey(
+        "measures.Scope", verbose_name=_("适用范围"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     enterprises = models.IntegerField(_("企业数"))
 
     class Meta:
-        verbose_name = _("企业计数")
-        verbose_name_plural = _("企业计数")
+        verbose_name = _("适用企业计数")
+        verbose_name_plural = _("适用企业计数")
+        indexes = [models.Index(fields=["scope"])]
 
     def __str__(self):
-        return f"{self.region_id}/{self.ownership}/{self.industry}/{self.supervision_level}: {self.enterprises}"
+        cell = f"{self.region_id}/{self.ownership}/{self.industry}/{self.supervision_level}"
+        return f"{self.scope_id} {cell}: {self.enterprises}"
 
 
 class ProgressSummary(CellKey):
@@ -201,4 +212,11 @@ class ProgressSummary(CellKey):
 
 # The triggers that keep the tallies current are declared on proxies of the models they watch (progress, indicator
 # values, indicators, enterprises): imported here so that the app registers them and makemigrations sees them.
-from .triggers import TalliedEnterprise, TalliedIndicator, TalliedIndicatorValue, TalliedProgress  # noqa: E402, F401
+from .triggers import (  # noqa: E402, F401
+    TalliedEnterprise,
+    TalliedIndicator,
+    TalliedIndicatorValue,
+    TalliedMeasure,
+    TalliedProgress,
+    TalliedScope,
+)

@@ -12,7 +12,10 @@ A part runs in one transaction:
    per measure and cell, so a rollup does not re-read a million progress rows) into *cells* of prefecture ×
    ownership × industry × supervision level × measure;
 4. delete that day's snapshots of the part and insert one row per scope of every grouping in GROUPINGS, each
-   an `INSERT … SELECT … GROUP BY` over the cells.
+   an `INSERT … SELECT … GROUP BY` over the cells;
+5. the county figures (COUNTY_GROUPINGS): the county is not in the cell (it would multiply the tallies' keys
+   about eightfold, to as many as the rows they count), so one `INSERT … SELECT` reads them from the source rows
+   of the enterprises of the part's counties, with the same rules (`_insert_counties`).
 
 A failure anywhere rolls the whole part back: the previous figures stay served. The portal runs on PostgreSQL
 everywhere (`make run` too, on its embedded server), so the SQL is PostgreSQL's.
@@ -33,16 +36,17 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from enterprises.models import Enterprise, Region
-from measures.applicability import applies_q
-from measures.choices import TRACKED_ADDRESSEES, Comparison
+from measures.applicability import FACTS, applies_sql
+from measures.choices import TRACKED_ADDRESSEES, Comparison, Status
 from measures.lagging import exempt_enterprises_sql
-from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress
+from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, Scope
+from measures.targets import met_sql
 from reform_portal.locks import lock_one
 from reporting.assessments.choices import SUBMITTED_STATUSES
 
 from . import tallies
 from .choices import RunKind, RunStatus
-from .models import EnterpriseTally, RollupRun, RollupSnapshot
+from .models import RollupRun, RollupSnapshot, ScopeTally
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +58,9 @@ FOLD_SLACK = 1000  # tally rows a part may carry beyond twice its cells before t
 # the start of the run behind the figures, so a change committed just after the run read the rows is not missed.
 WATERMARK_SLACK = timedelta(minutes=2)
 
-# The scopes stored per document, as the dimensions each grouping keeps (besides province and document).
-GROUPINGS: tuple[tuple[str, ...], ...] = (
+# The scopes stored per document, as the dimensions each grouping keeps (besides province and document): those
+# added up from the tallies' cells, and those counted per county from the source rows (`_insert_counties`).
+CELL_GROUPINGS: tuple[tuple[str, ...], ...] = (
     (),
     ("measure_id",),
     ("prefecture_id",),
@@ -67,21 +72,32 @@ GROUPINGS: tuple[tuple[str, ...], ...] = (
     ("prefecture_id", "ownership"),
     ("prefecture_id", "industry"),
 )
-KEY_ORDER = ("prefecture_id", "measure_id", "ownership", "industry")
+COUNTY_GROUPINGS: tuple[tuple[str, ...], ...] = (("county_id",), ("county_id", "measure_id"))
+GROUPINGS = CELL_GROUPINGS + COUNTY_GROUPINGS
+KEY_ORDER = ("prefecture_id", "measure_id", "ownership", "industry", "county_id")
+# A county's rows also name its prefecture (which the county determines).
+IMPLIED = {"county_id": "prefecture_id"}
 
 
-def scope_key(*, province_id, document_id, prefecture_id=None, measure_id=None, ownership=None, industry=None) -> str:
+def stored_dims(dims: tuple[str, ...]) -> frozenset[str]:
+    """The key columns that the rows of the grouping `dims` fill: its dimensions and those they imply."""
+    return frozenset(dims) | {IMPLIED[d] for d in dims if d in IMPLIED}
+
+
+def scope_key(
+    *, province_id, document_id, prefecture_id=None, measure_id=None, ownership=None, industry=None, county_id=None
+) -> str:
     """The text form of a scope; the SQL in `_key_sql` builds the same string."""
-    parts = [province_id, document_id, prefecture_id, measure_id, ownership, industry]
+    parts = [province_id, document_id, prefecture_id, measure_id, ownership, industry, county_id]
     return "|".join("" if p is None else str(p) for p in parts)
 
 
-def _key_sql(dims: tuple[str, ...], province_id: int, document_id: int) -> str:
+def _key_sql(dims, province_id: int, document_id: int) -> str:
     pieces = [f"'{int(province_id)}|{int(document_id)}'"]
     for dim in KEY_ORDER:
         pieces.append("'|'")
         if dim in dims:
-            pieces.append(f"CAST(c.{dim} AS TEXT)")
+            pieces.append(f"COALESCE(CAST(c.{dim} AS TEXT), '')")
     return " || ".join(pieces)
 
 
@@ -143,28 +159,29 @@ def _submitted_sql(year: int) -> tuple[str, list] | None:
 
 
 def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str, list]:
-    """SELECT per cell of the enterprises the document applies to (`measures.applicability`'s rule over the
-    enterprise tally): how many, how many lagging (`measures.lagging`'s rule: all but those it exempts, which it
-    selects from the enterprises and the summaries the database keeps), how many have submitted their self-assessment
-    of the year."""
+    """SELECT per cell of the enterprises the document addresses (its scope's tally, `measures.applicability`):
+    how many, how many lagging (`measures.lagging`'s rule: all but those it exempts, which it selects from the
+    enterprises and the summaries the database keeps), how many have submitted their self-assessment of the year."""
     cells_sql, cells_params = (
-        EnterpriseTally.objects.filter(applies_q(document))
+        ScopeTally.objects.filter(scope_id=document.scope_id)
         .values(*tallies.CELL)
         .annotate(applicable=Sum("enterprises"), tally_rows=Count("pk"))
         .filter(applicable__gt=0)
         .order_by()
         .query.sql_with_params()
     )
-    exempt_sql, exempt_params = exempt_enterprises_sql(tallies.CELL, now)
-    cell = ", ".join(tallies.CELL)
+    exempt_sql, exempt_params = exempt_enterprises_sql((), now)
+    e_cell = ", ".join("e." + c for c in tallies.CELL)
     same_cell = " AND ".join(f"{{t}}.{c} = a.{c}" for c in tallies.CELL)
+    addressed_joins, addressed = tallies.applies_join(scope=str(int(document.scope_id)), enterprise="e")
+    enterprise = Enterprise._meta.db_table
     submitted = _submitted_sql(timezone.localdate(now).year)
     if submitted:
         submitted_col = "COALESCE(sub.submitted, 0)"
         submitted_join = f"""
-            LEFT JOIN (SELECT {", ".join("e." + c for c in tallies.CELL)}, COUNT(*) AS submitted
-                       FROM ({submitted[0]}) x JOIN {Enterprise._meta.db_table} e ON e.id = x.enterprise_id
-                       GROUP BY {", ".join("e." + c for c in tallies.CELL)}) sub ON {same_cell.format(t="sub")}
+            LEFT JOIN (SELECT {e_cell}, COUNT(*) AS submitted
+                       FROM ({submitted[0]}) x JOIN {enterprise} e ON e.id = x.enterprise_id{addressed_joins}
+                       WHERE {addressed} GROUP BY {e_cell}) sub ON {same_cell.format(t="sub")}
         """
         submitted_params = submitted[1]
     else:
@@ -173,7 +190,9 @@ def _enterprise_cells_sql(document: PolicyDocument, now: datetime) -> tuple[str,
         SELECT {", ".join("a." + c for c in tallies.CELL)}, a.applicable, a.tally_rows,
                a.applicable - COALESCE(f.exempt, 0) AS lagging, {submitted_col} AS submitted
         FROM ({cells_sql}) a
-        LEFT JOIN (SELECT {cell}, COUNT(*) AS exempt FROM ({exempt_sql}) x GROUP BY {cell}) f
+        LEFT JOIN (SELECT {e_cell}, COUNT(*) AS exempt
+                   FROM ({exempt_sql}) x JOIN {enterprise} e ON e.id = x.id{addressed_joins}
+                   WHERE {addressed} GROUP BY {e_cell}) f
                ON {same_cell.format(t="f")}
         {submitted_join}
     """
@@ -194,11 +213,13 @@ def _int(expression: str) -> str:
 
 
 def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indicator_ids: list[int], now: datetime):
-    """rollup_cell: per cell of applicable enterprises and per measure, the enterprises' counts (applicable,
-    lagging, submitted) and the progress and indicator tallies. A tally of a cell with no applicable enterprise
-    (a document that does not apply to it) joins nothing and so counts for nothing."""
+    """rollup_cell: per cell of the enterprises the document addresses and per measure, the enterprises' counts
+    (applicable: addressed by the document; records: asked the measure; lagging; submitted), the progress and
+    indicator tallies, and targets: how many (enterprise, indicator with a target) pairs of the measure apply. A
+    tally of a cell the document does not address joins nothing and so counts for nothing."""
     in_measures, in_indicators = tallies.sql_id_list(measure_ids), tallies.sql_id_list(indicator_ids)
     cell = ", ".join(tallies.CELL)
+    t_cell = ", ".join("t." + c for c in tallies.CELL)
     same_cell = " AND ".join(f"{{t}}.{c} = ec.{c}" for c in tallies.CELL)
     enterprise_cells, enterprise_params = _enterprise_cells_sql(document, now)
     cursor.execute("DROP TABLE IF EXISTS rollup_cell")
@@ -206,11 +227,11 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indic
         f"""
         CREATE TEMP TABLE rollup_cell AS
         SELECT ec.region_id AS prefecture_id, ec.ownership, ec.industry, ec.supervision_level, m.id AS measure_id,
-               {_int("ec.applicable")} AS applicable, {_int("ec.applicable")} AS records,
+               {_int("ec.applicable")} AS applicable, {_int("mr.records")} AS records,
                {_int("ec.lagging")} AS lagging, CAST(ec.submitted AS integer) AS submitted,
                {_int("pc.in_progress")} AS in_progress, {_int("pc.done")} AS done, {_int("pc.ongoing")} AS ongoing,
                {_int("pc.sum_percent")} AS sum_percent, {_int("ac.met")} AS met,
-               {_int("ec.applicable * ic.targets")} AS targets,
+               {_int("it.targets")} AS targets,
                -- how many tally rows fed the cell, against how many keys at most: when to fold them
                {_int("pc.tally_rows")} AS progress_rows, {_int("ac.tally_rows")} AS indicator_rows,
                CASE WHEN ac.tally_rows IS NULL THEN 0 ELSE {_int("ic.targets")} END AS indicator_keys,
@@ -220,6 +241,14 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indic
         LEFT JOIN (SELECT measure_id, COUNT(*) AS targets FROM {Indicator._meta.db_table}
                    WHERE id IN ({in_indicators}) GROUP BY measure_id) ic
                ON ic.measure_id = m.id
+        LEFT JOIN (SELECT m.id AS measure_id, {t_cell}, SUM(t.enterprises) AS records
+                   FROM {Measure._meta.db_table} m JOIN {tallies.SCOPE_TALLY} t ON t.scope_id = m.scope_id
+                   WHERE m.id IN ({in_measures}) GROUP BY m.id, {t_cell}) mr
+               ON mr.measure_id = m.id AND {same_cell.format(t="mr")}
+        LEFT JOIN (SELECT i.measure_id, {t_cell}, SUM(t.enterprises) AS targets
+                   FROM {Indicator._meta.db_table} i JOIN {tallies.SCOPE_TALLY} t ON t.scope_id = i.scope_id
+                   WHERE i.id IN ({in_indicators}) GROUP BY i.measure_id, {t_cell}) it
+               ON it.measure_id = m.id AND {same_cell.format(t="it")}
         LEFT JOIN (SELECT measure_id, {cell}, SUM(in_progress) AS in_progress, SUM(done) AS done,
                           SUM(ongoing) AS ongoing, SUM(percent_sum) AS sum_percent, COUNT(*) AS tally_rows
                    FROM {tallies.PROGRESS_TALLY} WHERE measure_id IN ({in_measures})
@@ -236,7 +265,7 @@ def _build_cells(cursor, document: PolicyDocument, measure_ids: list[int], indic
     )
 
 
-def _fold_if_worth_it(cursor, measure_ids, indicator_ids):
+def _fold_if_worth_it(cursor, document, measure_ids, indicator_ids):
     """Fold a tally when the rows that fed this part's cells have grown to over twice its keys."""
     cursor.execute(
         "SELECT SUM(progress_rows), SUM(CASE WHEN progress_rows > 0 THEN 1 ELSE 0 END),"
@@ -250,7 +279,10 @@ def _fold_if_worth_it(cursor, measure_ids, indicator_ids):
     if indicator_rows > 2 * indicator_keys + FOLD_SLACK:
         tallies.fold_indicators(cursor, indicator_ids)
     if enterprise_rows > 2 * enterprise_keys + FOLD_SLACK:
-        tallies.fold_enterprises(cursor)
+        scope_ids = {document.scope_id}
+        scope_ids |= set(Measure.objects.filter(document=document).values_list("scope_id", flat=True))
+        scope_ids |= set(Indicator.objects.filter(measure__document=document).values_list("scope_id", flat=True))
+        tallies.fold_scopes(cursor, sorted(scope_ids))
 
 
 def _build_enterprise_cells(cursor):
@@ -283,7 +315,7 @@ def _insert_grouping(cursor, dims, *, day, document, computed_at, run_id) -> int
     select_dims = [f"c.{d}" if d in dims else "NULL" for d in KEY_ORDER]
     group_by = f"GROUP BY {', '.join('c.' + d for d in dims)}" if dims else ""
     sql = f"""
-        INSERT INTO {table} (day, scope_key, province_id, document_id, prefecture_id, measure_id, ownership, industry,
+        INSERT INTO {table} (day, scope_key, province_id, document_id, {", ".join(KEY_ORDER)},
             applicable, records, not_started, in_progress, done, ongoing, completion_rate, mean_percent,
             indicator_met, indicator_targets, attainment_rate, lagging, submitted, submission_rate,
             computed_at, run_id)
@@ -302,6 +334,116 @@ def _insert_grouping(cursor, dims, *, day, document, computed_at, run_id) -> int
         {group_by}
     """
     params = [
+        ops.adapt_datefield_value(day),
+        document.province_id,
+        document.pk,
+        ops.adapt_datetimefield_value(computed_at),
+        run_id,
+    ]
+    cursor.execute(sql, params)
+    return cursor.rowcount
+
+
+_STARTED = (Status.IN_PROGRESS, Status.DONE, Status.ONGOING)
+
+
+def _counties_sql(document: PolicyDocument, measure_ids, indicator_ids, now: datetime) -> tuple[str, list]:
+    """The CTEs of `_insert_counties`, ending in `county_cell`: per county of the part and measure, the figures of
+    the enterprises registered in that county, counted from the source rows with the rules the tallies and the
+    cells apply (`measures.applicability.applies_sql`: what applies; `measures.targets.met_sql`: meets the target;
+    `measures.lagging.exempt_enterprises_sql`: not lagging; `_submitted_sql`: submitted)."""
+    enterprise, scope = Enterprise._meta.db_table, Scope._meta.db_table
+    in_measures, in_indicators = tallies.sql_id_list(measure_ids), tallies.sql_id_list(indicator_ids)
+    facts = ", ".join(f"e.{f}" for f in dict.fromkeys(FACTS))
+    exempt_sql, exempt_params = exempt_enterprises_sql((), now)
+    submitted = _submitted_sql(timezone.localdate(now).year)
+    if submitted:
+        submitted_join = f"LEFT JOIN ({submitted[0]}) sub ON sub.enterprise_id = a.id"
+        submitted_col, submitted_params = "COUNT(sub.enterprise_id)", submitted[1]
+    else:
+        submitted_join, submitted_col, submitted_params = "", "CAST(NULL AS integer)", []
+
+    def applies(owner: str, alias: str) -> str:  # `owner`'s scope (joined as `alias`) applies to enterprise `a`
+        return f"JOIN {scope} {alias} ON {alias}.id = {owner}.scope_id AND {applies_sql(alias, 'a', 'a.province_id')}"
+
+    sql = f"""
+        -- the enterprises of the part's counties that the document addresses
+        addressed AS MATERIALIZED (
+            SELECT e.id, e.county_id, e.region_id AS prefecture_id, rg.parent_id AS province_id, {facts}
+            FROM {enterprise} e JOIN {tallies.REGION} rg ON rg.id = e.region_id
+                 JOIN {scope} ds ON ds.id = %s AND {applies_sql("ds", "e", "rg.parent_id")}
+            WHERE e.county_id IS NOT NULL AND rg.parent_id = %s
+        ),
+        county AS (
+            SELECT a.county_id, MIN(a.prefecture_id) AS prefecture_id, COUNT(*) AS applicable,
+                   COUNT(*) - COUNT(x.id) AS lagging, {submitted_col} AS submitted
+            FROM addressed a LEFT JOIN ({exempt_sql}) x ON x.id = a.id {submitted_join}
+            GROUP BY a.county_id
+        ),
+        -- per measure: the records (each enterprise asked the measure) and their progress rows
+        asked AS (
+            SELECT a.county_id, m.id AS measure_id, COUNT(*) AS records,
+                   {", ".join(f"COUNT(*) FILTER (WHERE p.status = '{s}') AS {s}" for s in _STARTED)},
+                   SUM(p.percent) AS sum_percent
+            FROM addressed a JOIN {tallies.MEASURE} m ON m.id IN ({in_measures}) {applies("m", "ms")}
+                 LEFT JOIN {tallies.PROGRESS} p ON p.enterprise_id = a.id AND p.measure_id = m.id
+            GROUP BY a.county_id, m.id
+        ),
+        -- per measure: the (enterprise, indicator with a target) pairs asked, and this year's values meeting it
+        targets AS (
+            SELECT a.county_id, i.measure_id, COUNT(*) AS targets,
+                   COUNT(*) FILTER (WHERE {met_sql("i", "v")}) AS met
+            FROM addressed a JOIN {tallies.INDICATOR} i ON i.id IN ({in_indicators}) {applies("i", "isc")}
+                 LEFT JOIN {tallies.VALUE} v ON v.enterprise_id = a.id AND v.indicator_id = i.id AND v.year = %s
+            GROUP BY a.county_id, i.measure_id
+        ),
+        county_cell AS (
+            SELECT c.county_id, c.prefecture_id, m.id AS measure_id, c.applicable, c.lagging, c.submitted,
+                   {_int("r.records")} AS records, {_int("r.in_progress")} AS in_progress, {_int("r.done")} AS done,
+                   {_int("r.ongoing")} AS ongoing, {_int("r.sum_percent")} AS sum_percent,
+                   {_int("t.targets")} AS targets, {_int("t.met")} AS met
+            FROM county c CROSS JOIN (SELECT id FROM {tallies.MEASURE} WHERE id IN ({in_measures})) m
+            LEFT JOIN asked r ON r.county_id = c.county_id AND r.measure_id = m.id
+            LEFT JOIN targets t ON t.county_id = c.county_id AND t.measure_id = m.id
+        )
+    """
+    params = [document.scope_id, document.province_id, *exempt_params, *submitted_params, timezone.localdate(now).year]
+    return sql, params
+
+
+def _insert_counties(cursor, *, day, document, measure_ids, indicator_ids, now, computed_at, run_id) -> int:
+    """The rows of COUNTY_GROUPINGS, per county and per (county, measure): one set-based INSERT … SELECT from the
+    source rows (`_counties_sql`), both groupings at once (GROUPING SETS). Applicable, lagging and submitted repeat
+    on every measure of a county: taken once for the county's row; the rest adds up. Enterprises without a county
+    are in no county's row (they count in their prefecture's)."""
+    table = RollupSnapshot._meta.db_table
+    ops = connection.ops
+    ctes, cte_params = _counties_sql(document, measure_ids, indicator_ids, now)
+    records = "SUM(c.records)"
+    done = "(SUM(c.done) + SUM(c.ongoing))"
+    applicable = "MAX(c.applicable)"
+    key = _key_sql(("prefecture_id", "measure_id", "county_id"), document.province_id, document.pk)
+    sql = f"""
+        WITH {ctes}
+        INSERT INTO {table} (day, scope_key, province_id, document_id, {", ".join(KEY_ORDER)},
+            applicable, records, not_started, in_progress, done, ongoing, completion_rate, mean_percent,
+            indicator_met, indicator_targets, attainment_rate, lagging, submitted, submission_rate,
+            computed_at, run_id)
+        SELECT %s, {key}, %s, %s, c.prefecture_id, c.measure_id, NULL, NULL, c.county_id,
+            {applicable}, {records}, {records} - SUM(c.in_progress) - {done},
+            SUM(c.in_progress), SUM(c.done), SUM(c.ongoing),
+            CASE WHEN {records} > 0 THEN {done} * 1.0 / {records} END,
+            CASE WHEN {records} > 0 THEN SUM(c.sum_percent) * 1.0 / {records} END,
+            SUM(c.met), SUM(c.targets),
+            CASE WHEN SUM(c.targets) > 0 THEN SUM(c.met) * 1.0 / SUM(c.targets) END,
+            MAX(c.lagging), MAX(c.submitted),
+            CASE WHEN {applicable} > 0 THEN MAX(c.submitted) * 1.0 / {applicable} END,
+            %s, %s
+        FROM county_cell c
+        GROUP BY GROUPING SETS ((c.prefecture_id, c.county_id), (c.prefecture_id, c.county_id, c.measure_id))
+    """
+    params = [
+        *cte_params,
         ops.adapt_datefield_value(day),
         document.province_id,
         document.pk,
@@ -335,7 +477,7 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
             _build_cells(cursor, document, measure_ids, indicator_ids, now)
             _build_enterprise_cells(cursor)
             computed_at = timezone.now()
-            for dims in GROUPINGS:
+            for dims in CELL_GROUPINGS:
                 rows += _insert_grouping(
                     cursor,
                     dims,
@@ -344,7 +486,17 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
                     computed_at=computed_at,
                     run_id=run.pk if run else None,
                 )
-            _fold_if_worth_it(cursor, measure_ids, indicator_ids)
+            rows += _insert_counties(
+                cursor,
+                day=day,
+                document=document,
+                measure_ids=measure_ids,
+                indicator_ids=indicator_ids,
+                now=now,
+                computed_at=computed_at,
+                run_id=run.pk if run else None,
+            )
+            _fold_if_worth_it(cursor, document, measure_ids, indicator_ids)
             cursor.execute("DROP TABLE IF EXISTS rollup_cell")
             cursor.execute("DROP TABLE IF EXISTS rollup_ecell")
         transaction.on_commit(_current_generation_bump)

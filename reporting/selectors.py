@@ -1,7 +1,8 @@
 """Reads for the home pages and the SASAC dashboard.
 
-The dashboard reads snapshots only (plus one page of lagging enterprises), a fixed number of queries whatever the
-number of enterprises, and caches what it read under a key that changes with every rollup.
+The dashboard reads snapshots only (plus one page of lagging enterprises, and the provincial groups' figures for
+those who see them), a fixed number of queries whatever the number of enterprises, and caches what it read from
+the snapshots under a key that changes with every rollup.
 """
 
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ from measures.lagging import SUMMARY_INPUTS, lagging_enterprises, lagging_q
 from measures.models import Measure, PolicyDocument, Progress
 from reform_portal.access import EnterprisePolicy, RollupPolicy, access_for
 
+from .groups import group_figures, provincial_groups
 from .models import RollupRun, RollupSnapshot
-from .rollup import GROUPINGS, generation
+from .rollup import GROUPINGS, generation, stored_dims
 
 DASHBOARD_CACHE_SECONDS = 60 * 60
 TREND_DAYS = 90
@@ -32,12 +34,10 @@ LAGGING_TABLE_ROWS = 20
 MAP_FILES = {"530000": "yunnan.json", "610000": "shaanxi.json"}
 COUNTS = ("applicable", "records", "not_started", "in_progress", "done", "ongoing", "indicator_met")
 COUNTS += ("indicator_targets", "lagging")
+DIMS = ("prefecture_id", "measure_id", "ownership", "industry", "county_id")
 FIGURE_FIELDS = (
     "day",
-    "prefecture_id",
-    "measure_id",
-    "ownership",
-    "industry",
+    *DIMS,
     *COUNTS,
     "submitted",
     "mean_percent",
@@ -74,16 +74,25 @@ def summary_by_document(*, user) -> list[dict]:
 
 @dataclass
 class DashboardScope:
-    """The province shown and, for an officer in charge of prefectures, which of its prefectures."""
+    """The province shown and, for an officer in charge of prefectures or counties, which of its rows they read:
+    those of the prefectures in `prefecture_ids` and of the counties in `county_ids` (RollupPolicy)."""
 
     province: Region
     prefecture_ids: frozenset[int] | None  # None: the whole province
     cache_part: str
+    county_ids: frozenset[int] | None = None  # None: every county of the province
 
     @property
     def named_only(self) -> bool:
         """An officer with no charge region in the province (only enterprises named to them): no figures."""
-        return self.prefecture_ids is not None and not self.prefecture_ids
+        return self.prefecture_ids is not None and not self.prefecture_ids and not self.county_ids
+
+    def sees_prefecture(self, prefecture_id) -> bool:
+        return self.prefecture_ids is None or prefecture_id in self.prefecture_ids
+
+    def sees_county(self, county_id, prefecture_id) -> bool:
+        """A county's rows: those of a prefecture the user reads, or of a county in their charge."""
+        return self.sees_prefecture(prefecture_id) or (self.county_ids is not None and county_id in self.county_ids)
 
 
 def dashboard_scope(*, user, province_code: str | None = None) -> DashboardScope:
@@ -102,6 +111,7 @@ def dashboard_scope(*, user, province_code: str | None = None) -> DashboardScope
     return DashboardScope(
         province=province,
         prefecture_ids=RollupPolicy.prefecture_ids(user, province),
+        county_ids=RollupPolicy.county_ids(user, province),
         # users who see the same rows share the cached figures
         cache_part=f"{province.pk if province else '-'}:{access_for(user).scope_key}",
     )
@@ -129,31 +139,67 @@ def combine(rows: list[dict]) -> dict | None:
     return out
 
 
+def remainder(total: dict | None, parts: list[dict]) -> dict | None:
+    """`total` less the sum of `parts` (e.g. a prefecture less its counties: its enterprises without a county),
+    rates recomputed; None when nothing is left."""
+    if total is None:
+        return None
+    out = {k: total[k] - sum(p[k] for p in parts) for k in COUNTS}
+    if out["applicable"] <= 0:
+        return None
+    records = out["records"]
+    out["completion_rate"] = (out["done"] + out["ongoing"]) / records if records else None
+    percent = (total["mean_percent"] or 0) * total["records"] - sum(
+        (p["mean_percent"] or 0) * p["records"] for p in parts
+    )
+    out["mean_percent"] = percent / records if records else None
+    out["attainment_rate"] = out["indicator_met"] / out["indicator_targets"] if out["indicator_targets"] else None
+    submitted = [total["submitted"], *(p["submitted"] for p in parts)]
+    out["submitted"] = None if None in submitted else submitted[0] - sum(submitted[1:])
+    out["submission_rate"] = out["submitted"] / out["applicable"] if out["submitted"] is not None else None
+    out["computed_at"] = total["computed_at"]
+    return out
+
+
 def _dims_of(row) -> frozenset[str]:
-    return frozenset(d for d in ("prefecture_id", "measure_id", "ownership", "industry") if row[d] is not None)
+    return frozenset(d for d in DIMS if row.get(d) is not None)
 
 
-GROUPING_SETS = {frozenset(g) for g in GROUPINGS}
+# The key columns each stored grouping fills (a county's rows name its prefecture too).
+GROUPING_SETS = {stored_dims(g) for g in GROUPINGS}
 
 
-def breakdown(rows, *, by: tuple[str, ...], filters: dict, prefecture_ids) -> dict | None:
+def breakdown(rows, *, by: tuple[str, ...], filters: dict, prefecture_ids, county_ids=None) -> dict | None:
     """Figures of the scope `filters` broken down by `by`: {key tuple: figures}, or None when no stored grouping
-    answers that combination. Rows restricted to `prefecture_ids` are added up per key."""
+    answers that combination. Restricted to `prefecture_ids` (None: unrestricted), the rows of those prefectures
+    are added up per key, and with `county_ids` the rows of those counties outside them (an officer in charge of a
+    county reads its rows, and no prefecture's)."""
     wanted = set(by) | {k for k, v in filters.items() if v is not None}
-    if prefecture_ids is not None:
+    if "county_id" in wanted:
         wanted.add("prefecture_id")
-    wanted = frozenset(wanted)
-    if wanted not in GROUPING_SETS:
+    parts = []  # (the grouping's key columns, which of its rows)
+    if prefecture_ids is None:
+        parts.append((frozenset(wanted), lambda row: True))
+    else:
+        parts.append((frozenset(wanted | {"prefecture_id"}), lambda row: row["prefecture_id"] in prefecture_ids))
+        extra = {
+            row["county_id"]
+            for row in rows
+            if row.get("county_id") in (county_ids or ()) and row["prefecture_id"] not in prefecture_ids
+        }
+        if extra:
+            counties = frozenset(wanted | {"county_id", "prefecture_id"})
+            parts.append((counties, lambda row: row["county_id"] in extra))
+    if any(dims not in GROUPING_SETS for dims, _keep in parts):
         return None
     groups: dict[tuple, list] = {}
-    for row in rows:
-        if _dims_of(row) != wanted:
-            continue
-        if any(v is not None and row[k] != v for k, v in filters.items()):
-            continue
-        if prefecture_ids is not None and row["prefecture_id"] not in prefecture_ids:
-            continue
-        groups.setdefault(tuple(row[d] for d in by), []).append(row)
+    for dims, keep in parts:
+        for row in rows:
+            if _dims_of(row) != dims or not keep(row):
+                continue
+            if any(v is not None and row[k] != v for k, v in filters.items()):
+                continue
+            groups.setdefault(tuple(row[d] for d in by), []).append(row)
     return {key: combine(group) for key, group in groups.items()}
 
 
@@ -179,18 +225,21 @@ class Filters:
     ownership: str | None = None
     industry: str | None = None
     extra: dict = field(default_factory=dict)
+    county: Region | None = None  # its prefecture is `prefecture`
 
     def as_scope(self) -> dict:
         return {
             "prefecture_id": self.prefecture.pk if self.prefecture else None,
             "ownership": self.ownership or None,
             "industry": self.industry or None,
+            "county_id": self.county.pk if self.county else None,
         }
 
     def cache_part(self) -> str:
         doc = self.document.pk if self.document else "-"
         pref = self.prefecture.pk if self.prefecture else "-"
-        return f"{doc}:{pref}:{self.ownership or '-'}:{self.industry or '-'}"
+        county = self.county.pk if self.county else "-"
+        return f"{doc}:{pref}:{self.ownership or '-'}:{self.industry or '-'}:{county}"
 
 
 def _pct(value):
@@ -207,6 +256,23 @@ def dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     return data
 
 
+def _restriction(scope: DashboardScope, where: dict) -> tuple[frozenset | None, frozenset | None]:
+    """(prefecture ids, county ids) the figures of `where` are restricted to: none when `where` names a prefecture
+    or county (which the user then sees whole), else the user's reach."""
+    if where["prefecture_id"] is not None or where["county_id"] is not None:
+        return None, None
+    return scope.prefecture_ids, scope.county_ids if scope.prefecture_ids is not None else None
+
+
+def _check_reach(scope: DashboardScope, where: dict, counties: dict) -> None:
+    if where["county_id"] is not None:
+        county = counties.get(where["county_id"])
+        if county is None or not scope.sees_county(county.pk, county.parent_id):
+            raise PermissionDenied(_("该县（市、区）不在您的负责范围内。"))
+    elif where["prefecture_id"] is not None and not scope.sees_prefecture(where["prefecture_id"]):
+        raise PermissionDenied(_("该州（市）不在您的负责范围内。"))
+
+
 def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     document = filters.document
     data: dict = {"day": None, "headline": None}
@@ -214,11 +280,8 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
         return data
     day = latest_day(document=document)
     data["day"] = day
-    prefectures = {
-        r.pk: r
-        for r in Region.objects.filter(parent=scope.province).order_by("code")
-        if scope.prefecture_ids is None or r.pk in scope.prefecture_ids
-    }
+    all_prefectures = {r.pk: r for r in Region.objects.filter(parent=scope.province).order_by("code")}
+    prefectures = {pk: r for pk, r in all_prefectures.items() if scope.sees_prefecture(pk)}
     measures = {
         m.pk: m
         for m in Measure.objects.filter(document=document, addressee__in=TRACKED_ADDRESSEES).order_by("position")
@@ -227,20 +290,21 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     if day is None:
         return data
     rows = list(RollupSnapshot.objects.filter(document=document, day=day).values(*FIGURE_FIELDS))
+    counties = {
+        r.pk: r for r in Region.objects.filter(level=RegionLevel.COUNTY, parent__parent=scope.province).order_by("code")
+    }
     where = filters.as_scope()
-    restrict = scope.prefecture_ids if where["prefecture_id"] is None else None
-    if where["prefecture_id"] is not None and scope.prefecture_ids is not None:
-        if where["prefecture_id"] not in scope.prefecture_ids:
-            raise PermissionDenied(_("该州（市）不在您的负责范围内。"))
-    headline = breakdown(rows, by=(), filters=where, prefecture_ids=restrict)
+    _check_reach(scope, where, counties)
+    restrict, restrict_counties = _restriction(scope, where)
+    reach = {"prefecture_ids": restrict, "county_ids": restrict_counties}
+    headline = breakdown(rows, by=(), filters=where, **reach)
     data["headline"] = (headline or {}).get(())
     data["unsupported"] = headline is None
 
-    by_measure = breakdown(rows, by=("measure_id",), filters=where, prefecture_ids=restrict)
+    by_measure = breakdown(rows, by=("measure_id",), filters=where, **reach)
     if by_measure is None:  # e.g. prefecture and ownership together: show the prefecture's measures
-        by_measure = breakdown(
-            rows, by=("measure_id",), filters={"prefecture_id": where["prefecture_id"]}, prefecture_ids=restrict
-        )
+        place = {"prefecture_id": where["prefecture_id"], "county_id": where["county_id"]}
+        by_measure = breakdown(rows, by=("measure_id",), filters=place, **reach)
         data["measure_note"] = _("按措施的数字未按所有制或行业筛选（未存储该组合）。")
     data["measures"] = [
         {"measure": m, "figures": by_measure.get((pk,))} for pk, m in measures.items() if (pk,) in (by_measure or {})
@@ -267,6 +331,7 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
         for name, items in map_groups.items()
     ]
     data["map_file"] = MAP_FILES.get(scope.province.code)
+    data["regions"] = _region_table(rows, scope=scope, prefectures=all_prefectures, counties=counties)
 
     heat = breakdown(rows, by=("prefecture_id", "measure_id"), filters={}, prefecture_ids=None) or {}
     data["heat"] = {
@@ -281,30 +346,72 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
             if (p, m) in heat
         ],
     }
-    data["trend"] = _trend(document=document, scope=scope, where=where, restrict=restrict, day=day)
+    data["trend"] = _trend(document=document, where=where, day=day, **reach)
     return data
 
 
-def _trend(*, document, scope, where, restrict, day) -> list[dict]:
+def _region_table(rows, *, scope: DashboardScope, prefectures: dict, counties: dict) -> list[dict]:
+    """The prefecture → county drill-down: per prefecture the user reads, its figures, its counties' (from the
+    county snapshots) and what is left for its enterprises without a county; for an officer in charge of counties
+    outside those prefectures, those counties under their prefecture's name (without its figures). By document
+    only: counties are not stored by ownership or industry. `prefectures`, `counties`: all of the province."""
+    by_prefecture = breakdown(rows, by=("prefecture_id",), filters={}, prefecture_ids=None) or {}
+    by_county = breakdown(rows, by=("prefecture_id", "county_id"), filters={}, prefecture_ids=None) or {}
+    table: dict[int, dict] = {}
+    for (prefecture_id, county_id), figures in sorted(by_county.items(), key=lambda kv: counties[kv[0][1]].code):
+        if not scope.sees_county(county_id, prefecture_id):
+            continue
+        entry = table.setdefault(prefecture_id, {"counties": []})
+        entry["counties"].append({"county": counties[county_id], "figures": figures})
+    regions = []
+    for prefecture in prefectures.values():
+        entry = table.get(prefecture.pk, {"counties": []})
+        whole = scope.sees_prefecture(prefecture.pk)
+        if not whole and not entry["counties"]:
+            continue
+        figures = by_prefecture.get((prefecture.pk,)) if whole else None
+        if whole and figures is None and not entry["counties"]:
+            continue
+        regions.append(
+            {
+                "prefecture": prefecture,
+                "figures": figures,
+                "counties": entry["counties"],
+                "without_county": remainder(figures, [c["figures"] for c in entry["counties"]]) if whole else None,
+            }
+        )
+    return regions
+
+
+_DIM_FIELDS = {"prefecture_id": "prefecture", "measure_id": "measure", "ownership": "ownership"}
+_DIM_FIELDS |= {"industry": "industry", "county_id": "county"}
+
+
+def _grouping_q(dims) -> Q:
+    """The snapshots of the grouping whose key columns are `dims`."""
+    return Q(**{f"{field}__isnull": dim not in dims for dim, field in _DIM_FIELDS.items()})
+
+
+def _trend(*, document, where, day, prefecture_ids, county_ids) -> list[dict]:
+    """The figures of the scope of each of the last TREND_DAYS days (the rows of its groupings only)."""
     since = day - timedelta(days=TREND_DAYS)
-    qs = RollupSnapshot.objects.filter(document=document, day__gte=since, day__lte=day, measure__isnull=True)
-    wanted = {k for k, v in where.items() if v is not None} | ({"prefecture_id"} if restrict is not None else set())
-    for dim, lookup in (("prefecture_id", "prefecture"), ("ownership", "ownership"), ("industry", "industry")):
-        qs = qs.filter(**{f"{lookup}__isnull": dim not in wanted})
-    if where["prefecture_id"] is not None:
-        qs = qs.filter(prefecture_id=where["prefecture_id"])
-    if restrict is not None:
-        qs = qs.filter(prefecture_id__in=restrict)
-    if where["ownership"]:
-        qs = qs.filter(ownership=where["ownership"])
-    if where["industry"]:
-        qs = qs.filter(industry=where["industry"])
+    wanted = {k for k, v in where.items() if v is not None} | (set() if prefecture_ids is None else {"prefecture_id"})
+    groupings = _grouping_q(stored_dims(tuple(wanted)))
+    if county_ids:
+        groupings |= _grouping_q(stored_dims((*wanted, "county_id")))
+    qs = RollupSnapshot.objects.filter(groupings, document=document, day__gte=since, day__lte=day)
+    for dim, value in where.items():
+        if value is not None:
+            qs = qs.filter(**{dim: value})
     by_day: dict[date, list] = {}
     for row in qs.order_by("day").values(*FIGURE_FIELDS):
         by_day.setdefault(row["day"], []).append(row)
     trend = []
     for d, group in by_day.items():
-        f = combine(group)
+        f = breakdown(group, by=(), filters=where, prefecture_ids=prefecture_ids, county_ids=county_ids)
+        f = (f or {}).get(())
+        if f is None:
+            continue
         trend.append(
             {
                 "day": d.isoformat(),
@@ -317,14 +424,37 @@ def _trend(*, document, scope, where, restrict, day) -> list[dict]:
     return trend
 
 
-def scope_enterprises(*, user, scope: DashboardScope, document, prefecture=None, ownership=None, industry=None):
+def sees_group_figures(*, user, province) -> bool:
+    """The provincial groups' figures are for SASAC staff of the province and administrators: the users who may ask
+    for the province's figures now (RollupPolicy.REFRESH; reform_portal.access has no action of its own for them
+    yet). They are province-wide aggregates, like the province's headline."""
+    return RollupPolicy.can(user, RollupPolicy.REFRESH, province)
+
+
+def group_rows(*, user, scope: DashboardScope, document) -> list | None:
+    """The provincial groups of the province shown, with their figures (reporting.groups, live), or None for a user
+    who does not see them."""
+    if document is None or not sees_group_figures(user=user, province=scope.province):
+        return None
+    heads = EnterprisePolicy.visible(user, provincial_groups(scope.province))
+    return group_figures(document=document, heads=heads)
+
+
+def scope_enterprises(
+    *, user, scope: DashboardScope, document, prefecture=None, ownership=None, industry=None, county=None
+):
     """The applicable enterprises of a dashboard scope that the user may see (for drill-downs and the lagging table)."""
     qs = EnterprisePolicy.visible(user, enterprises_for_document(document))
     if scope.prefecture_ids is not None:
-        # the prefectures in the officer's charge, and the enterprises named to them (reform_portal.access)
-        qs = qs.filter(Q(region_id__in=scope.prefecture_ids) | Q(pk__in=sorted(access_for(user).enterprise_ids)))
+        # the prefectures and counties in the officer's charge, and the enterprises named to them (reform_portal.access)
+        reach = Q(region_id__in=sorted(scope.prefecture_ids)) | Q(pk__in=sorted(access_for(user).enterprise_ids))
+        if scope.county_ids:
+            reach |= Q(county_id__in=sorted(scope.county_ids))
+        qs = qs.filter(reach)
     if prefecture is not None:
         qs = qs.filter(region=prefecture)
+    if county is not None:
+        qs = qs.filter(county=county)
     if ownership:
         qs = qs.filter(ownership=ownership)
     if industry:
@@ -357,6 +487,7 @@ def lagging_queryset(*, user, scope, filters: Filters):
         prefecture=filters.prefecture,
         ownership=filters.ownership,
         industry=filters.industry,
+        county=filters.county,
     )
     return (
         base.filter(lagging_q(inputs=SUMMARY_INPUTS))

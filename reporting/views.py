@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -13,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from enterprises.choices import RegionLevel
 from enterprises.models import Region
 from measures.models import Measure
 from reform_portal.access import RollupPolicy
@@ -20,11 +22,12 @@ from reform_portal.access import RollupPolicy
 from . import rollup, tasks
 from .exports import PANELS, dashboard_workbook
 from .figures import FIGURES, enterprises_behind
-from .forms import DashboardFilterForm
+from .filters import DashboardFilters
 from .selectors import (
     Filters,
     dashboard_data,
     dashboard_scope,
+    group_rows,
     lagging_queryset,
     latest_runs,
     named_enterprises,
@@ -38,9 +41,12 @@ def _scope_and_filters(request):
     scope = dashboard_scope(user=request.user, province_code=request.GET.get("province"))
     documents = scope.province.documents.order_by("issued_on")
     prefectures = Region.objects.filter(parent=scope.province).order_by("code")
+    counties = Region.objects.filter(level=RegionLevel.COUNTY, parent__parent=scope.province).order_by("code")
     if scope.prefecture_ids is not None:
         prefectures = prefectures.filter(pk__in=scope.prefecture_ids)
-    form = DashboardFilterForm(request.GET or None, documents=documents, prefectures=prefectures)
+        counties = counties.filter(Q(parent_id__in=scope.prefecture_ids) | Q(pk__in=sorted(scope.county_ids or ())))
+    counties = counties.select_related("parent")
+    form = DashboardFilters(request.GET or None, documents=documents, prefectures=prefectures, counties=counties)
     filters = Filters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -49,20 +55,26 @@ def _scope_and_filters(request):
             prefecture=data["prefecture"],
             ownership=data["ownership"] or None,
             industry=data["industry"] or None,
+            county=data["county"],
         )
     elif form.is_bound:  # keep what is valid, say what is not next to the field
         data = getattr(form, "cleaned_data", {})
         filters = Filters(document=data.get("document"), prefecture=data.get("prefecture"))
+    if filters.county is not None:  # a county stands for its prefecture too
+        filters.prefecture = filters.county.parent
     if filters.document is None:
         filters.document = documents.first()
     return scope, form, filters
 
 
 def _query(filters: Filters, scope, **extra) -> str:
+    if "prefecture" in extra and "county" not in extra:  # another prefecture: not the county of this one
+        extra["county"] = ""
     params = {
         "province": scope.province.code,
         "document": filters.document.pk if filters.document else "",
         "prefecture": filters.prefecture.pk if filters.prefecture else "",
+        "county": filters.county.pk if filters.county else "",
         "ownership": filters.ownership or "",
         "industry": filters.industry or "",
         **extra,
@@ -88,7 +100,7 @@ def dashboard(request):
     scope, form, filters = _scope_and_filters(request)
     data = dashboard_data(user=request.user, scope=scope, filters=filters)
     base = _query(filters, scope)
-    drill = reverse("reporting:drilldown")
+    drill, page = reverse("reporting:drilldown"), reverse("reporting:dashboard")
     headline = []
     if data.get("headline"):
         for key in ("applicable", "completion_rate", "mean_percent", "attainment_rate", "lagging", "submission_rate"):
@@ -104,8 +116,12 @@ def dashboard(request):
             }
             for m in data.get("measures", [])
         ],
+        # a prefecture on the map opens its counties in the drill-down table (this page, filtered by it, without JS)
         "map": [
-            {**item, "href": f"{drill}?{_query(filters, scope, prefecture=item['ids'][0])}&figure=completion_rate"}
+            {
+                **item,
+                "href": f"{page}?{_query(filters, scope, prefecture=item['ids'][0])}#regions",
+            }
             for item in data.get("map", [])
         ],
         "heat": _heat_with_links(data.get("heat"), filters, scope, drill),
@@ -126,8 +142,61 @@ def dashboard(request):
         "can_refresh": RollupPolicy.can(request.user, RollupPolicy.REFRESH, scope.province),
         "panels": PANELS,
         "named_enterprises": named_enterprises(user=request.user, province=scope.province) if scope.named_only else [],
+        "regions": _regions_with_links(data.get("regions") or [], filters, scope, drill),
+        "groups": group_rows(user=request.user, scope=scope, document=filters.document),
     }
     return render(request, "reporting/dashboard.html", context)
+
+
+def _percent(rate):
+    return None if rate is None else round(rate * 100, 1)
+
+
+def _with_percent(figures):
+    """Figures with their completion and attainment rates as percentages (one decimal), for the tables."""
+    if figures is None:
+        return None
+    return {
+        **figures,
+        "completion_pct": _percent(figures["completion_rate"]),
+        "attainment_pct": _percent(figures["attainment_rate"]),
+    }
+
+
+def _regions_with_links(regions, filters, scope, drill):
+    """The prefecture → county table with its links: a prefecture or county name filters this page by it, a figure
+    explains it (drill-down). The table is by document only, so its links leave out ownership and industry."""
+    page = reverse("reporting:dashboard")
+    unfiltered = {"ownership": "", "industry": ""}
+    open_ids = {filters.prefecture.pk} if filters.prefecture else set()
+    out = []
+    for region in regions:
+        prefecture = region["prefecture"]
+        place = _query(filters, scope, prefecture=prefecture.pk, **unfiltered)
+        counties = []
+        for item in region["counties"]:
+            county_place = _query(filters, scope, prefecture=prefecture.pk, county=item["county"].pk, **unfiltered)
+            counties.append(
+                {
+                    "county": item["county"],
+                    "figures": _with_percent(item["figures"]),
+                    "href": f"{page}?{county_place}#regions",
+                    "drill": f"{drill}?{county_place}",
+                }
+            )
+        out.append(
+            {
+                **region,
+                "figures": _with_percent(region["figures"]),
+                "without_county": _with_percent(region["without_county"]),
+                "counties": counties,
+                "href": f"{page}?{place}#regions",
+                "drill": f"{drill}?{place}",
+                # a county officer's counties are all there is to show: open
+                "open": prefecture.pk in open_ids or region["figures"] is None,
+            }
+        )
+    return out
 
 
 @login_required
@@ -152,9 +221,10 @@ def drilldown(request):
         prefecture=filters.prefecture,
         ownership=filters.ownership,
         industry=filters.industry,
+        county=filters.county,
     )
     qs = enterprises_behind(figure, base, measure=measure, year=timezone.localdate().year)
-    page = Paginator(qs.select_related("region").order_by("name"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.select_related("region", "county").order_by("name"), 50).get_page(request.GET.get("page"))
     label, explanation = FIGURES[figure]
     context = {
         "scope": scope,

@@ -7,6 +7,7 @@ class RollupSnapshotSerializer(serializers.ModelSerializer):
     date = serializers.DateField(source="day")
     province = serializers.CharField(source="province.code")
     prefecture = serializers.CharField(source="prefecture.code", allow_null=True, default=None)
+    county = serializers.CharField(source="county.code", allow_null=True, default=None)
     document = serializers.CharField(source="document.number")
     measure = serializers.CharField(source="measure.code", allow_null=True, default=None)
 
@@ -16,6 +17,7 @@ class RollupSnapshotSerializer(serializers.ModelSerializer):
             "date",
             "province",
             "prefecture",
+            "county",
             "document",
             "measure",
             "ownership",

@@ -10,7 +10,7 @@ from .serializers import RollupSnapshotSerializer
 
 
 class RollupListView(generics.ListAPIView):
-    """Dated rollup figures per scope (province, prefecture, document, measure, ownership, industry)."""
+    """Dated rollup figures per scope (province, prefecture, county, document, measure, ownership, industry)."""
 
     serializer_class = RollupSnapshotSerializer
     filterset_class = RollupFilter
@@ -18,7 +18,7 @@ class RollupListView(generics.ListAPIView):
     ordering = ["-day", "scope_key"]
 
     def get_queryset(self):
-        qs = RollupSnapshot.objects.select_related("province", "prefecture", "document", "measure")
+        qs = RollupSnapshot.objects.select_related("province", "prefecture", "county", "document", "measure")
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return qs.none()
         # Scoped like the dashboard (reform_portal.access.RollupPolicy); enterprise users are refused (403).

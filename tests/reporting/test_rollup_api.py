@@ -1,6 +1,7 @@
 import pytest
 from django.utils import timezone
 
+from enterprises.models import Enterprise
 from measures.models import Measure, PolicyDocument
 from reporting import rollup
 from reporting.models import RollupSnapshot
@@ -20,16 +21,20 @@ def rolled(users):
 
 def test_rows_carry_their_date_scope_keys_and_figures(client, rolled):
     client.force_login(rolled["sasac-yn"])
-    response = client.get(URL, {"prefecture": "none", "measure": "none", "ownership": "none", "industry": "none"})
+    response = client.get(
+        URL, {"prefecture": "none", "county": "none", "measure": "none", "ownership": "none", "industry": "none"}
+    )
     assert response.status_code == 200
     rows = response.json()["results"]
     yn = PolicyDocument.objects.get(province__code="530000")
-    snap = RollupSnapshot.objects.get(day=timezone.localdate(), scope_key=f"{yn.province_id}|{yn.pk}||||")
+    key = rollup.scope_key(province_id=yn.province_id, document_id=yn.pk)
+    snap = RollupSnapshot.objects.get(day=timezone.localdate(), scope_key=key)
     assert rows == [
         {
             "date": timezone.localdate().isoformat(),
             "province": "530000",
             "prefecture": None,
+            "county": None,
             "document": yn.number,
             "measure": None,
             "ownership": None,
@@ -75,3 +80,35 @@ def test_scoped_like_the_page(client, rolled, kunming):
         assert client.get(URL).status_code == 403
     client.logout()
     assert client.get(URL).status_code in (401, 403)
+
+
+def test_county_rows_are_filtered_by_county_code(client, users, settings):
+    # given data with counties, rolled up
+    from tests.reporting.county_data import make_county_data
+
+    settings.LAGGING_GRACE_DAYS = 30
+    make_county_data(40, seed=41)
+    rollup.rollup_full_now()
+    county = Enterprise.objects.filter(county__isnull=False, region__code="530100").first().county
+    client.force_login(users["sasac-yn"])
+    # when one county's rows are asked for
+    rows = client.get(URL, {"county": county.code, "page_size": 500}).json()["results"]
+    # then its row and one per measure, naming the county and its prefecture, with the snapshot's figures
+    snapshots = RollupSnapshot.objects.filter(day=timezone.localdate(), county=county)
+    assert (
+        len(rows)
+        == snapshots.count()
+        == 1 + Measure.objects.tracked().filter(document__province__code="530000").count()
+    )
+    assert {(r["county"], r["prefecture"]) for r in rows} == {(county.code, "530100")}
+    whole = next(r for r in rows if r["measure"] is None)
+    snap = snapshots.get(measure=None)
+    assert (whole["applicable"], whole["lagging"], whole["done"]) == (snap.applicable, snap.lagging, snap.done)
+    # `county=none` leaves them out: a prefecture's own row only
+    rows = client.get(
+        URL, {"prefecture": "530100", "county": "none", "measure": "none", "ownership": "none", "industry": "none"}
+    ).json()["results"]
+    assert len(rows) == 1 and rows[0]["county"] is None
+    # and an officer of another prefecture does not get them
+    client.force_login(users["officer-sx"])
+    assert client.get(URL, {"county": county.code}).json()["count"] == 0

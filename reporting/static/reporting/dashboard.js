@@ -15,6 +15,39 @@
 
   function go(href) { if (href) window.location.href = href; }
 
+  // The prefecture → county table: a prefecture's name opens or closes its counties in place (without JS, its link
+  // filters the page by the prefecture, which opens them). Returns the prefecture's rows, or null if not listed.
+  function counties(prefectureId, open) {
+    var body = document.querySelector('#region-table tbody[data-prefecture="' + prefectureId + '"]');
+    if (!body) return null;
+    var link = body.querySelector(".region-toggle");
+    var show = open === undefined ? link.getAttribute("aria-expanded") !== "true" : open;
+    link.setAttribute("aria-expanded", show ? "true" : "false");
+    body.querySelectorAll(".county-row").forEach(function (row) { row.hidden = !show; });
+    return body;
+  }
+  document.querySelectorAll("#region-table .region-toggle").forEach(function (link) {
+    link.addEventListener("click", function (e) { e.preventDefault(); counties(link.dataset.prefecture); });
+  });
+
+  // The county filter offers the counties of the prefecture chosen (each option names its prefecture).
+  var prefectureSelect = document.getElementById("id_prefecture");
+  var countySelect = document.getElementById("id_county");
+  if (prefectureSelect && countySelect) {
+    var narrow = function () {
+      var chosen = prefectureSelect.value;
+      Array.prototype.forEach.call(countySelect.options, function (option) {
+        if (!option.value) return;
+        var other = Boolean(chosen) && option.dataset.prefecture !== chosen;
+        option.hidden = other;
+        option.disabled = other;
+        if (other && option.selected) countySelect.value = "";
+      });
+    };
+    prefectureSelect.addEventListener("change", narrow);
+    narrow();
+  }
+
   function empty(c) {
     c.setOption({ title: { text: labels.noData, left: "center", top: "middle", textStyle: { color: "#999", fontSize: 14 } } });
   }
@@ -45,9 +78,14 @@
           visualMap: { min: 0, max: 100, left: 10, bottom: 10, text: ["100%", "0%"], calculable: true,
                        inRange: { color: ["#f8d7da", "#fff3cd", "#d1e7dd", "#198754"] } },
           series: [{ type: "map", map: data.mapName, roam: false, label: { show: true, fontSize: 10 },
-                     data: data.map.map(function (m) { return { name: m.name, value: m.value, href: m.href }; }) }]
+                     data: data.map.map(function (m) { return { name: m.name, value: m.value, href: m.href, ids: m.ids }; }) }]
         });
-        map.on("click", function (p) { if (p.data) go(p.data.href); });
+        // A prefecture on the map opens its counties in the table below.
+        map.on("click", function (p) {
+          if (!p.data) return;
+          var rows = counties(p.data.ids[0], true);
+          if (rows) { rows.scrollIntoView({ behavior: "smooth", block: "center" }); } else { go(p.data.href); }
+        });
         document.getElementById("chart-map").dataset.drawn = "1";
       });
     }
