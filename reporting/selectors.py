@@ -47,7 +47,7 @@ FIGURE_FIELDS = (
 
 def summary_by_document(*, user) -> list[dict]:
     """Per document: enterprises, measure records per status, completion rate and mean percent (home pages)."""
-    progress = EnterprisePolicy.visible(user, Progress.objects.all(), prefix="enterprise__")
+    progress = EnterprisePolicy.visible(user, Progress.objects.applicable(), prefix="enterprise__")
     rows = (
         progress.values("measure__document")
         .annotate(

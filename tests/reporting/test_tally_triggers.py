@@ -14,13 +14,20 @@ from measures.choices import Status
 from measures.models import IndicatorValue, Progress
 from reporting import triggers
 from reporting.tasks import tallies_check
-from reporting.triggers import TalliedEnterprise, TalliedIndicator, TalliedIndicatorValue, TalliedProgress
+from reporting.triggers import (
+    TalliedEnterprise,
+    TalliedIndicator,
+    TalliedIndicatorValue,
+    TalliedMeasure,
+    TalliedProgress,
+    TalliedScope,
+)
 from tests.reporting.rollup_data import make_enterprises
 from tests.reporting.tally_oracle import assert_tallies_match_rows
 
 pytestmark = pytest.mark.django_db
 
-TALLIED = (TalliedProgress, TalliedIndicatorValue, TalliedIndicator, TalliedEnterprise)
+TALLIED = (TalliedProgress, TalliedIndicatorValue, TalliedIndicator, TalliedEnterprise, TalliedMeasure, TalliedScope)
 
 
 def _pgid(model, name: str) -> str:
@@ -46,6 +53,8 @@ def test_the_watched_tables_carry_the_tally_triggers():
         "measures_progress",
         "measures_indicatorvalue",
         "measures_indicator",
+        "measures_measure",
+        "measures_scope",
         "enterprises_enterprise",
     }
 

@@ -46,13 +46,13 @@ def assessment_problems(*, assessment: Assessment) -> list[Problem]:
     # indicator that no longer applies to the enterprise is not asked at all (values.answer_role).
     applicable = applicable_ids(assessment.enterprise)
     for answer in assessment.indicator_answers.select_related("indicator", "indicator__measure"):
-        role = answer_role(answer.indicator, applicable)
-        if role not in (REQUIRED, OPTIONAL):
+        asked_as = answer_role(answer.indicator, applicable)
+        if asked_as not in (REQUIRED, OPTIONAL):
             continue
         label = answer.indicator.name
         anchor = indicator_anchor(answer.indicator)
         if answer.claimed.is_blank:
-            if role == REQUIRED:
+            if asked_as == REQUIRED:
                 problems.append(Problem(anchor=anchor, label=label, message=_("未填写指标值。")))
         elif answer.carried_over:
             problems.append(Problem(anchor=anchor, label=label, message=_("沿用上年的指标值尚未确认。")))

@@ -73,8 +73,8 @@ def _decorate(assessment, *, editing: bool, reviewing: bool):
     applicable = applicable_ids(assessment.enterprise)
     answers = []
     for answer in assessment.indicator_answers.all():
-        answer.role = answer_role(answer.indicator, applicable)
-        if answer.role == NOT_APPLICABLE:
+        answer.asked_as = answer_role(answer.indicator, applicable)
+        if answer.asked_as == NOT_APPLICABLE:
             continue
         answers.append(answer)
         answer.anchor = services.indicator_anchor(answer.indicator)
@@ -82,7 +82,7 @@ def _decorate(assessment, *, editing: bool, reviewing: bool):
             (field, value_display(answer.indicator, old), value_display(answer.indicator, new))
             for field, old, new in changes["indicators"].get(answer.pk, [])
         ]
-        if answer.role == DERIVED:
+        if answer.asked_as == DERIVED:
             if assessment.is_editable:
                 answer.claimed_value, answer.claimed_text = derived_value(answer.indicator, assessment.enterprise), ""
             continue

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 
 from enterprises.choices import STATE_OWNERSHIPS, Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from enterprises.credit_code import ALPHABET, make_credit_code
+from enterprises.reference import gb2260_name
 from enterprises.models import Enterprise, Region
 from measures.applicability import applies_sql
 from measures.choices import NUMERIC_KINDS, TRACKED_ADDRESSEES, Comparison
@@ -77,7 +78,8 @@ class Command(BaseCommand):
             batch.append(
                 Enterprise(
                     name=f"负载测试企业{run_tag}{i:06d}有限公司",
-                    credit_code=make_credit_code(region.code, body8),
+                    # 杨凌示范区's portal code is no GB/T 2260 code: its enterprises register under the province's.
+                    credit_code=make_credit_code(region.code if gb2260_name(region.code) else province, body8),
                     region=region,
                     ownership=ownership,
                     supervision_level=rng.choice([SupervisionLevel.PROVINCIAL, SupervisionLevel.MUNICIPAL])
@@ -153,11 +155,11 @@ class Command(BaseCommand):
         # About 70% of applicable enterprises report each indicator this year; values scatter around the target.
         cursor.execute(
             f"""
-            INSERT INTO {v} (enterprise_id, indicator_id, year, value, created_at, updated_at)
+            INSERT INTO {v} (enterprise_id, indicator_id, year, value, text, created_at, updated_at)
             SELECT e.id, i.id, extract(year FROM now())::int,
                    CASE WHEN i.comparison = %s THEN (random() < 0.6)::int
                         WHEN i.target IS NULL THEN round((random() * 100)::numeric, 2)
-                        ELSE round((i.target * (0.5 + random()))::numeric, 2) END,
+                        ELSE round((i.target * (0.5 + random()))::numeric, 2) END, '',
                    now() - make_interval(days => floor(random() * 120)::int), now()
             FROM {e} e JOIN {r} r ON r.id = e.region_id
             JOIN {i} i ON i.kind IN ({numeric})
