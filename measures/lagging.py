@@ -82,8 +82,10 @@ def lags(*, applicable: bool, created_at, last_update, not_started, now: datetim
 
 
 def is_lagging(enterprise: Enterprise, now: datetime | None = None) -> bool:
-    progress = Progress.objects.filter(enterprise=enterprise).applicable().aggregate(
-        last_update=Max("updated_at"), not_started=Count("pk", filter=Q(status=Status.NOT_STARTED))
+    progress = (
+        Progress.objects.filter(enterprise=enterprise)
+        .applicable()
+        .aggregate(last_update=Max("updated_at"), not_started=Count("pk", filter=Q(status=Status.NOT_STARTED)))
     )
     return lags(
         applicable=applicable_measures(enterprise).exists(),

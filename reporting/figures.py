@@ -57,8 +57,10 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
     if figure == Status.NOT_STARTED:
         return base.filter(Exists(progress.filter(status=Status.NOT_STARTED)) | ~Exists(progress))
     if figure == "attainment_rate":  # enterprises meeting at least one target in scope
-        values = IndicatorValue.objects.filter(enterprise=OuterRef("pk"), year=year).applicable().exclude(
-            indicator__comparison=Comparison.INFO
+        values = (
+            IndicatorValue.objects.filter(enterprise=OuterRef("pk"), year=year)
+            .applicable()
+            .exclude(indicator__comparison=Comparison.INFO)
         )
         if measure is not None:
             values = values.filter(indicator__measure=measure)

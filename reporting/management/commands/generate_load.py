@@ -14,8 +14,8 @@ from django.db import connection, models, transaction
 
 from enterprises.choices import STATE_OWNERSHIPS, Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from enterprises.credit_code import ALPHABET, make_credit_code
-from enterprises.reference import gb2260_name
 from enterprises.models import Enterprise, Region
+from enterprises.reference import gb2260_name
 from measures.applicability import applies_sql
 from measures.choices import NUMERIC_KINDS, TRACKED_ADDRESSEES, Comparison
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, ProgressEvent, Scope
