@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reform_portal.versioning import VersionField
@@ -19,6 +21,7 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "level", "parent_code"]
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ParentCreditCodeField(serializers.RelatedField):
     """The parent company by its credit code (normalised: spaces, full-width characters and case do not matter),
     among the enterprises the requesting user may see; null for none."""
