@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "measures",
     "reporting",
     "reporting.assessments",
+    "reform_portal.audit",  # the security audit log (docs/security/audit.md)
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,10 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
 # Evidence uploads.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+# The security audit log (docs/security/audit.md): kept AUDIT_RETENTION_DAYS (at least 180); behind a reverse proxy,
+# the META key of the header carrying the client's address (e.g. HTTP_X_FORWARDED_FOR), trusted only if set.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
+AUDIT_TRUSTED_PROXY_HEADER = os.environ.get("AUDIT_TRUSTED_PROXY_HEADER", "")
 LAGGING_GRACE_DAYS = int(os.environ.get("LAGGING_GRACE_DAYS", "30"))  # days before a new enterprise can lag
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,0 +1,33 @@
+"""The actions the audit log records, with their labels. `record()` accepts any short code; these are the ones the
+portal writes (other modules name theirs here too, so the audit page can label them)."""
+
+from django.utils.translation import gettext_lazy as _
+
+LOGIN = "login"
+LOGOUT = "logout"
+LOGIN_FAILED = "login_failed"
+LOCKED_OUT = "locked_out"
+PERMISSION_DENIED = "permission_denied"
+EXPORT = "export"
+DOWNLOAD = "download"
+ADMIN_CHANGE = "admin_change"
+PURGED = "audit.purged"
+
+LABELS = {
+    LOGIN: _("登录"),
+    LOGOUT: _("退出"),
+    LOGIN_FAILED: _("登录失败"),
+    LOCKED_OUT: _("账号锁定"),
+    PERMISSION_DENIED: _("拒绝访问"),
+    EXPORT: _("导出"),
+    DOWNLOAD: _("下载"),
+    ADMIN_CHANGE: _("后台修改"),
+    PURGED: _("清理过期审计记录"),
+    "token_issued": _("签发令牌"),
+    "token_revoked": _("吊销令牌"),
+    "password_changed": _("修改密码"),
+}
+
+
+def label(action: str) -> str:
+    return str(LABELS.get(action, action))
