@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reform_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_WORKERS ?= 2
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -53,7 +54,7 @@ test: install browser lint
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
-	$(TEST_ENV) $(PY) -m pytest -q --cov --cov-report=term:skip-covered
+	$(TEST_ENV) $(PY) -m pytest -q -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered
 
 # A separate database (created if missing), N = 100,000 enterprises; writes BENCHMARKS.md.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reform_portal_bench
