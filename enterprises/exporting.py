@@ -5,7 +5,7 @@ name); the parent's name and progress summary columns follow and are ignored on 
 from django.utils import timezone
 from openpyxl import Workbook
 
-from measures.indicator_values import sheet_row
+from reform_portal.spreadsheets import sheet_row
 
 from .importing import headers
 from .models import HEADCOUNT_FIELDS

@@ -280,30 +280,6 @@ def verdict_display(indicator, value) -> str:
 
 # Values in a workbook ---------------------------------------------------------------------------------------------
 
-# A text cell beginning with one of these is read as a formula by a spreadsheet (formula injection): it is written
-# as a text cell, and marked so that editing it keeps it text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def sheet_row(ws, values) -> list:
-    """Cells for `ws.append` (a workbook's or a write-only one's): numbers, dates and None as they are, every text
-    that could be read as a formula written as plain text."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cells = []
-    for value in values:
-        if isinstance(value, Decimal):
-            value = int(value) if value == value.to_integral_value() else float(value)
-        elif value is not None and not isinstance(value, (int, float, datetime.date, datetime.datetime)):
-            value = str(value)
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith(FORMULA_START):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        cells.append(cell)
-    return cells
-
-
 def sheet_value(indicator, value):
     """`value` of `indicator` for a workbook cell: a number stays a number (a share with a % format, see
     `sheet_format`), a 是/否, a date or a text is its text; None when there is none."""

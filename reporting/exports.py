@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from measures.indicator_values import sheet_row
+from reform_portal.spreadsheets import sheet_row
 
 PANELS = ("headline", "measures", "prefectures", "heat", "trend", "lagging")
 

@@ -5,6 +5,7 @@ those who see them), a fixed number of queries whatever the number of enterprise
 the snapshots under a key that changes with every rollup.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -95,6 +96,24 @@ class DashboardScope:
         return self.sees_prefecture(prefecture_id) or (self.county_ids is not None and county_id in self.county_ids)
 
 
+def reach_key(access) -> str:
+    """A short key for everything the dashboard's figures depend on in the user's charge: the role, the province,
+    the regions, counties and enterprises reached (named, own, granted). Users with the same reach share cached
+    figures; a user whose charge changes gets another key at once (never the figures of their former charge)."""
+    reach = (
+        access.role,
+        access.province_id,
+        None if access.region_ids is None else sorted(access.region_ids),
+        sorted(access.county_ids),
+        sorted(access.enterprise_ids),
+        sorted(access.granted_ids),
+        sorted(access.province_ids),
+        sorted(access.charge),
+        sorted(access.charge_counties),
+    )
+    return hashlib.blake2b(repr(reach).encode(), digest_size=12).hexdigest()
+
+
 def dashboard_scope(*, user, province_code: str | None = None) -> DashboardScope:
     """The province `province_code` (or the user's first) and the rows of it the user sees (RollupPolicy)."""
     if not RollupPolicy.can(user, RollupPolicy.VIEW):
@@ -112,8 +131,8 @@ def dashboard_scope(*, user, province_code: str | None = None) -> DashboardScope
         province=province,
         prefecture_ids=RollupPolicy.prefecture_ids(user, province),
         county_ids=RollupPolicy.county_ids(user, province),
-        # users who see the same rows share the cached figures
-        cache_part=f"{province.pk if province else '-'}:{access_for(user).scope_key}",
+        # users who see the same rows share the cached figures; a change of charge changes the key at once
+        cache_part=f"{province.pk if province else '-'}:{reach_key(access_for(user))}",
     )
 
 

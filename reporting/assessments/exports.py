@@ -19,11 +19,11 @@ from measures.choices import IndicatorKind, Status
 from measures.indicator_values import (
     derived_source,
     sheet_format,
-    sheet_row,
     sheet_value,
     value_display,
     verdict_display,
 )
+from reform_portal.spreadsheets import sheet_row
 
 from .choices import SelfRating
 from .services.values import NOT_APPLICABLE, answer_role, applicable_ids

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from measures.indicator_values import sheet_row, value_display, verdict_display
+from measures.indicator_values import value_display, verdict_display
 from measures.models import Indicator, IndicatorValue
 from measures.services import indicator_value_set
+from reform_portal.spreadsheets import sheet_row
 from reporting.assessments import services as assessment_services
 from reporting.assessments.models import AssessmentIndicator
 from tests.factories import open_period

@@ -15,6 +15,13 @@
 
   function go(href) { if (href) window.location.href = href; }
 
+  // Tooltips are HTML: every name in one (a measure's title, a region's name) is escaped, so text typed into the
+  // catalogue or the register shows as text and never runs as markup.
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function esc(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, function (ch) { return ENTITIES[ch]; });
+  }
+
   // The prefecture → county table: a prefecture's name opens or closes its counties in place (without JS, its link
   // filters the page by the prefecture, which opens them). Returns the prefecture's rows, or null if not listed.
   function counties(prefectureId, open) {
@@ -74,7 +81,7 @@
       fetch(data.mapUrl).then(function (r) { return r.json(); }).then(function (geo) {
         echarts.registerMap(data.mapName, geo);
         map.setOption({
-          tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + labels.completion + ": " + (p.value == null || isNaN(p.value) ? "—" : p.value + "%"); } },
+          tooltip: { trigger: "item", formatter: function (p) { return esc(p.name) + "<br>" + esc(labels.completion) + ": " + (p.value == null || isNaN(p.value) ? "—" : esc(p.value) + "%"); } },
           visualMap: { min: 0, max: 100, left: 10, bottom: 10, text: ["100%", "0%"], calculable: true,
                        inRange: { color: ["#f8d7da", "#fff3cd", "#d1e7dd", "#198754"] } },
           series: [{ type: "map", map: data.mapName, roam: false, label: { show: true, fontSize: 10 },
@@ -114,7 +121,7 @@
   if (heat) {
     if (!data.heat || !data.heat.cells.length) { empty(heat); } else {
       heat.setOption({
-        tooltip: { position: "top", formatter: function (p) { return data.heat.measures[p.value[1]] + "<br>" + data.heat.prefectures[p.value[0]] + ": " + p.value[2] + "%"; } },
+        tooltip: { position: "top", formatter: function (p) { return esc(data.heat.measures[p.value[1]]) + "<br>" + esc(data.heat.prefectures[p.value[0]]) + ": " + esc(p.value[2]) + "%"; } },
         grid: { left: 200, right: 20, top: 10, bottom: 90 },
         xAxis: { type: "category", data: data.heat.prefectures, axisLabel: { rotate: 45 } },
         yAxis: { type: "category", inverse: true, data: data.heat.measures, axisLabel: { width: 190, overflow: "truncate" } },
