@@ -320,8 +320,18 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
     return f"evidence/{instance.progress.enterprise_id}/{uuid.uuid4().hex}.{extension}"
 
 
+@audited(
+    "progress",
+    "original_name",
+    "sha256",
+    "size",
+    model_name="EvidenceEvent",
+    verbose_name=_("证明材料变更"),
+    deletions=True,
+)
 class Evidence(TimeStampedModel):
-    """A file supporting a progress record. Served only through a view that checks access."""
+    """A file supporting a progress record. Served only through a view that checks access. The database records
+    each file added and each one removed (with who removed it) in `EvidenceEvent`."""
 
     progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=300)

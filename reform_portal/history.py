@@ -5,7 +5,8 @@ triggers that fill it: one event for each row inserted, and one for each row an 
 of, holding the new values (under the fields' own names), the old ones (`old_<field>`), who (`changed_by`), from
 where (`source`, a ChangeSource) and why (`comment`). The database writes them, so no write path can skip them:
 ORM save/update/bulk_update/bulk_create, the admin, imports, raw SQL, a data migration's historical models.
-A write that changes none of the audited fields records nothing.
+A write that changes none of the audited fields records nothing. With `deletions=True` a third trigger records each
+row deleted (label `delete`, the row's last values under the fields' own names): removed evidence stays on record.
 
 The triggers run once per statement, not once per row: each writes all of its statement's events in one
 INSERT … SELECT from the statement's transition tables (`new_values`, and on updates `old_values`, joined on the
@@ -116,7 +117,8 @@ class _AuditTrigger(pghistory.trigger.Event):
     """The statement-level trigger of an event model: one set-based INSERT … SELECT of the statement's events.
 
     On insert, one event per row of the transition table `new_values`; on update, one per row whose audited
-    fields changed, `old_values` joined to `new_values` on the primary key, with the old values in `old_<field>`.
+    fields changed, `old_values` joined to `new_values` on the primary key, with the old values in `old_<field>`;
+    on delete, one per row of `old_values`, with the values the row had.
     """
 
     declare = [("_context", "JSONB")]  # the context's metadata, read once per statement
@@ -127,6 +129,7 @@ class _AuditTrigger(pghistory.trigger.Event):
     def get_func(self, model) -> str:
         event, names = self.event_model, self.event_model.audited_fields
         update = self.operation == pgtrigger.Update
+        source = "old_values" if self.operation == pgtrigger.Delete else "new_values"  # the rows the events are of
 
         def column(of, name: str) -> str:
             return f'"{of._meta.get_field(name).column}"'
@@ -135,8 +138,8 @@ class _AuditTrigger(pghistory.trigger.Event):
         # The context's metadata: the function's variable, or the parameter of the EXECUTE below.
         context = "$1" if update else "_context"
         values = {  # event column → value
-            **{column(event, name): f"new_values.{column(model, name)}" for name in names},
-            '"pgh_obj_id"': f"new_values.{pk}",
+            **{column(event, name): f"{source}.{column(model, name)}" for name in names},
+            '"pgh_obj_id"': f"{source}.{pk}",
             '"pgh_label"': f"'{self.label}'",
             '"pgh_created_at"': pghistory.config.created_at_function(),
             '"pgh_context"': context,
@@ -145,7 +148,7 @@ class _AuditTrigger(pghistory.trigger.Event):
             '"source"': f"COALESCE({context} ->> 'source', '{ChangeSource.SYSTEM.value}')",
             '"comment"': f"LEFT(COALESCE({context} ->> 'comment', ''), 300)",
         }
-        rows = "new_values"
+        rows = source
         if update:
             values |= {column(event, f"old_{name}"): f"old_values.{column(model, name)}" for name in names}
             changed = " OR ".join(
@@ -177,6 +180,10 @@ class Inserted(_Audits, pghistory.InsertEvent):
 
 class Changed(_Audits, pghistory.UpdateEvent):
     """An update changed at least one audited field (its trigger compares them with IS DISTINCT FROM)."""
+
+
+class Deleted(_Audits, pghistory.DeleteEvent):
+    """The row was deleted (declared with `audited(..., deletions=True)`)."""
 
 
 def _old_field(field: models.Field) -> models.Field:
@@ -225,9 +232,14 @@ class AuditEvent(pghistory.models.Event):
     def is_creation(self) -> bool:
         return self.pgh_label == Inserted.label
 
+    @property
+    def is_deletion(self) -> bool:
+        return self.pgh_label == Deleted.label
 
-def audited(*fields: str, model_name: str, verbose_name):
-    """Class decorator: keep a database-written history of `fields` of the model in `<model_name>`."""
+
+def audited(*fields: str, model_name: str, verbose_name, deletions: bool = False):
+    """Class decorator: keep a database-written history of `fields` of the model in `<model_name>` (and, with
+    `deletions`, of the rows deleted)."""
 
     def decorate(model):
         attrs = {
@@ -235,9 +247,11 @@ def audited(*fields: str, model_name: str, verbose_name):
             **{f"old_{name}": _old_field(model._meta.get_field(name)) for name in fields},
         }
         prefix = model_name.lower()
+        trackers = [Inserted(trigger_name=f"{prefix}_insert"), Changed(trigger_name=f"{prefix}_change")]
+        if deletions:
+            trackers.append(Deleted(trigger_name=f"{prefix}_delete"))
         return pghistory.track(
-            Inserted(trigger_name=f"{prefix}_insert"),
-            Changed(trigger_name=f"{prefix}_change"),
+            *trackers,
             fields=list(fields),
             model_name=model_name,
             base_model=AuditEvent,

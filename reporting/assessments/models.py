@@ -25,7 +25,18 @@ from reform_portal.models import TimeStampedModel
 from .choices import EDITABLE_STATUSES, AssessmentStatus, SelfRating, TransitionAction
 
 
+@audited(
+    "year",
+    "opens_on",
+    "deadline",
+    "is_open",
+    model_name="ReportingPeriodEvent",
+    verbose_name=_("填报期变更"),
+)
 class ReportingPeriod(TimeStampedModel):
+    """A year's reporting period of a province. The database records its creation and every change of its dates
+    and of its opening or closing in `ReportingPeriodEvent` (`period.events`)."""
+
     year = models.PositiveSmallIntegerField(_("年度"))
     province = models.ForeignKey(
         Region,
@@ -308,7 +319,20 @@ def evidence_path(instance, filename):
     return f"assessments/{instance.item.assessment.period.year}/{instance.item.assessment.enterprise_id}/{filename}"
 
 
+@audited(
+    "item",
+    "name",
+    "sha256",
+    "size",
+    "valid_until",
+    model_name="AssessmentEvidenceEvent",
+    verbose_name=_("自评佐证材料变更"),
+    deletions=True,
+)
 class AssessmentEvidence(TimeStampedModel):
+    """A file attached to an answer. The database records each one added and each one removed (with who removed
+    it) in `AssessmentEvidenceEvent`."""
+
     item = models.ForeignKey(AssessmentItem, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=300)
     name = models.CharField(_("文件名"), max_length=200)

@@ -321,9 +321,10 @@ def test_the_history_triggers_run_once_per_statement():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT event_object_table, action_orientation FROM information_schema.triggers "
-            "WHERE trigger_name ~ 'event_(insert|change)_'"
+            "WHERE trigger_name ~ 'event_(insert|change|delete)_'"
         )
         found = set(cursor.fetchall())
     tables = {"measures_progress", "measures_indicatorvalue", "enterprises_enterprise"}
     tables |= {"assessments_assessmentitem", "assessments_assessmentindicator"}
+    tables |= {"assessments_reportingperiod", "assessments_assessmentevidence", "measures_evidence"}  # issue 11
     assert found == {(table, "STATEMENT") for table in tables}
