@@ -653,3 +653,13 @@ def menu_for(user) -> Menu:
         or AssessmentPolicy.can(user, AssessmentPolicy.OVERVIEW),
         fills_in_assessment=bool(access_for(user).fills_in_ids),
     )
+
+
+# The login path reads this (reform_portal.accounts.policy).
+
+
+def second_factor_required(user, required_roles) -> bool:
+    """Whether `user` must log in with a second factor: its role is among `required_roles`
+    (settings.TWO_FACTOR_REQUIRED_ROLES), where ADMIN also covers staff, who reach the admin site."""
+    required = set(required_roles)
+    return access_for(user).role in required or (ADMIN in required and user.is_staff)

@@ -30,6 +30,7 @@ from measures.applicability import applicable_indicators, applicable_measures
 from measures.choices import Comparison, IndicatorKind, Status
 from measures.history import change_context
 from measures.models import IndicatorValue, Progress
+from reform_portal.accounts.services import mark_demo_account
 from reform_portal.choices import ChangeSource
 
 DEMO_PASSWORD = "demo12345"
@@ -333,6 +334,9 @@ def _ensure_user(username: str, result: SeedResult, **flags):
         user.set_password(DEMO_PASSWORD)
         user.first_name = DISPLAY_NAMES.get(username, "")
         user.save()
+        # Exempt from the second factor and the first-login change while DEBUG is on (reform_portal/accounts/policy.py);
+        # without DEBUG, the published demo password must be changed first.
+        mark_demo_account(user=user)
         result.users_created += 1
     return user
 

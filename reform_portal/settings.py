@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,6 +62,10 @@ INSTALLED_APPS = [
     "measures",
     "reporting",
     "reporting.assessments",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "reform_portal.accounts",
     "reform_portal.audit",  # the security audit log (docs/security/audit.md)
 ]
 
@@ -74,10 +77,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "reform_portal.accounts.middleware.SessionLimitsMiddleware",  # idle timeout, absolute lifetime, end-all
+    "reform_portal.accounts.middleware.AccountGateMiddleware",  # second factor, first-login password change
     "reform_portal.history.HistoryMiddleware",  # who and 手工 for the history the database writes
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # the lockout page (429) for the login pages
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "reform_portal.urls"
@@ -115,13 +123,68 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))},
+    },
+    {"NAME": "reform_portal.accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login protection (docs/security/auth.md). django-axes counts failed logins on the login page, the admin's and the
+# token endpoint; AxesStandaloneBackend refuses a locked-out account before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "30")) / 60  # hours
+# An intranet behind NAT shows one address for a whole office: a lockout by address alone would lock every
+# colleague out with the attacker. Failures are counted per account and address together ("user_ip", the default);
+# "user" counts per account from any address, "user_or_ip" locks an account and, separately, an address.
+AXES_LOCKOUT_PARAMETERS = {
+    "user_ip": [["username", "ip_address"]],
+    "user": ["username"],
+    "user_or_ip": ["username", "ip_address"],
+}[os.environ.get("AXES_LOCKOUT_BY", "user_ip")]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"]) if os.environ.get("AXES_PROXY_COUNT") else None
+
+# Two-factor login (TOTP): required for these roles (enterprises.choices.Role values; "admin" also means staff and
+# superusers), available to everyone.
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", "admin,sasac")
+OTP_TOTP_ISSUER = "产改通"
+
+# Sessions: an idle timeout and an absolute lifetime (reform_portal/accounts/middleware.py); the cookie lives as long.
+SESSION_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
+SESSION_ABSOLUTE_LIFETIME_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_LIFETIME_SECONDS", str(12 * 3600)))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME_SECONDS
+# API tokens expire this many days after they are issued.
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
+
+# Content-Security-Policy (django-csp): scripts and styles from the portal only, no inline script, no eval; inline
+# style attributes remain (progress bars, table widths), hence style-src-attr. Bootstrap's CSS draws some icons
+# as data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    }
+}
+
 
 # Internationalisation: Simplified Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -185,8 +248,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # first: its WWW-Authenticate header makes a missing or bad credential a 401
+        "reform_portal.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "reform_portal.pagination.PortalPagination",

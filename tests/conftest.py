@@ -23,6 +23,13 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def second_factor_not_required(settings):
+    # force_login and client.login cannot enter a one-time code; the tests of the second factor itself
+    # (tests/accounts/) ask for it with the production roles.
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
+
+
+@pytest.fixture(autouse=True)
 def no_lagging_grace(settings):
     # Factories register every enterprise now, which the grace period would keep from lagging; the tests of the
     # grace period itself (tests/measures/test_lagging.py, tests/test_rules_consistency.py) set it.

@@ -23,6 +23,7 @@ from django.utils import timezone
 from enterprises.models import Enterprise
 from measures import services as measure_services
 from measures.models import Indicator, Measure, PolicyDocument, Progress
+from reform_portal.accounts.services import token_issue
 from reporting.assessments import services as assessment_services
 from tests.factories import EnterpriseFactory, open_period
 
@@ -91,6 +92,7 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "item": item,
         "answer": answer,
         "assessment_evidence": assessment_evidence,
+        "token": token_issue(user=users[f"officer-{side}"], name="matrix")[0],  # the side's officer's API token
     }
 
 
@@ -141,6 +143,8 @@ URL_KWARGS = {
     "api-assessment-evidence-download": lambda o: _assessment(o, evidence_pk=o["assessment_evidence"].pk),
     "api-assessment-edit-indicator": lambda o: _assessment(o, indicator_code=o["answer"].indicator.code),
     "api-assessment-edit-item": lambda o: _assessment(o, measure_code=o["item"].measure.code),
+    "accounts:token_revoke": lambda o: {"pk": o["token"].pk},
+    "api-token-detail": lambda o: {"pk": o["token"].pk},
     "api-assessment-period-detail": lambda o: {"pk": o["period"].pk},
     "api-assessment-return-": _assessment,
     "api-assessment-review-indicator": lambda o: _assessment(o, indicator_code=o["answer"].indicator.code),
@@ -354,6 +358,40 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api-assessment-submit": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
     "api-assessment-return-": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     "api-assessment-accept": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    # -- one's own account (the token is officer-yn's: everyone else's is out of scope) ---------------------
+    "accounts:password_change": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok ok ok ok ok ok ok ok ok",
+    },
+    "accounts:otp_setup": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok ok ok ok ok ok ok ok ok",
+    },
+    "accounts:otp_verify": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok ok ok ok ok ok ok ok ok",
+    },
+    "accounts:otp_disable": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok ok ok ok ok ok ok ok ok ok",
+    },
+    "accounts:tokens": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok ok ok ok ok ok ok ok ok",
+    },
+    "accounts:token_revoke": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "404 ok 404 404 404 404 404 404 404 404 404",
+    },
+    "accounts:logout_everywhere": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok ok ok ok ok ok ok ok ok ok",
+    },
+    "api-token-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-token-detail": {
+        "GET": "404 ok 404 404 404 404 404 404 404 404 404",
+        "DELETE": "404 ok 404 404 404 404 404 404 404 404 404",
+    },
 }
 
 CASES = sorted((name, method) for name, methods in EXPECTED.items() for method in methods)
