@@ -14,6 +14,7 @@ from measures.forms import BulkProgressForm, IndicatorValueForm
 from measures.selectors import group_progress, indicator_rows, progress_for_enterprise
 from measures.services import progress_bulk_update
 from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
+from reform_portal.audit.services import record_export
 from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
@@ -77,14 +78,18 @@ def enterprise_export(request):
     _refuse_unless_may_list(request)
     filterset = _filtered(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _xlsx_response(enterprises_workbook(filterset.qs), f"enterprises-{stamp}.xlsx")
+    response = _xlsx_response(enterprises_workbook(filterset.qs), f"enterprises-{stamp}.xlsx")
+    record_export(request, "enterprises")
+    return response
 
 
 @login_required
 def enterprise_import_template(request):
     if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
         raise PermissionDenied
-    return _xlsx_response(template_workbook(user=request.user), "enterprise-template.xlsx")
+    response = _xlsx_response(template_workbook(user=request.user), "enterprise-template.xlsx")
+    record_export(request, "enterprise_import_template")
+    return response
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reform_portal.access import CataloguePolicy, EnterprisePolicy
+from reform_portal.audit.services import record_download
 from reform_portal.versioning import StaleEdit
 
 from .choices import Status
@@ -164,6 +165,7 @@ def evidence_download(request, pk):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    record_download(request, "evidence", target=evidence)
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
 
 

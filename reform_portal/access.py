@@ -627,6 +627,25 @@ class RollupPolicy:
         return frozenset(pk for pk, of in access.charge_counties if of == province.pk)
 
 
+# The security audit log ----------------------------------------------------------------------------------------
+
+
+class AuditPolicy:
+    """The security audit log (reform_portal/audit/): administrators search and export it; nobody else sees it, and
+    nobody changes it (the database refuses)."""
+
+    VIEW = "view"
+    EXPORT = "export"
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        return action in (AuditPolicy.VIEW, AuditPolicy.EXPORT) and access_for(user).role == ADMIN
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        return qs if AuditPolicy.can(user, AuditPolicy.VIEW) else qs.none()
+
+
 def _has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
@@ -640,6 +659,7 @@ class Menu:
     dashboard: bool
     assessments: bool
     fills_in_assessment: bool
+    audit: bool = False  # the security audit log
 
 
 def menu_for(user) -> Menu:
@@ -652,6 +672,7 @@ def menu_for(user) -> Menu:
         assessments=AssessmentPolicy.can(user, AssessmentPolicy.START)
         or AssessmentPolicy.can(user, AssessmentPolicy.OVERVIEW),
         fills_in_assessment=bool(access_for(user).fills_in_ids),
+        audit=AuditPolicy.can(user, AuditPolicy.VIEW),
     )
 
 

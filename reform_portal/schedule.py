@@ -30,4 +30,10 @@ PERIODIC_TASKS = [
         "crontab": {"minute": "0", "hour": "3", "day_of_week": "0"},
         "description": "把数据库维护的汇总计数与推进情况、指标值、企业的原始记录逐项核对，不一致时重建并记录日志。",
     },
+    {
+        "name": "审计日志校验与清理（每天）",
+        "task": "reform_portal.audit.tasks.audit_daily",
+        "crontab": {"minute": "15", "hour": "3"},
+        "description": "重新计算审计日志的哈希链（断链时记录错误日志），并删除超过保留期（至少 180 天）的审计记录。",
+    },
 ]

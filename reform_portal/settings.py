@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "reform_portal.audit.middleware.AuditRequestMiddleware",  # every 403 on record; the request for record()
     "django_otp.middleware.OTPMiddleware",
     "reform_portal.accounts.middleware.SessionLimitsMiddleware",  # idle timeout, absolute lifetime, end-all
     "reform_portal.accounts.middleware.AccountGateMiddleware",  # second factor, first-login password change

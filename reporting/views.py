@@ -18,6 +18,7 @@ from enterprises.choices import RegionLevel
 from enterprises.models import Region
 from measures.models import Measure
 from reform_portal.access import RollupPolicy
+from reform_portal.audit.services import record_export
 
 from . import rollup, tasks
 from .exports import PANELS, dashboard_workbook
@@ -256,6 +257,7 @@ def export(request):
     day = data.get("day") or timezone.localdate()
     name = f"rollup-{scope.province.code}-{day}-{'-'.join(panels) if len(panels) < len(PANELS) else 'all'}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    record_export(request, "dashboard")
     return response
 
 

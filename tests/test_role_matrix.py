@@ -293,6 +293,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "reporting:assessments:review_indicator": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     "reporting:assessments:return": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     "reporting:assessments:accept": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    # -- the security audit log (administrators only) -------------------------------------------------------
+    "audit:list": {"GET": "ok 403 403 403 403 403 403 403 403 403 403"},
+    "audit:export": {"GET": "ok 403 403 403 403 403 403 403 403 403 403"},
     # -- API -----------------------------------------------------------------------------------------
     "api-region-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-region-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},

@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from reform_portal.access import EnterprisePolicy
+from reform_portal.audit.services import record_download
 from reform_portal.versioning import IF_MATCH, StaleEdit, VersionField, etag, stale_response, stale_schema, version_read
 
 from ..choices import Status
@@ -192,6 +193,7 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
             handle = evidence.file.open("rb")
         except FileNotFoundError:
             raise Http404 from None
+        record_download(request, "evidence", target=evidence)
         return FileResponse(
             handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
         )

@@ -8,4 +8,4 @@ class AuditConfig(AppConfig):
     verbose_name = _("安全审计")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the signals whose events are recorded)
+        from . import checks, receivers  # noqa: F401  (the system checks; the signals whose events are recorded)

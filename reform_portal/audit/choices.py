@@ -23,9 +23,13 @@ LABELS = {
     DOWNLOAD: _("下载"),
     ADMIN_CHANGE: _("后台修改"),
     PURGED: _("清理过期审计记录"),
-    "token_issued": _("签发令牌"),
-    "token_revoked": _("吊销令牌"),
-    "password_changed": _("修改密码"),
+    # written by reform_portal/accounts (the auth helper's services)
+    "token.issued": _("签发令牌"),
+    "token.revoked": _("吊销令牌"),
+    "password.changed": _("修改密码"),
+    "session.ended_all": _("退出所有设备"),
+    "otp.enabled": _("启用双因素认证"),
+    "otp.disabled": _("停用双因素认证"),
 }
 
 

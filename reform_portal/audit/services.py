@@ -14,6 +14,7 @@ looked up in a process.
 
 import ipaddress
 import json
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -30,10 +31,24 @@ LOCK_KEY = (5011, 1)  # pg_advisory_xact_lock(namespace, key); reporting.rollup 
 PURGED = choices.PURGED
 
 
+_current_request: ContextVar = ContextVar("audit_request", default=None)
+
+
 def record(action: str, *, request=None, user=None, target=None, details: dict | None = None) -> AuditEntry:
-    """Append one entry: `action` (a short code, see choices.ACTIONS), who (`user`, else the request's user), from
+    """Append one entry: `action` (a short code, see choices.py), who (`user`, else the request's user), from
     where (the request's address, user agent, method and path), on what (`target`, a model instance) and `details`
-    (JSON: filters, the username tried, counts … never a password)."""
+    (JSON: filters, the username tried, counts … never a password).
+
+    Without `request`, the request being answered is used (`AuditRequestMiddleware` keeps it), so a signal sent
+    without one (the admin's log entry) still says from where; outside a request (a task, a command) there is none.
+    """
+    if request is None:
+        request = _current_request.get()
+    return _append(_values(action, request=request, user=user, target=target, details=details))
+
+
+def _values(action: str, *, request=None, user=None, target=None, details: dict | None = None) -> dict:
+    """The entry's columns, as they will read back from the database."""
     if user is None and request is not None:
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
@@ -57,8 +72,7 @@ def record(action: str, *, request=None, user=None, target=None, details: dict |
             "target_id": str(target.pk)[:64],
             "target_repr": str(target)[:300],
         }
-    values = {key: _text(value) if isinstance(value, str) else value for key, value in values.items()}
-    return _append(values)
+    return {key: _text(value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def _append(values: dict, *, at=None) -> AuditEntry:
@@ -163,3 +177,27 @@ def purge(*, days: int | None = None) -> int:
             },
         )
     return deleted
+
+
+# ---- exports and downloads: one line in each view ----
+
+
+def record_export(request, what: str, *, target=None) -> AuditEntry:
+    """A file built from the portal's data was handed out (`what`: which export), with the filters it was built
+    with (the query string)."""
+    return record(choices.EXPORT, request=request, target=target, details={"what": what, "filters": _filters(request)})
+
+
+def record_download(request, what: str, *, target=None) -> AuditEntry:
+    """A stored file (evidence) was handed out."""
+    return record(
+        choices.DOWNLOAD, request=request, target=target, details={"what": what, "filters": _filters(request)}
+    )
+
+
+def _filters(request) -> dict:
+    return {
+        key: values[0] if len(values) == 1 else values
+        for key, values in request.GET.lists()
+        if any(value != "" for value in values)
+    }

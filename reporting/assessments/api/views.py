@@ -18,6 +18,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from reform_portal.access import AssessmentPolicy, PeriodPolicy, access_for
+from reform_portal.audit.services import record_download
 from reform_portal.versioning import IF_MATCH, StaleEdit, stale_response, stale_schema, version_read
 
 from .. import services
@@ -343,4 +344,5 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             handle = evidence.file.open("rb")
         except FileNotFoundError:
             raise Http404 from None
+        record_download(request, "assessment_evidence", target=evidence)
         return FileResponse(handle, as_attachment=True, filename=evidence.name, content_type=evidence.content_type)

@@ -95,6 +95,7 @@ def indicator_save(
     return answer
 
 
+@records_as(ChangeSource.ASSESSMENT)
 @transaction.atomic
 def evidence_add(*, item: AssessmentItem, upload, by, valid_until: date | None = None) -> AssessmentEvidence:
     """Attach a checked file (by content and size) to one measure's answer."""
@@ -115,6 +116,7 @@ def evidence_add(*, item: AssessmentItem, upload, by, valid_until: date | None =
     )
 
 
+@records_as(ChangeSource.ASSESSMENT)  # who removed it, in AssessmentEvidenceEvent, whatever the path
 @transaction.atomic
 def evidence_remove(*, evidence: AssessmentEvidence, by) -> None:
     """Detach a file from this year's answer (the stored file stays: an earlier year may still show it)."""

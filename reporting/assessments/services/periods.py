@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reform_portal.access import PeriodPolicy
+from reform_portal.choices import ChangeSource
+from reform_portal.history import records_as
 from reform_portal.locks import lock_one
 
 from ..models import ReportingPeriod
@@ -19,6 +21,7 @@ def _period_problems(*, opens_on: date, deadline: date) -> dict:
     return {}
 
 
+@records_as(ChangeSource.MANUAL)  # who opened it, in ReportingPeriodEvent
 @transaction.atomic
 def period_open(*, province, year: int, opens_on: date, deadline: date, by) -> ReportingPeriod:
     """Open the reporting period of `year` in `province` (administrators, SASAC staff of the province)."""
@@ -36,6 +39,7 @@ def period_open(*, province, year: int, opens_on: date, deadline: date, by) -> R
     )
 
 
+@records_as(ChangeSource.MANUAL)  # who moved the deadline, closed or reopened, in ReportingPeriodEvent
 @transaction.atomic
 def period_update(
     *, period: ReportingPeriod, by, is_open: bool | None = None, deadline: date | None = None

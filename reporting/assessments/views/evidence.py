@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reform_portal.access import AssessmentPolicy
+from reform_portal.audit.services import record_download
 
 from .. import services
 from ..forms import EvidenceForm
@@ -77,6 +78,7 @@ def evidence_download(request, pk, evidence_pk):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    record_download(request, "assessment_evidence", target=evidence)
     return FileResponse(handle, as_attachment=True, filename=evidence.name, content_type=evidence.content_type)
 
 

@@ -6,6 +6,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from reform_portal.audit.services import record_export
+
 from ..exports import NoCJKFont, assessment_pdf, assessment_xlsx
 from ._common import assessment_or_404
 
@@ -20,12 +22,14 @@ def pdf(request, pk):
     except NoCJKFont:
         messages.error(request, _("服务器缺少中文字体，暂时无法生成 PDF，请改用 Excel 下载并联系管理员。"))
         return redirect("reporting:assessments:detail", pk=pk)
+    record_export(request, "assessment_pdf", target=assessment)
     return _document(data, "application/pdf", "inline", _filename(assessment, "pdf"))
 
 
 @login_required
 def xlsx(request, pk):
     assessment = assessment_or_404(request, pk)
+    record_export(request, "assessment_xlsx", target=assessment)
     return _document(assessment_xlsx(assessment), XLSX, "attachment", _filename(assessment, "xlsx"))
 
 

@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from reform_portal.access import AuditPolicy
+
+from .choices import LABELS
+from .exports import entries_workbook
+from .selectors import audit_entries
+from .services import record_export
+
+PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_GET
+def entry_list(request):
+    if not AuditPolicy.can(request.user, AuditPolicy.VIEW):
+        raise PermissionDenied
+    filterset = audit_entries(user=request.user, params=request.GET)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode(), "labels": LABELS}
+    return render(request, "audit/entry_list.html", context)
+
+
+@login_required
+@require_GET
+def entry_export(request):
+    if not AuditPolicy.can(request.user, AuditPolicy.EXPORT):
+        raise PermissionDenied
+    filterset = audit_entries(user=request.user, params=request.GET)
+    content = entries_workbook(filterset.qs)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.xlsx"'
+    record_export(request, "audit")
+    return response
