@@ -49,3 +49,9 @@ def _queryset(model_or_queryset) -> models.QuerySet:
     if isinstance(model_or_queryset, models.QuerySet):
         return model_or_queryset
     return model_or_queryset._default_manager.all()
+
+
+def lock_available(queryset: models.QuerySet, limit: int) -> list:
+    """Lock up to `limit` rows of `queryset` that no one else holds (`SKIP LOCKED`), in primary-key order; return
+    them. For queues worked by several processes at once (the outbox): each takes the rows the others have not."""
+    return list(queryset.select_for_update(of=("self",), skip_locked=True).order_by("pk")[:limit])

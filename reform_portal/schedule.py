@@ -36,4 +36,17 @@ PERIODIC_TASKS = [
         "crontab": {"minute": "15", "hour": "3"},
         "description": "重新计算审计日志的哈希链（断链时记录错误日志），并删除超过保留期（至少 180 天）的审计记录。",
     },
+    {
+        "name": "发送待发任务（每分钟）",
+        "task": "reform_portal.outbox.tasks.outbox_flush",
+        "every_minutes": 1,
+        "description": "把消息队列不可用时记录下来的任务（提醒邮件、立即刷新等）发送给工作进程，并删除早已发送的记录。",
+    },
+    {
+        "name": "清理中断的汇总运行（每 5 分钟）",
+        "task": "reporting.tasks.rollup_runs_expire",
+        "every_minutes": 5,
+        "description": "把超过时限仍无进展的“进行中”或“排队中”汇总运行（工作进程已中止或任务未送达）标记为失败，"
+        "下次刷新会重算。",
+    },
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "reform_portal.accounts",
     "reform_portal.audit",  # the security audit log (docs/security/audit.md)
+    "reform_portal.outbox",  # work for the workers, kept until the broker takes it (docs/security/outages.md)
 ]
 
 MIDDLEWARE = [
@@ -122,6 +123,8 @@ if not _database_url:
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A persistent connection is checked before a request reuses it: a PostgreSQL restart costs a reconnect, not a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -215,7 +218,19 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Redis serves as Celery broker and cache when configured.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down is a cache miss, not a 500 (reform_portal/resilient_cache.py): short timeouts, then a circuit
+    # breaker that skips Redis for CACHE_CIRCUIT_SECONDS.
+    CACHES = {
+        "default": {
+            "BACKEND": "reform_portal.resilient_cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5")),
+                "socket_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5")),
+                "CIRCUIT_SECONDS": float(os.environ.get("CACHE_CIRCUIT_SECONDS", "30")),
+            },
+        }
+    }
 else:
     # Without Redis the web server and the Celery worker are separate processes on one machine: a file cache under
     # VAR_DIR is one they share, so the dashboard sees the figures the worker's rollup just wrote (a per-process
@@ -247,6 +262,26 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Outages (docs/security/outages.md). Pages and services hand work to the workers through the outbox
+# (reform_portal/outbox/), which publishes over its own connection: one attempt, OUTBOX_PUBLISH_TIMEOUT seconds.
+# Anything else that talks to the broker gives up within seconds too, not after the defaults' 4 s x retries (the
+# result backend's 20 retries a second apart made a request hang 19 s). The worker's own reconnection is left on
+# (broker_connection_retry): with it off a worker would exit at the first blip of Redis.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+if str(CELERY_RESULT_BACKEND or "").startswith(("redis://", "rediss://")):
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+    CELERY_REDIS_SOCKET_TIMEOUT = 10
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+    }
+OUTBOX_PUBLISH_TIMEOUT = float(os.environ.get("OUTBOX_PUBLISH_TIMEOUT", "1"))
+OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))  # a process's pause after a failure
+OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "7"))  # sent rows are deleted after this
+# A rollup part is stopped after ROLLUP_TIME_LIMIT_SECONDS (Celery's time limit); a run with no sign of life for
+# longer (its worker died) is marked failed by reporting.tasks.rollup_runs_expire.
+ROLLUP_TIME_LIMIT_SECONDS = int(os.environ.get("ROLLUP_TIME_LIMIT_SECONDS", str(15 * 60)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # first: its WWW-Authenticate header makes a missing or bad credential a 401

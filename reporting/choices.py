@@ -8,6 +8,7 @@ class RunKind(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")  # recorded, its task not yet taken by a worker (it may wait in the outbox)
     RUNNING = "running", _("进行中")
     SUCCEEDED = "succeeded", _("已完成")
     FAILED = "failed", _("失败")

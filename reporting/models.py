@@ -14,7 +14,8 @@ class RollupRun(models.Model):
     """One rollup: the nightly full one, a 15-minute refresh, or a refresh someone asked for.
 
     A full run is split into parts, one per (province, document); each part commits on its own, and the
-    part that finishes last closes the run.
+    part that finishes last closes the run. A run that shows no sign of life (`heartbeat_at`, else `started_at`)
+    for longer than a part may take is marked failed (`rollup.rollup_runs_expire`): its worker died.
     """
 
     kind = models.CharField(_("类型"), max_length=20, choices=RunKind.choices)
@@ -29,6 +30,8 @@ class RollupRun(models.Model):
     parts_done = models.PositiveIntegerField(_("已完成分片"), default=0)
     parts_failed = models.PositiveIntegerField(_("失败分片"), default=0)
     error = models.TextField(_("错误"), blank=True)
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)  # a part started or finished
+    parts_seen = models.JSONField(_("已计入的分片"), default=list, blank=True)  # document ids: a part counts once
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("发起人"),

@@ -30,10 +30,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise, Region
 from measures.applicability import FACTS, applies_sql
@@ -42,6 +45,7 @@ from measures.lagging import exempt_enterprises_sql
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, Scope
 from measures.targets import met_sql
 from reform_portal.locks import lock_one
+from reform_portal.outbox.services import enqueue as outbox_enqueue
 from reporting.assessments.choices import SUBMITTED_STATUSES
 
 from . import tallies
@@ -51,6 +55,7 @@ from .models import RollupRun, RollupSnapshot, ScopeTally
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "reporting:rollup-generation"
+GENERATION_BUMP_TASK = "reporting.tasks.rollup_generation_bump"  # by name: services never import tasks
 WORK_MEM = "64MB"
 LOCK_NAMESPACE = 5005  # first key of the advisory lock; the second is the document id
 FOLD_SLACK = 1000  # tally rows a part may carry beyond twice its cells before the rollup folds them
@@ -109,7 +114,20 @@ class PartResult:
 
 
 def _current_generation_bump():
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    generation_bump()
+
+
+def generation_bump() -> bool:
+    """A new generation: the dashboard's cached figures are read afresh. When the cache cannot take it (Redis away),
+    the bump waits in the outbox for the broker (the same Redis) to return, so figures cached before the outage are
+    not served after it. False when it could not be made now."""
+    value = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, value, None)
+    if cache.get(GENERATION_KEY) == value:
+        return True
+    log.warning("rollup: the cache did not take the new generation; the bump waits in the outbox")
+    outbox_enqueue(GENERATION_BUMP_TASK)
+    return False
 
 
 def generation() -> str:
@@ -508,27 +526,48 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
 # Runs ---------------------------------------------------------------------------------------------------------
 
 
-def rollup_run_start(*, kind: str, day: date, documents, requested_by=None, province=None) -> RollupRun:
+def rollup_run_start(
+    *, kind: str, day: date, documents, requested_by=None, province=None, queued: bool = False
+) -> RollupRun:
+    """Record a run of `documents`' parts: running (its parts are about to be sent), or queued (a task that claims it
+    with `rollup_run_claim` sends them)."""
+    now = timezone.now()
     return RollupRun.objects.create(
         kind=kind,
         day=day,
         province=province,
         parts_total=len(documents),
         requested_by=requested_by,
-        status=RunStatus.RUNNING if documents else RunStatus.SUCCEEDED,
-        finished_at=None if documents else timezone.now(),
+        status=(RunStatus.QUEUED if queued else RunStatus.RUNNING) if documents else RunStatus.SUCCEEDED,
+        heartbeat_at=None if queued else now,
+        finished_at=None if documents else now,
     )
 
 
-def rollup_run_part_finished(*, run_id: int, error: str = "") -> RollupRun:
-    """Count one finished part; the last one closes the run (failed if any part failed)."""
+def rollup_run_claim(*, run_id: int) -> RollupRun | None:
+    """The task of a queued run starts it: queued → running, once (a second delivery of the task, or a run already
+    expired as undelivered, gets None)."""
+    claimed = RollupRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    return RollupRun.objects.get(pk=run_id) if claimed else None
+
+
+def rollup_run_part_finished(*, run_id: int, document_id: int | None = None, error: str = "") -> RollupRun:
+    """Count one finished part, once per document; the last one closes the run (failed if any part failed). A run
+    already closed (expired: its worker was thought dead) keeps its verdict."""
     with transaction.atomic():
         run = lock_one(RollupRun, run_id)
+        if document_id is not None:
+            if document_id in run.parts_seen:
+                return run  # the same part delivered twice
+            run.parts_seen = [*run.parts_seen, document_id]
         run.parts_done += 1
+        run.heartbeat_at = timezone.now()
         if error:
             run.parts_failed += 1
             run.error = (run.error + "\n" + error).strip()[-4000:]
-        if run.parts_done >= run.parts_total:
+        if run.parts_done >= run.parts_total and run.finished_at is None:
             run.status = RunStatus.FAILED if run.parts_failed else RunStatus.SUCCEEDED
             run.finished_at = timezone.now()
         run.save()
@@ -539,15 +578,57 @@ def rollup_part_run(*, run_id: int | None, document_id: int, day: date) -> PartR
     """Run one part of a run and account for it, whether it succeeds or fails."""
     document = PolicyDocument.objects.get(pk=document_id)
     run = RollupRun.objects.filter(pk=run_id).first() if run_id else None
+    if run_id:
+        RollupRun.objects.filter(pk=run_id, finished_at__isnull=True).update(heartbeat_at=timezone.now())
     try:
         result = rollup_document(document=document, day=day, run=run)
     except Exception as exc:
         if run_id:
-            rollup_run_part_finished(run_id=run_id, error=f"{document.number}: {exc!r}")
+            rollup_run_part_finished(run_id=run_id, document_id=document_id, error=f"{document.number}: {exc!r}")
         raise
     if run_id:
-        rollup_run_part_finished(run_id=run_id)
+        rollup_run_part_finished(run_id=run_id, document_id=document_id)
     return result
+
+
+def run_time_limit() -> timedelta:
+    """How long a part may take (Celery stops it then: `ROLLUP_TIME_LIMIT_SECONDS`)."""
+    return timedelta(seconds=settings.ROLLUP_TIME_LIMIT_SECONDS)
+
+
+# A part stopped at its time limit needs a moment to report; a run silent for longer than both has no live worker.
+EXPIRY_GRACE = timedelta(minutes=1)
+
+
+def rollup_runs_expire(*, now: datetime | None = None) -> list[RollupRun]:
+    """Mark failed, with the reason, the runs still queued or running that showed no sign of life (a part starting
+    or finishing) for longer than a part may take: their worker died, or their task never reached one. Their parts'
+    figures of the day stay as they were, so the next refresh recomputes what they did not."""
+    now = now or timezone.now()
+    cutoff = now - run_time_limit() - EXPIRY_GRACE
+    minutes = round(settings.ROLLUP_TIME_LIMIT_SECONDS / 60)
+    reasons = {
+        RunStatus.QUEUED: _("任务在 %(m)s 分钟内未被工作进程接收（消息队列或工作进程不可用），已放弃。"),
+        RunStatus.RUNNING: _("超过 %(m)s 分钟没有进展，工作进程可能已中止；未完成的部分将由下次刷新重算。"),
+    }
+    expired = []
+    stale = (
+        RollupRun.objects.filter(status__in=list(reasons), finished_at__isnull=True)
+        .annotate(alive_at=Coalesce("heartbeat_at", "started_at"))
+        .filter(alive_at__lt=cutoff)
+    )
+    for run_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            run = lock_one(RollupRun, run_id)
+            if run.finished_at is not None or (run.heartbeat_at or run.started_at) >= cutoff:
+                continue  # it moved meanwhile
+            reason = str(reasons[run.status] % {"m": minutes})
+            run.status, run.finished_at = RunStatus.FAILED, now
+            run.error = (run.error + "\n" + reason).strip()[-4000:]
+            run.save()
+        log.error("rollup run %s expired: %s", run.pk, reason)
+        expired.append(run)
+    return expired
 
 
 def documents_to_roll(*, province=None):
@@ -650,14 +731,20 @@ def refresh_watermarks(*, day: date) -> dict[int, datetime]:
 
 
 def rollup_refresh_request(*, province: Region, by, enqueue: Callable[[int], object]) -> RollupRun:
-    """SASAC staff ask for today's figures of their province now: record the run, and after commit hand its id to
-    `enqueue` (the caller passes `reporting.tasks.rollup_refresh_province.delay`: tasks import this module, never
-    the reverse)."""
+    """SASAC staff ask for today's figures of their province now: record the run, queued, and hand its id to
+    `enqueue` in the same transaction (the caller passes the outbox bound to `reporting.tasks.rollup_refresh_province`,
+    which records the call with the run and sends it after commit: tasks import this module, never the reverse). The
+    task claims the run when a worker takes it; until then the dashboard shows it 排队中, not 进行中."""
     documents = documents_to_roll(province=province)
     with transaction.atomic():
         run = rollup_run_start(
-            kind=RunKind.REFRESH, day=timezone.localdate(), documents=documents, requested_by=by, province=province
+            kind=RunKind.REFRESH,
+            day=timezone.localdate(),
+            documents=documents,
+            requested_by=by,
+            province=province,
+            queued=True,
         )
         if documents:
-            transaction.on_commit(lambda: enqueue(run.pk))
+            enqueue(run.pk)
     return run

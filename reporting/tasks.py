@@ -1,18 +1,22 @@
 """Rollup tasks: thin, ids in, services do the work.
 
-The nightly full rollup fans out as a Celery group of one `rollup_part` per (province, document), so several
-workers on several machines share it; the part that finishes last closes the `RollupRun`.
+The nightly full rollup fans out one `rollup_part` per (province, document), so several workers on several machines
+share it; the part that finishes last closes the `RollupRun`. The parts are sent through the outbox, recorded with
+the run: a broker that blinks while a run starts delays its parts, and loses none. A part is stopped at
+`ROLLUP_TIME_LIMIT_SECONDS`; `rollup_runs_expire` marks failed the runs whose worker died.
 """
 
 import logging
 from datetime import date
 
-from celery import group, shared_task
+from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from enterprises.models import Region
+from reform_portal.outbox.services import enqueue
 
 from . import rollup, tallies, triggers
 from .choices import RunKind
@@ -24,17 +28,21 @@ def _day(value: str | None) -> date:
     return date.fromisoformat(value) if value else timezone.localdate()
 
 
-@shared_task(acks_late=True)
+# Stopped at the time limit (the soft one first, so that the part fails and is counted): a part never runs forever.
+@shared_task(
+    acks_late=True,
+    time_limit=settings.ROLLUP_TIME_LIMIT_SECONDS,
+    soft_time_limit=max(settings.ROLLUP_TIME_LIMIT_SECONDS - 30, 1),
+)
 def rollup_part(run_id: int | None, document_id: int, day: str) -> dict:
     result = rollup.rollup_part_run(run_id=run_id, document_id=document_id, day=_day(day))
     return {"document_id": result.document_id, "rows": result.rows, "seconds": round(result.seconds, 3)}
 
 
 def _fan_out(run, documents, day: date):
-    """Enqueue one part per document, once the run is committed (at once outside a transaction)."""
-    if documents:
-        parts = group(rollup_part.si(run.pk, d.pk, day.isoformat()) for d in documents)
-        transaction.on_commit(parts.apply_async)
+    """One part per document, through the outbox (in the caller's transaction: sent once the run is committed)."""
+    for document in documents:
+        enqueue(rollup_part, run.pk, document.pk, day.isoformat())
 
 
 @shared_task
@@ -43,8 +51,9 @@ def rollup_full(day: str | None = None, requested_by_id: int | None = None) -> i
     day_ = _day(day)
     documents = rollup.documents_to_roll()
     by = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
-    run = rollup.rollup_run_start(kind=RunKind.FULL, day=day_, documents=documents, requested_by=by)
-    _fan_out(run, documents, day_)
+    with transaction.atomic():
+        run = rollup.rollup_run_start(kind=RunKind.FULL, day=day_, documents=documents, requested_by=by)
+        _fan_out(run, documents, day_)
     return run.pk
 
 
@@ -57,18 +66,35 @@ def rollup_refresh() -> int | None:
     documents = rollup.changed_documents(since=rollup.refresh_watermarks(day=day))
     if not documents:
         return None
-    run = rollup.rollup_run_start(kind=RunKind.REFRESH, day=day, documents=documents)
-    _fan_out(run, documents, day)
+    with transaction.atomic():
+        run = rollup.rollup_run_start(kind=RunKind.REFRESH, day=day, documents=documents)
+        _fan_out(run, documents, day)
     return run.pk
 
 
 @shared_task
-def rollup_refresh_province(run_id: int) -> int:
-    """ "Refresh now" for a province: the run was created by the request (so the page shows it at once)."""
-    run = rollup.RollupRun.objects.get(pk=run_id)
-    documents = rollup.documents_to_roll(province=Region.objects.get(pk=run.province_id))
-    _fan_out(run, documents, run.day)
+def rollup_refresh_province(run_id: int) -> int | None:
+    """ "Refresh now" for a province: the run was recorded, queued, by the request (so the page shows it at once);
+    this task starts it, once (a second delivery, or a run expired meanwhile, does nothing)."""
+    with transaction.atomic():
+        run = rollup.rollup_run_claim(run_id=run_id)
+        if run is None:
+            return None
+        documents = rollup.documents_to_roll(province=Region.objects.get(pk=run.province_id))
+        _fan_out(run, documents, run.day)
     return run.pk
+
+
+@shared_task
+def rollup_runs_expire() -> list[int]:
+    """Every 5 minutes: runs left 进行中 (or 排队中) by a dead worker or an undelivered task are marked failed."""
+    return [run.pk for run in rollup.rollup_runs_expire()]
+
+
+@shared_task(ignore_result=True)
+def rollup_generation_bump() -> bool:
+    """A generation bump the cache could not take when a rollup committed (Redis away), sent when it returns."""
+    return rollup.generation_bump()
 
 
 @shared_task

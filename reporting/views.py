@@ -19,6 +19,7 @@ from enterprises.models import Region
 from measures.models import Measure
 from reform_portal.access import RollupPolicy
 from reform_portal.audit.services import record_export
+from reform_portal.outbox.services import bound
 
 from . import rollup, tasks
 from .exports import PANELS, dashboard_workbook
@@ -268,8 +269,14 @@ def refresh(request):
     if not RollupPolicy.can(request.user, RollupPolicy.REFRESH):
         raise PermissionDenied(_("只有国资委工作人员可以立即刷新汇总。"))
     scope = dashboard_scope(user=request.user, province_code=request.POST.get("province"))
-    rollup.rollup_refresh_request(province=scope.province, by=request.user, enqueue=tasks.rollup_refresh_province.delay)
-    messages.info(request, _("已提交刷新请求，完成后页面上的“截至”时间会更新。"))
+    enqueue = bound(tasks.rollup_refresh_province)  # recorded with the run, sent after commit
+    rollup.rollup_refresh_request(province=scope.province, by=request.user, enqueue=enqueue)
+    if enqueue.held:
+        messages.warning(
+            request, _("已记录刷新请求，但任务队列暂时不可用：恢复后将自动执行，期间页面显示上次汇总的数据。")
+        )
+    else:
+        messages.info(request, _("已提交刷新请求，完成后页面上的“截至”时间会更新。"))
     return redirect(f"{reverse('reporting:dashboard')}?{urlencode({'province': scope.province.code})}")
 
 

@@ -17,9 +17,11 @@ from ..models import AssessmentNotice, ReportingPeriod
 def reminders_send(
     *, period: ReportingPeriod, enterprises, by, enqueue_email: Callable[[int], object], message: str = ""
 ) -> list[AssessmentNotice]:
-    """An in-portal notice for each enterprise, and an email to its users once the notices are saved: after commit,
-    each notice's id goes to `enqueue_email` (callers pass `reporting.assessments.tasks.send_notice_email.delay`;
-    tasks import the services, never the reverse)."""
+    """An in-portal notice for each enterprise, and an email to its users once the notices are saved: each notice's
+    id goes to `enqueue_email` in this transaction (callers pass the outbox bound to
+    `reporting.assessments.tasks.send_notice_email`, which records the call with the notice and sends it after
+    commit, or when the broker is back; tasks import the services, never the reverse). The mail task is idempotent
+    (`notice_email` claims the notice), so a call sent twice mails once."""
     from reform_portal.access import NoticePolicy
 
     notices = []
@@ -36,7 +38,7 @@ def reminders_send(
             period=period, enterprise=enterprise, message=(message or "").strip() or default, sent_by=by
         )
         notices.append(notice)
-        transaction.on_commit(partial(enqueue_email, notice.pk))
+        enqueue_email(notice.pk)
     return notices
 
 

@@ -4,6 +4,7 @@ of submissions, from which officers send reminders."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from enterprises.models import Enterprise
 from reform_portal.access import AssessmentPolicy, EnterprisePolicy, NoticePolicy, access_for
+from reform_portal.outbox.services import bound
 
 from .. import services
 from ..choices import LATE_STATES
@@ -25,6 +27,8 @@ from ..selectors import (
 )
 from ..tasks import send_notice_email
 from ._common import joined
+
+OVERVIEW_PAGE_SIZE = 50
 
 
 @login_required
@@ -45,6 +49,9 @@ def index(request):
     context = {"periods": periods, "period": period, "state": state, "can_remind": False}
     if period:
         context.update(submissions_overview(user=request.user, period=period, state=state))
+        # One page of enterprises at a time (a province has thousands); the links keep the period and state.
+        context["page"] = Paginator(context["rows"], OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["rows"] = context["page"].object_list
         context["can_remind"] = NoticePolicy.can(request.user, NoticePolicy.SEND)
         context["late_states"] = LATE_STATES
         context["state_labels"] = STATE_LABELS
@@ -80,16 +87,24 @@ def remind(request, period_pk):
     if not enterprises:
         messages.error(request, _("请先勾选要提醒的企业。"))
         return redirect(overview)
+    enqueue_email = bound(send_notice_email)  # recorded with the notices, sent after commit
     try:
         notices = services.reminders_send(
             period=period,
             enterprises=enterprises,
             by=request.user,
             message=request.POST.get("message", ""),
-            enqueue_email=send_notice_email.delay,
+            enqueue_email=enqueue_email,
         )
     except ValidationError as exc:
         messages.error(request, joined(exc.messages))
         return redirect(overview)
-    messages.success(request, _("已向 %(n)s 家企业发送提醒（站内通知和邮件）。") % {"n": len(notices)})
+    if enqueue_email.held:
+        messages.warning(
+            request,
+            _("已向 %(n)s 家企业发送站内提醒；邮件服务的任务队列暂时不可用，邮件将在恢复后自动发出。")
+            % {"n": len(notices)},
+        )
+    else:
+        messages.success(request, _("已向 %(n)s 家企业发送提醒（站内通知和邮件）。") % {"n": len(notices)})
     return redirect(overview)
