@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "reform_portal.request_limits.RequestSizeLimitMiddleware",  # 413 before an oversized body is read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "reform_portal.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -324,6 +325,28 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
 # Evidence uploads.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+# Hostile files (docs/security/files.md). A request over its limit is refused (413) before it is stored: the limit is
+# the largest file of the path (IMPORT_MAX_BYTES for the register's import, EVIDENCE_MAX_BYTES elsewhere) plus the
+# form around it.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_FORM_OVERHEAD_BYTES = int(os.environ.get("UPLOAD_FORM_OVERHEAD_BYTES", str(256 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "reform_portal.request_limits.UploadLimitHandler",  # counts the bytes; keeps nothing past the limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# docx/xlsx evidence: checked from the ZIP directory before unpacking, then member by member.
+ARCHIVE_MAX_UNPACKED_BYTES = int(os.environ.get("ARCHIVE_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))
+ARCHIVE_MAX_RATIO = int(os.environ.get("ARCHIVE_MAX_RATIO", "100"))
+ARCHIVE_MAX_MEMBERS = int(os.environ.get("ARCHIVE_MAX_MEMBERS", "5000"))
+ARCHIVE_MAX_DEPTH = int(os.environ.get("ARCHIVE_MAX_DEPTH", "2"))  # a workbook embedded in a document: 2
+# An imported workbook (the register; 5,000 rows documented) is read only within these.
+WORKBOOK_MAX_ROWS = int(os.environ.get("WORKBOOK_MAX_ROWS", "10000"))
+WORKBOOK_MAX_COLUMNS = int(os.environ.get("WORKBOOK_MAX_COLUMNS", "100"))
+WORKBOOK_MAX_CELL_CHARS = int(os.environ.get("WORKBOOK_MAX_CELL_CHARS", "32767"))  # Excel's own limit
+WORKBOOK_MAX_UNPACKED_BYTES = int(os.environ.get("WORKBOOK_MAX_UNPACKED_BYTES", str(50 * 1024 * 1024)))
+WORKBOOK_MAX_PART_BYTES = int(os.environ.get("WORKBOOK_MAX_PART_BYTES", str(40 * 1024 * 1024)))
+WORKBOOK_MAX_RATIO = int(os.environ.get("WORKBOOK_MAX_RATIO", "100"))
 # The security audit log (docs/security/audit.md): kept AUDIT_RETENTION_DAYS (at least 180); behind a reverse proxy,
 # the META key of the header carrying the client's address (e.g. HTTP_X_FORWARDED_FOR), trusted only if set.
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
