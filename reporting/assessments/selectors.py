@@ -16,6 +16,7 @@ from .models import (
     AssessmentNotice,
     AssessmentTransition,
     ReportingPeriod,
+    ReportingPeriodEvent,
 )
 
 STATE_LABELS = {NOT_FILLED: NOT_FILLED_LABEL, **dict(AssessmentStatus.choices)}
@@ -24,6 +25,12 @@ STATE_ORDER = [NOT_FILLED, *AssessmentStatus.values]
 
 def periods_visible(*, user) -> QuerySet:
     return PeriodPolicy.visible(user, ReportingPeriod.objects.select_related("province", "opened_by"))
+
+
+def period_changes(*, periods, limit: int = 30) -> list[ReportingPeriodEvent]:
+    """The latest changes of these periods (opened, deadline moved, closed, reopened), newest first: one query."""
+    events = ReportingPeriodEvent.objects.filter(pgh_obj__in=[p.pk for p in periods])
+    return list(events.select_related("changed_by", "pgh_obj__province").order_by("-pgh_id")[:limit])
 
 
 def current_period(*, user, province_id: int | None = None) -> ReportingPeriod | None:

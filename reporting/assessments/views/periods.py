@@ -12,7 +12,7 @@ from reform_portal.access import PeriodPolicy
 
 from .. import services
 from ..forms import PeriodForm, PeriodUpdateForm
-from ..selectors import periods_visible
+from ..selectors import period_changes, periods_visible
 from ._common import error_dict, joined
 
 
@@ -42,7 +42,8 @@ def period_list(request):
     for period in periods:
         period.can_manage = PeriodPolicy.can(user, PeriodPolicy.MANAGE, period.province_id)
         period.update_form = PeriodUpdateForm(initial={"deadline": period.deadline, "is_open": period.is_open})
-    return render(request, "assessments/period_list.html", {"periods": periods, "form": form})
+    context = {"periods": periods, "form": form, "changes": period_changes(periods=periods)}
+    return render(request, "assessments/period_list.html", context)
 
 
 @login_required
