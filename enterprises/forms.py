@@ -2,12 +2,15 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal.access import EnterprisePolicy
 
 from .choices import RegionLevel
 from .credit_code import normalise_credit_code
+from .credit_code_uniqueness import credit_code_taken
 from .models import HEADCOUNT_FIELDS, Enterprise, Region
 from .selectors import enterprise_by_credit_code, location_choices, resolve_location
 from .services import REGISTER_FIELDS
@@ -145,6 +148,18 @@ class EnterpriseForm(forms.ModelForm):
         if isinstance(value, int):
             return Enterprise.objects.filter(pk=value).values_list("credit_code", flat=True).first() or ""
         return value or ""
+
+    def clean_credit_code(self):
+        # A code already registered: named (with a link) only when the user may see its enterprise.
+        code = normalise_credit_code(self.cleaned_data.get("credit_code"))
+        taken = credit_code_taken(user=self.user, code=code, exclude_pk=self.instance.pk)
+        if taken is not None:
+            message, seen = taken
+            if seen is not None:
+                url = reverse("enterprises:detail", args=[seen.pk])
+                message = format_html('{} <a href="{}">{}</a>', message, url, _("查看该企业"))
+            raise ValidationError(message)
+        return code
 
     def clean_parent(self):
         code = normalise_credit_code(self.cleaned_data.get("parent"))

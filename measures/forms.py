@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reform_portal.text_limits import NOTE_MAX_CHARS
+
 from .choices import IndicatorKind, Status
 from .indicator_values import TEXT_MAX
 from .models import Measure
@@ -17,6 +19,7 @@ class ProgressForm(forms.Form):
     note = forms.CharField(
         label=_("说明"),
         required=False,
+        max_length=NOTE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("状态或百分比回退时必填"),
     )
@@ -102,7 +105,9 @@ class BulkProgressForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("状态"), choices=Status.choices)
     percent = forms.IntegerField(label=_("完成百分比"), min_value=0, max_value=100)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, enterprise_ids=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reform_portal.request_limits.RequestSizeLimitMiddleware",  # 413 before an oversized body is read
+    "reform_portal.input_guards.NulByteMiddleware",  # 400 for a NUL in the path, query string or form body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "reform_portal.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -298,7 +299,14 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON nested too deep (or holding a NUL) is a 400, never a 500 (docs/security/input-output.md)
+    "DEFAULT_PARSER_CLASSES": [
+        "reform_portal.json_parser.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "产改通 API",
     "DESCRIPTION": "产业工人队伍建设改革推进情况 API",

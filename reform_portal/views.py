@@ -43,7 +43,9 @@ def home(request):
             "province": access.province,
         }
         return render(request, f"home_{access.role}.html", context)
-    return render(request, "home_norole.html", status=403)
+    # No role, or a role without what it needs (an enterprise user whose profile names no enterprise): say which.
+    role_label = access.profile.get_role_display() if access.has_role and access.profile is not None else None
+    return render(request, "home_norole.html", {"role_label": role_label}, status=403)
 
 
 def _group_home(request, head):

@@ -8,6 +8,7 @@ from reform_portal.versioning import VersionField
 
 from ..choices import RegionLevel
 from ..credit_code import normalise_credit_code
+from ..credit_code_uniqueness import credit_code_taken
 from ..models import Enterprise, Region
 from ..selectors import enterprises_visible, resolve_location
 from ..services import REGISTER_FIELDS
@@ -108,7 +109,15 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         # declared above, so no unique validator is generated).
 
     def validate_credit_code(self, value):
-        return normalise_credit_code(value)
+        code = normalise_credit_code(value)
+        # A code already registered: named only when the user may see its enterprise.
+        taken = credit_code_taken(
+            user=self.context["request"].user, code=code, exclude_pk=self.instance.pk if self.instance else None
+        )
+        if taken is not None:
+            message, seen = taken
+            raise serializers.ValidationError(f"{message}（ID {seen.pk}）" if seen is not None else message)
+        return code
 
     def validate(self, attrs):
         """The location: the county decides the prefecture (a `region_code` sent as well must be its prefecture);

@@ -9,11 +9,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from reform_portal.access import EnterprisePolicy
 from reform_portal.audit.services import record_download
+from reform_portal.json_parser import JSONParser  # DRF's, with nesting bounded (400, never 500)
+from reform_portal.text_limits import NOTE_MAX_CHARS
 from reform_portal.versioning import IF_MATCH, StaleEdit, VersionField, etag, stale_response, stale_schema, version_read
 
 from ..choices import Status
@@ -74,7 +76,7 @@ class ProgressSerializer(serializers.ModelSerializer):
 class ProgressWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_CHARS)
     version = VersionField(required=False)
 
 

@@ -9,8 +9,10 @@ from enterprises.models import Region
 from measures.choices import IndicatorKind, Status
 from measures.forms import indicator_value_field
 from measures.indicator_values import value_input
+from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 
 from .choices import SelfRating
+from .period_limits import YEAR_MAX, YEAR_MIN, period_problems
 
 BLANK = [("", "—")]
 
@@ -29,6 +31,7 @@ class ItemForm(forms.Form):
     what_done = forms.CharField(
         label=_("主要工作"),
         required=False,
+        max_length=ANSWER_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("状态为已完成或常态化推进时必填：做了什么、覆盖多少人、取得什么成效。"),
     )
@@ -81,6 +84,7 @@ class ReviewItemForm(forms.Form):
     officer_comment = forms.CharField(
         label=_("审核意见"),
         required=False,
+        max_length=NOTE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("退回时即为该措施的退回理由。"),
     )
@@ -133,12 +137,14 @@ class EvidenceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(label=_("总体意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("总体意见"), required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class PeriodForm(forms.Form):
-    year = forms.IntegerField(label=_("年度"), min_value=2020, max_value=2100)
+    year = forms.IntegerField(label=_("年度"), min_value=YEAR_MIN, max_value=YEAR_MAX)
     province = forms.ModelChoiceField(label=_("省份"), queryset=Region.objects.filter(level=RegionLevel.PROVINCE))
     opens_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -149,6 +155,15 @@ class PeriodForm(forms.Form):
             self.fields["province"].queryset = provinces
         self.initial.setdefault("year", timezone.localdate().year)
         self.initial.setdefault("opens_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        if "year" in data:  # a year out of range is already refused at its field
+            problems = period_problems(year=data["year"], opens_on=data.get("opens_on"), deadline=data.get("deadline"))
+            for field, messages in problems.items():
+                for message in messages:
+                    self.add_error(field, message)
+        return data
 
 
 class PeriodUpdateForm(forms.Form):

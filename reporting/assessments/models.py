@@ -10,6 +10,7 @@ these names and values.
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -23,6 +24,7 @@ from reform_portal.history import audited
 from reform_portal.models import TimeStampedModel
 
 from .choices import EDITABLE_STATUSES, AssessmentStatus, SelfRating, TransitionAction
+from .period_limits import DATE_SLACK_YEARS, YEAR_MAX, YEAR_MIN, period_problems
 
 
 @audited(
@@ -75,10 +77,28 @@ class ReportingPeriod(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(deadline__gte=models.F("opens_on")), name="period_deadline_after_opening"
             ),
+            # period_limits: the year in range, the dates within the year or the one before or after
+            models.CheckConstraint(
+                condition=models.Q(year__gte=YEAR_MIN, year__lte=YEAR_MAX), name="period_year_in_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    opens_on__year__gte=models.F("year") - DATE_SLACK_YEARS,
+                    opens_on__year__lte=models.F("year") + DATE_SLACK_YEARS,
+                    deadline__year__gte=models.F("year") - DATE_SLACK_YEARS,
+                    deadline__year__lte=models.F("year") + DATE_SLACK_YEARS,
+                ),
+                name="period_dates_near_year",
+            ),
         ]
 
     def __str__(self):
         return f"{self.province.name} {self.label}"
+
+    def clean(self):
+        errors = period_problems(year=self.year, opens_on=self.opens_on, deadline=self.deadline)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def label(self) -> str:

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from enterprises.models import Region
 from measures.choices import IndicatorKind, Status
 from measures.indicator_values import value_display, verdict_display
+from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 from reform_portal.versioning import VersionField
 
 from ..choices import SelfRating
@@ -18,6 +19,7 @@ from ..models import (
     AssessmentTransition,
     ReportingPeriod,
 )
+from ..period_limits import YEAR_MAX, YEAR_MIN, period_problems
 from ..services.values import answer_role, applicable_ids
 
 # Indicator values are passed on as sent: the service judges them by the one rule of measures.indicator_values,
@@ -74,6 +76,16 @@ class AssessmentPeriodSerializer(serializers.ModelSerializer):
         model = ReportingPeriod
         fields = ["id", "year", "province", "opens_on", "deadline", "is_open", "accepts_submissions", "created_at"]
         read_only_fields = ["created_at"]
+        extra_kwargs = {"year": {"min_value": YEAR_MIN, "max_value": YEAR_MAX}}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        problems = period_problems(
+            year=attrs.get("year"), opens_on=attrs.get("opens_on"), deadline=attrs.get("deadline")
+        )
+        if problems:
+            raise serializers.ValidationError(problems)
+        return attrs
 
     def get_accepts_submissions(self, obj) -> bool:
         return obj.accepts_submissions()
@@ -249,7 +261,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
 
 class AssessmentItemEditSerializer(serializers.Serializer):
     self_rating = serializers.ChoiceField(choices=SelfRating.choices, required=False, allow_blank=True)
-    what_done = serializers.CharField(required=False, allow_blank=True)
+    what_done = serializers.CharField(required=False, allow_blank=True, max_length=ANSWER_MAX_CHARS)
     claimed_status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     claimed_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
     version = VersionField(required=False, allow_null=True)
@@ -266,7 +278,7 @@ class AssessmentIndicatorEditSerializer(serializers.Serializer):
 class AssessmentReviewItemSerializer(serializers.Serializer):
     verified_status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     verified_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
-    officer_comment = serializers.CharField(required=False, allow_blank=True)
+    officer_comment = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_CHARS)
     version = VersionField(required=False, allow_null=True)
 
 
@@ -300,5 +312,5 @@ def sent_value(indicator, data: dict, field: str):
 
 
 class AssessmentDecisionSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_CHARS)
     version = VersionField(required=False, allow_null=True)

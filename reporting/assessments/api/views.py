@@ -14,11 +14,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from reform_portal.access import AssessmentPolicy, PeriodPolicy, access_for
 from reform_portal.audit.services import record_download
+from reform_portal.json_parser import JSONParser  # DRF's, with nesting bounded (400, never 500)
 from reform_portal.versioning import IF_MATCH, StaleEdit, stale_response, stale_schema, version_read
 
 from .. import services

@@ -13,12 +13,7 @@ from reform_portal.history import records_as
 from reform_portal.locks import lock_one
 
 from ..models import ReportingPeriod
-
-
-def _period_problems(*, opens_on: date, deadline: date) -> dict:
-    if opens_on and deadline and deadline < opens_on:
-        return {"deadline": [_("截止日期不能早于开始日期。")]}
-    return {}
+from ..period_limits import period_problems
 
 
 @records_as(ChangeSource.MANUAL)  # who opened it, in ReportingPeriodEvent
@@ -27,7 +22,7 @@ def period_open(*, province, year: int, opens_on: date, deadline: date, by) -> R
     """Open the reporting period of `year` in `province` (administrators, SASAC staff of the province)."""
     if not PeriodPolicy.can(by, PeriodPolicy.MANAGE, province):
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放填报期。"))
-    errors = _period_problems(opens_on=opens_on, deadline=deadline)
+    errors = period_problems(year=year, opens_on=opens_on, deadline=deadline)
     if province.parent_id is not None:
         errors["province"] = [_("填报期按省设置，请选择省份。")]
     if ReportingPeriod.objects.filter(year=year, province=province).exists():
@@ -50,7 +45,7 @@ def period_update(
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
     fields = ["updated_at"]
     if deadline is not None:
-        errors = _period_problems(opens_on=period.opens_on, deadline=deadline)
+        errors = period_problems(year=period.year, opens_on=period.opens_on, deadline=deadline)
         if errors:
             raise ValidationError(errors)
         period.deadline = deadline
