@@ -156,7 +156,7 @@ AXES_LOCKOUT_PARAMETERS = {
     "user_or_ip": ["username", "ip_address"],
 }[os.environ.get("AXES_LOCKOUT_BY", "user_ip")]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_LOCKOUT_CALLABLE = "reform_portal.accounts.lockout.lockout_response"  # a page in Chinese; JSON for the API
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"]) if os.environ.get("AXES_PROXY_COUNT") else None
 
@@ -190,7 +190,6 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     }
 }
-
 
 # Internationalisation: Simplified Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"

@@ -22,6 +22,9 @@ class AccountStateInline(admin.StackedInline):
 class PortalUserAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, AccountStateInline]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else UserAdmin.inlines  # a new user's state is set on save
+
     def save_model(self, request, obj, form, change):
         obj._accounts_reset_by_admin = True  # a password set here is an initial one
         obj._accounts_request = request

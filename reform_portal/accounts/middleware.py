@@ -11,7 +11,6 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -28,9 +27,9 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def _to_login(request, message: str):
-    messages.info(request, message)
-    return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
+def _to_login(request, why: str):
+    """The login page says why (registration/login.html reads `ended`): the session, and its messages, are gone."""
+    return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'ended': why, 'next': request.get_full_path()})}")
 
 
 class SessionLimitsMiddleware:
@@ -49,20 +48,20 @@ class SessionLimitsMiddleware:
 
     @staticmethod
     def ended(request) -> str | None:
-        """Why the session has ended, or None (and its activity noted)."""
+        """Why the session has ended ("lifetime", "idle", "everywhere"), or None (and its activity noted)."""
         session, now = request.session, time.time()
         started = session.get(SESSION_STARTED)
         seen = session.get(SESSION_SEEN)
         if started is None or seen is None:  # a session from before these limits: they start now
             session[SESSION_STARTED] = session[SESSION_SEEN] = now
-            session[SESSION_EPOCH] = policy.state_of(request.user).session_epoch
+            session[SESSION_EPOCH] = policy.session_epoch(request.user)
             return None
         if now - started > settings.SESSION_ABSOLUTE_LIFETIME_SECONDS:
-            return _("登录已超过最长时限，请重新登录。")
+            return "lifetime"
         if now - seen > settings.SESSION_IDLE_TIMEOUT_SECONDS:
-            return _("长时间未操作，已自动退出，请重新登录。")
+            return "idle"
         if session.get(SESSION_EPOCH, 0) != policy.state_of(request.user).session_epoch:
-            return _("您已在所有设备上退出，请重新登录。")
+            return "everywhere"
         if now - seen > SEEN_RESOLUTION:
             session[SESSION_SEEN] = now
         return None

@@ -39,3 +39,8 @@ def asks_second_factor(user) -> bool:
 
 def must_change_password(user) -> bool:
     return state_of(user).must_change_password and not demo_exempt(user)
+
+
+def session_epoch(user) -> int:
+    """Read afresh (not from the per-request cache): "退出所有设备" may have raised it since."""
+    return AccountState.objects.filter(user=user).values_list("session_epoch", flat=True).first() or 0

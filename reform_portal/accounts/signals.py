@@ -9,7 +9,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from . import services
-from .policy import state_of
+from .policy import session_epoch
 
 User = get_user_model()
 SESSION_STARTED = "accounts_started"
@@ -43,4 +43,4 @@ def _session_starts(sender, request, user, **kwargs):
     now = time.time()
     request.session[SESSION_STARTED] = now
     request.session[SESSION_SEEN] = now
-    request.session[SESSION_EPOCH] = state_of(user).session_epoch
+    request.session[SESSION_EPOCH] = session_epoch(user)
