@@ -252,3 +252,25 @@ def test_a_credit_code_of_another_province_is_refused_without_revealing_it(clien
     assert NEUTRAL in html and sx_soe.name not in html and "已存在" not in html
     html = client.post(url, {"name": "新企业", "credit_code": yn_enterprise.credit_code}).content.decode()
     assert reverse("enterprises:detail", args=[yn_enterprise.pk]) in html and yn_enterprise.name in html
+
+
+# The assessment overview --------------------------------------------------------------------------------------
+
+
+def test_the_assessment_overview_paginates_and_keeps_its_filters(client, users, kunming):
+    from reporting.assessments.views.overview import OVERVIEW_PAGE_SIZE
+    from tests.factories import EnterpriseFactory
+
+    period = open_period(province_id=kunming.parent_id, opened_by=users["admin"])
+    for i in range(OVERVIEW_PAGE_SIZE + 5):
+        EnterpriseFactory(name=f"分页测试企业{i:03d}", region=kunming)
+    client.force_login(users["officer-yn"])
+    url = reverse("reporting:assessments:index")
+    first = client.get(url, {"period": period.pk, "state": "not_filled"})
+    html = first.content.decode()
+    assert html.count("data-enterprise=") == OVERVIEW_PAGE_SIZE
+    total = first.context["page"].paginator.count
+    assert total == OVERVIEW_PAGE_SIZE + 6  # and the users fixture's enterprise
+    assert f"period={period.pk}&state=not_filled&page=2" in html
+    second = client.get(url, {"period": period.pk, "state": "not_filled", "page": 2})
+    assert second.content.decode().count("data-enterprise=") == total - OVERVIEW_PAGE_SIZE
