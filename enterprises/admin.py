@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reform_portal.access import GroupGrantPolicy
+from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
 
 from .group_access import group_set
 from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseEvent, Profile, Region
@@ -15,8 +15,29 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
+class EnterpriseAdminForm(forms.ModelForm):
+    """What decides the enterprise's scope (where it is, ownership, supervision, group) changes only as the access
+    policy allows the editor (reform_portal.access: EnterprisePolicy.scope_change_problems): the message is shown
+    next to the field, and nothing is saved."""
+
+    editor = None  # the request's user, set by EnterpriseAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        county = cleaned.get("county")
+        proposed = {f: cleaned[f] for f in EnterprisePolicy.SCOPE_FIELDS if f in cleaned}
+        if county is not None:
+            proposed["region"] = county.parent  # the county decides the prefecture (the database sets it)
+        instance = self.instance if self.instance.pk else None
+        for name, errors in EnterprisePolicy.scope_change_problems(self.editor, instance, proposed).items():
+            for error in errors:
+                self.add_error(name if name in self.fields else None, error)
+        return cleaned
+
+
 @admin.register(Enterprise)
 class EnterpriseAdmin(admin.ModelAdmin):
+    form = EnterpriseAdminForm
     list_display = (
         "name",
         "credit_code",
@@ -56,6 +77,11 @@ class EnterpriseAdmin(admin.ModelAdmin):
             {"fields": (*HEADCOUNT_FIELDS, "union_founded", "union_founded_on")},
         ),
     )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.editor = request.user  # a class made for this request
+        return form
 
     def save_model(self, request, obj, form, change):
         # Through the services, so an administrator's edit is in the record's history like anyone else's.

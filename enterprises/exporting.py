@@ -1,13 +1,15 @@
 """Export the (filtered) enterprise list to Excel, in the import template's columns so that an exported
 file can be corrected and imported again (the parent company by its credit code, the county and the prefecture by
-name); the parent's name and progress summary columns follow and are ignored on import."""
+name); each enterprise's version follows (版本（勿改）: the import refuses a row whose enterprise changed since), then
+the parent's name and progress summary columns, which the import ignores."""
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from reform_portal.spreadsheets import sheet_row
 
-from .importing import headers
+from .importing import VERSION_HEADER, headers
 from .models import HEADCOUNT_FIELDS
 from .services import display_value
 
@@ -22,7 +24,7 @@ def enterprises_workbook(enterprises) -> Workbook:
     ws = wb.active
     ws.title = "企业名录"
     columns = headers()
-    ws.append(sheet_row(ws, [h for _f, h in columns] + SUMMARY_HEADERS))
+    ws.append(sheet_row(ws, [h for _f, h in columns] + [VERSION_HEADER] + SUMMARY_HEADERS))
     for e in enterprises:
         row = []
         for name, _h in columns:
@@ -35,6 +37,7 @@ def enterprises_workbook(enterprises) -> Workbook:
                 row.append(display_value(e, name))
         last = e.last_update
         row += [
+            e.version,
             e.parent.name if e.parent else "",
             e.applicable_count,
             e.done_count,
@@ -45,4 +48,5 @@ def enterprises_workbook(enterprises) -> Workbook:
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 16
+    ws.column_dimensions[get_column_letter(len(columns) + 1)].width = 10  # the version: not for people
     return wb

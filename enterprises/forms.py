@@ -188,6 +188,13 @@ class EnterpriseForm(forms.ModelForm):
             self.add_error("county", exc)
             return data
         data["county"] = county
+        # What decides the enterprise's scope changes only within the user's charge (reform_portal.access).
+        proposed = {f: data[f] for f in EnterprisePolicy.SCOPE_FIELDS if f in data}
+        instance = self.instance if self.instance.pk else None
+        for name, errors in EnterprisePolicy.scope_change_problems(self.user, instance, proposed).items():
+            name = "county" if name == "region" else name  # the form picks the prefecture through the county
+            for error in errors:
+                self.add_error(name, error)
         return data
 
 

@@ -2,6 +2,12 @@
 wrong, nothing saved unless every row is valid, and re-importing the same file updates instead of duplicating
 (rows are matched on the credit code).
 
+Each row of an enterprise already registered carries the version it was exported at (the 版本（勿改） column): a row
+whose enterprise someone changed since is reported with what differs (theirs vs the file's) and nothing is saved,
+so a re-imported old export never reverts someone else's later edit. Every row is checked first, without locks, with
+a fixed number of queries for the whole file; then one short transaction writes them all in bulk
+(`services.enterprises_write_many`). See docs/security/imports.md.
+
 The county (所在县（市、区）) is given by its 6-digit code or its name; a name two counties share must be qualified
 by the prefecture (in the 所在州（市） column, or written before it: 昆明市五华区). The prefecture follows from the
 county. The parent company (上级集团) is given by its credit code: it must be registered already or come earlier in
@@ -12,22 +18,29 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError
+from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
-from reform_portal.workbooks import sheet_rows
+from reform_portal.versioning import StaleEdit, check_version, parse_version
 
 from .choices import Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from .credit_code import normalise_credit_code
-from .models import HEADCOUNT_FIELDS, Enterprise, Region
-from .selectors import counties_visible, enterprise_by_credit_code, prefectures_visible, resolve_location
-from .services import REGISTER_FIELDS, enterprise_create, enterprise_update
+from .models import HEADCOUNT_FIELDS, Enterprise, Region, group_problems
+from .selectors import counties_visible, enterprises_visible, prefectures_visible, resolve_location
+from .services import (
+    REGISTER_FIELDS,
+    ImportWrite,
+    StaleRows,
+    enterprises_write_many,
+    register_differences,
+)
 
 CHOICES = {
     "ownership": Ownership,
@@ -50,6 +63,8 @@ FALSE_WORDS = {"否", "n", "no", "false", "0", ""}
 MAX_ROWS = 5000
 # Column headers that are not the field's name: the parent company is given by its credit code.
 HEADER_OVERRIDES = {"parent": "上级集团（母公司）统一社会信用代码"}
+# The version each exported enterprise was at: after the register's columns, in the template and the export.
+VERSION_HEADER = "版本（勿改）"
 # What may separate a prefecture from a county in a qualified name (昆明市 五华区, 昆明市/五华区).
 _SEPARATORS = re.compile(r"[\s/／·\-—]+")
 
@@ -72,10 +87,11 @@ def template_workbook(*, user) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = "企业名录"
-    ws.append([h for _f, h in headers()])
+    ws.append([h for _f, h in headers()] + [VERSION_HEADER])
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 16
+    ws.column_dimensions[get_column_letter(len(headers()) + 1)].width = 10
     guide = wb.create_sheet("填写说明")
     guide.append(["列", "可填写的值"])
     guide.append(["统一社会信用代码", "18 位，按 GB 32100-2015 校验；已存在的代码将更新该企业，而不是新建"])
@@ -108,6 +124,13 @@ def template_workbook(*, user) -> Workbook:
     guide.append(["人数各列", "非负整数；一线产业工人数 ≤ 职工总数，党员数 ≤ 一线产业工人数，高技能人才 ≤ 技能人才"])
     guide.append(["规模以上企业、龙头企业、设有董事会或监事会、已建立工会、试点企业", "是 / 否"])
     guide.append(["工会成立日期", "日期，如 2015-05-01"])
+    guide.append(
+        [
+            VERSION_HEADER,
+            "导出时企业信息的版本号：新增企业留空；修改已登记的企业请在导出的文件上修改，勿改本列。"
+            "导出后他人又修改过的企业不会被覆盖：导入时列出双方不同之处，整个文件不保存，请重新导出后再改",
+        ]
+    )
     guide.column_dimensions["A"].width = 30
     guide.column_dimensions["B"].width = 100
     counties = wb.create_sheet("县（市、区）")
@@ -128,6 +151,8 @@ class ImportProblem:
     column: str
     message: str
     letter: str = ""
+    # A stale row: (field's label, the register's value now, the file's value) for each field that differs.
+    differences: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -220,6 +245,7 @@ class Places:
     """The prefectures and counties of the provinces the importing user works in, found by code or by name."""
 
     def __init__(self, user):
+        self._located: dict[tuple, Region | ValidationError] = {}
         self.prefectures: dict[str, Region] = {}
         for region in prefectures_visible(user=user):
             self.prefectures[region.code] = region
@@ -231,6 +257,23 @@ class Places:
             prefecture, province = county.parent, county.parent.parent
             for key in (county.name, prefecture.name + county.name, province.name + prefecture.name + county.name):
                 self.by_name.setdefault(key, []).append(county)
+
+    def location(self, county: Region | None, region: Region | None, current: Enterprise | None) -> Region:
+        """`selectors.resolve_location`, read once per prefecture for rows without a county (it asks the database
+        whether the prefecture has counties)."""
+        if county is not None:
+            return resolve_location(county=county, region=region, current=current)
+        legacy = current is not None and region is not None and not current.county_id and current.region_id == region.pk
+        key = (getattr(region, "pk", None), legacy)
+        if key not in self._located:
+            try:
+                self._located[key] = resolve_location(county=None, region=region, current=current if legacy else None)
+            except ValidationError as exc:
+                self._located[key] = exc
+        found = self._located[key]
+        if isinstance(found, ValidationError):
+            raise found
+        return found
 
     def prefecture(self, value) -> Region | None:
         text = _text(value)
@@ -289,12 +332,15 @@ class Places:
 
 @dataclass
 class Context:
-    """What a row may refer to: places, and the rows of the file by credit code (for parents)."""
+    """What a row may refer to: places, the rows of the file by credit code (for parents), the registered
+    enterprises the user sees among the file's parents, and the new enterprises of earlier rows (read in bulk)."""
 
     by: object
     places: Places
     rows_by_code: dict[str, int] = field(default_factory=dict)  # first row of each credit code in the file
     failed_rows: set[int] = field(default_factory=set)
+    registered: dict[str, Enterprise] = field(default_factory=dict)  # visible enterprises by credit code
+    new: dict[str, Enterprise] = field(default_factory=dict)  # enterprises of earlier rows to be created
 
     def parent(self, value, *, number: int, own_code: str) -> Enterprise | None:
         code = normalise_credit_code(_text(value))
@@ -302,7 +348,7 @@ class Context:
             return None
         if code == own_code:
             raise CellError("parent", _("上级集团不能是本企业。"))
-        parent = enterprise_by_credit_code(user=self.by, code=code)
+        parent = self.registered.get(code)
         if parent is not None:
             return parent
         in_file = self.rows_by_code.get(code)
@@ -316,6 +362,8 @@ class Context:
             raise CellError(
                 "parent", _("母公司 %(code)s（第 %(row)d 行）有错误，未能导入。") % {"code": code, "row": in_file}
             )
+        if code in self.new:
+            return self.new[code]
         raise CellError(
             "parent",
             _(
@@ -331,6 +379,8 @@ def _parse_row(cells: dict, context: Context, *, number: int, existing: Enterpri
     labels = dict(headers())
     data, problems = {}, []
     for name, value in cells.items():
+        if name == "version":
+            continue  # not a register field: enterprises_import compares it
         label = labels[name]
         try:
             if name in CHOICES:
@@ -360,7 +410,7 @@ def _parse_row(cells: dict, context: Context, *, number: int, existing: Enterpri
         return data, problems
     try:
         county = context.places.county(cells.get("county"), region)
-        data["region"] = resolve_location(county=county, region=region, current=existing)
+        data["region"] = context.places.location(county, region, existing)
         data["county"] = county
     except CellError as exc:
         problems.append(exc)
@@ -392,12 +442,14 @@ def read_rows(upload) -> tuple[list[tuple[int, dict]], dict[str, int], list[Impo
         return [], {}, [ImportProblem(0, "", m) for m in exc.messages]
     if checked.content_type != CONTENT_TYPES[XLSX]:
         return [], {}, [ImportProblem(0, "", _("请上传 Excel（.xlsx）文件。"))]
+    upload.seek(0)
     try:
-        rows = iter(sheet_rows(upload))  # bounded in time and memory whatever the file declares
-    except ValidationError as exc:
-        return [], {}, [ImportProblem(0, "", m) for m in exc.messages]
+        sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        return [], {}, [ImportProblem(0, "", _("无法读取该 Excel 文件，请用模板重新填写后上传。"))]
+    rows = sheet.iter_rows(values_only=True)
     header_row = next(rows, None) or ()
-    by_header = {h: f for f, h in headers()}
+    by_header = {h: f for f, h in headers()} | {VERSION_HEADER: "version"}
     columns = {i: by_header[_text(h)] for i, h in enumerate(header_row) if _text(h) in by_header}
     missing = [h for f, h in headers() if f not in columns.values()]
     if missing:
@@ -419,60 +471,216 @@ def read_rows(upload) -> tuple[list[tuple[int, dict]], dict[str, int], list[Impo
 
 
 def enterprises_import(*, upload, by) -> ImportResult:
-    """All or nothing: each row goes through the same services as the form, inside one transaction that
-    is rolled back if any row fails."""
+    """All or nothing. First every row is checked, without a lock and with a fixed number of queries whatever the
+    number of rows: its cells, the user's right to register or change it and to set what decides its scope
+    (reform_portal.access), the model's checks, and, for an enterprise already registered, that nobody changed it
+    since the file was exported (its version). Only a file without a single problem is written, in one short
+    transaction (`services.enterprises_write_many`), which checks the versions again under the row locks."""
     result = ImportResult()
     rows, columns, problems = read_rows(upload)
     if problems:
         result.errors = problems
         return result
 
-    def problem(number: int, name: str, message: str) -> ImportProblem:
+    def problem(number: int, name: str, message: str, differences=()) -> ImportProblem:
         index = columns.get(name)
         letter = get_column_letter(index + 1) if index is not None else ""
-        return ImportProblem(number, header_of(name) if name else "", message, letter)
+        column = VERSION_HEADER if name == "version" else header_of(name) if name else ""
+        return ImportProblem(number, column, message, letter, tuple(differences))
 
-    context = Context(by=by, places=Places(by))
-    for number, cells in rows:
-        context.rows_by_code.setdefault(normalise_credit_code(_text(cells.get("credit_code"))), number)
-    with transaction.atomic():
-        for number, cells in rows:
-            code = normalise_credit_code(_text(cells.get("credit_code")))
-            first = context.rows_by_code.get(code)
-            if code and first != number:
-                result.errors.append(
-                    problem(number, "credit_code", _("统一社会信用代码与第 %(row)d 行重复。") % {"row": first})
-                )
-                context.failed_rows.add(number)
-                continue
-            existing = Enterprise.objects.select_related("region").filter(credit_code=code).first() if code else None
-            data, cell_errors = _parse_row(cells, context, number=number, existing=existing)
-            if cell_errors:
-                result.errors.extend(problem(number, e.field, e.message) for e in cell_errors)
-                context.failed_rows.add(number)
-                continue
-            try:
-                with transaction.atomic():
-                    if existing is None:
-                        if not EnterprisePolicy.can(by, EnterprisePolicy.ADD):
-                            raise ValidationError(_("您无权新增企业。"))
-                        enterprise_create(data=data, by=by, source=ChangeSource.IMPORT)
-                        result.created += 1
-                    else:
-                        if not EnterprisePolicy.can(by, EnterprisePolicy.CHANGE, existing):
-                            raise ValidationError(
-                                {"credit_code": [_("该信用代码的企业已登记，但不在您负责的范围内。")]}
-                            )
-                        updated = enterprise_update(enterprise=existing, data=data, by=by, source=ChangeSource.IMPORT)
-                        if updated.changed_fields:
-                            result.updated += 1
-                        else:
-                            result.unchanged += 1
-            except ValidationError as exc:
-                county_given = bool(_text(cells.get("county")))
-                result.errors.extend(problem(number, f, m) for f, m in _messages(exc, county_given=county_given))
-                context.failed_rows.add(number)
-        if result.errors:
-            transaction.set_rollback(True)
-            result.created = result.updated = result.unchanged = 0
+    plan, checked = _check_rows(rows, by=by, result=result, problem=problem)
+    if not result.errors:
+        try:
+            enterprises_write_many(plan=plan, by=by, source=ChangeSource.IMPORT)
+        except StaleRows as exc:  # changed between the checks and the write
+            for number, stale in exc.rows:
+                result.errors.append(_stale_problem(problem, number, stale.current, checked[number], None))
+        except IntegrityError:  # e.g. the same new credit code registered meanwhile by someone else
+            result.errors.append(ImportProblem(0, "", _("导入时有人同时修改了相关企业，未保存任何数据，请重新导入。")))
+    if result.errors:
+        result.created = result.updated = result.unchanged = 0
     return result
+
+
+def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite, dict]:
+    """Check every row (reads only, no lock): fill `result` (its problems, and the counts) and return what to write
+    and each changed row's values (for a report of a row found stale under the lock)."""
+    context = Context(by=by, places=Places(by))
+    codes = {}
+    for number, cells in rows:
+        codes[number] = normalise_credit_code(_text(cells.get("credit_code")))
+        context.rows_by_code.setdefault(codes[number], number)
+    parent_codes = {normalise_credit_code(_text(cells.get("parent"))) for _n, cells in rows} - {""}
+    context.registered = {
+        e.credit_code: e for e in enterprises_visible(user=by).filter(credit_code__in=sorted(parent_codes))
+    }
+    # Every registered enterprise of the file, in scope or not (an enterprise out of scope is reported, not added).
+    existing_by_code = {
+        e.credit_code: e
+        for e in Enterprise.objects.select_related("region", "county", "parent").filter(
+            credit_code__in=sorted(set(codes.values()) - {""})
+        )
+    }
+    plan, checked, links = ImportWrite(), {}, {}
+    may_add = EnterprisePolicy.can(by, EnterprisePolicy.ADD)
+    for number, cells in rows:
+        code = codes[number]
+        first = context.rows_by_code.get(code)
+        if code and first != number:
+            result.errors.append(
+                problem(number, "credit_code", _("统一社会信用代码与第 %(row)d 行重复。") % {"row": first})
+            )
+            context.failed_rows.add(number)
+            continue
+        existing = existing_by_code.get(code)
+        data, cell_errors = _parse_row(cells, context, number=number, existing=existing)
+        errors = [(e.field, e.message) for e in cell_errors]
+        version_text = _text(cells.get("version"))
+        version = parse_version(version_text) if version_text else None
+        if version_text and version is None:
+            errors.append(("version", _("版本号应为导出时的整数，请勿修改本列。")))
+        if not errors:
+            errors = _row_problems(
+                existing, data, by=by, may_add=may_add, county_given=bool(_text(cells.get("county")))
+            )
+        if not errors and existing is None and version is not None:
+            errors.append(
+                (
+                    "version",
+                    _(
+                        "本行带有版本号，但没有统一社会信用代码为 %(code)s 的企业：导出后该代码被改动了，或企业已删除。"
+                        "新增企业请将版本列留空。"
+                    )
+                    % {"code": code},
+                )
+            )
+        if errors:
+            result.errors.extend(problem(number, f, m) for f, m in errors)
+            context.failed_rows.add(number)
+            continue
+        candidate = _candidate(existing, data)
+        candidate._import_key = f"row{number}"  # its key in the group tree while it has no id (_check_groups)
+        links[number] = (_key(candidate), data.get("parent"))
+        if existing is None:
+            context.new[code] = candidate
+            plan.creates.append(candidate)
+            result.created += 1
+            continue
+        differences = register_differences(current=existing, data=data)
+        if not differences:
+            result.unchanged += 1
+            continue
+        checked[number] = data
+        try:
+            if version is None:  # no version: it cannot be told whether the file's values are older
+                raise StaleEdit(existing, label=existing.name)
+            check_version(existing, version, label=existing.name)
+        except StaleEdit:
+            result.errors.append(_stale_problem(problem, number, existing, data, version))
+            continue
+        plan.updates.append((number, candidate, existing.version))
+        result.updated += 1
+    _check_groups(links, result=result, problem=problem)
+    return plan, checked
+
+
+def _row_problems(existing, data: dict, *, by, may_add: bool, county_given: bool) -> list[tuple[str, str]]:
+    """(field, message) for what the user may not do with this row, or what the model's checks refuse."""
+    if existing is None and not may_add:
+        return [("", _("您无权新增企业。"))]
+    if existing is not None and not EnterprisePolicy.can(by, EnterprisePolicy.CHANGE, existing):
+        return [("credit_code", _("该信用代码的企业已登记，但不在您负责的范围内。"))]
+    proposed = {f: data[f] for f in EnterprisePolicy.SCOPE_FIELDS if f in data}
+    scope = EnterprisePolicy.scope_change_problems(by, existing, proposed)
+    if scope:
+        return [
+            ("county" if name == "region" and county_given else name, message)
+            for name, messages in scope.items()
+            for message in messages
+        ]
+    candidate = _candidate(existing, data)
+    parent, candidate.parent = candidate.parent, None  # the group's tree is checked for the whole file at once
+    try:
+        # The foreign keys were read from the database; uniqueness: the file's codes were looked up above.
+        candidate.full_clean(exclude=["region", "county", "parent"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return _messages(exc, county_given=county_given)
+    finally:
+        candidate.parent = parent
+    return []
+
+
+def _candidate(existing: Enterprise | None, data: dict) -> Enterprise:
+    """The enterprise as the row would leave it (a new, unsaved object; `existing` is left as it is)."""
+    values = {f: data[f] for f in REGISTER_FIELDS if f in data}
+    if existing is None:
+        return Enterprise(**values)
+    kept = {f: getattr(existing, f) for f in REGISTER_FIELDS if f not in values}
+    return Enterprise(
+        pk=existing.pk,
+        version=existing.version,
+        credit_code_exception=existing.credit_code_exception,
+        created_at=existing.created_at,
+        **kept,
+        **values,
+    )
+
+
+def _stale_problem(problem, number: int, current: Enterprise | None, data: dict, version: int | None):
+    """A row whose enterprise changed since the file was exported: what differs, theirs vs the file's."""
+    if current is None:
+        return problem(number, "credit_code", _("该企业在导出后已被删除，本行未导入。"))
+    differences = [(str(d["label"]), d["current"], d["mine"]) for d in register_differences(current=current, data=data)]
+    said = {"code": current.credit_code, "name": current.name, "now": current.version, "file": version}
+    if version is None:
+        message = _(
+            "%(code)s（%(name)s）已登记，本行没有版本号，无法判断文件中的值是否早于他人的修改，未导入。"
+            "请重新导出名录，在导出的文件上修改后再导入。"
+        )
+    else:
+        message = _(
+            "%(code)s（%(name)s）在导出后已被他人修改（文件为第 %(file)s 版，现为第 %(now)s 版），本行未导入，"
+            "以免覆盖他人的修改。请重新导出名录，在新文件上重做本行的修改后再导入。"
+        )
+    return problem(number, "version", message % said, differences)
+
+
+class _Node:
+    """An enterprise in the group tree as the file would leave it, for `models.group_problems` (the one check):
+    `parent_of` maps each one's key (its id, or "row<n>" for a new one) to its parent's key."""
+
+    def __init__(self, key, parent_of: dict):
+        self.pk, self._parent_of = key, parent_of
+
+    @property
+    def parent(self):
+        key = self._parent_of.get(self.pk)
+        return None if key is None else _Node(key, self._parent_of)
+
+
+def _key(enterprise: Enterprise | None):
+    if enterprise is None:
+        return None
+    return enterprise.pk if enterprise.pk is not None else enterprise._import_key
+
+
+def _check_groups(links: dict, *, result: ImportResult, problem) -> None:
+    """No enterprise may become its own ancestor, through the registered tree and the file's rows together.
+    `links`: row number → (the row's key, its parent). One recursive query reads the registered ancestors of every
+    parent named."""
+    named = sorted({p.pk for _key_, p in links.values() if p is not None and p.pk is not None})
+    if not named:
+        return
+    table = Enterprise._meta.db_table
+    ancestors = RawSQL(
+        f"WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM {table} WHERE id = ANY(%s)"
+        f" UNION SELECT e.id, e.parent_id FROM {table} e JOIN up ON e.id = up.parent_id) SELECT id FROM up",
+        [named],
+    )
+    parent_of = dict(Enterprise.objects.filter(pk__in=ancestors).values_list("pk", "parent_id"))
+    parent_of |= {key: _key(parent) for key, parent in links.values()}
+    for number, (key, parent) in links.items():
+        if parent is None:
+            continue
+        for message in group_problems(_Node(key, parent_of)).get("parent", []):
+            result.errors.append(problem(number, "parent", message))

@@ -1,14 +1,18 @@
 """Writes to the enterprise register. Views, API, import and admin call these; each records who changed what."""
 
+import dataclasses
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.history import change_context
-from reform_portal.locks import lock_one
-from reform_portal.versioning import check_version
+from reform_portal.locks import lock_one, lock_rows
+from reform_portal.versioning import StaleEdit, check_version
 
 from .models import REGISTER_FIELDS, Enterprise
 
@@ -43,6 +47,16 @@ def register_differences(*, current: Enterprise, data: dict) -> list[dict]:
     return rows
 
 
+def scope_problems(*, enterprise: Enterprise | None, data: dict, by) -> None:
+    """Refuse (ValidationError naming the field) a change of what decides the enterprise's scope that `by` may not
+    make (reform_portal.access: EnterprisePolicy.scope_change_problems). `by` None: the system, not refused."""
+    if by is None:
+        return
+    problems = EnterprisePolicy.scope_change_problems(by, enterprise, data)
+    if problems:
+        raise ValidationError(problems)
+
+
 def _check_may_keep(enterprise: Enterprise, by) -> None:
     # Run after the save, inside the transaction: the access policy itself decides whether the row
     # (with its new region) is one `by` may change; otherwise the caller's transaction rolls back.
@@ -57,6 +71,7 @@ def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> E
     from measures.derived import derived_values_sync
     from measures.services import progress_ensure
 
+    scope_problems(enterprise=None, data=data, by=by)
     enterprise = Enterprise(**{f: v for f, v in data.items() if f in REGISTER_FIELDS or f == "credit_code_exception"})
     enterprise.full_clean()
     with change_context(by=by, source=source):  # the database records the registration
@@ -89,6 +104,7 @@ def enterprise_update(
 
     current = lock_one(Enterprise.objects.select_related("region"), enterprise.pk)  # not the region: shared
     check_version(current, expected_version, label=current.name)
+    scope_problems(enterprise=current, data=data, by=by)
     before = {f: display_value(current, f) for f in REGISTER_FIELDS}
     for field, value in data.items():
         if field in REGISTER_FIELDS or field == "credit_code_exception":
@@ -106,3 +122,70 @@ def enterprise_update(
     progress_ensure(enterprise=current, by=by)
     derived_values_sync(current, by=by)
     return current
+
+
+class StaleRows(Exception):
+    """Rows of an import changed by someone else between its checks and its write: [(row, StaleEdit)]."""
+
+    def __init__(self, rows: list):
+        super().__init__(f"{len(rows)} stale rows")
+        self.rows = rows
+
+
+@dataclass
+class ImportWrite:
+    """What an import writes, once every row has been checked: the new enterprises (`creates`, a parent before its
+    subsidiaries; a parent may be one of them, still unsaved) and the changed ones (`updates`: the row's key, the
+    enterprise with its new values, the version the checks read)."""
+
+    creates: list[Enterprise] = dataclasses.field(default_factory=list)
+    updates: list[tuple[object, Enterprise, int]] = dataclasses.field(default_factory=list)
+
+
+BULK_BATCH = 1000  # rows per UPDATE statement (its CASE WHEN lists grow with it)
+
+
+@transaction.atomic
+def enterprises_write_many(*, plan: ImportWrite, by, source: str = ChangeSource.IMPORT) -> None:
+    """Write a checked import in one short transaction, with a fixed number of statements per batch of rows,
+    whatever the number of rows: lock the enterprises to change (primary-key order), check under the lock that
+    none changed since the checks read it (StaleRows, and nothing written, if one did), update them in bulk,
+    create the new ones (one statement per generation of parents in the file), then their progress rows and derived
+    values. The database records every change (EnterpriseEvent, source `source`, by `by`) and raises the versions,
+    as for any other write; the row locks are held only for this write."""
+    from measures.derived import derived_values_sync_many
+    from measures.services import progress_ensure_many
+
+    updates = sorted(plan.updates, key=lambda u: u[1].pk)
+    pks = [candidate.pk for _key, candidate, _version in updates]
+    current = {
+        e.pk: e for e in lock_rows(Enterprise.objects.select_related("region", "county", "parent").filter(pk__in=pks))
+    }
+    stale = []
+    for key, candidate, version in updates:
+        now = current.get(candidate.pk)
+        try:
+            if now is None:
+                raise StaleEdit(None, label=candidate.name)
+            check_version(now, version, label=now.name)
+        except StaleEdit as exc:
+            stale.append((key, exc))
+    if stale:
+        raise StaleRows(stale)
+    with change_context(by=by, source=source):
+        if updates:
+            now = timezone.now()
+            changed = [candidate for _key, candidate, _version in updates]
+            for candidate in changed:
+                candidate.updated_at = now  # bulk_update does not set auto_now fields
+            Enterprise.objects.bulk_update(changed, [*REGISTER_FIELDS, "updated_at"], batch_size=BULK_BATCH)
+        pending = list(plan.creates)
+        while pending:  # a parent that is new too is created one statement before its subsidiaries
+            ready = [e for e in pending if e.parent is None or e.parent.pk is not None]
+            if not ready:
+                raise ValueError("the import's new parents form a cycle")  # the checks refuse it first
+            Enterprise.objects.bulk_create(ready, batch_size=BULK_BATCH)
+            pending = [e for e in pending if e.pk is None]
+    written = [*plan.creates, *(candidate for _key, candidate, _version in updates)]
+    progress_ensure_many(enterprises=written, by=by)
+    derived_values_sync_many(written, by=by)

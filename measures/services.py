@@ -31,6 +31,34 @@ def progress_ensure(*, enterprise: Enterprise, by=None) -> int:
     return len(missing)
 
 
+def progress_ensure_many(*, enterprises, by=None) -> int:
+    """`progress_ensure` for many enterprises (an import) in a fixed number of queries, whatever their number: the
+    tracked measures and their scopes are read once and `scope_applies` (the one applicability rule) decides, per
+    enterprise and distinct scope. Each enterprise needs its `region` loaded (its province)."""
+    from .applicability import scope_applies
+    from .models import Measure
+
+    enterprises = [e for e in enterprises if e.pk is not None]
+    if not enterprises:
+        return 0
+    by_scope: dict = {}
+    for measure in Measure.objects.tracked().select_related("scope").order_by("pk"):
+        by_scope.setdefault(measure.scope_id, (measure.scope, []))[1].append(measure.pk)
+    ids = [e.pk for e in enterprises]
+    existing = set(Progress.objects.filter(enterprise_id__in=ids).values_list("enterprise_id", "measure_id"))
+    missing = [
+        Progress(enterprise=enterprise, measure_id=pk)
+        for enterprise in enterprises
+        for scope, measure_ids in by_scope.values()
+        if scope_applies(scope, enterprise)
+        for pk in measure_ids
+        if (enterprise.pk, pk) not in existing
+    ]
+    with change_context(by=by, source=ChangeSource.SYSTEM):
+        Progress.objects.bulk_create(missing, batch_size=50_000)
+    return len(missing)
+
+
 def progress_problems(*, old: Progress | None, status: str, percent: int, note: str | None) -> dict[str, list[str]]:
     """Field errors for moving a progress record to (status, percent, note); note None: none was given."""
     errors: dict[str, list[str]] = {}

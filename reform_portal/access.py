@@ -144,6 +144,15 @@ class Access:
             return True
         return self.province_id is not None and enterprise.region_id in self._province_prefecture_ids()
 
+    def region_charge_covers(self, region_id: int | None, county_id: int | None) -> bool:
+        """Whether the place (prefecture `region_id`, county `county_id`) is in a region in the user's charge (a
+        province, a prefecture or a county in charge; not an enterprise named to them). Administrators: always."""
+        if self.region_ids is None:
+            return True
+        if self.role != OFFICER:
+            return False
+        return region_id in self.region_ids or (county_id is not None and county_id in self.county_ids)
+
     def enterprise_q(self, prefix: str = "") -> Q | None:
         """A Q over enterprises (or rows reaching one through `prefix`) in scope; None for all of them."""
         if self.region_ids is None:  # administrators
@@ -235,6 +244,16 @@ def _load(user) -> Access:
     return Access(**base)  # no role, or a profile missing what its role needs: nothing in scope
 
 
+def _fk_id(value):
+    """A related object's id (or the value itself: an id, a choice's value, None)."""
+    return getattr(value, "pk", value)
+
+
+def _current(enterprise, name: str):
+    """The enterprise's current value of a scope field, without loading a related row (its id)."""
+    return getattr(enterprise, f"{name}_id") if name in ("region", "county", "parent") else getattr(enterprise, name)
+
+
 def descendants_of(enterprise_id: int) -> RawSQL:
     """The ids of the enterprises below `enterprise_id` in the group tree (`parent`), at any depth, as a subquery
     for `pk__in` (one recursive query; a cycle, which Enterprise.clean refuses, ends the walk)."""
@@ -283,6 +302,72 @@ class EnterprisePolicy:
         if access.role not in cls._ROLES.get(action, ()):
             return False
         return enterprise is None or access.sees_enterprise(enterprise)
+
+    # Fields no one may move outside their charge: where the enterprise is (which union is in charge of it, whose
+    # figures count it) and what it is (which documents and measures apply to it, which group it belongs to).
+    PLACE_FIELDS = ("region", "county")
+    KIND_FIELDS = ("ownership", "supervision_level", "supervisor", "parent")
+    SCOPE_FIELDS = PLACE_FIELDS + KIND_FIELDS
+
+    @classmethod
+    def scope_change_problems(cls, user, enterprise, proposed: dict) -> dict[str, list[str]]:
+        """Why `user` may not give `enterprise` (None or unsaved: a new one) the scope fields in `proposed` (field →
+        new value: a Region / Enterprise / None for `region`, `county`, `parent`, the choice's value otherwise), as
+        {field: [message]}; empty when they may. The one rule for the page form, the API, the import and the admin:
+
+        - administrators change anything;
+        - an officer registers an enterprise only in a region in their charge, moves one only from a region in their
+          charge to another, and changes what it is (ownership, supervision level and body, group) only for an
+          enterprise in a region in their charge: an officer named to single enterprises keeps them up to date but
+          moves none of them and changes none of these (that is for the union of the enterprise's region);
+        - a new parent company must be an enterprise the user sees;
+        - nobody else changes an enterprise's record at all (SASAC staff read their province, enterprises and
+          groups their own).
+        Reads no query once `access_for(user)` is loaded (counties are compared by id)."""
+        from django.utils.translation import gettext as _
+
+        access = access_for(user)
+        if access.role == ADMIN:
+            return {}
+        new = enterprise is None or enterprise.pk is None
+        changed = {
+            name: value
+            for name, value in proposed.items()
+            if name in cls.SCOPE_FIELDS and (new or _fk_id(value) != _fk_id(_current(enterprise, name)))
+        }
+        if new:  # a new enterprise: only where it is matters (what it is, is the registering officer's to say)
+            changed = {n: v for n, v in changed.items() if n in cls.PLACE_FIELDS or (n == "parent" and v)}
+        if not changed:
+            return {}
+        if access.role != OFFICER:
+            return {name: [_("您无权修改企业的这项信息。")] for name in changed}
+        problems: dict[str, list[str]] = {}
+        in_charge_now = not new and access.region_charge_covers(enterprise.region_id, enterprise.county_id)
+        if changed.keys() & set(cls.PLACE_FIELDS):
+            region = proposed.get("region", None if new else enterprise.region)
+            county = proposed.get("county", None if new else enterprise.county)
+            name = "county" if "county" in changed or county is not None else "region"
+            if not new and not in_charge_now:
+                problems[name] = [_("您不负责该企业所在的区域，不能更改其所在地（由所在区域的工会或管理员更改）。")]
+            elif not access.region_charge_covers(getattr(county, "parent_id", None) or _fk_id(region), _fk_id(county)):
+                where = county or region
+                problems[name] = [
+                    _("“%(name)s”不在您负责的范围内：企业只能登记在或迁入您负责的区域。")
+                    % {"name": getattr(where, "name", where)}
+                ]
+        for name in cls.KIND_FIELDS:
+            if name not in changed:
+                continue
+            if not new and not in_charge_now:
+                problems[name] = [
+                    _(
+                        "所有制、国资监管、监管机构类别和所属集团决定企业适用的政策与统计口径，只有负责企业所在区域的"
+                        "工会干部或管理员可以修改。"
+                    )
+                ]
+            elif name == "parent" and changed[name] is not None and not access.sees_enterprise(changed[name]):
+                problems[name] = [_("上级集团不在您可查看的范围内。")]
+        return problems
 
 
 # Regions and the catalogue -------------------------------------------------------------------------------------

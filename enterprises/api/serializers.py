@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reform_portal.access import EnterprisePolicy
 from reform_portal.versioning import VersionField
 
 from ..choices import RegionLevel
@@ -120,6 +121,17 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         return code
 
     def validate(self, attrs):
+        attrs = self._validate_location(attrs)
+        # What decides the enterprise's scope changes only within the user's charge (reform_portal.access): a 400
+        # naming the field sent.
+        proposed = {f: attrs[f] for f in EnterprisePolicy.SCOPE_FIELDS if f in attrs}
+        problems = EnterprisePolicy.scope_change_problems(self.context["request"].user, self.instance, proposed)
+        if problems:
+            sent = self.initial_data if hasattr(self, "initial_data") else {}
+            raise serializers.ValidationError({_api_field(name, sent): errors for name, errors in problems.items()})
+        return attrs
+
+    def _validate_location(self, attrs):
         """The location: the county decides the prefecture (a `region_code` sent as well must be its prefecture);
         without a county, the prefecture alone does only where it has no county-level division, or for an
         enterprise registered before counties were kept that stays where it is. An update that sends neither
@@ -140,3 +152,12 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"county_code": exc.messages}) from None
         attrs["county"] = county
         return attrs
+
+
+def _api_field(name: str, sent) -> str:
+    """The API's name of a model field: the location as it was sent (`county_code`, else `region_code`)."""
+    if name == "county":
+        return "county_code" if "county_code" in sent or "region_code" not in sent else "region_code"
+    if name == "region":
+        return "region_code" if "region_code" in sent or "county_code" not in sent else "county_code"
+    return name

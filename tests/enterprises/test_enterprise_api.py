@@ -60,7 +60,7 @@ def test_read_an_enterprise_without_county_or_parent(api, yn_enterprise):
         ({"county_code": None}, "county_code", "请选择所在县（市、区）。"),
         ({"county_code": None, "region_code": "530100"}, "county_code", "请选择昆明市的县（市、区）"),
         ({"county_code": "530102", "region_code": "530300"}, "county_code", "五华区属于昆明市，不在曲靖市。"),
-        ({"county_code": "530302"}, "county_code", "该州（市）不在您负责的范围内。"),  # 曲靖市麒麟区
+        ({"county_code": "530302"}, "county_code", "“麒麟区”不在您负责的范围内"),  # 曲靖市麒麟区
         ({"region_code": "999999"}, "region_code", "没有代码为“999999”的州（市）。"),
         ({"parent": "91530102MA00000000"}, "parent", "没有找到统一社会信用代码为 91530102MA00000000 的企业"),
         ({"parent": 12}, "parent", "请填写母公司的统一社会信用代码（字符串）。"),

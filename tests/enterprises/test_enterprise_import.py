@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from enterprises.importing import ImportProblem, headers
+from enterprises.importing import VERSION_HEADER, ImportProblem, headers
 from enterprises.models import Enterprise, Region
 from enterprises.selectors import enterprise_change_history
 from measures.models import Progress
@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def row(name, code, **overrides):
+def row(name, code, version=None, **overrides):
+    """A row of the template: the register's columns, then the version the enterprise was exported at (None: a new
+    enterprise)."""
     values = {
         "name": name,
         "credit_code": code,
@@ -46,7 +48,7 @@ def row(name, code, **overrides):
     }
     values.update(overrides)
     assert set(values) == {f for f, _h in headers()}
-    return [values[f] for f, _h in headers()]
+    return [values[f] for f, _h in headers()] + [version]
 
 
 def column_letter(field) -> str:
@@ -56,7 +58,7 @@ def column_letter(field) -> str:
 def workbook_file(rows, name="企业名录.xlsx"):
     wb = Workbook()
     ws = wb.active
-    ws.append([h for _f, h in headers()])
+    ws.append([h for _f, h in headers()] + [VERSION_HEADER])
     for r in rows:
         ws.append(r)
     buffer = io.BytesIO()
@@ -73,7 +75,7 @@ def test_template_has_every_register_column(client, users):
     client.force_login(users["officer-yn"])
     response = client.get("/enterprises/import/template/")
     wb = load_workbook(io.BytesIO(response.content))
-    assert [c.value for c in wb.active[1]] == [h for _f, h in headers()]
+    assert [c.value for c in wb.active[1]] == [h for _f, h in headers()] + [VERSION_HEADER]
     guide = " ".join(str(c.value) for r in wb["填写说明"].iter_rows() for c in r)
     assert "昆明市（530100）" in guide and "西安市" not in guide and "国有独资" in guide and "其他部门" in guide
     counties = list(wb["县（市、区）"].iter_rows(values_only=True))
@@ -97,8 +99,8 @@ def test_good_file_creates_then_reimport_updates(client, users, codes):
     assert set(Enterprise.objects.filter(credit_code__in=codes).values_list("name", flat=True)) == {"甲公司", "乙公司"}
     assert Progress.objects.filter(enterprise__credit_code=codes[0]).exists()
 
-    # when: the same file again, one headcount corrected
-    rows[0] = row("甲公司", codes[0], employees=350)
+    # when: the same file again, one headcount corrected (in a file carrying the version, as an export does)
+    rows[0] = row("甲公司", codes[0], employees=350, version=Enterprise.objects.get(credit_code=codes[0]).version)
     client.post("/enterprises/import/", {"file": workbook_file(rows)})
 
     assert Enterprise.objects.filter(credit_code__in=codes).count() == 2

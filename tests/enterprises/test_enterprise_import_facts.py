@@ -116,7 +116,8 @@ def test_county_problems(client, officer, county, region, message):
 def test_a_county_outside_the_officers_charge(client, officer):
     code = make_credit_code("530302")
     _response, result = run_import(client, [row("甲公司", code, county="麒麟区")])  # 曲靖市
-    assert problems(result) == [(2, "所在县（市、区）", "该州（市）不在您负责的范围内。")]
+    message = "“麒麟区”不在您负责的范围内：企业只能登记在或迁入您负责的区域。"
+    assert problems(result) == [(2, "所在县（市、区）", message)]
 
 
 def test_yangling_has_no_county(client, users):
@@ -129,7 +130,8 @@ def test_yangling_has_no_county(client, users):
 
 
 def test_an_enterprise_registered_without_a_county_may_stay_so(client, officer, yn_enterprise):
-    rows = [row(yn_enterprise.name, yn_enterprise.credit_code, county="", region="昆明市", employees=333)]
+    version = yn_enterprise.version
+    rows = [row(yn_enterprise.name, yn_enterprise.credit_code, version, county="", region="昆明市", employees=333)]
     response, result = run_import(client, rows)
     assert response.status_code == 302, result.errors
     yn_enterprise.refresh_from_db()
@@ -194,7 +196,8 @@ def test_parent_problems(client, officer, sx_soe):
 
 def test_a_cycle_is_refused(client, officer, kunming, yn_enterprise):
     child = EnterpriseFactory(name="昆明测试子公司", region=kunming, parent=yn_enterprise)
-    rows = [row(yn_enterprise.name, yn_enterprise.credit_code, county="", region="昆明市", parent=child.credit_code)]
+    code, version = yn_enterprise.credit_code, yn_enterprise.version
+    rows = [row(yn_enterprise.name, code, version, county="", region="昆明市", parent=child.credit_code)]
     _response, result = run_import(client, rows)
     assert problems(result) == [(2, "上级集团（母公司）统一社会信用代码", "上级集团不能是本企业或本企业的下属企业。")]
     yn_enterprise.refresh_from_db()
