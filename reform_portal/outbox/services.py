@@ -41,7 +41,9 @@ def task_name(task) -> str:
 def enqueue(task, *args, **kwargs) -> OutboxMessage:
     """Record a call of `task` (a Celery task or its name; JSON arguments) and send it after commit."""
     message = OutboxMessage.objects.create(task=task_name(task), args=list(args), kwargs=kwargs)
-    transaction.on_commit(lambda: publish(message))
+    # robust: whatever goes wrong sending (the database itself away), the caller's write is committed and its page
+    # answers; the row waits for the flush
+    transaction.on_commit(lambda: publish(message), robust=True)
     return message
 
 
