@@ -158,6 +158,14 @@ def test_a_docx_unpacking_to_1_gb_is_refused_without_unpacking_it():
     assert code_of(error) == "unpacked_size" and "1.0 GB" in error.messages[0].replace("\xa0", " ")
 
 
+def test_members_each_within_the_limit_are_refused_by_their_sum(settings):
+    settings.ARCHIVE_MAX_UNPACKED_BYTES = 10 * MB
+    settings.ARCHIVE_MAX_RATIO = 10**6  # this test is about the sum alone
+    parts = {f"word/media/part{n}.xml": Repeated(b"", bytes(MB), 3) for n in range(4)}  # 4 × 3 MB
+    error = refused(zip_bytes(docx_members(**parts)), "总结.docx", check=check_upload)
+    assert code_of(error) == "unpacked_size" and "12.0 MB" in error.messages[0].replace("\xa0", " ")
+
+
 def test_a_highly_compressed_member_is_refused_by_its_ratio():
     bomb = zip_bytes(docx_members(**{"word/media/blank.xml": bytes(20 * MB)}))
     assert code_of(refused(bomb, "总结.docx", check=check_upload)) == "compression_ratio"
