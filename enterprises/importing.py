@@ -28,8 +28,8 @@ from openpyxl.utils import get_column_letter
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
-from reform_portal.workbooks import sheet_rows
 from reform_portal.versioning import StaleEdit, check_version, parse_version
+from reform_portal.workbooks import sheet_rows
 
 from .choices import Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from .credit_code import normalise_credit_code
