@@ -27,7 +27,9 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start_worker(redis_url: str, mail_dir: Path, log_file: Path) -> subprocess.Popen:
+def _start_worker(redis_url: str, mail_dir: Path, log_file: Path, *, new_session=False) -> subprocess.Popen:
+    """A real worker on `redis_url` and the test database (in a session of its own if asked, so that a test can kill
+    it with its pool)."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -45,6 +47,7 @@ def _start_worker(redis_url: str, mail_dir: Path, log_file: Path) -> subprocess.
         env=env,
         stdout=log_file.open("w"),
         stderr=subprocess.STDOUT,
+        start_new_session=new_session,
     )
 
 
