@@ -320,6 +320,11 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "measures.choices.Status",
         "AssessmentStatusEnum": "reporting.assessments.choices.AssessmentStatus",
     },
+    # Every operation declares the refusals any request may get (400, 401, 403, 404, 413, 429).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "reform_portal.api_schema.declare_refusals",
+    ],
 }
 
 EMAIL_BACKEND = os.environ.get(

@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/", include("reform_portal.api_urls")),
     path("", include("reform_portal.portal_urls")),
 ]
+handler404 = "reform_portal.views.not_found"  # JSON under /api/, the portal's page elsewhere
 # MEDIA_ROOT is never served directly, not even with DEBUG: evidence files go out only through
 # views that check who may see the enterprise.

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_visible
@@ -97,3 +98,10 @@ def _group_start(request):
         messages.error(request, "；".join(exc.messages))
         return redirect("home")
     return redirect("reporting:assessments:detail", pk=assessment.pk)
+
+
+def not_found(request, exception):
+    """A 404 of the API (an address no route matches, e.g. a negative id) in JSON, as DRF answers its own 404s."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("未找到。"), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -71,7 +71,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         help_text="州（市）的 6 位行政区划代码；填写 county_code 时可省略（须与县（市、区）一致）",
         error_messages={"does_not_exist": _("没有代码为“{value}”的州（市）。")},
     )
-    county = RegionSerializer(read_only=True)
+    county = RegionSerializer(read_only=True, allow_null=True)
     county_code = serializers.SlugRelatedField(
         source="county",
         slug_field="code",
@@ -84,11 +84,13 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     parent = ParentCreditCodeField(
         required=False, allow_null=True, help_text="上级集团（母公司）的统一社会信用代码；不属于集团为 null"
     )
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     province_code = serializers.CharField(source="region.parent.code", read_only=True)
-    applicable_count = serializers.IntegerField(read_only=True, default=None, help_text="适用措施数")
-    done_count = serializers.IntegerField(read_only=True, default=None, help_text="已完成（含常态化推进）措施数")
-    last_update = serializers.DateTimeField(read_only=True, default=None, help_text="措施最近更新时间")
+    applicable_count = serializers.IntegerField(read_only=True, default=None, allow_null=True, help_text="适用措施数")
+    done_count = serializers.IntegerField(
+        read_only=True, default=None, allow_null=True, help_text="已完成（含常态化推进）措施数"
+    )
+    last_update = serializers.DateTimeField(read_only=True, default=None, allow_null=True, help_text="措施最近更新时间")
     version = VersionField(required=False)
 
     class Meta:

@@ -26,7 +26,7 @@ from ..services import evidence_add, progress_update
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,7 +52,7 @@ class ProgressSerializer(serializers.ModelSerializer):
     measure = serializers.CharField(source="measure.code", read_only=True)
     measure_title = serializers.CharField(source="measure.title", read_only=True)
     document = serializers.CharField(source="measure.document.code", read_only=True)
-    updated_by = serializers.CharField(source="updated_by.username", read_only=True, default=None)
+    updated_by = serializers.CharField(source="updated_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Progress
