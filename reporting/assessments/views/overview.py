@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from enterprises.models import Enterprise
 from reform_portal.access import AssessmentPolicy, EnterprisePolicy, NoticePolicy, access_for
 from reform_portal.outbox.services import bound
+from reform_portal.text_limits import NOTE_MAX_CHARS
 
 from .. import services
 from ..choices import LATE_STATES
@@ -86,6 +87,9 @@ def remind(request, period_pk):
     overview = reverse("reporting:assessments:index") + f"?period={period.pk}"
     if not enterprises:
         messages.error(request, _("请先勾选要提醒的企业。"))
+        return redirect(overview)
+    if len(request.POST.get("message", "")) > NOTE_MAX_CHARS:
+        messages.error(request, _("提醒内容不能超过 %(n)s 个字。") % {"n": NOTE_MAX_CHARS})
         return redirect(overview)
     enqueue_email = bound(send_notice_email)  # recorded with the notices, sent after commit
     try:
