@@ -274,3 +274,14 @@ def test_the_assessment_overview_paginates_and_keeps_its_filters(client, users, 
     assert f"period={period.pk}&state=not_filled&page=2" in html
     second = client.get(url, {"period": period.pk, "state": "not_filled", "page": 2})
     assert second.content.decode().count("data-enterprise=") == total - OVERVIEW_PAGE_SIZE
+
+
+def test_a_huge_reminder_message_is_refused_and_nothing_is_sent(client, users, yn_enterprise):
+    from reporting.assessments.models import AssessmentNotice
+
+    period = open_period(province_id=yn_enterprise.region.parent_id, opened_by=users["admin"])
+    client.force_login(users["officer-yn"])
+    url = reverse("reporting:assessments:remind", args=[period.pk])
+    response = client.post(url, {"enterprise": [yn_enterprise.pk], "message": "催" * (NOTE_MAX_CHARS + 1)}, follow=True)
+    assert "提醒内容不能超过 2000 个字" in response.content.decode()
+    assert not AssessmentNotice.objects.exists()
