@@ -8,6 +8,7 @@ from reform_portal.choices import ChangeSource
 
 from .models import (
     Evidence,
+    EvidenceEvent,
     Indicator,
     IndicatorValue,
     IndicatorValueEvent,
@@ -80,10 +81,12 @@ def progress_visible(*, user) -> QuerySet:
 
 
 def progress_history(*, progress: Progress) -> list:
-    """Changes and uploads of one progress record, newest first: [(when, kind, object), …]."""
+    """Changes, uploads and removed files of one progress record, newest first: [(when, kind, object), …]."""
     changes = ProgressEvent.objects.filter(pgh_obj=progress).select_related("changed_by")
     uploads = Evidence.objects.filter(progress=progress).select_related("uploaded_by")
+    removed = EvidenceEvent.objects.filter(progress=progress, pgh_label="delete").select_related("changed_by")
     timeline = [(c.changed_at, "change", c) for c in changes] + [(e.created_at, "evidence", e) for e in uploads]
+    timeline += [(r.changed_at, "evidence_removed", r) for r in removed]
     return sorted(timeline, key=lambda item: item[0], reverse=True)
 
 

@@ -149,3 +149,18 @@ def test_removed_evidence_of_a_progress_record_is_on_record(users, yn_enterprise
         (gone.pk, "b.pdf", progress.pk, len(PDF))
     ]
     assert Evidence.objects.filter(pk=kept.pk).exists()
+
+
+def test_the_progress_timeline_shows_removed_evidence_and_who_removed_it(client, users, yn_enterprise):
+    progress = Progress.objects.filter(enterprise=yn_enterprise).order_by("pk").first()
+    evidence = measure_services.evidence_add(
+        progress=progress, upload=SimpleUploadedFile("旧制度.pdf", PDF), by=users["officer-yn"]
+    )
+    client.force_login(users["admin"])
+    # when: removed in the admin
+    client.post(reverse("admin:measures_evidence_delete", args=[evidence.pk]), {"post": "yes"})
+    # then
+    assert not Evidence.objects.filter(pk=evidence.pk).exists()
+    html = client.get(reverse("measures:progress_history", args=[progress.pk])).content.decode()
+    removed = html.split("timeline-evidence_removed")[1].split("</li>")[0]
+    assert "旧制度.pdf" in removed and users["admin"].username in removed
