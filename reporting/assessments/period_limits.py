@@ -29,17 +29,17 @@ def year_problem(year) -> str | None:
 def period_problems(*, year, opens_on, deadline) -> dict[str, list[str]]:
     """What is wrong with a period's year and dates, by field (empty when nothing is)."""
     errors: dict[str, list[str]] = {}
+    if opens_on and deadline and deadline < opens_on:
+        errors["deadline"] = [_("截止日期不能早于开始日期。")]
     problem = year_problem(year)
     if problem:
         errors["year"] = [problem]
     elif year is not None:
         first, last = date_bounds(year)
         for field, value in (("opens_on", opens_on), ("deadline", deadline)):
-            if value is not None and not first <= value <= last:
+            if value is not None and not first <= value <= last and field not in errors:
                 errors[field] = [
                     _("%(year)s年度填报期的日期须在 %(first)s 至 %(last)s 之间。")
                     % {"year": year, "first": first, "last": last}
                 ]
-    if opens_on and deadline and deadline < opens_on and "deadline" not in errors:
-        errors["deadline"] = [_("截止日期不能早于开始日期。")]
     return errors
