@@ -19,8 +19,9 @@ SESSION_EPOCH = "accounts_epoch"
 
 @receiver(pre_save, sender=User)
 def _note_password_change(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
-        return
+    update_fields = kwargs.get("update_fields")
+    if raw or instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return  # a new user, or a save of other fields (last_login at each login): no query
     old = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     instance._accounts_password_changed = old is not None and old != instance.password
 
