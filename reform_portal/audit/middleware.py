@@ -1,10 +1,15 @@
 """Two things the audit log needs from every request: the request itself, for entries written by code that was not
 handed it (`services.record`), and every refusal (403), pages and API alike, recorded in this one place."""
 
+import logging
+
+from django.db import DatabaseError
 from django.urls import Resolver404, resolve
 
 from . import choices
 from .services import _current_request, record
+
+logger = logging.getLogger(__name__)
 
 
 class AuditRequestMiddleware:
@@ -21,7 +26,10 @@ class AuditRequestMiddleware:
         try:
             response = self.get_response(request)
             if response.status_code == 403:
-                record(choices.PERMISSION_DENIED, request=request, details=_refusal_details(request))
+                try:
+                    record(choices.PERMISSION_DENIED, request=request, details=_refusal_details(request))
+                except DatabaseError:  # the refusal stands; a 500 instead of it would put nothing more on record
+                    logger.exception("audit: the refusal of %s %s could not be recorded", request.method, request.path)
             return response
         finally:
             _current_request.reset(token)

@@ -188,3 +188,26 @@ def test_administrative_changes_are_recorded_one_by_one(client, users):
         ),
     ]
     assert {c.ip for c in changes} == {"127.0.0.1"} and changes[0].path == reverse("admin:auth_group_add")
+
+
+def test_a_refusal_stays_on_record_when_the_refusing_views_work_is_rolled_back(rf, users):
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from django.http import HttpResponseForbidden
+
+    from reform_portal.audit.middleware import AuditRequestMiddleware
+
+    def view(request):
+        try:
+            with transaction.atomic():
+                Group.objects.create(name="半途而废")
+                raise PermissionDenied
+        except PermissionDenied:
+            return HttpResponseForbidden()
+
+    request = rf.post("/enterprises/1/edit/")
+    request.user = users["officer-yn"]
+    assert AuditRequestMiddleware(view)(request).status_code == 403
+    assert not Group.objects.exists()
+    refusal = only(choices.PERMISSION_DENIED)
+    assert (refusal.user_id, refusal.method, refusal.details["object"]) == (users["officer-yn"].pk, "POST", {"pk": "1"})
