@@ -12,5 +12,4 @@ urlpatterns = [
     path("", include("measures.urls")),  # catalogue/… and the measures' pages under enterprises/…
     path("reporting/", include("reporting.urls")),
     path("audit/", include("reform_portal.audit.urls")),
-    path("audit/", include("reform_portal.audit.urls")),
 ]
