@@ -77,7 +77,7 @@ STEPS = {
 
 def pending_step(request) -> str | None:
     user = request.user
-    if policy.asks_second_factor(user) and not user.is_verified():
+    if not user.is_verified() and policy.asks_second_factor(user):  # a verified session costs no device query
         return "verify" if policy.has_device(user) else "setup"
     if policy.must_change_password(user):
         return "password"
