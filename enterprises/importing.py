@@ -14,6 +14,7 @@ county. The parent company (上级集团) is given by its credit code: it must b
 the same file."""
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -22,14 +23,13 @@ from django.db import IntegrityError
 from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
 from reform_portal.versioning import StaleEdit, check_version, parse_version
-from reform_portal.workbooks import sheet_rows
 
 from .choices import Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from .credit_code import normalise_credit_code
@@ -72,10 +72,16 @@ _SEPARATORS = re.compile(r"[\s/／·\-—]+")
 
 def headers() -> list[tuple[str, str]]:
     """(field, Chinese header) for every register field, in template order."""
+    return list(_headers())
+
+
+@functools.cache
+def _headers() -> tuple[tuple[str, str], ...]:
+    # Read once: the headers are fixed Chinese text, and an import asks for them on every row.
     with translation.override("zh-hans"):
-        return [
+        return tuple(
             (f, HEADER_OVERRIDES.get(f) or str(Enterprise._meta.get_field(f).verbose_name)) for f in REGISTER_FIELDS
-        ]
+        )
 
 
 def header_of(name: str) -> str:
@@ -192,15 +198,25 @@ def _choice(name: str, value) -> str:
     choices = CHOICES[name]
     if text in ALIASES.get(name, {}):
         return ALIASES[name][text]
+    found = _choice_words(name).get(text, _choice_words(name).get(text.lower()))
+    if found is not None:
+        return found
     with translation.override("zh-hans"):
-        for choice in choices:
-            if text in (choice.value, str(choice.label)) or text.lower() == choice.value.lower():
-                return choice.value
         label = str(Enterprise._meta.get_field(name).verbose_name)
         allowed = "、".join(str(c.label) for c in choices)
     raise CellError(
         name, _("%(label)s“%(value)s”无效，应为：%(allowed)s。") % {"label": label, "value": text, "allowed": allowed}
     )
+
+
+@functools.cache
+def _choice_words(name: str) -> dict[str, str]:
+    """What a cell may hold for each choice of `name` (its value, any case, or its Chinese label) → the value."""
+    words = {}
+    with translation.override("zh-hans"):
+        for choice in reversed(CHOICES[name]):  # the first choice wins a word two share, as before
+            words |= {choice.value.lower(): choice.value, choice.value: choice.value, str(choice.label): choice.value}
+    return words
 
 
 def _integer(name: str, label: str, value) -> int:
@@ -443,10 +459,12 @@ def read_rows(upload) -> tuple[list[tuple[int, dict]], dict[str, int], list[Impo
         return [], {}, [ImportProblem(0, "", m) for m in exc.messages]
     if checked.content_type != CONTENT_TYPES[XLSX]:
         return [], {}, [ImportProblem(0, "", _("请上传 Excel（.xlsx）文件。"))]
+    upload.seek(0)
     try:
-        rows = iter(sheet_rows(upload))  # bounded in time and memory whatever the file declares
-    except ValidationError as exc:
-        return [], {}, [ImportProblem(0, "", m) for m in exc.messages]
+        sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        return [], {}, [ImportProblem(0, "", _("无法读取该 Excel 文件，请用模板重新填写后上传。"))]
+    rows = sheet.iter_rows(values_only=True)
     header_row = next(rows, None) or ()
     by_header = {h: f for f, h in headers()} | {VERSION_HEADER: "version"}
     columns = {i: by_header[_text(h)] for i, h in enumerate(header_row) if _text(h) in by_header}
@@ -538,9 +556,10 @@ def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite
         version = parse_version(version_text) if version_text else None
         if version_text and version is None:
             errors.append(("version", _("版本号应为导出时的整数，请勿修改本列。")))
+        candidate = _candidate(existing, data) if not errors else None
         if not errors:
             errors = _row_problems(
-                existing, data, by=by, may_add=may_add, county_given=bool(_text(cells.get("county")))
+                existing, data, candidate, by=by, may_add=may_add, county_given=bool(_text(cells.get("county")))
             )
         if not errors and existing is None and version is not None:
             errors.append(
@@ -557,7 +576,6 @@ def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite
             result.errors.extend(problem(number, f, m) for f, m in errors)
             context.failed_rows.add(number)
             continue
-        candidate = _candidate(existing, data)
         candidate._import_key = f"row{number}"  # its key in the group tree while it has no id (_check_groups)
         links[number] = (_key(candidate), data.get("parent"))
         if existing is None:
@@ -565,8 +583,7 @@ def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite
             plan.creates.append(candidate)
             result.created += 1
             continue
-        differences = register_differences(current=existing, data=data)
-        if not differences:
+        if not _changes(existing, candidate):
             result.unchanged += 1
             continue
         checked[number] = data
@@ -583,7 +600,7 @@ def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite
     return plan, checked
 
 
-def _row_problems(existing, data: dict, *, by, may_add: bool, county_given: bool) -> list[tuple[str, str]]:
+def _row_problems(existing, data: dict, candidate, *, by, may_add: bool, county_given: bool) -> list[tuple[str, str]]:
     """(field, message) for what the user may not do with this row, or what the model's checks refuse."""
     if existing is None and not may_add:
         return [("", _("您无权新增企业。"))]
@@ -597,7 +614,6 @@ def _row_problems(existing, data: dict, *, by, may_add: bool, county_given: bool
             for name, messages in scope.items()
             for message in messages
         ]
-    candidate = _candidate(existing, data)
     parent, candidate.parent = candidate.parent, None  # the group's tree is checked for the whole file at once
     try:
         # The foreign keys were read from the database; uniqueness: the file's codes were looked up above.
@@ -607,6 +623,16 @@ def _row_problems(existing, data: dict, *, by, may_add: bool, county_given: bool
     finally:
         candidate.parent = parent
     return []
+
+
+def _changes(existing: Enterprise, candidate: Enterprise) -> list[str]:
+    """The register fields the row changes (their stored values compared: cheap enough for thousands of rows)."""
+    return [
+        f
+        for f in REGISTER_FIELDS
+        if getattr(existing, Enterprise._meta.get_field(f).attname)
+        != getattr(candidate, Enterprise._meta.get_field(f).attname)
+    ]
 
 
 def _candidate(existing: Enterprise | None, data: dict) -> Enterprise:

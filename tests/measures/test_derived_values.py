@@ -117,7 +117,9 @@ def test_the_union_indicator_always_says_what_the_register_says(users, kunming):
     changed = rng.sample(enterprises, 10)
     for e in changed[:5]:
         enterprise_update(enterprise=e, data={"union_founded": False, "union_founded_on": None}, by=officer)
-    rows = [row(e.name, e.credit_code, union_founded="否", union_founded_on="") for e in changed[5:]]
+    # (rows carrying each enterprise's version, as an export does)
+    versions = dict(Enterprise.objects.filter(pk__in=[e.pk for e in changed]).values_list("pk", "version"))
+    rows = [row(e.name, e.credit_code, versions[e.pk], union_founded="否", union_founded_on="") for e in changed[5:]]
     result = enterprises_import(upload=workbook_file(rows), by=users["admin"])
     assert result.ok, result
     assert agreeing() == 30
