@@ -23,13 +23,14 @@ from django.db import IntegrityError
 from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
 from reform_portal.versioning import StaleEdit, check_version, parse_version
+from reform_portal.workbooks import sheet_rows
 
 from .choices import Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from .credit_code import normalise_credit_code
@@ -459,12 +460,10 @@ def read_rows(upload) -> tuple[list[tuple[int, dict]], dict[str, int], list[Impo
         return [], {}, [ImportProblem(0, "", m) for m in exc.messages]
     if checked.content_type != CONTENT_TYPES[XLSX]:
         return [], {}, [ImportProblem(0, "", _("请上传 Excel（.xlsx）文件。"))]
-    upload.seek(0)
     try:
-        sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
-        return [], {}, [ImportProblem(0, "", _("无法读取该 Excel 文件，请用模板重新填写后上传。"))]
-    rows = sheet.iter_rows(values_only=True)
+        rows = iter(sheet_rows(upload))  # bounded in time and memory whatever the file declares
+    except ValidationError as exc:
+        return [], {}, [ImportProblem(0, "", m) for m in exc.messages]
     header_row = next(rows, None) or ()
     by_header = {h: f for f, h in headers()} | {VERSION_HEADER: "version"}
     columns = {i: by_header[_text(h)] for i, h in enumerate(header_row) if _text(h) in by_header}

@@ -123,10 +123,10 @@ if not _database_url:
     except embedded_postgres.EmbeddedPostgresUnavailable as exc:
         raise ImproperlyConfigured(str(exc)) from None
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
 # A persistent connection is checked before a request reuses it: a PostgreSQL restart costs a reconnect, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -262,7 +262,6 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-
 # Outages (docs/security/outages.md). Pages and services hand work to the workers through the outbox
 # (reform_portal/outbox/), which publishes over its own connection: one attempt, OUTBOX_PUBLISH_TIMEOUT seconds.
 # Anything else that talks to the broker gives up within seconds too, not after the defaults' 4 s x retries (the
@@ -283,6 +282,7 @@ OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "7"))  # sent rows are
 # A rollup part is stopped after ROLLUP_TIME_LIMIT_SECONDS (Celery's time limit); a run with no sign of life for
 # longer (its worker died) is marked failed by reporting.tasks.rollup_runs_expire.
 ROLLUP_TIME_LIMIT_SECONDS = int(os.environ.get("ROLLUP_TIME_LIMIT_SECONDS", str(15 * 60)))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # first: its WWW-Authenticate header makes a missing or bad credential a 401
