@@ -3,12 +3,13 @@ link, when the user may see that enterprise; otherwise a neutral refusal that do
 registered in another province or outside their charge (issue 11, finding 10). The page form and the API use it."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .credit_code import normalise_credit_code
 from .models import Enterprise
 from .selectors import enterprises_visible
 
-NEUTRAL = "该统一社会信用代码无法登记，请核对后重试；如确认无误，请联系省总工会。"
+NEUTRAL = gettext_noop("该统一社会信用代码无法登记，请核对后重试；如确认无误，请联系省总工会。")
 
 
 def credit_code_taken(*, user, code: str, exclude_pk: int | None = None) -> tuple[str, Enterprise | None] | None:

@@ -28,12 +28,14 @@ from openpyxl.utils import get_column_letter
 
 from reform_portal.access import EnterprisePolicy
 from reform_portal.choices import ChangeSource
+from reform_portal.spreadsheets import sheet_row
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
 from reform_portal.versioning import StaleEdit, check_version, parse_version
 from reform_portal.workbooks import sheet_rows
 
 from .choices import Industry, Ownership, SizeClass, SupervisionLevel, Supervisor
 from .credit_code import normalise_credit_code
+from .credit_code_uniqueness import NEUTRAL as CREDIT_CODE_NEUTRAL
 from .models import HEADCOUNT_FIELDS, Enterprise, Region, group_problems
 from .selectors import counties_visible, enterprises_visible, prefectures_visible, resolve_location
 from .services import (
@@ -144,7 +146,7 @@ def template_workbook(*, user) -> Workbook:
     counties = wb.create_sheet("县（市、区）")
     counties.append(["代码", "县（市、区）", "州（市）", "省"])
     for county in counties_visible(user=user).select_related("parent__parent").order_by("code"):
-        counties.append([county.code, county.name, county.parent.name, county.parent.parent.name])
+        counties.append(sheet_row(counties, [county.code, county.name, county.parent.name, county.parent.parent.name]))
     for letter, width in zip("ABCD", (10, 20, 24, 10), strict=True):
         counties.column_dimensions[letter].width = width
     return wb
@@ -604,6 +606,8 @@ def _row_problems(existing, data: dict, candidate, *, by, may_add: bool, county_
     if existing is None and not may_add:
         return [("", _("您无权新增企业。"))]
     if existing is not None and not EnterprisePolicy.can(by, EnterprisePolicy.CHANGE, existing):
+        if not EnterprisePolicy.can(by, EnterprisePolicy.VIEW, existing):  # never reveal an out-of-scope code
+            return [("credit_code", _(CREDIT_CODE_NEUTRAL))]
         return [("credit_code", _("该信用代码的企业已登记，但不在您负责的范围内。"))]
     proposed = {f: data[f] for f in EnterprisePolicy.SCOPE_FIELDS if f in data}
     scope = EnterprisePolicy.scope_change_problems(by, existing, proposed)

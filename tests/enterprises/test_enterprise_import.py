@@ -140,7 +140,7 @@ def test_every_kind_of_bad_row_is_reported(client, users, codes, sx_soe):
         row("乙公司", codes[1], county="", region="西安市"),  # row 3: not a region the officer works in
         row("丙公司", codes[2], ownership="个体"),  # row 4: unknown ownership
         row("丁公司", codes[1]),  # row 5: duplicate of row 3's code
-        row("戊公司", sx_soe.credit_code),  # row 6: someone else's enterprise
+        row("戊公司", sx_soe.credit_code),  # row 6: an enterprise of another province, which the officer cannot see
         row("己公司", make_credit_code("530102"), employees="很多"),  # row 7
     ]
 
@@ -159,7 +159,9 @@ def test_every_kind_of_bad_row_is_reported(client, users, codes, sx_soe):
     assert found[4].letter == column_letter("ownership") and found[7].letter == column_letter("employees")
     assert "校验码" in found[2].message and "所在州（市）“西安市”无效" in found[3].message
     assert "所有制“个体”无效" in found[4].message and "第 3 行重复" in found[5].message
-    assert "不在您负责的范围" in found[6].message and "不是整数" in found[7].message
+    # an out-of-scope code is refused without revealing that (or by whom) it is registered
+    assert found[6].message.startswith("该统一社会信用代码无法登记") and sx_soe.name not in found[6].message
+    assert "已登记" not in found[6].message and "不是整数" in found[7].message
     assert not Enterprise.objects.filter(name__in=["甲公司", "乙公司", "丙公司", "丁公司", "己公司"]).exists()
 
 
