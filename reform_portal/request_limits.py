@@ -53,8 +53,8 @@ def _refusal(request, status: int, message: str) -> HttpResponse:
             "<body><h1>{title}</h1><p>{message}</p><p>{back}</p></body></html>"
         ).format(title=escape(_("文件过大")), message=escape(message), back=escape(_("请返回上一页重新选择文件。")))
         response = HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
-    # The body was not read: the connection cannot be reused for another request.
-    response["Connection"] = "close"
+    # The body was not read. No "Connection: close" here: it is a hop-by-hop header, which a WSGI application may not
+    # set (wsgiref, hence runserver and the live test server, answer 500); the server discards or closes instead.
     return response
 
 

@@ -227,3 +227,26 @@ def test_a_renamed_executable_is_refused_with_a_clear_message(login, portal):
     assert "内容与扩展名" in error.inner_text()
     assert not Evidence.objects.exists()
     assert Progress.objects.get(pk=int(row_id.split("-")[1])).version == 1
+
+
+def test_an_upload_over_the_request_limit_says_so_next_to_the_form(login, portal, settings):
+    # given a request limit of 110 KB (100 KB file + 10 KB form), which the middleware enforces before reading
+    settings.EVIDENCE_MAX_BYTES, settings.UPLOAD_FORM_OVERHEAD_BYTES = 100_000, 10_000
+    enterprise = Enterprise.objects.filter(region__code="530100").order_by("name").first()
+    page = login("officer-yn")
+    page.goto(f"{portal}/enterprises/{enterprise.pk}/")
+    row_id = open_first_editable_row(page)
+    row = page.locator(f"#{row_id}")
+    row.locator("select[name=status]").select_option(Status.IN_PROGRESS)
+    row.locator("input[name=percent]").fill("30")
+    # when the officer sends a 300 KB file with it (htmx gets a 413, which swaps nothing in)
+    row.locator("input[name=evidence]").set_input_files(
+        {"name": "证明.pdf", "mimeType": "application/pdf", "buffer": PDF + b"\n" * 300_000}
+    )
+    row.get_by_role("button", name="保存").click()
+    # then the form says why, as text, and nothing was saved
+    alert = page.locator(f"#{row_id} .htmx-error")
+    alert.wait_for()
+    assert "上传内容过大" in alert.inner_text()
+    assert not Evidence.objects.exists()
+    assert Progress.objects.get(pk=int(row_id.split("-")[1])).version == 1
