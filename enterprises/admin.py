@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
+from reform_portal.admin_read_only import ReadOnlyAdmin
 
 from .group_access import group_set
 from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseEvent, Profile, Region
@@ -142,19 +143,10 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnterpriseEvent)
-class EnterpriseEventAdmin(admin.ModelAdmin):
+class EnterpriseEventAdmin(ReadOnlyAdmin):
     """The register's history, written by the database (reform_portal/history.py): read only."""
 
     list_display = ("pgh_obj", "pgh_created_at", "changed_by", "source", "pgh_label", "name")
     list_filter = ("source", "pgh_label")
     search_fields = ("pgh_obj__name", "pgh_obj__credit_code")
     list_select_related = ("pgh_obj", "changed_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

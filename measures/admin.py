@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from reform_portal.admin_read_only import ReadOnlyAdmin
+
 from .models import (
     Evidence,
     Indicator,
@@ -92,20 +94,11 @@ class ProgressAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressEvent)
-class ProgressEventAdmin(admin.ModelAdmin):
+class ProgressEventAdmin(ReadOnlyAdmin):
     list_display = ("pgh_obj", "pgh_created_at", "changed_by", "source", "old_status", "status", "percent")
     list_filter = ("source", "status")
     search_fields = ("pgh_obj__enterprise__name", "pgh_obj__measure__code")
     list_select_related = ("pgh_obj__enterprise", "pgh_obj__measure", "changed_by")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class IndicatorValueEventInline(admin.TabularInline):
@@ -157,20 +150,11 @@ class IndicatorValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValueEvent)
-class IndicatorValueEventAdmin(admin.ModelAdmin):
+class IndicatorValueEventAdmin(ReadOnlyAdmin):
     list_display = ("pgh_obj", "pgh_created_at", "changed_by", "source", "old_value", "value")
     list_filter = ("source",)
     search_fields = ("pgh_obj__enterprise__name", "pgh_obj__indicator__code")
     list_select_related = ("pgh_obj__enterprise", "pgh_obj__indicator", "changed_by")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Evidence)

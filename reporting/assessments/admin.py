@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from reform_portal.admin_read_only import ReadOnlyAdmin
+
 from .models import (
     Assessment,
     AssessmentIndicatorEvent,
@@ -48,20 +50,11 @@ class AssessmentNoticeAdmin(admin.ModelAdmin):
     readonly_fields = ["emailed_to", "emailed_at"]
 
 
-class AnswerEventAdmin(admin.ModelAdmin):
+class AnswerEventAdmin(ReadOnlyAdmin):
     """The answers' history, written by the database (reform_portal/history.py): read only."""
 
     list_filter = ["source", "pgh_label"]
     list_select_related = ["pgh_obj__assessment__enterprise", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AssessmentItemEvent)
