@@ -209,7 +209,9 @@ def test_others_cannot_edit_a_kunming_enterprise_by_page_or_api(login, portal, a
     )
 
 
-def test_a_renamed_executable_is_refused_with_a_clear_message(login, portal):
+def save_with_evidence(login, portal, content: bytes) -> tuple:
+    """As officer-yn, set a Kunming enterprise's first measure to 推进中 30% with `content` as 证明.pdf and save;
+    return (the page, the row's id)."""
     enterprise = Enterprise.objects.filter(region__code="530100").order_by("name").first()
     page = login("officer-yn")
     page.goto(f"{portal}/enterprises/{enterprise.pk}/")
@@ -218,9 +220,14 @@ def test_a_renamed_executable_is_refused_with_a_clear_message(login, portal):
     row.locator("select[name=status]").select_option(Status.IN_PROGRESS)
     row.locator("input[name=percent]").fill("30")
     row.locator("input[name=evidence]").set_input_files(
-        {"name": "证明.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\x00" * 64}
+        {"name": "证明.pdf", "mimeType": "application/pdf", "buffer": content}
     )
     row.get_by_role("button", name="保存").click()
+    return page, row_id
+
+
+def test_a_renamed_executable_is_refused_with_a_clear_message(login, portal):
+    page, row_id = save_with_evidence(login, portal, b"MZ\x90\x00" + b"\x00" * 64)
 
     error = page.locator(f"#{row_id} #error_1_id_evidence")
     error.wait_for()
@@ -232,18 +239,8 @@ def test_a_renamed_executable_is_refused_with_a_clear_message(login, portal):
 def test_an_upload_over_the_request_limit_says_so_next_to_the_form(login, portal, settings):
     # given a request limit of 110 KB (100 KB file + 10 KB form), which the middleware enforces before reading
     settings.EVIDENCE_MAX_BYTES, settings.UPLOAD_FORM_OVERHEAD_BYTES = 100_000, 10_000
-    enterprise = Enterprise.objects.filter(region__code="530100").order_by("name").first()
-    page = login("officer-yn")
-    page.goto(f"{portal}/enterprises/{enterprise.pk}/")
-    row_id = open_first_editable_row(page)
-    row = page.locator(f"#{row_id}")
-    row.locator("select[name=status]").select_option(Status.IN_PROGRESS)
-    row.locator("input[name=percent]").fill("30")
-    # when the officer sends a 300 KB file with it (htmx gets a 413, which swaps nothing in)
-    row.locator("input[name=evidence]").set_input_files(
-        {"name": "证明.pdf", "mimeType": "application/pdf", "buffer": PDF + b"\n" * 300_000}
-    )
-    row.get_by_role("button", name="保存").click()
+    # when the officer sends a 300 KB file with a measure's update (htmx gets a 413, which swaps nothing in)
+    page, row_id = save_with_evidence(login, portal, PDF + b"\n" * 300_000)
     # then the form says why, as text, and nothing was saved
     alert = page.locator(f"#{row_id} .htmx-error")
     alert.wait_for()
