@@ -18,35 +18,66 @@ NATIVE_FIELDS = {*HEADCOUNT_FIELDS, "union_founded_on"}
 SUMMARY_HEADERS = ["上级集团（母公司）名称", "适用措施数", "已完成措施数", "平均进度（%）", "最近更新"]
 
 
+def header_row() -> list:
+    return [h for _f, h in headers()] + [VERSION_HEADER] + SUMMARY_HEADERS
+
+
+def export_row(e, columns) -> list:
+    """One enterprise's cells (`columns`: `headers()`)."""
+    row = []
+    for name, _h in columns:
+        value = getattr(e, name)
+        if name in NATIVE_FIELDS:
+            row.append(value)  # numbers and dates stay numbers and dates in Excel
+        elif name == "parent":
+            row.append(value.credit_code if value else "")  # as the import reads it
+        else:
+            row.append(display_value(e, name))
+    last = e.last_update
+    row += [
+        e.version,
+        e.parent.name if e.parent else "",
+        e.applicable_count,
+        e.done_count,
+        round(e.mean_percent or 0, 1),
+        timezone.localtime(last).replace(tzinfo=None) if last else None,
+    ]
+    return row
+
+
 def enterprises_workbook(enterprises) -> Workbook:
     """`enterprises`: a queryset annotated by `selectors.with_progress_summary`."""
     wb = Workbook()
     ws = wb.active
     ws.title = "企业名录"
     columns = headers()
-    ws.append(sheet_row(ws, [h for _f, h in columns] + [VERSION_HEADER] + SUMMARY_HEADERS))
+    ws.append(sheet_row(ws, header_row()))
     for e in enterprises:
-        row = []
-        for name, _h in columns:
-            value = getattr(e, name)
-            if name in NATIVE_FIELDS:
-                row.append(value)  # numbers and dates stay numbers and dates in Excel
-            elif name == "parent":
-                row.append(value.credit_code if value else "")  # as the import reads it
-            else:
-                row.append(display_value(e, name))
-        last = e.last_update
-        row += [
-            e.version,
-            e.parent.name if e.parent else "",
-            e.applicable_count,
-            e.done_count,
-            round(e.mean_percent or 0, 1),
-            timezone.localtime(last).replace(tzinfo=None) if last else None,
-        ]
-        ws.append(sheet_row(ws, row))  # a name beginning with = is text, never a formula
+        ws.append(sheet_row(ws, export_row(e, columns)))  # a name beginning with = is text, never a formula
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 16
     ws.column_dimensions[get_column_letter(len(columns) + 1)].width = 10  # the version: not for people
     return wb
+
+
+def enterprises_workbook_stream(enterprises, path, *, progress=None, every: int = 2000) -> int:
+    """The same workbook written to `path` in openpyxl's write-only mode: constant memory whatever the number of
+    rows (`enterprises`: an iterator, e.g. `qs.iterator(chunk_size=2000)`). `progress(n)` is called every `every`
+    rows. Returns the number of rows written."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("企业名录")
+    columns = headers()
+    for letter in (get_column_letter(i) for i in range(1, len(header_row()) + 1)):
+        ws.column_dimensions[letter].width = 16
+    ws.column_dimensions[get_column_letter(len(columns) + 1)].width = 10
+    ws.freeze_panes = "A2"
+    ws.append(sheet_row(ws, header_row()))
+    count = 0
+    for e in enterprises:
+        ws.append(sheet_row(ws, export_row(e, columns)))
+        count += 1
+        if progress is not None and count % every == 0:
+            progress(count)
+    wb.save(path)
+    return count

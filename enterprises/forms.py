@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal.access import EnterprisePolicy
+from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
 
 from .choices import RegionLevel
 from .credit_code import normalise_credit_code
@@ -208,3 +209,12 @@ class ImportForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.add_input(Submit("import", _("导入")))
+
+    def clean_file(self):
+        """The cheap checks, before the job is queued: size, and that it is an .xlsx by content (the worker reads
+        the rows)."""
+        upload = self.cleaned_data["file"]
+        checked = check_upload(upload)
+        if checked.content_type != CONTENT_TYPES[XLSX]:
+            raise ValidationError(_("请上传 Excel（.xlsx）文件。"))
+        return upload

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,18 +16,22 @@ from measures.selectors import group_progress, indicator_rows, progress_for_ente
 from measures.services import progress_bulk_update
 from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
 from reform_portal.audit.services import record_export
+from reform_portal.jobs.models import Job
+from reform_portal.jobs.services import job_submit
 from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, ImportForm
-from .importing import enterprises_import, template_workbook
+from .importing import template_workbook
 from .selectors import (
     enterprise_change_history,
     enterprise_changes,
     enterprises_in_charge,
+    enterprises_listed,
     enterprises_visible,
     subsidiaries_visible,
+    with_progress_figures,
 )
 from .services import enterprise_create, enterprise_update, register_differences
 
@@ -56,8 +61,11 @@ def _xlsx_response(workbook, filename: str) -> HttpResponse:
 @login_required
 def enterprise_list(request):
     _refuse_unless_may_list(request)
-    filterset = _filtered(request)
+    # Page first, then read the figures of the page's rows (one query keyed by their ids).
+    qs = enterprises_listed(user=request.user).order_by("region__code", "name")
+    filterset = EnterpriseFilter(request.GET or None, queryset=qs, request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_progress_figures(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS)
@@ -77,6 +85,12 @@ def enterprise_export(request):
     """The list as filtered on the page, every page of it, as .xlsx."""
     _refuse_unless_may_list(request)
     filterset = _filtered(request)
+    if filterset.qs.count() > settings.EXPORT_JOB_THRESHOLD_ROWS:
+        # too many rows to write while a web worker waits: a worker writes the file (reform_portal/jobs/)
+        filters = {k: v[0] if len(v) == 1 else v for k, v in request.GET.lists()}
+        job = job_submit(kind=Job.Kind.ENTERPRISE_EXPORT, owner=request.user, parameters={"filters": filters})
+        record_export(request, "enterprises", target=job)
+        return redirect("jobs:detail", pk=job.pk)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = _xlsx_response(enterprises_workbook(filterset.qs), f"enterprises-{stamp}.xlsx")
     record_export(request, "enterprises")
@@ -97,18 +111,13 @@ def enterprise_import_template(request):
 def enterprise_import(request):
     if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
         raise PermissionDenied
-    result = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        result = enterprises_import(upload=form.cleaned_data["file"], by=request.user)
-        if result.ok:
-            messages.success(
-                request,
-                _("导入完成：新增 %(created)d 家，更新 %(updated)d 家，未变化 %(unchanged)d 家。")
-                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-            )
-            return redirect("enterprises:list")
-    return render(request, "enterprises/enterprise_import.html", {"form": form, "result": result})
+        # the file's size and type are checked here (ImportForm); a worker reads, checks and writes its rows, all
+        # or nothing (enterprises_import), and the job's page shows the report (reform_portal/jobs/)
+        job = job_submit(kind=Job.Kind.ENTERPRISE_IMPORT, owner=request.user, upload=form.cleaned_data["file"])
+        return redirect("jobs:detail", pk=job.pk)
+    return render(request, "enterprises/enterprise_import.html", {"form": form, "result": None})
 
 
 @login_required

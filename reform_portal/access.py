@@ -731,6 +731,58 @@ class AuditPolicy:
         return qs if AuditPolicy.can(user, AuditPolicy.VIEW) else qs.none()
 
 
+# Background jobs --------------------------------------------------------------------------------------------------
+
+
+class JobPolicy:
+    """Background jobs (reform_portal/jobs/): a job is seen by its owner and by administrators, nobody else (404).
+    Its file is handed out only while the owner still sees what it was made from: the owner may still list the
+    register and sees the same enterprises as when the job was asked for (`sight`, recorded then): an officer who
+    lost a charge, or whose role changed, no longer gets the file (they export again)."""
+
+    VIEW = "view"
+    DOWNLOAD = "download"
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        access = access_for(user)
+        if access.role == ADMIN:
+            return qs
+        return qs.filter(owner_id=user.pk) if user.is_authenticated else qs.none()
+
+    @staticmethod
+    def sight(user) -> str:
+        """What `user` sees now, as a short key that changes with the role, a region or enterprise in charge."""
+        access = access_for(user)
+        parts = (
+            access.role,
+            access.province_id,
+            sorted(access.region_ids) if access.region_ids is not None else "all",
+            sorted(access.county_ids),
+            sorted(access.enterprise_ids),
+            sorted(access.granted_ids),
+        )
+        return repr(parts)
+
+    @staticmethod
+    def can(user, action: str, job=None) -> bool:
+        access = access_for(user)
+        if job is None:
+            return action == JobPolicy.VIEW and user.is_authenticated
+        if not (access.role == ADMIN or job.owner_id == user.pk):
+            return False
+        if action == JobPolicy.VIEW:
+            return True
+        if action == JobPolicy.DOWNLOAD:
+            owner = job.owner
+            return (
+                owner.is_active
+                and EnterprisePolicy.can(owner, EnterprisePolicy.LIST)
+                and JobPolicy.sight(owner) == job.parameters.get("sight")
+            )
+        return False
+
+
 def _has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("measures.urls")),  # catalogue/… and the measures' pages under enterprises/…
     path("reporting/", include("reporting.urls")),
     path("audit/", include("reform_portal.audit.urls")),
+    path("jobs/", include("reform_portal.jobs.urls")),
 ]

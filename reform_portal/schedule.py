@@ -49,4 +49,11 @@ PERIODIC_TASKS = [
         "description": "把超过时限仍无进展的“进行中”或“排队中”汇总运行（工作进程已中止或任务未送达）标记为失败，"
         "下次刷新会重算。",
     },
+    {
+        "name": "清理后台任务（每 5 分钟）",
+        "task": "reform_portal.jobs.tasks.jobs_housekeeping",
+        "every_minutes": 5,
+        "description": "把超过时限仍无进展的“进行中”导入、导出任务标记为失败，"
+        "并删除超过保留期（JOB_KEEP_DAYS，默认 7 天）的任务及其文件。",
+    },
 ]

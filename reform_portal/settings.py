@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "reform_portal.accounts",
     "reform_portal.audit",  # the security audit log (docs/security/audit.md)
     "reform_portal.outbox",  # work for the workers, kept until the broker takes it (docs/security/outages.md)
+    "reform_portal.jobs",  # imports and large exports run by a worker (docs/security/jobs.md)
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,13 @@ OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "7"))  # sent rows are
 # A rollup part is stopped after ROLLUP_TIME_LIMIT_SECONDS (Celery's time limit); a run with no sign of life for
 # longer (its worker died) is marked failed by reporting.tasks.rollup_runs_expire.
 ROLLUP_TIME_LIMIT_SECONDS = int(os.environ.get("ROLLUP_TIME_LIMIT_SECONDS", str(15 * 60)))
+# Background jobs (docs/security/jobs.md): imports and exports of more than EXPORT_JOB_THRESHOLD_ROWS rows run on the
+# `jobs` queue; a job running longer than JOB_TIME_LIMIT_SECONDS is stopped, one with no sign of life for longer is
+# marked failed; jobs and their files are deleted JOB_KEEP_DAYS after they finish.
+CELERY_TASK_ROUTES = {"reform_portal.jobs.tasks.enterprise_*": {"queue": "jobs"}}
+EXPORT_JOB_THRESHOLD_ROWS = int(os.environ.get("EXPORT_JOB_THRESHOLD_ROWS", "2000"))
+JOB_TIME_LIMIT_SECONDS = int(os.environ.get("JOB_TIME_LIMIT_SECONDS", str(30 * 60)))
+JOB_KEEP_DAYS = int(os.environ.get("JOB_KEEP_DAYS", "7"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -93,7 +93,22 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "answer": answer,
         "assessment_evidence": assessment_evidence,
         "token": token_issue(user=users[f"officer-{side}"], name="matrix")[0],  # the side's officer's API token
+        "job": _finished_export_job(users[f"officer-{side}"]),  # the side's officer's background export, done
     }
+
+
+def _finished_export_job(owner):
+    from django.core.files.base import ContentFile
+
+    from reform_portal.access import JobPolicy
+    from reform_portal.jobs.models import Job
+
+    job = Job(kind=Job.Kind.ENTERPRISE_EXPORT, owner=owner, status=Job.Status.SUCCEEDED, parameters={})
+    job.parameters = {"filters": {}, "sight": JobPolicy.sight(owner)}
+    job.result_file.save("export.xlsx", ContentFile(b"PK\x03\x04"), save=False)
+    job.finished_at = timezone.now()
+    job.save()
+    return job
 
 
 @pytest.fixture
@@ -159,6 +174,8 @@ URL_KWARGS = {
     "api-progress-evidence": lambda o: {"pk": o["progress"].pk},
     "api-region-detail": lambda o: {"code": o["enterprise"].region.code},
     "enterprises:detail": lambda o: {"pk": o["enterprise"].pk},
+    "jobs:detail": lambda o: {"pk": o["job"].pk},
+    "jobs:download": lambda o: {"pk": o["job"].pk},
     "enterprises:edit": lambda o: {"pk": o["enterprise"].pk},
     "enterprises:history": lambda o: {"pk": o["enterprise"].pk},
     "enterprises:group_access": lambda o: {"pk": o["enterprise"].pk},
@@ -236,6 +253,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
     },
     "enterprises:import_template": {"GET": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    # background jobs: everyone has a list of their own; the job is officer-yn's (its owner's and administrators')
+    "jobs:list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "jobs:detail": {"GET": "ok ok 404 404 404 404 404 404 404 404 404"},
+    "jobs:download": {"GET": "ok ok 404 404 404 404 404 404 404 404 404"},
     "enterprises:bulk_progress": {"POST": "ok ok ok 403 403 403 403 403 403 ok ok"},
     "enterprises:detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
     "enterprises:edit": {

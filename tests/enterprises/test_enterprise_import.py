@@ -13,6 +13,7 @@ from enterprises.selectors import enterprise_change_history
 from measures.models import Progress
 from reform_portal.choices import ChangeSource
 from tests.factories import EnterpriseFactory, make_credit_code
+from tests.jobs.helpers import post_import
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,15 +94,15 @@ def test_good_file_creates_then_reimport_updates(client, users, codes):
         row("乙公司", codes[1], ownership="国有独资", supervision_level="市属", supervisor="国资委"),
     ]
 
-    response = client.post("/enterprises/import/", {"file": workbook_file(rows)})
+    response = post_import(client, workbook_file(rows))
 
-    assert response.status_code == 302
+    assert response.context["result"].ok
     assert set(Enterprise.objects.filter(credit_code__in=codes).values_list("name", flat=True)) == {"甲公司", "乙公司"}
     assert Progress.objects.filter(enterprise__credit_code=codes[0]).exists()
 
     # when: the same file again, one headcount corrected (in a file carrying the version, as an export does)
     rows[0] = row("甲公司", codes[0], employees=350, version=Enterprise.objects.get(credit_code=codes[0]).version)
-    client.post("/enterprises/import/", {"file": workbook_file(rows)})
+    post_import(client, workbook_file(rows))
 
     assert Enterprise.objects.filter(credit_code__in=codes).count() == 2
     first = Enterprise.objects.get(credit_code=codes[0])
@@ -118,7 +119,7 @@ def test_one_bad_row_saves_nothing_and_names_the_row(client, users, codes):
         row("丙公司", codes[2]),
     ]
 
-    response = client.post("/enterprises/import/", {"file": workbook_file(rows)})
+    response = post_import(client, workbook_file(rows))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -144,7 +145,7 @@ def test_every_kind_of_bad_row_is_reported(client, users, codes, sx_soe):
         row("己公司", make_credit_code("530102"), employees="很多"),  # row 7
     ]
 
-    result = client.post("/enterprises/import/", {"file": workbook_file(rows)}).context["result"]
+    result = post_import(client, workbook_file(rows)).context["result"]
 
     assert [p.row for p in result.errors] == [2, 3, 4, 5, 6, 7]
     found = {p.row: p for p in result.errors}
@@ -167,7 +168,7 @@ def test_every_kind_of_bad_row_is_reported(client, users, codes, sx_soe):
 
 def test_not_an_excel_file(client, users):
     client.force_login(users["officer-yn"])
-    response = client.post("/enterprises/import/", {"file": SimpleUploadedFile("名录.xlsx", b"MZ\x90\x00" * 10)})
+    response = post_import(client, SimpleUploadedFile("名录.xlsx", b"MZ\x90\x00" * 10))
     assert "不符" in response.content.decode()
 
 
@@ -175,7 +176,7 @@ def test_not_an_excel_file(client, users):
 def test_import_refused_for_roles_that_may_not_add(client, users, role, codes):
     client.force_login(users[role])
     assert client.get("/enterprises/import/").status_code == 403
-    assert client.post("/enterprises/import/", {"file": workbook_file([row("甲", codes[0])])}).status_code == 403
+    assert post_import(client, workbook_file([row("甲", codes[0])])).status_code == 403
     assert not Enterprise.objects.filter(credit_code=codes[0]).exists()
 
 
@@ -195,9 +196,7 @@ def test_export_then_import_round_trip_changes_nothing(client, users, kunming, y
     )
     client.force_login(users["officer-yn"])
     exported = client.get("/enterprises/export/").content
-    response = client.post(
-        "/enterprises/import/", {"file": SimpleUploadedFile("export.xlsx", exported, content_type=XLSX)}
-    )
-    assert response.status_code == 302, response.context["result"].errors
+    response = post_import(client, SimpleUploadedFile("export.xlsx", exported, content_type=XLSX))
+    assert response.context["result"].ok, response.context["result"].errors
     for enterprise in Enterprise.objects.filter(region=kunming):
         assert [c.action for c in enterprise_change_history(enterprise=enterprise)] == ["created"]

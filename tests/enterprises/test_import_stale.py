@@ -22,6 +22,7 @@ from enterprises.services import enterprise_update
 from measures.models import Progress
 from reform_portal.choices import ChangeSource
 from tests.factories import EnterpriseFactory, make_credit_code, make_officer
+from tests.jobs.helpers import post_import
 
 from .test_enterprise_import import XLSX, row, workbook_file
 
@@ -91,7 +92,7 @@ def test_reimporting_an_old_export_after_another_officers_edit_reports_it_and_re
     enterprise_update(enterprise=target, data={"employees": 350, "name": "昆明版本测试新名有限公司"}, by=officers[1])
     events = EnterpriseEvent.objects.count()
 
-    response = client.post("/enterprises/import/", {"file": upload(old)})
+    response = post_import(client, upload(old))
 
     assert response.status_code == 200
     [problem] = response.context["result"].errors
@@ -114,14 +115,12 @@ def test_a_fresh_export_reimports_cleanly_and_an_edit_of_it_is_applied(client, o
     enterprise_update(enterprise=target, data={"employees": 350}, by=officers[1])
     fresh = export(client, officers[0])
 
-    response = client.post("/enterprises/import/", {"file": upload(fresh)})
-    assert response.status_code == 302, response.context["result"].errors
+    response = post_import(client, upload(fresh))
+    assert response.context["result"].ok, response.context["result"].errors
     assert import_events() == 0  # nothing differed, nothing written
 
-    response = client.post(
-        "/enterprises/import/", {"file": upload(edit_cells(fresh, target.credit_code, employees=360))}
-    )
-    assert response.status_code == 302, response.context["result"].errors
+    response = post_import(client, upload(edit_cells(fresh, target.credit_code, employees=360)))
+    assert response.context["result"].ok, response.context["result"].errors
     target.refresh_from_db()
     assert (target.employees, target.version) == (360, 3)
     [event] = EnterpriseEvent.objects.filter(pgh_obj=target, source=ChangeSource.IMPORT)
@@ -137,7 +136,7 @@ def test_all_or_nothing_a_stale_row_keeps_every_other_row_from_being_written(cli
     buffer = io.BytesIO()
     wb.save(buffer)
 
-    response = client.post("/enterprises/import/", {"file": upload(buffer.getvalue())})
+    response = post_import(client, upload(buffer.getvalue()))
 
     result = response.context["result"]
     assert [p.column for p in result.errors] == [VERSION_HEADER]
@@ -153,11 +152,11 @@ def test_a_row_without_a_version(client, officers, registered):
     when it changes nothing (nothing could be lost); otherwise it is reported like a stale row."""
     e = registered[0]
     old = export(client, officers[0])
-    response = client.post("/enterprises/import/", {"file": upload(edit_cells(old, e.credit_code, version=None))})
-    assert response.status_code == 302, response.context["result"].errors
+    response = post_import(client, upload(edit_cells(old, e.credit_code, version=None)))
+    assert response.context["result"].ok, response.context["result"].errors
 
     changed = edit_cells(old, e.credit_code, version=None, employees=e.employees + 1)
-    response = client.post("/enterprises/import/", {"file": upload(changed)})
+    response = post_import(client, upload(changed))
     [problem] = response.context["result"].errors
     assert problem.column == VERSION_HEADER and "没有版本号" in problem.message
     assert problem.differences == (("职工总数", str(e.employees), str(e.employees + 1)),)
@@ -172,8 +171,8 @@ def test_a_file_without_the_version_column_still_registers_new_enterprises(clien
     wb.active.append(row("昆明无版本列测试有限公司", code)[:-1])
     buffer = io.BytesIO()
     wb.save(buffer)
-    response = client.post("/enterprises/import/", {"file": upload(buffer.getvalue())})
-    assert response.status_code == 302, response.context["result"].errors
+    response = post_import(client, upload(buffer.getvalue()))
+    assert response.context["result"].ok, response.context["result"].errors
     assert Enterprise.objects.filter(credit_code=code).exists()
 
 
@@ -181,9 +180,7 @@ def test_a_version_on_a_code_that_is_not_registered_is_reported(client, officers
     """A credit code edited in an exported row would otherwise register a second enterprise."""
     old = export(client, officers[0])
     other = make_credit_code("530102")
-    response = client.post(
-        "/enterprises/import/", {"file": upload(edit_cells(old, registered[0].credit_code, credit_code=other))}
-    )
+    response = post_import(client, upload(edit_cells(old, registered[0].credit_code, credit_code=other)))
     [problem] = response.context["result"].errors
     assert problem.column == VERSION_HEADER and other in problem.message
     assert not Enterprise.objects.filter(credit_code=other).exists()
@@ -199,7 +196,7 @@ def test_a_change_between_the_checks_and_the_write_is_caught_under_the_lock(clie
         return write(**kwargs)
 
     monkeypatch.setattr(importing, "enterprises_write_many", someone_edits_first)
-    response = client.post("/enterprises/import/", {"file": upload(edit_cells(fresh, target.credit_code, name="改名"))})
+    response = post_import(client, upload(edit_cells(fresh, target.credit_code, name="改名")))
 
     [problem] = response.context["result"].errors
     assert problem.column == VERSION_HEADER and ("职工总数", "555", "300") in problem.differences

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from enterprises.models import Enterprise, Region
 from reform_portal.access import EnterprisePolicy
 from tests.factories import EnterpriseFactory, make_officer
+from tests.jobs.helpers import post_import
 
 from .test_enterprise_import import row, workbook_file
 
@@ -186,7 +187,7 @@ def test_the_import_refuses_the_same(client, named_officer, enterprise):
     client.force_login(named_officer)
     e = Enterprise.objects.get(pk=enterprise.pk)
     rows = [row(e.name, e.credit_code, e.version, county="麒麟区", ownership="国有参股", employees=e.employees + 1)]
-    response = client.post("/enterprises/import/", {"file": workbook_file(rows)})
+    response = post_import(client, workbook_file(rows))
     assert response.status_code == 200
     found = {(p.row, p.column) for p in response.context["result"].errors}
     assert found == {(2, "所在县（市、区）"), (2, "所有制")}
