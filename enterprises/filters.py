@@ -5,13 +5,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from measures.choices import Status
-from measures.lagging import annotate_lagging, lagging_q
+from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import PolicyDocument, Progress
 
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .credit_code import normalise_credit_code
 from .models import Enterprise, Region
-from .selectors import counties_visible, group_heads, in_group
+from .selectors import counties_visible, group_heads, has_progress_figures, in_group, with_progress_summary
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -38,10 +38,24 @@ class GroupFilter(django_filters.ModelChoiceFilter):
     field_class = CreditCodeChoiceField
 
 
+class ProgressOrderingFilter(django_filters.OrderingFilter):
+    """The sort; a sort by a progress figure annotates the figures (`selectors.with_progress_summary`) over the
+    filtered rows, only then: the other sorts page first and read the page's figures afterwards."""
+
+    FIGURES = {"done_count", "mean_percent", "last_update"}
+
+    def filter(self, qs, value):
+        fields = {self.get_ordering_value(v).lstrip("-") for v in value or () if v}
+        if fields & self.FIGURES and not has_progress_figures(qs):
+            qs = with_progress_summary(qs)
+        return super().filter(qs, value)
+
+
 class EnterpriseFilter(django_filters.FilterSet):
     """One definition for the enterprise list page, its Excel export and the API.
 
-    The sort fields rely on the progress summary annotations (`enterprises.selectors.with_progress_summary`)."""
+    The list pages a queryset without figures (`selectors.enterprises_listed`) and reads the figures of the page's
+    rows (`selectors.with_progress_figures`); the export reads `selectors.enterprises_in_charge` (annotated)."""
 
     q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
     region = django_filters.ModelChoiceFilter(
@@ -74,7 +88,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         label=_("滞后"),
         method="by_lagging",
     )
-    sort = django_filters.OrderingFilter(
+    sort = ProgressOrderingFilter(
         fields=(
             ("name", "name"),
             ("region__code", "region"),
@@ -172,6 +186,8 @@ class EnterpriseFilter(django_filters.FilterSet):
     def by_lagging(self, qs, name, value):
         if not value:
             return qs
-        qs = annotate_lagging(qs)
+        # The one rule over the summaries the database keeps (reporting's ProgressSummary, reached through the
+        # `progress_summary` relation: no import of the read model), not recomputed from every progress row.
         # lagging_q is two-valued (never NULL), so its negation is exactly the enterprises that do not lag.
-        return qs.filter(lagging_q()) if value == "true" else qs.filter(~lagging_q())
+        lagging = lagging_q(inputs=SUMMARY_INPUTS)
+        return qs.filter(lagging) if value == "true" else qs.filter(~lagging)

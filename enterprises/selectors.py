@@ -135,8 +135,47 @@ def with_progress_summary(qs: QuerySet) -> QuerySet:
     )
 
 
+PROGRESS_FIGURES = ("applicable_count", "done_count", "not_started_count", "mean_percent", "last_update")
+# The figures `with_progress_summary` gives an enterprise without progress rows.
+NO_PROGRESS = {
+    "applicable_count": 0,
+    "done_count": 0,
+    "not_started_count": 0,
+    "mean_percent": None,
+    "last_update": None,
+}
+
+
 def enterprises_in_charge(*, user) -> QuerySet:
     return with_progress_summary(enterprises_visible(user=user))
+
+
+def enterprises_listed(*, user) -> QuerySet:
+    """The enterprises `user` may see, without figures: what a list filters, counts and pages. Grouping every
+    progress row of a province (~729,000 at 100,000 enterprises) to show 25 costs what the province holds, not what
+    the page shows; `with_progress_figures` reads the figures of the rows a page shows."""
+    return enterprises_visible(user=user)
+
+
+def has_progress_figures(qs: QuerySet) -> bool:
+    """Whether `qs` already carries the figures (a sort by them annotated it)."""
+    return "done_count" in qs.query.annotations
+
+
+def with_progress_figures(enterprises) -> list:
+    """`enterprises` (the rows of one page) as a list, each with the figures of `with_progress_summary` (the same
+    definition), read by one query keyed by their ids."""
+    rows = list(enterprises)
+    missing = [e.pk for e in rows if not hasattr(e, "done_count")]
+    if missing:
+        # The ids on the progress side too (filtered before annotating, so the counts use that join): PostgreSQL
+        # then reads those enterprises' progress by index. An enterprise without progress has no row here.
+        keyed = Enterprise.objects.filter(pk__in=missing, progress__enterprise_id__in=missing)
+        figures = {f["pk"]: f for f in with_progress_summary(keyed).values("pk", *PROGRESS_FIGURES)}
+        for e in rows:
+            for name in PROGRESS_FIGURES:
+                setattr(e, name, figures[e.pk][name] if e.pk in figures else NO_PROGRESS[name])
+    return rows
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, 
 from ..choices import RegionLevel
 from ..filters import EnterpriseFilter
 from ..models import Region
-from ..selectors import enterprises_in_charge
+from ..selectors import enterprises_in_charge, enterprises_listed, with_progress_figures, with_progress_summary
 from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
 
@@ -65,8 +65,20 @@ class EnterpriseViewSet(
     ordering_fields = ["name", "employees", "updated_at", "done_count", "last_update"]
     ordering = ["name"]
 
+    FIGURE_ORDERINGS = {"done_count", "last_update"}
+
     def get_queryset(self):
-        return enterprises_in_charge(user=self.request.user)
+        if self.action != "list":
+            return enterprises_in_charge(user=self.request.user)
+        # The list pages first and reads the figures of the page's rows; only a sort by a figure annotates them
+        # over the filtered rows.
+        qs = enterprises_listed(user=self.request.user)
+        ordering = {f.strip().lstrip("-") for f in self.request.query_params.get("ordering", "").split(",")}
+        return with_progress_summary(qs) if ordering & self.FIGURE_ORDERINGS else qs
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else with_progress_figures(page)
 
     def create(self, request, *args, **kwargs):
         if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
