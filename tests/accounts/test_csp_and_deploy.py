@@ -74,6 +74,7 @@ def test_check_deploy_is_clean_with_two_factor_and_csp():
         "TWO_FACTOR_REQUIRED_ROLES": "admin,sasac",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests set it in this process; production never
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
