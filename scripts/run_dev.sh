@@ -19,7 +19,7 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-"$CELERY" -A reform_portal worker --beat --loglevel INFO --concurrency 2 &
+"$CELERY" -A reform_portal worker --beat -Q celery,jobs --loglevel INFO --concurrency 2 &
 WORKER=$!
 echo "产改通: http://${HOST:-127.0.0.1}:${PORT:-8000}/"
 "$PY" manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"
