@@ -280,6 +280,7 @@ def verdict_display(indicator, value) -> str:
 
 # Values in a workbook ---------------------------------------------------------------------------------------------
 
+
 def sheet_value(indicator, value):
     """`value` of `indicator` for a workbook cell: a number stays a number (a share with a % format, see
     `sheet_format`), a 是/否, a date or a text is its text; None when there is none."""
