@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from reporting.rollup import rollup_full_now
+from tests.e2e.waiting import wait_for_js
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ def test_the_pages_pass_the_policy(csp_login, portal):
             violations[path] = found
     # the dashboard's charts and map are drawn under the policy
     page.goto(portal + "/reporting/dashboard/")
-    page.wait_for_function("document.querySelector('#chart-map canvas') !== null", timeout=20000)
+    wait_for_js(page, "document.querySelector('#chart-map canvas') !== null")
     docs = _visit(page, portal + "/api/docs/")
     page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
     if docs:
@@ -81,5 +82,5 @@ def test_the_moved_handlers_work(csp_login, portal):
     page.evaluate(
         "() => { const s = document.createElement('script'); s.textContent = 'window.x = 1'; document.body.append(s); }"
     )
-    page.wait_for_function("window.__cspViolations.length > 0")
+    wait_for_js(page, "window.__cspViolations.length > 0")
     assert page.evaluate("window.x") is None

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from reporting.rollup import rollup_full_now
+from tests.e2e.waiting import wait_for_js
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +41,7 @@ def test_sasac_sees_the_dashboard_drawn(login, rolled):
     # when
     page.click("text=统计看板")
     page.wait_for_selector("#headline")
-    page.wait_for_function("document.querySelector('#chart-map').dataset.drawn === '1'")
+    wait_for_js(page, "document.querySelector('#chart-map').dataset.drawn === '1'")
     page.wait_for_timeout(800)  # ECharts animates its first frame
     # then figures with their "as of", and each chart drawn on its canvas
     assert "云南省产改推进统计看板" in page.content()

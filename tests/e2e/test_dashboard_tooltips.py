@@ -7,6 +7,7 @@ from django.core.cache import cache
 from enterprises.models import Region
 from measures.models import Measure
 from reporting.rollup import rollup_full_now
+from tests.e2e.waiting import wait_for_js
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +31,8 @@ def _hover(page, chart_id: str, point: list) -> None:
 
 
 def _tooltip_text(page, chart_id: str) -> str:
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "(id) => [...document.querySelectorAll('#' + id + ' div')].some("
         "d => d.style.display !== 'none' && d.style.position === 'absolute' && d.textContent.includes('onerror'))",
         arg=chart_id,
