@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -92,6 +93,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # the lockout page (429) for the login pages
     "csp.middleware.CSPMiddleware",
 ]
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # Last: around the view only; the session and the user are read on the primary before it, saved after it.
+    MIDDLEWARE.append("reform_portal.replica.ReplicaReadsMiddleware")
 
 ROOT_URLCONF = "reform_portal.urls"
 
@@ -126,6 +130,28 @@ if not _database_url:
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))}
 # A persistent connection is checked before a request reuses it: a PostgreSQL restart costs a reconnect, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Several machines (docs/several-machines.md). A PostgreSQL streaming replica takes the reads that tolerate seconds of
+# lag (reform_portal/replica.py decides which); writes and reads after a write stay on the primary. Without
+# DATABASE_REPLICA_URL nothing of it is installed.
+_replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests create their database on the primary only (a replica cannot be written): there the alias reads it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["reform_portal.replica.ReplicaRouter"]
+REPLICA_STICKY_SECONDS = float(os.environ.get("REPLICA_STICKY_SECONDS", "10"))  # a writer's reads stay on the primary
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "30"))  # the primary only, after a failure
+# Behind pgbouncer in transaction mode (DATABASE_POOLER=pgbouncer) a server connection is another client's after each
+# transaction: no server-side cursor may outlive one (Django's iterator() declares them WITH HOLD). The portal keeps
+# no other session state (advisory locks, SET and the rollup's temporary tables are transaction-local; psycopg2
+# prepares no statement; the time zone Django sets is a parameter pgbouncer carries over).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER is 'pgbouncer' or unset")
+if DATABASE_POOLER == "pgbouncer":
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -259,6 +285,25 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "celery-control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The queues (docs/several-machines.md): each kind of work has its own, so that each can have its own workers; a
+# worker started without -Q takes them all (`make run`). Every task of the portal is routed here, by name
+# (tests/test_celery_queues.py checks that none is left to the default).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_QUEUE_NAMES = ("celery", "rollups", "jobs", "notifications")
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUE_NAMES]
+CELERY_TASK_ROUTES = {
+    # rollups: the nightly fan-out, the 15-minute refresh, "立即刷新", the parts, their expiry, the weekly tally check
+    "reporting.tasks.rollup_*": {"queue": "rollups"},
+    "reporting.tasks.tallies_check": {"queue": "rollups"},
+    # imports, large exports, and their housekeeping (which deletes their files: it needs the jobs' MEDIA_ROOT)
+    "reform_portal.jobs.tasks.*": {"queue": "jobs"},
+    # mail
+    "reporting.assessments.tasks.send_notice_email": {"queue": "notifications"},
+    # the rest: the outbox's flush, the daily audit check, the nightly progress rows
+    "reform_portal.outbox.tasks.outbox_flush": {"queue": "celery"},
+    "reform_portal.audit.tasks.audit_daily": {"queue": "celery"},
+    "measures.tasks.progress_ensure_all": {"queue": "celery"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
@@ -286,7 +331,6 @@ ROLLUP_TIME_LIMIT_SECONDS = int(os.environ.get("ROLLUP_TIME_LIMIT_SECONDS", str(
 # Background jobs (docs/security/jobs.md): imports and exports of more than EXPORT_JOB_THRESHOLD_ROWS rows run on the
 # `jobs` queue; a job running longer than JOB_TIME_LIMIT_SECONDS is stopped, one with no sign of life for longer is
 # marked failed; jobs and their files are deleted JOB_KEEP_DAYS after they finish.
-CELERY_TASK_ROUTES = {"reform_portal.jobs.tasks.enterprise_*": {"queue": "jobs"}}
 EXPORT_JOB_THRESHOLD_ROWS = int(os.environ.get("EXPORT_JOB_THRESHOLD_ROWS", "2000"))
 JOB_TIME_LIMIT_SECONDS = int(os.environ.get("JOB_TIME_LIMIT_SECONDS", str(30 * 60)))
 JOB_KEEP_DAYS = int(os.environ.get("JOB_KEEP_DAYS", "7"))

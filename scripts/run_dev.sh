@@ -19,7 +19,9 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-"$CELERY" -A reform_portal worker --beat -Q celery,jobs --loglevel INFO --concurrency 2 &
+# One worker for every queue (no -Q: it takes all of settings.CELERY_QUEUE_NAMES: celery, rollups, jobs, notifications);
+# on several machines each queue gets workers of its own (README, "Several machines").
+"$CELERY" -A reform_portal worker --beat --loglevel INFO --concurrency 2 &
 WORKER=$!
 echo "产改通: http://${HOST:-127.0.0.1}:${PORT:-8000}/"
 "$PY" manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"

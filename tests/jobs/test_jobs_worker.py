@@ -1,70 +1,33 @@
 """A real Celery worker on the `jobs` queue, against real Redis and the test database, runs an import asked for on
 the page: the page answers at once, the outbox publishes the job after commit, the worker does the import."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from enterprises.models import Enterprise, EnterpriseEvent, Region
 from reform_portal.choices import ChangeSource
 from reform_portal.jobs.models import Job
+from tests.celery_worker import celery_worker
 from tests.enterprises.test_enterprise_import import row, workbook_file
 from tests.factories import make_credit_code, make_officer
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def jobs_worker(settings, tmp_path):
     """A worker taking only the `jobs` queue, sharing the test's database and MEDIA_ROOT."""
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("REDIS_URL must point at a real Redis for the worker test")
     settings.MEDIA_ROOT = tmp_path / "media"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    log = tmp_path / "worker.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "reform_portal", "worker", "-Q", "jobs", "--concurrency", "1"]
-            + ["--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"]
-            + ["-n", f"test-jobs-{os.getpid()}@%h"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    proc.log = log
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with celery_worker(tmp_path, queues=["jobs"], env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)}) as worker:
+        yield worker
 
 
-def _wait_finished(job_id, proc, timeout=90) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = Job.objects.get(pk=job_id)
-        if job.finished:
-            return job
-        if proc.poll() is not None:
-            pytest.fail("worker died:\n" + proc.log.read_text())
-        time.sleep(0.3)
-    pytest.fail(f"job {job_id} did not finish in {timeout}s:\n" + proc.log.read_text())
+def _wait_finished(job_id, worker, timeout=90) -> Job:
+    return worker.wait_for(
+        lambda: (job := Job.objects.get(pk=job_id)).finished and job, f"job {job_id} did not finish", timeout=timeout
+    )
 
 
 def test_a_real_worker_runs_the_import_asked_for_on_the_page(client, jobs_worker):

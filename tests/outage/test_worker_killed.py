@@ -1,8 +1,6 @@
 """A real Celery worker SIGKILLed in the middle of a rollup part: its run stays 进行中 until the periodic check marks
 it failed, and the next refresh then recomputes the part it did not finish."""
 
-import os
-import signal
 from datetime import timedelta
 
 import pytest
@@ -16,7 +14,7 @@ from reform_portal.outbox.services import enqueue
 from reporting import rollup, tasks
 from reporting.models import RollupRun
 
-from .test_outbox_worker import _start_worker, _wait
+from .test_outbox_worker import start_outage_worker
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -41,18 +39,14 @@ def test_a_run_whose_worker_was_killed_mid_part_is_failed_and_its_part_redone(ow
     blocker = connections.create_connection("default")
     with blocker.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [rollup.LOCK_NAMESPACE, held.pk])
-    log_file = tmp_path / "worker.log"
-    worker = _start_worker(own_redis.url, tmp_path, log_file, new_session=True)
+    worker = start_outage_worker(own_redis.url, tmp_path, tmp_path, new_session=True)
     try:
         # when a real worker runs the full rollup and is killed (SIGKILL, its pool too) while that part waits
         enqueue(tasks.rollup_full)
-        _wait(lambda: _waiting_for_the_lock(blocker), "the part is not waiting mid-way", worker, log_file)
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+        worker.wait_for(lambda: _waiting_for_the_lock(blocker), "the part is not waiting mid-way", timeout=40)
+        worker.kill()
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
+        worker.kill()
         blocker.close()
     run = RollupRun.objects.get()
     # then the run is left 进行中, with the held part not done

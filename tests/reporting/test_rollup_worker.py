@@ -1,82 +1,32 @@
 """A real Celery worker, against real Redis and the test database, runs the fanned-out rollup."""
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from measures.models import PolicyDocument
 from reporting.models import RollupRun, RollupSnapshot
 from reporting.tasks import rollup_full
+from tests.celery_worker import celery_worker
 from tests.reporting.rollup_data import assert_figures_equal, expected_figures, make_enterprises, snapshot_figures
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
-def worker():
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("REDIS_URL must point at a real Redis for the worker test")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        # The worker reads the environment, not the test's settings: the same grace period as the suite's fixture.
-        "LAGGING_GRACE_DAYS": str(settings.LAGGING_GRACE_DAYS),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "reform_portal",
-            "worker",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "INFO",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+def worker(tmp_path):
+    """A worker on the rollups queue (and the default one, where nothing of the rollup goes)."""
+    with celery_worker(tmp_path, queues=["rollups", "celery"], concurrency=2) as started:
+        yield started
+
+
+def _wait_for(run_id, worker, timeout=90):
+    return worker.wait_for(
+        lambda: RollupRun.objects.filter(pk=run_id, finished_at__isnull=False).first(),
+        f"rollup run {run_id} did not finish",
+        timeout=timeout,
     )
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def _wait_for(run_id, proc, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = RollupRun.objects.get(pk=run_id)
-        if run.finished_at:
-            return run
-        if proc.poll() is not None:
-            pytest.fail("worker died:\n" + proc.stdout.read())
-        time.sleep(0.3)
-    pytest.fail(f"rollup run {run_id} did not finish in {timeout}s")
 
 
 def test_a_real_worker_computes_the_same_figures_as_python(worker):
