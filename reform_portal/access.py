@@ -736,8 +736,9 @@ class AuditPolicy:
 
 class JobPolicy:
     """Background jobs (reform_portal/jobs/): a job is seen by its owner and by administrators, nobody else (404).
-    Its file is handed out only while the owner still sees what it was made from: the owner may still list the
-    register and sees the same enterprises as when the job was asked for (`sight`, recorded then): an officer who
+    Its file is handed out only while the owner still sees what it was made from: the owner may still read its
+    source (the register, the dashboard, the audit log) and sees the same enterprises as when the job was asked
+    for (`sight`, recorded then): an officer who
     lost a charge, or whose role changed, no longer gets the file (they export again)."""
 
     VIEW = "view"
@@ -765,6 +766,15 @@ class JobPolicy:
         return repr(parts)
 
     @staticmethod
+    def _may_still_read(owner, kind: str) -> bool:
+        """The owner may still read what a job of `kind` was made from: the dashboard, the audit log, the register."""
+        if kind == "dashboard_export":
+            return RollupPolicy.can(owner, RollupPolicy.VIEW)
+        if kind == "audit_export":
+            return AuditPolicy.can(owner, AuditPolicy.EXPORT)
+        return EnterprisePolicy.can(owner, EnterprisePolicy.LIST)
+
+    @staticmethod
     def can(user, action: str, job=None) -> bool:
         access = access_for(user)
         if job is None:
@@ -777,7 +787,7 @@ class JobPolicy:
             owner = job.owner
             return (
                 owner.is_active
-                and EnterprisePolicy.can(owner, EnterprisePolicy.LIST)
+                and JobPolicy._may_still_read(owner, job.kind)
                 and JobPolicy.sight(owner) == job.parameters.get("sight")
             )
         return False
