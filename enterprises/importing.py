@@ -488,12 +488,13 @@ def read_rows(upload) -> tuple[list[tuple[int, dict]], dict[str, int], list[Impo
     return out, {name: i for i, name in columns.items()}, []
 
 
-def enterprises_import(*, upload, by) -> ImportResult:
+def enterprises_import(*, upload, by, progress=None) -> ImportResult:
     """All or nothing. First every row is checked, without a lock and with a fixed number of queries whatever the
     number of rows: its cells, the user's right to register or change it and to set what decides its scope
     (reform_portal.access), the model's checks, and, for an enterprise already registered, that nobody changed it
     since the file was exported (its version). Only a file without a single problem is written, in one short
-    transaction (`services.enterprises_write_many`), which checks the versions again under the row locks."""
+    transaction (`services.enterprises_write_many`), which checks the versions again under the row locks.
+    `progress(done, total)`: called after each row checked (a background job shows it; it must be cheap)."""
     result = ImportResult()
     rows, columns, problems = read_rows(upload)
     if problems:
@@ -506,7 +507,7 @@ def enterprises_import(*, upload, by) -> ImportResult:
         column = VERSION_HEADER if name == "version" else header_of(name) if name else ""
         return ImportProblem(number, column, message, letter, tuple(differences))
 
-    plan, checked = _check_rows(rows, by=by, result=result, problem=problem)
+    plan, checked = _check_rows(rows, by=by, result=result, problem=problem, progress=progress)
     if not result.errors:
         try:
             enterprises_write_many(plan=plan, by=by, source=ChangeSource.IMPORT)
@@ -520,7 +521,7 @@ def enterprises_import(*, upload, by) -> ImportResult:
     return result
 
 
-def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite, dict]:
+def _check_rows(rows, *, by, result: ImportResult, problem, progress=None) -> tuple[ImportWrite, dict]:
     """Check every row (reads only, no lock): fill `result` (its problems, and the counts) and return what to write
     and each changed row's values (for a report of a row found stale under the lock)."""
     context = Context(by=by, places=Places(by))
@@ -541,7 +542,10 @@ def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite
     }
     plan, checked, links = ImportWrite(), {}, {}
     may_add = EnterprisePolicy.can(by, EnterprisePolicy.ADD)
-    for number, cells in rows:
+    total = len(rows)
+    for done, (number, cells) in enumerate(rows):
+        if progress is not None:
+            progress(done, total)
         code = codes[number]
         first = context.rows_by_code.get(code)
         if code and first != number:
@@ -597,6 +601,8 @@ def _check_rows(rows, *, by, result: ImportResult, problem) -> tuple[ImportWrite
             continue
         plan.updates.append((number, candidate, existing.version))
         result.updated += 1
+    if progress is not None:
+        progress(total, total)
     _check_groups(links, result=result, problem=problem)
     return plan, checked
 

@@ -1,5 +1,10 @@
 """The dashboard's figures as an Excel workbook (openpyxl), one sheet per panel. Every text cell that a spreadsheet
-would read as a formula (a name beginning with = + - @) is written as plain text (measures.indicator_values)."""
+would read as a formula (a name beginning with = + - @) is written as plain text (measures.indicator_values).
+
+The figures come from the snapshots (a few hundred rows at most); the lagging panel lists enterprises, as many as a
+province has, so an export whose lagging list is large runs as a background job (`reform_portal.jobs`): the page
+keeps the export's resolved filters (`export_parameters`), the worker reads them back (`export_scope`) and writes the
+file in openpyxl's write-only mode, reading the enterprises in chunks (`dashboard_export_write`)."""
 
 from io import BytesIO
 
@@ -7,9 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from enterprises.models import Region
+from measures.models import PolicyDocument
 from reform_portal.spreadsheets import sheet_row
 
+from .selectors import Filters, dashboard_data, dashboard_scope, lagging_queryset
+
 PANELS = ("headline", "measures", "prefectures", "heat", "trend", "lagging")
+CHUNK = 2000
 
 
 def _pct(value):
@@ -52,8 +62,77 @@ def _figure_header(first):
     ]
 
 
-def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=()) -> bytes:
+def export_title(scope, filters: Filters) -> str:
+    return f"{scope.province.name} {filters.document.number if filters.document else ''}"
+
+
+def export_filename(scope, panels, day) -> str:
+    chosen = "-".join(panels) if len(panels) < len(PANELS) else "all"
+    return f"rollup-{scope.province.code}-{day or timezone.localdate()}-{chosen}.xlsx"
+
+
+def export_parameters(scope, filters: Filters, panels) -> dict:
+    """What a job needs to write the same export later: the filters as the page resolved them (ids, codes)."""
+    return {
+        "province": scope.province.code,
+        "document": filters.document.pk if filters.document else None,
+        "prefecture": filters.prefecture.pk if filters.prefecture else None,
+        "county": filters.county.pk if filters.county else None,
+        "ownership": filters.ownership,
+        "industry": filters.industry,
+        "panels": list(panels),
+    }
+
+
+def export_scope(*, user, parameters: dict):
+    """The scope and filters of `export_parameters`, for `user` now: the scope is narrowed by the access policy
+    again (dashboard_scope), and a prefecture or county outside it leaves no row (the selectors narrow by scope)."""
+    scope = dashboard_scope(user=user, province_code=parameters["province"])
+    document = PolicyDocument.objects.filter(pk=parameters.get("document"), province=scope.province).first()
+    regions = Region.objects.in_bulk([pk for pk in (parameters.get("prefecture"), parameters.get("county")) if pk])
+    filters = Filters(
+        document=document,
+        prefecture=regions.get(parameters.get("prefecture")),
+        county=regions.get(parameters.get("county")),
+        ownership=parameters.get("ownership") or None,
+        industry=parameters.get("industry") or None,
+    )
+    return scope, filters
+
+
+def lagging_export_rows(*, user, scope, filters: Filters):
+    """The lagging panel's enterprises (none without a document): a queryset, to count or to iterate in chunks."""
+    if filters.document is None:
+        return None
+    return lagging_queryset(user=user, scope=scope, filters=filters)
+
+
+def dashboard_export_write(*, user, parameters: dict, out, progress=None) -> tuple[int, str]:
+    """The export of `export_parameters` written to `out` (a path or a file) in constant memory: (lagging rows
+    written, the file's name). `progress(done, total)` after each lagging row."""
+    scope, filters = export_scope(user=user, parameters=parameters)
+    panels = tuple(p for p in parameters.get("panels") or () if p in PANELS) or PANELS
+    data = dashboard_data(user=user, scope=scope, filters=filters)
+    rows = lagging_export_rows(user=user, scope=scope, filters=filters) if "lagging" in panels else None
+    total = rows.count() if rows is not None else 0
+    if progress is not None:
+        progress(0, total)
+    written = dashboard_workbook(
+        data=data,
+        title=export_title(scope, filters),
+        panels=panels,
+        lagging_rows=rows.iterator(chunk_size=CHUNK) if rows is not None else (),
+        out=out,
+        progress=progress,
+    )
+    return written, export_filename(scope, panels, data.get("day"))
+
+
+def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=(), out=None, progress=None):
+    """The workbook as bytes, or, given `out` (a path or a file), written there: then the number of lagging rows
+    written is returned. `lagging_rows` is only iterated once (an iterator over chunks keeps memory constant)."""
     wb = Workbook(write_only=True)
+    count = 0
     if "headline" in panels:
         ws = wb.create_sheet(_("概况"))
         ws.append(sheet_row(ws, [title]))
@@ -89,6 +168,7 @@ def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=()
         ws = wb.create_sheet(_("滞后企业"))
         ws.append(sheet_row(ws, [_("企业"), _("州（市）"), _("所有制"), _("最近更新"), _("有未启动措施")]))
         for e in lagging_rows:
+            count += 1
             last = e.last_progress_update
             ws.append(
                 sheet_row(
@@ -102,6 +182,11 @@ def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=()
                     ],
                 )
             )
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+            if progress is not None:
+                progress(count)
+    if out is not None:
+        wb.save(out)
+        return count
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

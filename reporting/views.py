@@ -19,10 +19,12 @@ from enterprises.models import Region
 from measures.models import Measure
 from reform_portal.access import RollupPolicy
 from reform_portal.audit.services import record_export
+from reform_portal.jobs.models import Job
+from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.outbox.services import bound
 
 from . import rollup, tasks
-from .exports import PANELS, dashboard_workbook
+from .exports import PANELS, dashboard_workbook, export_filename, export_parameters, export_title, lagging_export_rows
 from .figures import FIGURES, enterprises_behind
 from .filters import DashboardFilters
 from .selectors import (
@@ -30,13 +32,10 @@ from .selectors import (
     dashboard_data,
     dashboard_scope,
     group_rows,
-    lagging_queryset,
     latest_runs,
     named_enterprises,
     scope_enterprises,
 )
-
-EXPORT_MAX_ROWS = 50_000
 
 
 def _scope_and_filters(request):
@@ -246,18 +245,23 @@ def drilldown(request):
 @login_required
 @require_GET
 def export(request):
+    """The dashboard as .xlsx. The figures are a few hundred rows; the lagging panel lists enterprises: above the
+    one threshold (reform_portal.jobs.services.export_is_large) a worker writes the file and the user follows it
+    on the job's page."""
     scope, form, filters = _scope_and_filters(request)
-    data = dashboard_data(user=request.user, scope=scope, filters=filters)
     panels = tuple(p for p in request.GET.getlist("panel") if p in PANELS) or PANELS
-    lagging_rows = ()
-    if "lagging" in panels and filters.document is not None:
-        lagging_rows = lagging_queryset(user=request.user, scope=scope, filters=filters)[:EXPORT_MAX_ROWS]
-    title = f"{scope.province.name} {filters.document.number if filters.document else ''}"
-    content = dashboard_workbook(data=data, title=title, panels=panels, lagging_rows=lagging_rows)
+    rows = lagging_export_rows(user=request.user, scope=scope, filters=filters) if "lagging" in panels else None
+    if rows is not None and export_is_large(rows):
+        parameters = export_parameters(scope, filters, panels)
+        job = job_submit(kind=Job.Kind.DASHBOARD_EXPORT, owner=request.user, parameters=parameters)
+        record_export(request, "dashboard", target=job)
+        return redirect("jobs:detail", pk=job.pk)
+    data = dashboard_data(user=request.user, scope=scope, filters=filters)
+    content = dashboard_workbook(
+        data=data, title=export_title(scope, filters), panels=panels, lagging_rows=rows if rows is not None else ()
+    )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    day = data.get("day") or timezone.localdate()
-    name = f"rollup-{scope.province.code}-{day}-{'-'.join(panels) if len(panels) < len(PANELS) else 'all'}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(scope, panels, data.get("day"))}"'
     record_export(request, "dashboard")
     return response
 

@@ -17,6 +17,8 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         ENTERPRISE_IMPORT = "enterprise_import", _("导入企业名录")
         ENTERPRISE_EXPORT = "enterprise_export", _("导出企业名录")
+        DASHBOARD_EXPORT = "dashboard_export", _("导出统计看板")
+        AUDIT_EXPORT = "audit_export", _("导出审计记录")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")

@@ -4,6 +4,7 @@ the worker (`job_claim`: 排队中 → 进行中), its progress and heartbeat, i
 (`jobs_purge`). The work of each kind is in `work.py`; the tasks (tasks.py) only call these."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,7 +24,17 @@ log = logging.getLogger(__name__)
 TASKS = {
     Job.Kind.ENTERPRISE_IMPORT: "reform_portal.jobs.tasks.enterprise_import_job",
     Job.Kind.ENTERPRISE_EXPORT: "reform_portal.jobs.tasks.enterprise_export_job",
+    Job.Kind.DASHBOARD_EXPORT: "reform_portal.jobs.tasks.dashboard_export_job",
+    Job.Kind.AUDIT_EXPORT: "reform_portal.jobs.tasks.audit_export_job",
 }
+
+
+def export_is_large(rows) -> bool:
+    """The one rule for every export: more than `EXPORT_JOB_THRESHOLD_ROWS` rows run as a job, fewer are answered
+    at once. `rows`: the queryset the export would write. Counts at most threshold + 1 rows (`COUNT(*)` over a
+    `LIMIT`), so the check costs the same at 3,000 rows or a million."""
+    limit = settings.EXPORT_JOB_THRESHOLD_ROWS
+    return rows.order_by()[: limit + 1].count() > limit
 
 
 def job_submit(*, kind: str, owner, parameters: dict | None = None, upload=None) -> Job:
@@ -57,6 +68,30 @@ def job_progress(job: Job, done: int, total: int | None = None) -> None:
     if total is not None:
         job.total = fields["total"] = total
     Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(**fields)
+
+
+class ProgressMeter:
+    """`meter(done, total=None)` after each row: writes the job's progress (and its sign of life) at most once every
+    `interval` seconds, so a worker writing 100,000 rows in seconds updates the row a few times, not 100,000 times,
+    while a slow import still moves every second. `meter.flush()` writes the last count."""
+
+    def __init__(self, job: Job, *, interval: float = 1.0, clock=time.monotonic):
+        self.job, self.interval, self.clock = job, interval, clock
+        self.last = clock()
+        self.pending: tuple[int, int | None] | None = None
+        self.writes = 0
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        self.pending = (done, total if total is not None else (self.pending[1] if self.pending else None))
+        if total is not None and total != self.job.total or self.clock() - self.last >= self.interval:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            job_progress(self.job, *self.pending)
+            self.pending = None
+            self.writes += 1
+        self.last = self.clock()
 
 
 def _finish(job: Job, status: str, **fields) -> bool:

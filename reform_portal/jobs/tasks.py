@@ -38,6 +38,16 @@ def enterprise_export_job(job_id: int) -> None:
     _run(job_id, work.enterprise_export_run)
 
 
+@shared_task(ignore_result=True, **LIMITS)
+def dashboard_export_job(job_id: int) -> None:
+    _run(job_id, work.dashboard_export_run)
+
+
+@shared_task(ignore_result=True, **LIMITS)
+def audit_export_job(job_id: int) -> None:
+    _run(job_id, work.audit_export_run)
+
+
 @shared_task(ignore_result=True)
 def jobs_housekeeping() -> None:
     """Fail the jobs whose worker died, delete those past their keeping time with their files."""

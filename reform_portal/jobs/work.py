@@ -15,6 +15,9 @@ from enterprises.exporting import enterprises_workbook_stream
 from enterprises.filters import EnterpriseFilter
 from enterprises.importing import ImportProblem, ImportResult, enterprises_import
 from enterprises.selectors import enterprises_in_charge
+from reform_portal.audit.exports import entries_workbook
+from reform_portal.audit.selectors import audit_entries
+from reporting.exports import dashboard_export_write
 
 from . import services
 from .models import Job
@@ -25,9 +28,10 @@ EXPORT_CHUNK = 2000
 def enterprise_import_run(job: Job) -> None:
     """The register import, all or nothing, exactly as the synchronous one (`enterprises_import`): the job's
     summary is its report."""
-    services.job_progress(job, 0, 1)
+    meter = services.ProgressMeter(job)
     with open(job.upload.path, "rb") as handle:
-        result = enterprises_import(upload=File(handle, name=job.upload_name), by=job.owner)
+        result = enterprises_import(upload=File(handle, name=job.upload_name), by=job.owner, progress=meter)
+    meter.flush()
     summary = {
         "ok": result.ok,
         "created": result.created,
@@ -57,26 +61,70 @@ def import_result(job: Job) -> ImportResult | None:
     )
 
 
-def export_queryset(user, filters: dict):
-    """The register list as the page filters it for `user` (enterprises.views._filtered), from stored filters."""
+def query_dict(filters: dict) -> QueryDict:
+    """A page's query string kept on a job ({name: value or [values]}), as the page read it."""
     data = QueryDict(mutable=True)
     for key, value in (filters or {}).items():
         data.setlist(key, value if isinstance(value, list) else [value])
+    return data
+
+
+def export_queryset(user, filters: dict):
+    """The register list as the page filters it for `user` (enterprises.views._filtered), from stored filters."""
+    data = query_dict(filters)
     qs = enterprises_in_charge(user=user).order_by("region__code", "name")
     return EnterpriseFilter(data or None, queryset=qs, request=SimpleNamespace(user=user)).qs
 
 
-def enterprise_export_run(job: Job) -> None:
-    """The register export, streamed to a file under MEDIA_ROOT/jobs/ in constant memory."""
-    qs = export_queryset(job.owner, job.parameters.get("filters", {}))
-    total = qs.count()
-    services.job_progress(job, 0, total)
+def _export(job: Job, write) -> None:
+    """An export written by `write(path, meter)` → (rows, file name) to a new file under MEDIA_ROOT/jobs/ (never
+    into memory: each writer streams in openpyxl's write-only mode), then the job succeeds with it."""
     name = f"jobs/{uuid.uuid4().hex}.xlsx"
     path = default_storage.path(name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    written = enterprises_workbook_stream(
-        qs.iterator(chunk_size=EXPORT_CHUNK), path, progress=lambda n: services.job_progress(job, n)
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    meter = services.ProgressMeter(job)
+    try:
+        written, result_name = write(path, meter)
+    except BaseException:
+        if os.path.exists(path):
+            os.remove(path)  # no half-written file left behind by a failed job
+        raise
+    meter.flush()
     services.job_progress(job, written)
-    services.job_succeed(job, summary={"rows": written}, result_path=name, result_name=f"enterprises-{stamp}.xlsx")
+    services.job_succeed(job, summary={"rows": written}, result_path=name, result_name=result_name)
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+def enterprise_export_run(job: Job) -> None:
+    """The register export, streamed to a file in constant memory."""
+
+    def write(path, meter):
+        qs = export_queryset(job.owner, job.parameters.get("filters", {}))
+        meter(0, qs.count())
+        written = enterprises_workbook_stream(qs.iterator(chunk_size=EXPORT_CHUNK), path, progress=meter)
+        return written, f"enterprises-{_stamp()}.xlsx"
+
+    _export(job, write)
+
+
+def dashboard_export_run(job: Job) -> None:
+    """The dashboard's workbook (reporting.exports), its lagging list read in chunks."""
+
+    def write(path, meter):
+        return dashboard_export_write(user=job.owner, parameters=job.parameters, out=path, progress=meter)
+
+    _export(job, write)
+
+
+def audit_export_run(job: Job) -> None:
+    """The audit log as the administrators' page filtered it (reform_portal.audit), read in chunks."""
+
+    def write(path, meter):
+        qs = audit_entries(user=job.owner, params=query_dict(job.parameters.get("filters", {}))).qs
+        meter(0, qs.count())
+        return entries_workbook(qs, out=path, progress=meter), f"audit-{_stamp()}.xlsx"
+
+    _export(job, write)

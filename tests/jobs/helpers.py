@@ -3,15 +3,14 @@ transaction), the user lands on the job's page."""
 
 from django.urls import resolve
 
+from reform_portal.jobs import tasks
 from reform_portal.jobs.models import Job
-from reform_portal.jobs.tasks import enterprise_export_job, enterprise_import_job
-
-TASKS = {Job.Kind.ENTERPRISE_IMPORT: enterprise_import_job, Job.Kind.ENTERPRISE_EXPORT: enterprise_export_job}
+from reform_portal.jobs.services import TASKS
 
 
 def run_job(job_id: int) -> Job:
     job = Job.objects.get(pk=job_id)
-    TASKS[job.kind](job_id)  # the task's body, as the worker runs it
+    getattr(tasks, TASKS[job.kind].rsplit(".", 1)[1])(job_id)  # the task's body, as the worker runs it
     return Job.objects.get(pk=job_id)
 
 
