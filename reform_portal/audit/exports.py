@@ -14,7 +14,9 @@ from .choices import label
 EXPORT_MAX_ROWS = 200_000  # a larger export is cut there (the sheet says so); narrow the dates instead
 
 
-def entries_workbook(entries) -> bytes:
+def entries_workbook(entries, *, out=None, progress=None):
+    """The workbook as bytes; given `out` (a path or a file: a background job's), written there and the number of
+    entries written returned. `progress(n)` after each entry."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("审计记录"))
     sheet.append(
@@ -66,6 +68,11 @@ def entries_workbook(entries) -> bytes:
             )
         )
         count += 1
+        if progress is not None:
+            progress(count)
+    if out is not None:
+        workbook.save(out)
+        return count
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -2,11 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from reform_portal.access import AuditPolicy
+from reform_portal.jobs.models import Job
+from reform_portal.jobs.services import export_is_large, job_submit
 
 from .choices import LABELS
 from .exports import entries_workbook
@@ -36,6 +38,11 @@ def entry_export(request):
     if not AuditPolicy.can(request.user, AuditPolicy.EXPORT):
         raise PermissionDenied
     filterset = audit_entries(user=request.user, params=request.GET)
+    if export_is_large(filterset.qs):  # written by a worker (reform_portal/jobs/), followed on the job's page
+        filters = {k: v[0] if len(v) == 1 else v for k, v in request.GET.lists()}
+        job = job_submit(kind=Job.Kind.AUDIT_EXPORT, owner=request.user, parameters={"filters": filters})
+        record_export(request, "audit", target=job)
+        return redirect("jobs:detail", pk=job.pk)
     content = entries_workbook(filterset.qs)
     response = HttpResponse(content, content_type=XLSX_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
