@@ -24,7 +24,11 @@ def _job(request, pk) -> Job:
 def job_list(request):
     jobs = Job.objects.filter(owner=request.user).order_by("-created_at", "-pk")
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "jobs/job_list.html", {"page": page})
+    # the rows refresh themselves (htmx) while a job of the page is queued or running
+    context = {"page": page, "running": any(not job.finished for job in page)}
+    if getattr(request, "htmx", False):
+        return render(request, "jobs/partials/job_rows.html", context)
+    return render(request, "jobs/job_list.html", context)
 
 
 @login_required
