@@ -1,0 +1,19 @@
+"""A real streaming replica of the test database's cluster, for the session (tests/replica/server.py)."""
+
+import pytest
+from django.db import connection
+
+from .server import ReplicaServer
+
+
+@pytest.fixture(scope="session")
+def replica_server(django_db_setup, django_db_blocker):
+    """Started once the test database exists on the primary (the copy then holds it; later writes stream)."""
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+    primary = {"host": db["HOST"] or "127.0.0.1", "port": int(db["PORT"] or 5432), "user": db["USER"]}
+    server = ReplicaServer(primary)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
