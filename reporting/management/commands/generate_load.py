@@ -3,14 +3,13 @@ self-assessments: a million enterprises (about 12.5 M progress rows) in minutes.
 
 How, and why each step is consistent with what the application's own writes would leave:
 - enterprises go in with COPY (rows made in Python, seeded: the credit code's check characters come from
-  `enterprises.credit_code`), with every trigger of the table on: the database records their creation in the
-  history and counts them in the tallies, as for any insert;
-- progress and indicator values are generated inside PostgreSQL with one INSERT … SELECT each, following the one
-  applicability rule (`measures.applicability.applies_sql`). For these two statements the tables' triggers are
-  switched off, except the history's insert trigger (so the database still writes one creation event per row, in
-  one set-based statement): the tally triggers would recompute a million summaries from transition tables, and the
-  foreign-key checks would queue 25 M row checks, for rows whose keys the SELECT itself takes from the parent
-  tables. The switch is `ALTER TABLE … DISABLE TRIGGER` inside the load's transaction: no other session ever sees
+  `enterprises.credit_code`); progress and indicator values are generated inside PostgreSQL with one INSERT …
+  SELECT each, following the one applicability rule (`measures.applicability.applies_sql`);
+- while each table is written its triggers are off, except the history's insert trigger (so the database still
+  writes one creation event per row, in one set-based statement) and the enterprise's region-from-county row
+  trigger: the tally triggers would recompute a million summaries from transition tables, and the foreign-key
+  checks would queue 25 M row checks, for rows whose keys come from the parent tables themselves. The switch is
+  `ALTER TABLE … DISABLE TRIGGER` inside the load's transaction: no other session ever sees
   the triggers off (the lock makes them wait), and they are on again at commit;
 - then, in the same transaction, `reporting.tallies.rebuild()` (what `rollup --rebuild-tallies` runs) recomputes
   every tally and progress summary from the rows, so `rollup --check-tallies` agrees;
@@ -40,6 +39,7 @@ from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, 
 from reporting import tallies
 from reporting.assessments.choices import AssessmentStatus
 from reporting.assessments.models import Assessment, ReportingPeriod
+from reporting.models import ProgressSummary
 
 COPY_BATCH = 50_000
 # Shares of enterprises per province, and of state ownership within each (Shaanxi's document targets SOEs).
@@ -54,8 +54,13 @@ ASSESSMENT_SHARES = (
     (0.60, AssessmentStatus.RETURNED),
     (0.80, AssessmentStatus.ACCEPTED),
 )
-# The history's insert triggers, kept on while the others are off (reform_portal.history: `<model>event_insert`).
-HISTORY_INSERT = {Progress: "progressevent_insert", IndicatorValue: "indicatorvalueevent_insert"}
+# The triggers kept on while a table's others are off: the history's insert trigger (reform_portal.history), and the
+# enterprise's region taken from its county (a row trigger, before the row is written).
+KEPT_TRIGGERS = {
+    Enterprise: ("enterpriseevent_insert", "enterprise_region_from_county"),
+    Progress: ("progressevent_insert",),
+    IndicatorValue: ("indicatorvalueevent_insert",),
+}
 
 
 def uniform_sql(seed: int, *keys: str) -> str:
@@ -82,7 +87,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic(), connection.cursor() as cursor:
             t = time.monotonic()
-            first_id = self._enterprises(cursor, enterprises, rng)
+            with triggers_off(cursor, Enterprise):
+                first_id = self._enterprises(cursor, enterprises, rng)
             self._say(f"enterprises: {enterprises} in {time.monotonic() - t:.1f}s")
             t = time.monotonic()
             with triggers_off(cursor, Progress):
@@ -97,13 +103,11 @@ class Command(BaseCommand):
                 assessments = self._assessments(cursor, first_id, seed)
                 self._say(f"self-assessments: {assessments} in {time.monotonic() - t:.1f}s")
             t = time.monotonic()
+            analyse(cursor)  # the rebuild's plans need the new rows' statistics
             tallies.rebuild()
             self._say(f"tallies and progress summaries rebuilt in {time.monotonic() - t:.1f}s")
         with connection.cursor() as cursor:
-            for table in ("enterprises_enterprise", "measures_progress", "measures_progressevent"):
-                cursor.execute(f"ANALYZE {table}")
-            for table in ("measures_indicatorvalue", "reporting_progresssummary", "assessments_assessment"):
-                cursor.execute(f"ANALYZE {table}")
+            analyse(cursor)
         self._say(f"generate_load: done in {time.monotonic() - started:.1f}s")
 
     def _say(self, text: str) -> None:
@@ -119,11 +123,12 @@ class Command(BaseCommand):
         weights = {code: [5] + [1] * (len(regions) - 1) for code, regions in prefectures.items()}
         industries, industry_weights = list(INDUSTRY_WEIGHTS), list(INDUSTRY_WEIGHTS.values())
         private = [Ownership.PRIVATE, Ownership.COLLECTIVE, Ownership.FOREIGN, Ownership.HK_MACAO_TAIWAN]
-        run_tag = "".join(rng.choice(ALPHABET) for _ in range(3))
+        # Names and codes carry the ordinal in the whole register: a second load adds new codes, never a clash.
+        cursor.execute(f"SELECT COUNT(*), COALESCE(MAX(id), 0) FROM {Enterprise._meta.db_table}")
+        already, before = cursor.fetchone()
+        run_tag = rng.choice(ALPHABET)
         columns, defaults = _enterprise_columns()
         now = timezone.now()
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Enterprise._meta.db_table}")
-        before = cursor.fetchone()[0]
         buffer, rows = io.StringIO(), 0
         for i in range(n):
             province = "530000" if rng.random() < PROVINCE_SHARE["530000"] else "610000"
@@ -133,14 +138,15 @@ class Command(BaseCommand):
             employees = int(rng.lognormvariate(5, 1.2)) + 10
             frontline = int(employees * rng.uniform(0.4, 0.8))
             skilled = int(employees * rng.uniform(0.1, 0.4))
-            body8 = run_tag[:2] + f"{i:06d}"
+            ordinal = already + i
+            body8 = run_tag + f"{ordinal:07d}"
             # Registered over the last five and a half years (a few inside the lagging grace period), as a real
             # register is: registered "now", every enterprise would be in its grace period and none could lag.
             created = now - timedelta(days=(i * 7919) % 2000)
             row = defaults | {
                 "created_at": created.isoformat(),
                 "updated_at": now.isoformat(),
-                "name": f"负载测试企业{run_tag}{i:06d}有限公司",
+                "name": f"负载测试企业{run_tag}{ordinal:07d}有限公司",
                 # 杨凌示范区's portal code is no GB/T 2260 code: its enterprises register under the province's.
                 "credit_code": make_credit_code(region.code if gb2260_name(region.code) else province, body8),
                 "region_id": str(region.pk),
@@ -281,6 +287,11 @@ class Command(BaseCommand):
         return cursor.rowcount
 
 
+def analyse(cursor) -> None:
+    for model in (Enterprise, Progress, IndicatorValue, Assessment, ProgressSummary):
+        cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
 def _bool(value: bool) -> str:
     return "t" if value else "f"
 
@@ -301,23 +312,23 @@ def _enterprise_columns() -> tuple[list[str], dict[str, str]]:
 
 class triggers_off:
     """Within the caller's transaction: every trigger of `model`'s table off, foreign-key checks included when the
-    role may (a superuser), except the history's insert trigger; all on again on the way out."""
+    role may (a superuser), except those of KEPT_TRIGGERS; all on again on the way out."""
 
     def __init__(self, cursor, model):
         self.cursor, self.table = cursor, model._meta.db_table
+        names = KEPT_TRIGGERS[model]
         self.keep = [
-            trigger.get_pgid(m)
-            for m, trigger in pgtrigger.registered()
-            if m is model and trigger.name == HISTORY_INSERT[model]
+            trigger.get_pgid(m) for m, trigger in pgtrigger.registered() if m is model and trigger.name in names
         ]
-        if len(self.keep) != 1:
-            raise CommandError(f"no history insert trigger registered for {self.table}")
+        if len(self.keep) != len(names):
+            raise CommandError(f"{self.table}: expected the triggers {names}, found {self.keep}")
 
     def __enter__(self):
         self.cursor.execute("SELECT current_setting('is_superuser') = 'on'")
         self.which = "ALL" if self.cursor.fetchone()[0] else "USER"
         self.cursor.execute(f"ALTER TABLE {self.table} DISABLE TRIGGER {self.which}")
-        self.cursor.execute(f"ALTER TABLE {self.table} ENABLE TRIGGER {self.keep[0]}")
+        for name in self.keep:
+            self.cursor.execute(f"ALTER TABLE {self.table} ENABLE TRIGGER {name}")
         return self
 
     def __exit__(self, *exc):
