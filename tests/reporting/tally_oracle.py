@@ -67,10 +67,13 @@ def counted_from_rows() -> dict[str, dict]:
         figures[1] += row.status == Status.DONE
         figures[2] += row.status == Status.ONGOING
         figures[3] += row.percent
-        last, not_started = summaries.get(row.enterprise_id, (None, 0))[:2]
+        last, not_started, applicable, done, percent_sum = summaries.get(row.enterprise_id, (None, 0, 0, 0, 0))[:5]
         summaries[row.enterprise_id] = (
             row.updated_at if last is None else max(last, row.updated_at),
             not_started + (row.status == Status.NOT_STARTED),
+            applicable + 1,
+            done + (row.status in (Status.DONE, Status.ONGOING)),
+            percent_sum + row.percent,
             *_cell(row.enterprise),
         )
     met = defaultdict(int)
@@ -99,7 +102,9 @@ def held_by_the_database() -> dict[str, dict]:
     )
     met = IndicatorTally.objects.order_by().values("indicator_id", "year", *CELL).annotate(n=Sum("met"))
     enterprises = ScopeTally.objects.order_by().values("scope_id", *CELL).annotate(n=Sum("enterprises"))
-    summaries = ProgressSummary.objects.order_by().values_list("enterprise_id", "last_update", "not_started", *CELL)
+    summaries = ProgressSummary.objects.order_by().values_list(
+        "enterprise_id", "last_update", "not_started", "applicable", "done", "percent_sum", *CELL
+    )
     return {
         "progress": _nonzero(
             {(r["measure_id"], *(r[c] for c in CELL)): tuple(r[f"s_{c}"] for c in sums) for r in progress}
