@@ -1,6 +1,7 @@
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -11,7 +12,7 @@ from measures.models import PolicyDocument, Progress
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .credit_code import normalise_credit_code
 from .models import Enterprise, Region
-from .selectors import counties_visible, group_heads, has_progress_figures, in_group, with_progress_summary
+from .selectors import counties_visible, group_heads, in_group
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -38,24 +39,44 @@ class GroupFilter(django_filters.ModelChoiceFilter):
     field_class = CreditCodeChoiceField
 
 
-class ProgressOrderingFilter(django_filters.OrderingFilter):
-    """The sort; a sort by a progress figure annotates the figures (`selectors.with_progress_summary`) over the
-    filtered rows, only then: the other sorts page first and read the page's figures afterwards."""
+# A sort by a progress figure orders by the summary's column (indexed), not by a figure computed per row; an
+# enterprise without a summary row (no applicable measure) has no figure and comes last in a descending sort, first
+# in an ascending one, as if its figure were the lowest.
+FIGURE_COLUMNS = {
+    "done_count": "progress_summary__done",
+    "mean_percent": "progress_summary__mean_percent",
+    "last_update": "progress_summary__last_update",
+}
 
-    FIGURES = {"done_count", "mean_percent", "last_update"}
+
+def order_terms(fields) -> list:
+    """ORDER BY terms for sort fields (`name`, `-done_count`, …), figures read from the summaries, and the primary
+    key last so that pages never overlap or miss a row among equal values."""
+    terms = []
+    for field in fields:
+        descending, name = field.startswith("-"), field.lstrip("-")
+        if name in FIGURE_COLUMNS:
+            column = F(FIGURE_COLUMNS[name])
+            terms.append(column.desc(nulls_last=True) if descending else column.asc(nulls_first=True))
+        else:
+            terms.append(field)
+    return [*terms, "pk"]
+
+
+class ProgressOrderingFilter(django_filters.OrderingFilter):
+    """The sort; a sort by a progress figure orders by the summaries the database keeps (`order_terms`)."""
 
     def filter(self, qs, value):
-        fields = {self.get_ordering_value(v).lstrip("-") for v in value or () if v}
-        if fields & self.FIGURES and not has_progress_figures(qs):
-            qs = with_progress_summary(qs)
-        return super().filter(qs, value)
+        fields = [self.get_ordering_value(v) for v in value or () if v not in EMPTY_VALUES]
+        return qs.order_by(*order_terms(fields)) if fields else qs
 
 
 class EnterpriseFilter(django_filters.FilterSet):
     """One definition for the enterprise list page, its Excel export and the API.
 
-    The list pages a queryset without figures (`selectors.enterprises_listed`) and reads the figures of the page's
-    rows (`selectors.with_progress_figures`); the export reads `selectors.enterprises_in_charge` (annotated)."""
+    The list filters, sorts and pages the enterprises' ids (`selectors.enterprises_listed`, `paging.IdsFirstPaginator`)
+    and reads the rows and figures of the page's ids (`selectors.rows_shown`); the export reads
+    `selectors.enterprises_in_charge` (figures joined from the summaries)."""
 
     q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
     region = django_filters.ModelChoiceFilter(

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from measures.choices import DONE_STATUSES, Status
 from reform_portal.access import EnterprisePolicy, RegionPolicy
 
 from .choices import RegionLevel
@@ -124,26 +124,30 @@ def resolve_location(*, county: Region | None, region: Region | None, current: E
     return region
 
 
+# The progress figures of an enterprise, as the database keeps them: its ProgressSummary row (reporting's read
+# model, reached through the `progress_summary` relation, no import of it), recounted by the database's triggers in
+# the transaction of every progress write, fact change or scope change, counting only the measures that apply to it.
+# An enterprise without a summary row has no applicable progress row.
+SUMMARY = "progress_summary"
+SUMMARY_FIELDS = {
+    "applicable_count": f"{SUMMARY}__applicable",
+    "done_count": f"{SUMMARY}__done",
+    "not_started_count": f"{SUMMARY}__not_started",
+    "mean_percent": f"{SUMMARY}__mean_percent",
+    "last_update": f"{SUMMARY}__last_update",
+}
+COUNTS = ("applicable_count", "done_count", "not_started_count")  # zero without a summary row, the others NULL
+
+
 def with_progress_summary(qs: QuerySet) -> QuerySet:
-    """Annotate applicable / done / not-started measure counts, mean percent and the last update."""
+    """Annotate applicable / done / not-started measure counts, mean percent and the last update of each enterprise,
+    read from its summary row (one joined row each, never its progress rows)."""
     return qs.annotate(
-        applicable_count=Count("progress"),
-        done_count=Count("progress", filter=Q(progress__status__in=DONE_STATUSES)),
-        not_started_count=Count("progress", filter=Q(progress__status=Status.NOT_STARTED)),
-        mean_percent=Avg("progress__percent"),
-        last_update=Max("progress__updated_at"),
+        **{name: Coalesce(F(path), 0) if name in COUNTS else F(path) for name, path in SUMMARY_FIELDS.items()}
     )
 
 
-PROGRESS_FIGURES = ("applicable_count", "done_count", "not_started_count", "mean_percent", "last_update")
-# The figures `with_progress_summary` gives an enterprise without progress rows.
-NO_PROGRESS = {
-    "applicable_count": 0,
-    "done_count": 0,
-    "not_started_count": 0,
-    "mean_percent": None,
-    "last_update": None,
-}
+PROGRESS_FIGURES = tuple(SUMMARY_FIELDS)
 
 
 def enterprises_in_charge(*, user) -> QuerySet:
@@ -151,31 +155,40 @@ def enterprises_in_charge(*, user) -> QuerySet:
 
 
 def enterprises_listed(*, user) -> QuerySet:
-    """The enterprises `user` may see, without figures: what a list filters, counts and pages. Grouping every
-    progress row of a province (~729,000 at 100,000 enterprises) to show 25 costs what the province holds, not what
-    the page shows; `with_progress_figures` reads the figures of the rows a page shows."""
-    return enterprises_visible(user=user)
+    """The enterprises `user` may see, without figures or joined rows: what a list filters, sorts, counts and pages
+    (`page_of`), reading only the columns its filters and order need."""
+    return EnterprisePolicy.visible(user, Enterprise.objects.all())
 
 
 def has_progress_figures(qs: QuerySet) -> bool:
-    """Whether `qs` already carries the figures (a sort by them annotated it)."""
+    """Whether `qs` already carries the figures."""
     return "done_count" in qs.query.annotations
 
 
 def with_progress_figures(enterprises) -> list:
-    """`enterprises` (the rows of one page) as a list, each with the figures of `with_progress_summary` (the same
-    definition), read by one query keyed by their ids."""
+    """`enterprises` (the rows of one page) as a list, each with the figures of `with_progress_summary`, read by
+    one query keyed by their ids (none when they carry them already)."""
     rows = list(enterprises)
     missing = [e.pk for e in rows if not hasattr(e, "done_count")]
     if missing:
-        # The ids on the progress side too (filtered before annotating, so the counts use that join): PostgreSQL
-        # then reads those enterprises' progress by index. An enterprise without progress has no row here.
-        keyed = Enterprise.objects.filter(pk__in=missing, progress__enterprise_id__in=missing)
-        figures = {f["pk"]: f for f in with_progress_summary(keyed).values("pk", *PROGRESS_FIGURES)}
+        figures = {
+            f["pk"]: f
+            for f in with_progress_summary(Enterprise.objects.filter(pk__in=missing)).values("pk", *PROGRESS_FIGURES)
+        }
         for e in rows:
             for name in PROGRESS_FIGURES:
-                setattr(e, name, figures[e.pk][name] if e.pk in figures else NO_PROGRESS[name])
+                setattr(e, name, figures[e.pk][name])
     return rows
+
+
+def rows_shown(ids: list) -> list:
+    """The enterprises `ids` (a page's, already narrowed by the access policy, filtered, sorted and cut) in that
+    order, with what a list row shows: region, county, parent and the progress figures, in one query keyed by ids."""
+    qs = with_progress_summary(
+        Enterprise.objects.select_related("region", "region__parent", "county", "parent").filter(pk__in=ids)
+    )
+    by_id = {e.pk: e for e in qs}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 @dataclass(frozen=True)

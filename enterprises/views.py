@@ -24,14 +24,15 @@ from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, ImportForm
 from .importing import template_workbook
+from .paging import IdsFirstPaginator
 from .selectors import (
     enterprise_change_history,
     enterprise_changes,
     enterprises_in_charge,
     enterprises_listed,
     enterprises_visible,
+    rows_shown,
     subsidiaries_visible,
-    with_progress_figures,
 )
 from .services import enterprise_create, enterprise_update, register_differences
 
@@ -61,11 +62,10 @@ def _xlsx_response(workbook, filename: str) -> HttpResponse:
 @login_required
 def enterprise_list(request):
     _refuse_unless_may_list(request)
-    # Page first, then read the figures of the page's rows (one query keyed by their ids).
-    qs = enterprises_listed(user=request.user).order_by("region__code", "name")
+    # Filter, sort and page the ids, then read the page's rows and figures by their ids (enterprises/paging.py).
+    qs = enterprises_listed(user=request.user).order_by("region__code", "name", "pk")
     filterset = EnterpriseFilter(request.GET or None, queryset=qs, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = with_progress_figures(page.object_list)
+    page = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=rows_shown).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS)

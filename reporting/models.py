@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Region
@@ -187,8 +188,9 @@ class ScopeTally(CellKey):
 
 
 class ProgressSummary(CellKey):
-    """Per enterprise with progress rows: its cell and the inputs of the lagging rule (measures.lagging), kept
-    current by the database so that a rollup judges 100,000 enterprises without reading their progress."""
+    """Per enterprise with progress rows on measures that apply to it: its cell, the inputs of the lagging rule
+    (measures.lagging) and the enterprise list's figures (done / applicable, mean percent), kept current by the
+    database so that a rollup judges 100,000 enterprises, and a list sorts them, without reading their progress."""
 
     enterprise = models.OneToOneField(
         "enterprises.Enterprise",
@@ -200,13 +202,26 @@ class ProgressSummary(CellKey):
     )
     last_update = models.DateTimeField(_("最近更新"), null=True)
     not_started = models.IntegerField(_("未启动措施数"))
+    applicable = models.IntegerField(_("适用措施数"))
+    done = models.IntegerField(_("完成措施数"))  # 已完成 or 常态化推进 (measures.choices.DONE_STATUSES)
+    percent_sum = models.IntegerField(_("完成百分比合计"))
+    mean_percent = models.GeneratedField(
+        expression=Cast("percent_sum", models.FloatField()) / NullIf("applicable", 0),
+        output_field=models.FloatField(),
+        db_persist=True,
+        verbose_name=_("平均进度"),
+    )
 
     class Meta:
         verbose_name = _("推进情况摘要")
         verbose_name_plural = _("推进情况摘要")
-        # The enterprises that are up to date (the few the rollup counts; every other one lags).
         indexes = [
-            models.Index(fields=["last_update"], condition=models.Q(not_started=0), name="progress_summary_up_to_date")
+            # The enterprises that are up to date (the few the rollup counts; every other one lags).
+            models.Index(fields=["last_update"], condition=models.Q(not_started=0), name="progress_summary_up_to_date"),
+            # The enterprise list's sorts by a figure: ORDER BY … LIMIT walks one of these (enterprises/filters.py).
+            models.Index(fields=["done", "enterprise"], name="progress_summary_done"),
+            models.Index(fields=["mean_percent", "enterprise"], name="progress_summary_percent"),
+            models.Index(fields=["last_update", "enterprise"], name="progress_summary_updated"),
         ]
 
     def __str__(self):

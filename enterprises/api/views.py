@@ -1,17 +1,19 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from reform_portal.access import EnterprisePolicy, RegionPolicy
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from ..choices import RegionLevel
-from ..filters import EnterpriseFilter
+from ..filters import EnterpriseFilter, order_terms
 from ..models import Region
-from ..selectors import enterprises_in_charge, enterprises_listed, with_progress_figures, with_progress_summary
+from ..selectors import enterprises_in_charge, enterprises_listed, rows_shown
 from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
 
@@ -30,6 +32,14 @@ def drf_validation_error(exc: DjangoValidationError, sent=()) -> ValidationError
 
 StaleResponse = stale_schema("StaleEnterpriseResponse", EnterpriseSerializer())
 UPDATE_SCHEMA = extend_schema(parameters=[IF_MATCH], responses={200: EnterpriseSerializer, 409: StaleResponse})
+
+
+class SummaryOrderingFilter(OrderingFilter):
+    """`?ordering=`, a progress figure read from the summaries the database keeps (`filters.order_terms`)."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        return queryset.order_by(*order_terms(ordering)) if ordering else queryset
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -62,23 +72,20 @@ class EnterpriseViewSet(
 
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
+    filter_backends = [DjangoFilterBackend, SearchFilter, SummaryOrderingFilter]
     ordering_fields = ["name", "employees", "updated_at", "done_count", "last_update"]
     ordering = ["name"]
-
-    FIGURE_ORDERINGS = {"done_count", "last_update"}
 
     def get_queryset(self):
         if self.action != "list":
             return enterprises_in_charge(user=self.request.user)
-        # The list pages first and reads the figures of the page's rows; only a sort by a figure annotates them
-        # over the filtered rows.
-        qs = enterprises_listed(user=self.request.user)
-        ordering = {f.strip().lstrip("-") for f in self.request.query_params.get("ordering", "").split(",")}
-        return with_progress_summary(qs) if ordering & self.FIGURE_ORDERINGS else qs
+        # The list filters, sorts (figures: by the summaries' columns) and pages the enterprises alone, then reads
+        # the page's rows and figures by their ids.
+        return enterprises_listed(user=self.request.user)
 
     def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        return None if page is None else with_progress_figures(page)
+        page = super().paginate_queryset(queryset.only("pk"))  # the ids of the page; its rows below, by id
+        return None if page is None else rows_shown([e.pk for e in page])
 
     def create(self, request, *args, **kwargs):
         if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
