@@ -67,13 +67,17 @@ def counted_from_rows() -> dict[str, dict]:
         figures[1] += row.status == Status.DONE
         figures[2] += row.status == Status.ONGOING
         figures[3] += row.percent
-        last, not_started, applicable, done, percent_sum = summaries.get(row.enterprise_id, (None, 0, 0, 0, 0))[:5]
+        last, not_started, applicable, done, percent_sum, in_progress, ongoing = summaries.get(
+            row.enterprise_id, (None, 0, 0, 0, 0, 0, 0)
+        )[:7]
         summaries[row.enterprise_id] = (
             row.updated_at if last is None else max(last, row.updated_at),
             not_started + (row.status == Status.NOT_STARTED),
             applicable + 1,
             done + (row.status in (Status.DONE, Status.ONGOING)),
             percent_sum + row.percent,
+            in_progress + (row.status == Status.IN_PROGRESS),
+            ongoing + (row.status == Status.ONGOING),
             *_cell(row.enterprise),
         )
     met = defaultdict(int)
@@ -103,7 +107,15 @@ def held_by_the_database() -> dict[str, dict]:
     met = IndicatorTally.objects.order_by().values("indicator_id", "year", *CELL).annotate(n=Sum("met"))
     enterprises = ScopeTally.objects.order_by().values("scope_id", *CELL).annotate(n=Sum("enterprises"))
     summaries = ProgressSummary.objects.order_by().values_list(
-        "enterprise_id", "last_update", "not_started", "applicable", "done", "percent_sum", *CELL
+        "enterprise_id",
+        "last_update",
+        "not_started",
+        "applicable",
+        "done",
+        "percent_sum",
+        "in_progress",
+        "ongoing",
+        *CELL,
     )
     return {
         "progress": _nonzero(
