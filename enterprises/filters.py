@@ -1,10 +1,11 @@
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from measures.applicability import applies_to_outer_q
 from measures.choices import Status
 from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import PolicyDocument, Progress
@@ -40,8 +41,8 @@ class GroupFilter(django_filters.ModelChoiceFilter):
 
 
 # A sort by a progress figure orders by the summary's column (indexed), not by a figure computed per row; an
-# enterprise without a summary row (no applicable measure) has no figure and comes last in a descending sort, first
-# in an ascending one, as if its figure were the lowest.
+# enterprise without a summary row (no applicable progress) has no figure and comes last, whatever the direction
+# (so that a page of either direction comes from the summary's index). Ties go by id, in the sort's direction.
 FIGURE_COLUMNS = {
     "done_count": "progress_summary__done",
     "mean_percent": "progress_summary__mean_percent",
@@ -52,15 +53,33 @@ FIGURE_COLUMNS = {
 def order_terms(fields) -> list:
     """ORDER BY terms for sort fields (`name`, `-done_count`, …), figures read from the summaries, and the primary
     key last so that pages never overlap or miss a row among equal values."""
-    terms = []
+    terms, tie = [], "pk"
     for field in fields:
         descending, name = field.startswith("-"), field.lstrip("-")
         if name in FIGURE_COLUMNS:
             column = F(FIGURE_COLUMNS[name])
-            terms.append(column.desc(nulls_last=True) if descending else column.asc(nulls_first=True))
+            terms.append(column.desc(nulls_last=True) if descending else column.asc(nulls_last=True))
+            tie = "-pk" if descending and len(terms) == 1 else tie
         else:
             terms.append(field)
-    return [*terms, "pk"]
+    return [*terms, tie]
+
+
+def figure_segments(qs: QuerySet) -> list[QuerySet] | None:
+    """`qs` sorted by one progress figure, as the parts it lists one after the other: the enterprises with a summary
+    row, in the order of the summary's index on that figure (ORDER BY … LIMIT walks the index and stops after the
+    page, instead of sorting the province: a LEFT JOIN's missing rows cannot come from that index), and those
+    without, by id. None for any other order."""
+    order = list(qs.query.order_by)
+    if len(order) != 2 or not isinstance(order[0], OrderBy) or not isinstance(order[0].expression, F):
+        return None
+    column, descending, tie = order[0].expression.name, order[0].descending, order[1]
+    if column not in FIGURE_COLUMNS.values():
+        return None
+    key = F(column).desc() if descending else F(column).asc()
+    present = qs.filter(**{f"{column.split('__')[0]}__isnull": False}).order_by(key, tie)
+    absent = qs.filter(**{f"{column.split('__')[0]}__isnull": True}).order_by(tie)
+    return [present, absent]
 
 
 class ProgressOrderingFilter(django_filters.OrderingFilter):
@@ -69,6 +88,17 @@ class ProgressOrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs, value):
         fields = [self.get_ordering_value(v) for v in value or () if v not in EMPTY_VALUES]
         return qs.order_by(*order_terms(fields)) if fields else qs
+
+
+# An enterprise with at least one applicable measure in a status, from its summary's counts (已完成 alone is the
+# done count less 常态化推进).
+_SUMMARY = "progress_summary__"
+STATUS_IN_SUMMARY = {
+    Status.NOT_STARTED: Q(**{f"{_SUMMARY}not_started__gt": 0}),
+    Status.IN_PROGRESS: Q(**{f"{_SUMMARY}in_progress__gt": 0}),
+    Status.DONE: Q(**{f"{_SUMMARY}done__gt": F(f"{_SUMMARY}ongoing")}),
+    Status.ONGOING: Q(**{f"{_SUMMARY}ongoing__gt": 0}),
+}
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -193,7 +223,9 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def _progress(self):
         """Progress rows of the enterprise under consideration, narrowed to the chosen document if any."""
-        rows = Progress.objects.filter(enterprise=OuterRef("pk")).applicable()
+        # Applicability judged against the outer enterprise's facts (no second join of the enterprise per progress
+        # row): PostgreSQL then probes each enterprise's progress by index, or hashes the document's rows once.
+        rows = Progress.objects.filter(enterprise=OuterRef("pk")).filter(applies_to_outer_q("measure__scope__"))
         document = self.form.cleaned_data.get("document")
         return rows.filter(measure__document=document) if document else rows
 
@@ -201,8 +233,13 @@ class EnterpriseFilter(django_filters.FilterSet):
         return qs.filter(Exists(self._progress())) if document else qs
 
     def by_status(self, qs, name, status):
-        # Combined with a document, the status is that of one of the document's measures.
-        return qs.filter(Exists(self._progress().filter(status=status))) if status else qs
+        if not status:
+            return qs
+        if self.form.cleaned_data.get("document"):
+            # Combined with a document, the status is that of one of the document's measures.
+            return qs.filter(Exists(self._progress().filter(status=status)))
+        # Alone: the counts per status of the summaries the database keeps (applicable measures only).
+        return qs.filter(STATUS_IN_SUMMARY[status])
 
     def by_lagging(self, qs, name, value):
         if not value:

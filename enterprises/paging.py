@@ -4,6 +4,10 @@
 skips reads just the columns the filters and the order need — no joined region, county, parent or figures for the
 rows it skips — and the rows of the page are then read by their ids (`fetch`). The count is the queryset's own
 COUNT, without ORDER BY or joins for display.
+
+`segments(queryset)` may split the list into parts listed one after the other (a sort by a progress figure: the
+enterprises with figures in the order of an index, then those without), each paged by its own indexed order; a part
+is counted only when a page starts beyond its end.
 """
 
 from collections.abc import Callable
@@ -14,9 +18,10 @@ from django.core.paginator import Paginator
 class IdsFirstPaginator(Paginator):
     """A Paginator whose pages hold `fetch(ids)`: the rows of the ids of that page, in their order."""
 
-    def __init__(self, object_list, per_page, *, fetch: Callable[[list], list], **kwargs):
+    def __init__(self, object_list, per_page, *, fetch: Callable[[list], list], segments=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.fetch = fetch
+        self.segments = segments
 
     def page(self, number):
         number = self.validate_number(number)
@@ -24,5 +29,21 @@ class IdsFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(self.fetch(ids), number, self)
+        return self._get_page(self.fetch(self.ids(bottom, top)), number, self)
+
+    def ids(self, bottom: int, top: int) -> list:
+        """The ids from position `bottom` to `top` (excluded) of the list."""
+        parts = self.segments(self.object_list) if self.segments else None
+        if not parts:
+            return list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        ids, offset = [], bottom  # offset: where the page starts within the current part
+        for part in parts:
+            wanted = top - bottom - len(ids)
+            if wanted <= 0:
+                break
+            got = list(part.values_list("pk", flat=True)[offset : offset + wanted])
+            # a part that gave fewer than wanted is exhausted: the next one is read from its start, or, when the
+            # page starts beyond this part's end, from where the page starts within the next
+            offset = 0 if got or not offset else max(0, offset - part.count())
+            ids += got
+        return ids

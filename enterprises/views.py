@@ -21,7 +21,7 @@ from reform_portal.jobs.services import job_submit
 from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
-from .filters import EnterpriseFilter
+from .filters import EnterpriseFilter, figure_segments
 from .forms import EnterpriseForm, ImportForm
 from .importing import template_workbook
 from .paging import IdsFirstPaginator
@@ -65,7 +65,8 @@ def enterprise_list(request):
     # Filter, sort and page the ids, then read the page's rows and figures by their ids (enterprises/paging.py).
     qs = enterprises_listed(user=request.user).order_by("region__code", "name", "pk")
     filterset = EnterpriseFilter(request.GET or None, queryset=qs, request=request)
-    page = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=rows_shown).get_page(request.GET.get("page"))
+    paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=rows_shown, segments=figure_segments)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS)

@@ -204,6 +204,9 @@ class ProgressSummary(CellKey):
     not_started = models.IntegerField(_("未启动措施数"))
     applicable = models.IntegerField(_("适用措施数"))
     done = models.IntegerField(_("完成措施数"))  # 已完成 or 常态化推进 (measures.choices.DONE_STATUSES)
+    # With not_started and done, how many rows are in each status (the list's "有措施处于" filter without a document).
+    in_progress = models.IntegerField(_("推进中措施数"))
+    ongoing = models.IntegerField(_("常态化推进措施数"))
     percent_sum = models.IntegerField(_("完成百分比合计"))
     mean_percent = models.GeneratedField(
         expression=Cast("percent_sum", models.FloatField()) / NullIf("applicable", 0),

@@ -4,9 +4,9 @@ A rollup needs, per (scope, cell): how many enterprises a scope applies to (Scop
 addresses, a measure asks something of, an indicator is asked of); per (measure, cell): how many progress rows
 are 推进中 / 已完成 / 常态化推进 and their percent sum (ProgressTally); per (indicator, year, cell): how many values
 meet the target (IndicatorTally); and per enterprise with progress: its cell, when its progress last changed and
-how many of its rows are 未启动, the lagging rule's inputs, and how many apply, how many are done and their percent
-sum, the enterprise list's figures and sorts (ProgressSummary). A *cell* is the enterprise fields the rollup groups
-by: prefecture (`region_id`), ownership, industry, supervision level.
+how many of its rows are 未启动, the lagging rule's inputs, and how many apply, are in each status and their percent
+sum, the enterprise list's figures, sorts and status filter (ProgressSummary). A *cell* is the enterprise fields the
+rollup groups by: prefecture (`region_id`), ownership, industry, supervision level.
 
 Only what applies is counted: a progress row or value of a measure or indicator whose scope does not apply to its
 enterprise (`measures.applicability.applies_sql`, the one rule) is kept but left out, and counts again when its
@@ -119,7 +119,7 @@ def _indicator_tally_sql(*, source: str, sign: str, i: str = "i", v: str = "v", 
 
 # The figures of an enterprise's applicable progress the summary keeps: the lagging rule's inputs (last update,
 # rows 未启动) and the enterprise list's "done / applicable" and mean percent (its columns and sorts).
-SUMMARY_FIGURES = ("last_update", "not_started", "applicable", "done", "percent_sum")
+SUMMARY_FIGURES = ("last_update", "not_started", "applicable", "done", "percent_sum", "in_progress", "ongoing")
 SUMMARY_COLUMNS = ("enterprise_id", *SUMMARY_FIGURES, *CELL)
 _DONE = ", ".join(f"'{s}'" for s in DONE_STATUSES)
 
@@ -131,7 +131,9 @@ def _summary_sql(where: str) -> str:
     return f"""
         SELECT p.enterprise_id, MAX(p.updated_at),
                SUM(CASE WHEN p.status = '{Status.NOT_STARTED}' THEN 1 ELSE 0 END), COUNT(*),
-               SUM(CASE WHEN p.status IN ({_DONE}) THEN 1 ELSE 0 END), SUM(p.percent), {_cell("e")}
+               SUM(CASE WHEN p.status IN ({_DONE}) THEN 1 ELSE 0 END), SUM(p.percent),
+               SUM(CASE WHEN p.status = '{Status.IN_PROGRESS}' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN p.status = '{Status.ONGOING}' THEN 1 ELSE 0 END), {_cell("e")}
         FROM {PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id
              JOIN {MEASURE} am ON am.id = p.measure_id{joins}
         WHERE ({where}) AND {applies} GROUP BY p.enterprise_id, {_cell("e")}
@@ -183,7 +185,8 @@ def _summary_refresh_sql(ids: str) -> str:
     return f"""
         IF {ids} IS NOT NULL THEN
             INSERT INTO {SUMMARY} ({", ".join(SUMMARY_COLUMNS)})
-                SELECT e.id, NULL, 0, 0, 0, 0, {_cell("e")} FROM {ENTERPRISE} e WHERE e.id = ANY({ids}) ORDER BY e.id
+                SELECT e.id, NULL, {", ".join("0" for _ in SUMMARY_FIGURES[1:])}, {_cell("e")}
+                FROM {ENTERPRISE} e WHERE e.id = ANY({ids}) ORDER BY e.id
                 ON CONFLICT (enterprise_id) DO NOTHING;
             PERFORM 1 FROM {SUMMARY} WHERE enterprise_id = ANY({ids}) ORDER BY enterprise_id FOR UPDATE;
             UPDATE {SUMMARY} s SET {", ".join(f"{c} = a.{c}" for c in SUMMARY_FIGURES)}
