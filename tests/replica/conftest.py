@@ -1,7 +1,11 @@
 """A real streaming replica of the test database's cluster, for the session (tests/replica/server.py)."""
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+
+from enterprises.models import Region
+from measures.models import PolicyDocument
 
 from .server import ReplicaServer
 
@@ -17,3 +21,12 @@ def replica_server(django_db_setup, django_db_blocker):
         yield server.start()
     finally:
         server.stop()
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """The regions and the catalogue, for a transactional test (one before it may have flushed them)."""
+    if not Region.objects.exists():
+        call_command("load_regions", verbosity=0)
+    if not PolicyDocument.objects.exists():
+        call_command("load_catalogue", verbosity=0)

@@ -5,13 +5,11 @@ this process has no replica (tests/replica/test_replica_reads.py runs the portal
 import time
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.http import HttpResponse
 from django.urls import resolve
 
-from enterprises.models import Enterprise, Region
-from measures.models import PolicyDocument
+from enterprises.models import Enterprise
 from reform_portal import replica
 from reform_portal.replica import REPLICA, STICKY_COOKIE, ReplicaRouter, primary_reads, replica_reads
 from reporting.models import RollupSnapshot
@@ -50,16 +48,7 @@ def get(client, url, **extra):
 
 # In these tests the request runs outside the test's transaction, as in production: every read inside one stays on
 # the primary.
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def catalogue(transactional_db):
-    """A transactional test before this one may have flushed the regions and the catalogue."""
-    if not Region.objects.exists():
-        call_command("load_regions", verbosity=0)
-    if not PolicyDocument.objects.exists():
-        call_command("load_catalogue", verbosity=0)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
 
 
 def test_the_dashboard_and_its_drilldowns_read_the_replica_but_never_who_is_signed_in(routed, client, users):
