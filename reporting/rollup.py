@@ -44,6 +44,7 @@ from measures.choices import TRACKED_ADDRESSEES, Comparison, Status
 from measures.lagging import exempt_enterprises_sql
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, Scope
 from measures.targets import met_sql
+from reform_portal import replica
 from reform_portal.locks import lock_one
 from reform_portal.outbox.services import enqueue as outbox_enqueue
 from reporting.assessments.choices import SUBMITTED_STATUSES
@@ -114,6 +115,7 @@ class PartResult:
 
 
 def _current_generation_bump():
+    replica.wait_for_replica()  # the dashboard read on the replica must see the figures of the new generation
     generation_bump()
 
 
