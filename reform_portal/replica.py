@@ -131,6 +131,34 @@ def reading_replica() -> bool:
     return bool(reads and reads.on) and not connections[DEFAULT_DB_ALIAS].in_atomic_block
 
 
+def wait_for_replica(timeout: float | None = None) -> bool:
+    """Wait until the replica has replayed what the primary has committed so far (at most `timeout` seconds, default
+    REPLICA_WAIT_SECONDS); True once it has (or with no replica). For a write whose readers cache what they read
+    on the replica: the rollup bumps the dashboard's cache generation after this, or the first dashboard of the new
+    generation could cache the replica's figures of before the rollup until the next one."""
+    if not replica_configured():
+        return True
+    timeout = settings.REPLICA_WAIT_SECONDS if timeout is None else timeout
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()")
+            target = cursor.fetchone()[0]
+        deadline = time.monotonic() + timeout
+        while True:
+            with connections[REPLICA].cursor() as cursor:
+                # a test mirror (the primary itself) is never behind
+                cursor.execute("SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn", [target])
+                if cursor.fetchone()[0]:
+                    return True
+            if time.monotonic() > deadline:
+                log.warning("replica still behind %s after %ss", target, timeout)
+                return False
+            time.sleep(0.05)
+    except DatabaseError as exc:
+        log.warning("replica not checked: %s", exc)
+        return False
+
+
 def _replica_usable() -> bool:
     """The replica is configured and answers; after a failure, the primary for REPLICA_RETRY_SECONDS."""
     if not replica_configured() or time.monotonic() < _down_until[0]:

@@ -142,6 +142,8 @@ if _replica_url:
     DATABASE_ROUTERS = ["reform_portal.replica.ReplicaRouter"]
 REPLICA_STICKY_SECONDS = float(os.environ.get("REPLICA_STICKY_SECONDS", "10"))  # a writer's reads stay on the primary
 REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "30"))  # the primary only, after a failure
+# A rollup waits (at most this) for the replica to have its figures before the dashboard's cache generation changes.
+REPLICA_WAIT_SECONDS = float(os.environ.get("REPLICA_WAIT_SECONDS", "10"))
 # Behind pgbouncer in transaction mode (DATABASE_POOLER=pgbouncer) a server connection is another client's after each
 # transaction: no server-side cursor may outlive one (Django's iterator() declares them WITH HOLD). The portal keeps
 # no other session state (advisory locks, SET and the rollup's temporary tables are transaction-local; psycopg2

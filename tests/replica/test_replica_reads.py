@@ -2,6 +2,9 @@
 DATABASE_REPLICA_URL: the dashboard and its drill-downs read the replica; an officer's edit is read back from the
 primary. Replay on the replica is paused, so what the primary has and the replica lacks shows where a page read."""
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -19,7 +22,7 @@ from reporting.models import RollupSnapshot
 from tests.celery_worker import database_url
 from tests.factories import EnterpriseFactory, make_officer, make_sasac
 
-from .portal import PortalServer
+from .portal import ROOT, PortalServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,3 +109,51 @@ def test_the_dashboard_reads_the_replica_and_an_officers_edit_is_read_back_from_
     replica_server.resume_replay()
     replica_server.wait_caught_up()
     assert enterprise.name in sasac.get(drill).text
+
+
+def _with_replica(replica_server, *args, **env):
+    dbname = connection.settings_dict["NAME"]
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+            "DATABASE_URL": database_url(),
+            "DATABASE_REPLICA_URL": replica_server.url(dbname),
+            "REDIS_URL": SERVER_REDIS,
+            "DEBUG": "1",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+WAIT = """
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reform_portal.settings")
+django.setup()
+from reform_portal.replica import wait_for_replica
+print(wait_for_replica(timeout=1))
+"""
+
+
+def test_a_rollup_changes_the_dashboards_generation_only_once_the_replica_has_its_figures(replica_server, catalogue):
+    # given replay paused on the replica and a change on the primary
+    replica_server.wait_caught_up()
+    replica_server.pause_replay()
+    try:
+        EnterpriseFactory(name="副本延迟测试有限公司", region=Region.objects.get(code="530100"))
+        # then waiting for the replica gives up after its timeout
+        assert _with_replica(replica_server, "-c", WAIT).stdout.split()[-1] == "False"
+        # and a rollup waits for it (REPLICA_WAIT_SECONDS) before the dashboard's cache generation changes
+        rolled = _with_replica(replica_server, "manage.py", "rollup", REPLICA_WAIT_SECONDS="1")
+        assert rolled.returncode == 0, rolled.stderr[-3000:]
+        assert "replica still behind" in rolled.stderr
+    finally:
+        replica_server.resume_replay()
+    # and once replay resumes, the replica catches up and the wait returns at once
+    assert _with_replica(replica_server, "-c", WAIT).stdout.split()[-1] == "True"
+    rolled = _with_replica(replica_server, "manage.py", "rollup", REPLICA_WAIT_SECONDS="20")
+    assert rolled.returncode == 0 and "replica still behind" not in rolled.stderr
