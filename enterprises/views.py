@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +16,7 @@ from measures.services import progress_bulk_update
 from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.jobs.models import Job
-from reform_portal.jobs.services import job_submit
+from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
@@ -86,7 +85,7 @@ def enterprise_export(request):
     """The list as filtered on the page, every page of it, as .xlsx."""
     _refuse_unless_may_list(request)
     filterset = _filtered(request)
-    if filterset.qs.count() > settings.EXPORT_JOB_THRESHOLD_ROWS:
+    if export_is_large(filterset.qs):
         # too many rows to write while a web worker waits: a worker writes the file (reform_portal/jobs/)
         filters = {k: v[0] if len(v) == 1 else v for k, v in request.GET.lists()}
         job = job_submit(kind=Job.Kind.ENTERPRISE_EXPORT, owner=request.user, parameters={"filters": filters})
