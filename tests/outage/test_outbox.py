@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _queued_ids(server) -> list[str]:
-    """Task ids waiting in the broker's default queue, oldest first (kombu pushes left, workers pop right)."""
-    return [json.loads(raw)["headers"]["id"] for raw in reversed(server.client().lrange("celery", 0, -1))]
+    """Task ids waiting in the mail's queue (settings.CELERY_TASK_ROUTES), oldest first (kombu pushes left, workers
+    pop right)."""
+    return [json.loads(raw)["headers"]["id"] for raw in reversed(server.client().lrange("notifications", 0, -1))]
 
 
 def test_published_after_commit_only_and_once(own_redis, django_capture_on_commit_callbacks):
@@ -44,7 +45,7 @@ def test_a_down_broker_costs_one_attempt_and_the_flush_sends_in_order(own_redis,
     with django_capture_on_commit_callbacks(execute=True):
         first = outbox.enqueue(send_notice_email, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        second = outbox.enqueue("reporting.tasks.rollup_runs_expire")
+        second = outbox.enqueue("reporting.assessments.tasks.send_notice_email", 2)  # by name, as beat's are
     # the first publish failed fast and was recorded; the second, right after, did not try
     assert time.monotonic() - started < 2.0
     first.refresh_from_db(), second.refresh_from_db()
