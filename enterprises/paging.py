@@ -3,16 +3,26 @@
 `IdsFirstPaginator` pages a filtered, sorted queryset by its ids only (a "deferred join"): the query that sorts and
 skips reads just the columns the filters and the order need — no joined region, county, parent or figures for the
 rows it skips — and the rows of the page are then read by their ids (`fetch`). The count is the queryset's own
-COUNT, without ORDER BY or joins for display.
+COUNT, without ORDER BY or joins for display; a count of `COUNT_CACHED_FROM` rows or more (a province, not an
+officer's charge) is kept `COUNT_CACHE_SECONDS` in the cache under the query's SQL (its filters and the user's scope
+are in it), so paging through a province counts it once a minute, not on every page; smaller counts are always exact
+and fresh.
 
 `segments(queryset)` may split the list into parts listed one after the other (a sort by a progress figure: the
 enterprises with figures in the order of an index, then those without), each paged by its own indexed order; a part
 is counted only when a page starts beyond its end.
 """
 
+import hashlib
 from collections.abc import Callable
 
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+COUNT_CACHED_FROM = 5000
+COUNT_CACHE_SECONDS = 60
 
 
 class IdsFirstPaginator(Paginator):
@@ -22,6 +32,20 @@ class IdsFirstPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         self.fetch = fetch
         self.segments = segments
+
+    @cached_property
+    def count(self) -> int:
+        try:
+            sql, params = self.object_list.order_by().query.sql_with_params()
+        except EmptyResultSet:
+            return 0
+        key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+        count = cache.get(key)
+        if count is None:
+            count = self.object_list.count()
+            if count >= COUNT_CACHED_FROM:
+                cache.set(key, count, COUNT_CACHE_SECONDS)
+        return count
 
     def page(self, number):
         number = self.validate_number(number)

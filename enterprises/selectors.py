@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -52,13 +52,13 @@ def group_heads(*, user) -> QuerySet:
     """Enterprises with subsidiaries that a group filter may offer `user`: those the user sees, and the parents of
     enterprises the user sees (a prefecture's officer filters by the provincial group one of its enterprises
     belongs to)."""
-    visible = enterprises_visible(user=user)
-    has_subsidiaries = Exists(Enterprise.objects.filter(parent_id=OuterRef("pk")))
-    return (
-        Enterprise.objects.filter(has_subsidiaries)
-        .filter(Q(pk__in=visible.values("pk")) | Q(pk__in=visible.filter(parent__isnull=False).values("parent_id")))
-        .order_by("name")
-    )
+    # From the parents' side (the index on parent_id holds the few enterprises that have one), never an EXISTS per
+    # enterprise of the province: the heads are few, the province is large.
+    members = Enterprise.objects.filter(parent__isnull=False)
+    heads = Enterprise.objects.filter(pk__in=members.values("parent_id"))
+    seen = EnterprisePolicy.visible(user, heads).values("pk")
+    parents_of_seen = EnterprisePolicy.visible(user, members).values("parent_id")
+    return Enterprise.objects.filter(pk__in=seen.union(parents_of_seen)).order_by("name")
 
 
 def subsidiaries_visible(*, enterprise, user) -> QuerySet:

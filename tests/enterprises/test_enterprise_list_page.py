@@ -123,14 +123,21 @@ def make_enterprises(region, n):
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"lagging": "true", "sort": "-updated"}, {"document": "yn-2022-21", "status": "not_started"}]
+    "params",
+    [
+        {},
+        {"lagging": "true", "sort": "-updated"},
+        {"document": "yn-2022-21", "status": "not_started"},
+        {"status": "in_progress", "sort": "-done"},
+        {"sort": "percent", "page": "2"},
+    ],
 )
 def test_list_query_count_does_not_grow(client, users, kunming, django_assert_max_num_queries, params):
     client.force_login(users["officer-yn"])
     make_enterprises(kunming, 2)
     client.get("/enterprises/", params)  # warm caches (content types, sessions)
     # the county and group selects cost a query each; the login gate reads the account's state and devices (2);
-    # the page's figures one (read for the page's rows after paging, not grouped over the whole province)
+    # the list three: its count, the page's ids, the page's rows with their figures (by those ids)
     with django_assert_max_num_queries(17) as small:
         assert client.get("/enterprises/", params).status_code == 200
     make_enterprises(kunming, 20)
