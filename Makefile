@@ -56,11 +56,14 @@ test: install browser lint
 	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(TEST_ENV) $(PY) -m pytest -q -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered
 
-# A separate database (created if missing), N = 100,000 enterprises; writes BENCHMARKS.md.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reform_portal_bench
+# A database of its own (created and filled if missing: reform_portal_bench, or reform_portal_bench_1m for
+# BENCH_ENTERPRISES=1000000), gunicorn and a Celery worker started by the bench; writes BENCHMARKS.md's section of
+# that N (docs/performance/bench.md). BENCH_ARGS: more options of scripts/bench.py (e.g. --only pages).
 BENCH_ENTERPRISES ?= 100000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reform_portal_bench$(if $(filter 1000000,$(BENCH_ENTERPRISES)),_1m,)
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: install
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=1 $(PY) scripts/bench.py --enterprises $(BENCH_ENTERPRISES)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) scripts/bench.py --enterprises $(BENCH_ENTERPRISES) $(BENCH_ARGS)
 
 vendor:
 	./scripts/vendor_static.sh
