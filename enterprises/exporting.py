@@ -3,6 +3,7 @@ file can be corrected and imported again (the parent company by its credit code,
 name); each enterprise's version follows (版本（勿改）: the import refuses a row whose enterprise changed since), then
 the parent's name and progress summary columns, which the import ignores."""
 
+from django.db import models
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -10,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from reform_portal.spreadsheets import sheet_row
 
 from .importing import VERSION_HEADER, headers
-from .models import HEADCOUNT_FIELDS
+from .models import HEADCOUNT_FIELDS, Enterprise
 from .services import display_value
 
 # Written as numbers and dates, so that they stay numbers and dates in Excel.
@@ -22,15 +23,35 @@ def header_row() -> list:
     return [h for _f, h in headers()] + [VERSION_HEADER] + SUMMARY_HEADERS
 
 
-def export_row(e, columns) -> list:
-    """One enterprise's cells (`columns`: `headers()`)."""
+def _by_value_fields() -> frozenset:
+    # Fields whose display depends on the value alone (a choice's label, 是/否): `display_value` is asked once per
+    # distinct value of an export, not once per row (a choice label is a lazy translation, costly to resolve).
+    return frozenset(
+        f.name
+        for f in Enterprise._meta.concrete_fields
+        if f.name not in NATIVE_FIELDS and (f.choices or isinstance(f, models.BooleanField))
+    )
+
+
+BY_VALUE = _by_value_fields()
+
+
+def export_row(e, columns, shown: dict | None = None) -> list:
+    """One enterprise's cells (`columns`: `headers()`). `shown`: a dict kept across the rows of one export, the
+    displays of values already seen (`display_value`, the one rule, asked once per field and value)."""
     row = []
+    by_value = BY_VALUE if shown is not None else ()
     for name, _h in columns:
         value = getattr(e, name)
         if name in NATIVE_FIELDS:
             row.append(value)  # numbers and dates stay numbers and dates in Excel
         elif name == "parent":
             row.append(value.credit_code if value else "")  # as the import reads it
+        elif name in by_value:
+            key = (name, value)
+            if key not in shown:
+                shown[key] = display_value(e, name)
+            row.append(shown[key])
         else:
             row.append(display_value(e, name))
     last = e.last_update
@@ -74,8 +95,9 @@ def enterprises_workbook_stream(enterprises, path, *, progress=None) -> int:
     ws.freeze_panes = "A2"
     ws.append(sheet_row(ws, header_row()))
     count = 0
+    shown = {}
     for e in enterprises:
-        ws.append(sheet_row(ws, export_row(e, columns)))
+        ws.append(sheet_row(ws, export_row(e, columns, shown)))
         count += 1
         if progress is not None:
             progress(count)
