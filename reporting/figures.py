@@ -6,8 +6,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from measures.applicability import applies_to_outer_q, enterprises_q
 from measures.choices import DONE_STATUSES, Comparison, Status
-from measures.lagging import LAGGING_DAYS, lagging_enterprises
+from measures.lagging import LAGGING_DAYS, SUMMARY_INPUTS, lagging_q
 from measures.models import IndicatorValue, Progress
 from measures.targets import met_q
 from reporting.assessments.choices import SUBMITTED_STATUSES
@@ -42,14 +43,29 @@ def _lagging_explanation() -> str:
     ) % {"grace": settings.LAGGING_GRACE_DAYS, "days": LAGGING_DAYS}
 
 
+# The figures counted over progress records (an enterprise × a measure that applies to it).
+PROGRESS_FIGURES = ("completion_rate", Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.ONGOING)
+
+
 def enterprises_behind(figure: str, base, *, measure=None, year: int):
     """The enterprises behind `figure` among `base` (the scope's applicable enterprises, already narrowed by the
-    access policy), computed live from the scope keys."""
-    progress = Progress.objects.filter(enterprise=OuterRef("pk")).applicable()
+    access policy), computed live from the scope keys.
+
+    Each test is a condition on the outer enterprise row that PostgreSQL answers by index for the rows it keeps:
+    lagging from the progress summaries the database keeps (measures.lagging's one rule, `SUMMARY_INPUTS`), never
+    from the progress rows; a measure's applicability as conditions on the enterprise's own columns
+    (`enterprises_q(measure.scope)`), then one (enterprise, measure) progress row looked up by its unique index;
+    without a measure, the progress rows of the enterprise (enterprise_id index) whose measure applies to it,
+    judged against the outer row (`applies_to_outer_q`) rather than by joining the enterprise again."""
+    if figure == "lagging":
+        return base.filter(lagging_q(inputs=SUMMARY_INPUTS))
+    progress = Progress.objects.filter(enterprise=OuterRef("pk"))
     if measure is not None:
         progress = progress.filter(measure=measure)
-    if figure == "lagging":
-        return lagging_enterprises(base)
+        if figure in PROGRESS_FIGURES:  # the measure's records: only where it applies (as the rollup counts them)
+            base = base.filter(enterprises_q(measure.scope))
+    else:
+        progress = progress.filter(applies_to_outer_q("measure__scope__"))
     if figure == "completion_rate":
         return base.filter(Exists(progress.filter(status__in=DONE_STATUSES)))
     if figure in (Status.IN_PROGRESS, Status.DONE, Status.ONGOING):
@@ -59,7 +75,7 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
     if figure == "attainment_rate":  # enterprises meeting at least one target in scope
         values = (
             IndicatorValue.objects.filter(enterprise=OuterRef("pk"), year=year)
-            .applicable()
+            .filter(applies_to_outer_q("indicator__scope__"))
             .exclude(indicator__comparison=Comparison.INFO)
         )
         if measure is not None:

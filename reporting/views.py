@@ -1,9 +1,10 @@
 """The SASAC dashboard: figures from the snapshots, drill-downs, Excel downloads and "refresh now"."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from enterprises.choices import RegionLevel
-from enterprises.models import Region
+from enterprises.models import Enterprise, Region
 from measures.models import Measure
 from reform_portal.access import RollupPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.jobs.models import Job
 from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.outbox.services import bound
+from reform_portal.paging import IdsFirstPaginator, in_order
 
 from . import rollup, tasks
 from .exports import PANELS, dashboard_workbook, export_filename, export_parameters, export_title, lagging_export_rows
@@ -36,6 +38,8 @@ from .selectors import (
     named_enterprises,
     scope_enterprises,
 )
+
+DRILLDOWN_PAGE_SIZE = 50
 
 
 def _scope_and_filters(request):
@@ -210,7 +214,9 @@ def drilldown(request):
         figure = "applicable"
     measure = None
     if request.GET.get("measure", "").isdecimal():
-        measure = get_object_or_404(Measure, pk=int(request.GET["measure"]), document=filters.document)
+        measure = get_object_or_404(
+            Measure.objects.select_related("scope"), pk=int(request.GET["measure"]), document=filters.document
+        )
     data = dashboard_data(user=request.user, scope=scope, filters=filters)
     figures = data.get("headline")
     if measure is not None:
@@ -225,7 +231,9 @@ def drilldown(request):
         county=filters.county,
     )
     qs = enterprises_behind(figure, base, measure=measure, year=timezone.localdate().year)
-    page = Paginator(qs.select_related("region", "county").order_by("name"), 50).get_page(request.GET.get("page"))
+    # The ids of the page first (ordered by the primary key: an index walk that stops at the page), then its rows.
+    fetch = partial(in_order, Enterprise.objects.select_related("region", "county"))
+    page = IdsFirstPaginator(qs.order_by("pk"), DRILLDOWN_PAGE_SIZE, fetch=fetch).get_page(request.GET.get("page"))
     label, explanation = FIGURES[figure]
     context = {
         "scope": scope,
