@@ -167,18 +167,22 @@ def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=()
     if "lagging" in panels:
         ws = wb.create_sheet(_("滞后企业"))
         ws.append(sheet_row(ws, [_("企业"), _("州（市）"), _("所有制"), _("最近更新"), _("有未启动措施")]))
+        yes_no = {True: _("是"), False: _("否")}
+        ownership = {}  # each ownership's label resolved once per export (a lazy translation), not once per row
         for e in lagging_rows:
             count += 1
             last = e.last_progress_update
+            if e.ownership not in ownership:
+                ownership[e.ownership] = e.get_ownership_display()
             ws.append(
                 sheet_row(
                     ws,
                     [
                         e.name,
                         e.region.name,
-                        e.get_ownership_display(),
+                        ownership[e.ownership],
                         timezone.localtime(last).strftime("%Y-%m-%d") if last else "",
-                        _("是") if e.has_not_started else _("否"),
+                        yes_no[bool(e.has_not_started)],
                     ],
                 )
             )

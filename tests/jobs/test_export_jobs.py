@@ -257,6 +257,7 @@ def _synthetic_lagging(n: int):
         yield SimpleNamespace(
             name=f"内存测试企业{i:06d}有限责任公司",
             region=region,
+            ownership="state_sole",
             get_ownership_display=lambda: "国有独资",
             last_progress_update=last,
             has_not_started=bool(i % 2),
