@@ -324,6 +324,8 @@ class triggers_off:
             raise CommandError(f"{self.table}: expected the triggers {names}, found {self.keep}")
 
     def __enter__(self):
+        # ALTER TABLE refuses a table with pending trigger events: run the caller's deferred key checks now.
+        self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.cursor.execute("SELECT current_setting('is_superuser') = 'on'")
         self.which = "ALL" if self.cursor.fetchone()[0] else "USER"
         self.cursor.execute(f"ALTER TABLE {self.table} DISABLE TRIGGER {self.which}")
@@ -334,4 +336,5 @@ class triggers_off:
     def __exit__(self, *exc):
         if exc[0] is None:
             self.cursor.execute(f"ALTER TABLE {self.table} ENABLE TRIGGER {self.which}")
+            self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to the keys' own INITIALLY DEFERRED
         return False
