@@ -22,7 +22,7 @@ from .portal import free_port
 class PgBouncer:
     def __init__(self, primary: dict):
         self.primary = primary
-        self.port = free_port(range(16432, 16532))
+        self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="rp-pgbouncer-"))
         self.proc = None
 

@@ -15,7 +15,6 @@ The primary must accept replication connections from 127.0.0.1: `wal_level` repl
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,8 +23,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from .portal import free_port
+
 HBA_LINE = "host replication all 127.0.0.1/32 trust"
-PORTS = range(55432, 55452)
 # A hot standby refuses to start with less of these than its primary.
 SAME_AS_PRIMARY = (
     "max_connections",
@@ -34,17 +34,6 @@ SAME_AS_PRIMARY = (
     "max_prepared_transactions",
     "max_locks_per_transaction",
 )
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1} for the replica")
 
 
 def _as_server_user(command: list[str]) -> list[str]:
@@ -92,7 +81,7 @@ def ensure_replication_allowed(primary: dict) -> None:
 class ReplicaServer:
     def __init__(self, primary: dict):
         self.primary = primary  # host, port, user of the primary (psycopg2 keywords)
-        self.port = _free_port()
+        self.port = free_port()
         self.dir: Path | None = None
 
     @property

@@ -88,7 +88,7 @@ def test_an_unknown_pooler_is_refused():
 @pytest.mark.django_db(transaction=True)
 def test_a_replica_that_cannot_be_reached_costs_no_page(catalogue, tmp_path, users):
     # given the portal configured with a replica on a port where nothing listens
-    dead = f"postgres://postgres@127.0.0.1:{free_port(range(18300, 18400))}/nothing"
+    dead = f"postgres://postgres@127.0.0.1:{free_port()}/nothing"
     server = PortalServer(tmp_path, {"DATABASE_URL": database_url(), "DATABASE_REPLICA_URL": dead})
     try:
         client = Client()
