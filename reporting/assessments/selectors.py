@@ -1,7 +1,6 @@
 """Reads of self-assessments, always narrowed by the access policy first."""
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from enterprises.models import Enterprise
@@ -82,28 +81,62 @@ def own_assessment(*, user, period) -> Assessment | None:
 
 
 def submissions_overview(*, user, period: ReportingPeriod, state: str | None = None) -> dict:
-    """Every enterprise of the period's province in the user's scope, with its assessment state and counts."""
-    status = Assessment.objects.filter(period=period, enterprise=OuterRef("pk"))
-    enterprises = (
-        EnterprisePolicy.visible(user, Enterprise.objects.filter(region__parent_id=period.province_id))
-        .select_related("region")
-        .annotate(
-            state=Coalesce(Subquery(status.values("status")[:1]), Value(NOT_FILLED)),
-            assessment_id=Subquery(status.values("pk")[:1]),
-            assessment_round=Subquery(status.values("round")[:1]),
-            submitted_at=Subquery(status.values("submitted_at")[:1]),
-        )
-        .order_by("region__code", "name")
+    """The enterprises of the period's province in the user's scope and the counts per assessment state, for the
+    overview: `rows` is the queryset of the enterprises shown (filtered by `state`, ordered by the primary key, an
+    index walk), `rows_count` its number (known from the counts: no second COUNT), `counts` per state. A page of it
+    is read with `overview_rows` (the page's ids first, then their rows and assessments by those ids).
+
+    The counts: the period's assessments grouped by status (the index on (period, status)); 未填报 is what is left of
+    the enterprises in scope (one COUNT of their ids), never a per-enterprise subquery over the province."""
+    in_scope = EnterprisePolicy.visible(user, Enterprise.objects.filter(region__parent_id=period.province_id))
+    assessments = EnterprisePolicy.visible(
+        user,
+        Assessment.objects.filter(period=period, enterprise__region__parent_id=period.province_id),
+        prefix="enterprise__",
     )
     counts = {s: 0 for s in STATE_ORDER}
-    for row in enterprises.values("state").annotate(n=Count("pk")).order_by():
-        counts[row["state"]] = row["n"]
-    rows = enterprises.filter(state=state) if state else enterprises
+    for row in assessments.order_by().values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    total = in_scope.count()
+    counts[NOT_FILLED] = total - sum(counts.values())
+    of_enterprise = Assessment.objects.filter(period=period, enterprise=OuterRef("pk"))
+    rows = in_scope
+    if state == NOT_FILLED:
+        rows = rows.filter(~Exists(of_enterprise))
+    elif state in counts:
+        rows = rows.filter(Exists(of_enterprise.filter(status=state)))
+    elif state:  # no such state: nothing
+        rows = rows.none()
     return {
-        "rows": rows,
+        "rows": rows.order_by("pk"),
+        "rows_count": counts.get(state, 0) if state else total,
         "counts": [(s, STATE_LABELS[s], counts[s]) for s in STATE_ORDER],
-        "total": sum(counts.values()),
+        "total": total,
     }
+
+
+def overview_rows(*, period: ReportingPeriod, ids: list) -> list:
+    """The enterprises `ids` (one page of the overview, in order) with their region and the state, id, round and
+    submission time of their assessment of `period` (未填报 without one): two queries keyed by the ids."""
+    enterprises = {e.pk: e for e in Enterprise.objects.select_related("region").filter(pk__in=ids)}
+    forms = {
+        a["enterprise_id"]: a
+        for a in Assessment.objects.filter(period=period, enterprise_id__in=ids)
+        .order_by()
+        .values("enterprise_id", "pk", "status", "round", "submitted_at")
+    }
+    rows = []
+    for pk in ids:
+        e = enterprises.get(pk)
+        if e is None:
+            continue
+        form = forms.get(pk, {})
+        e.state = form.get("status", NOT_FILLED)
+        e.assessment_id = form.get("pk")
+        e.assessment_round = form.get("round")
+        e.submitted_at = form.get("submitted_at")
+        rows.append(e)
+    return rows
 
 
 def submit_snapshots(*, assessment) -> list[AssessmentTransition]:

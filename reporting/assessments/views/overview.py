@@ -4,7 +4,6 @@ of submissions, from which officers send reminders."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from enterprises.models import Enterprise
 from reform_portal.access import AssessmentPolicy, EnterprisePolicy, NoticePolicy, access_for
 from reform_portal.outbox.services import bound
+from reform_portal.paging import IdsFirstPaginator
 from reform_portal.text_limits import NOTE_MAX_CHARS
 
 from .. import services
@@ -21,6 +21,7 @@ from ..choices import LATE_STATES
 from ..selectors import (
     STATE_LABELS,
     current_period,
+    overview_rows,
     own_assessment,
     period_for_enterprise,
     periods_visible,
@@ -49,9 +50,15 @@ def index(request):
     state = request.GET.get("state") or None
     context = {"periods": periods, "period": period, "state": state, "can_remind": False}
     if period:
-        context.update(submissions_overview(user=request.user, period=period, state=state))
-        # One page of enterprises at a time (a province has thousands); the links keep the period and state.
-        context["page"] = Paginator(context["rows"], OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+        overview = submissions_overview(user=request.user, period=period, state=state)
+        context.update(overview)
+        # One page of enterprises at a time (a province has 100,000): the page's ids, then their rows by id; the
+        # number of rows is known from the counts. The links keep the period and state.
+        paginator = IdsFirstPaginator(
+            overview["rows"], OVERVIEW_PAGE_SIZE, fetch=lambda ids: overview_rows(period=period, ids=ids)
+        )
+        paginator.count = overview["rows_count"]
+        context["page"] = paginator.get_page(request.GET.get("page"))
         context["rows"] = context["page"].object_list
         context["can_remind"] = NoticePolicy.can(request.user, NoticePolicy.SEND)
         context["late_states"] = LATE_STATES
