@@ -5,7 +5,7 @@ this process has no replica (tests/replica/test_replica_reads.py runs the portal
 import time
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import HttpResponse
 from django.urls import resolve
 
@@ -176,3 +176,38 @@ def test_the_router_never_migrates_the_replica_and_writes_the_primary():
     assert router.db_for_write(Enterprise) == "default"
     with replica_reads():  # no replica configured in this process: nothing changes
         assert router.db_for_read(Enterprise) == "default"
+
+
+class _Unreachable:
+    def __init__(self):
+        self.tries = 0
+
+    def ensure_connection(self):
+        self.tries += 1
+        raise OperationalError("connection refused")
+
+
+def test_an_unreachable_replica_is_tried_once_then_left_alone_for_a_while(settings, monkeypatch):
+    # given a configured replica that refuses connections
+    settings.REPLICA_RETRY_SECONDS = 30
+    unreachable = _Unreachable()
+    monkeypatch.setattr(replica, "replica_configured", lambda: True)
+    monkeypatch.setattr(replica, "connections", {REPLICA: unreachable})
+    monkeypatch.setattr(replica, "_down_until", [0.0])
+    # then reads stay on the primary, and the next requests do not try it again before REPLICA_RETRY_SECONDS
+    assert replica._replica_usable() is False
+    assert replica._replica_usable() is False
+    assert unreachable.tries == 1
+    replica._down_until[0] = 0.0  # the time has passed
+    assert replica._replica_usable() is False and unreachable.tries == 2
+
+
+def test_waiting_for_a_replica_that_is_the_primary_itself_returns_at_once(monkeypatch):
+    # the test mirror: the alias reads the primary, which is never behind itself
+    monkeypatch.setattr(replica, "replica_configured", lambda: True)
+    monkeypatch.setattr(replica, "REPLICA", "default")
+    assert replica.wait_for_replica(timeout=0) is True
+
+
+def test_without_a_replica_there_is_nothing_to_wait_for():
+    assert replica.wait_for_replica(timeout=0) is True
