@@ -12,7 +12,7 @@ from measures.selectors import progress_grouped
 from reporting.assessments.models import Assessment, ReportingPeriod
 from reporting.assessments.selectors import period_for_enterprise
 from reporting.assessments.services import AssessmentError, assessment_start
-from reporting.selectors import lagging_in_charge, summary_by_document
+from reporting.selectors import lagging_in_charge, lagging_in_charge_count, summary_by_document
 
 from .access import AssessmentPolicy, EnterprisePolicy, access_for
 
@@ -35,12 +35,12 @@ def home(request):
     if head is not None:
         return _group_start(request) if request.method == "POST" else _group_home(request, head)
     if EnterprisePolicy.can(user, EnterprisePolicy.LIST):
-        slowest = lagging_in_charge(user=user)  # 推进最慢的企业: those that lag, slowest first
         context = {
             "summary": summary_by_document(user=user),
-            "enterprises": slowest[:HOME_LAGGING_ROWS],
-            "lagging_count": slowest.count(),
-            "enterprise_count": enterprises_visible(user=user).count(),
+            # 推进最慢的企业: those that lag, slowest first; counts without the figures or joined rows
+            "enterprises": lagging_in_charge(user=user)[:HOME_LAGGING_ROWS],
+            "lagging_count": lagging_in_charge_count(user=user),
+            "enterprise_count": EnterprisePolicy.visible(user, Enterprise.objects.all()).count(),
             "province": access.province,
         }
         return render(request, f"home_{access.role}.html", context)

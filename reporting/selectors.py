@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from enterprises.choices import Industry, Ownership, RegionLevel
@@ -21,12 +21,12 @@ from enterprises.reference import echarts_names
 from enterprises.selectors import enterprises_in_charge
 from measures.applicability import enterprises_for_document
 from measures.choices import DONE_STATUSES, TRACKED_ADDRESSEES, Status
-from measures.lagging import SUMMARY_INPUTS, lagging_enterprises, lagging_q
+from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import Measure, PolicyDocument, Progress
 from reform_portal.access import EnterprisePolicy, RollupPolicy, access_for
 
 from .groups import group_figures, provincial_groups
-from .models import RollupRun, RollupSnapshot
+from .models import ProgressSummary, RollupRun, RollupSnapshot
 from .rollup import GROUPINGS, generation, stored_dims
 
 DASHBOARD_CACHE_SECONDS = 60 * 60
@@ -47,11 +47,44 @@ FIGURE_FIELDS = (
 
 
 def summary_by_document(*, user) -> list[dict]:
-    """Per document: enterprises, measure records per status, completion rate and mean percent (home pages)."""
-    progress = EnterprisePolicy.visible(user, Progress.objects.applicable(), prefix="enterprise__")
-    rows = (
-        progress.values("measure__document")
+    """Per document: enterprises, measure records per status, completion rate and mean percent (home pages), over
+    the progress on measures that apply to each enterprise.
+
+    Read from the progress summaries the database keeps (one row per enterprise: its applicable records, done,
+    未启动, 推进中, percent sum), never from the progress rows. A summary adds up every document of the enterprise's
+    province, so a province with one document (each today) is answered by its summaries; one with several is
+    counted from its progress rows, grouped per document."""
+    documents = {d.pk: d for d in PolicyDocument.objects.order_by("pk")}
+    per_province: dict[int, list[int]] = {}
+    for d in documents.values():
+        per_province.setdefault(d.province_id, []).append(d.pk)
+    single = {province: ids[0] for province, ids in per_province.items() if len(ids) == 1}
+    rows = []
+    summaries = EnterprisePolicy.visible(
+        user,
+        ProgressSummary.objects.filter(applicable__gt=0, enterprise__region__parent_id__in=sorted(single)),
+        prefix="enterprise__",
+    )
+    for r in (
+        summaries.values("enterprise__region__parent_id")
         .annotate(
+            enterprises=Count("pk"),
+            records=Sum("applicable"),
+            done=Sum("done"),
+            not_started=Sum("not_started"),
+            in_progress=Sum("in_progress"),
+            percent_sum=Sum("percent_sum"),
+        )
+        .order_by()
+    ):
+        r["measure__document"] = single[r.pop("enterprise__region__parent_id")]
+        r["mean_percent"] = r.pop("percent_sum") / r["records"] if r["records"] else None
+        rows.append(r)
+    several = [province for province, ids in per_province.items() if len(ids) > 1]
+    if several:
+        progress = Progress.objects.applicable().filter(measure__document__province_id__in=several)
+        progress = EnterprisePolicy.visible(user, progress, prefix="enterprise__")
+        rows += progress.values("measure__document").annotate(
             enterprises=Count("enterprise", distinct=True),
             records=Count("pk"),
             done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
@@ -59,11 +92,8 @@ def summary_by_document(*, user) -> list[dict]:
             in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
             mean_percent=Avg("percent"),
         )
-        .order_by("measure__document")
-    )
-    documents = PolicyDocument.objects.in_bulk([r["measure__document"] for r in rows])
     result = []
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r["measure__document"]):
         r["document"] = documents[r["measure__document"]]
         r["completion_rate"] = r["done"] / r["records"] if r["records"] else 0
         result.append(r)
@@ -521,11 +551,20 @@ def lagging_queryset(*, user, scope, filters: Filters):
 
 
 def lagging_in_charge(*, user):
-    """The enterprises in the user's charge that lag (measures.lagging), slowest first: fewest measures done, lowest
-    mean percent, oldest update (the home pages' 推进最慢的企业)."""
-    return lagging_enterprises(enterprises_in_charge(user=user)).order_by(
-        "done_count", F("mean_percent").asc(nulls_first=True), F("last_update").asc(nulls_first=True), "name"
+    """The enterprises in the user's charge that lag (measures.lagging's rule over the progress summaries the
+    database keeps, never recomputed from the progress rows), slowest first: fewest measures done, lowest mean
+    percent, oldest update (the home pages' 推进最慢的企业)."""
+    return (
+        enterprises_in_charge(user=user)
+        .filter(lagging_q(inputs=SUMMARY_INPUTS))
+        .order_by("done_count", F("mean_percent").asc(nulls_first=True), F("last_update").asc(nulls_first=True), "name")
     )
+
+
+def lagging_in_charge_count(*, user) -> int:
+    """How many enterprises `lagging_in_charge` holds: one COUNT over the enterprises and their summaries, without
+    the figures it sorts by."""
+    return EnterprisePolicy.visible(user, Enterprise.objects.all()).filter(lagging_q(inputs=SUMMARY_INPUTS)).count()
 
 
 def named_enterprises(*, user, province: Region) -> list[Enterprise]:
