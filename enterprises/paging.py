@@ -25,16 +25,13 @@ COUNT_CACHED_FROM = 5000
 COUNT_CACHE_SECONDS = 60
 
 
-class IdsFirstPaginator(Paginator):
-    """A Paginator whose pages hold `fetch(ids)`: the rows of the ids of that page, in their order."""
-
-    def __init__(self, object_list, per_page, *, fetch: Callable[[list], list], segments=None, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.fetch = fetch
-        self.segments = segments
+class CountCachedPaginator(Paginator):
+    """A Paginator whose large counts are kept a minute in the cache (the API's page mode uses it too)."""
 
     @cached_property
     def count(self) -> int:
+        if not hasattr(self.object_list, "query"):
+            return super().count
         try:
             sql, params = self.object_list.order_by().query.sql_with_params()
         except EmptyResultSet:
@@ -46,6 +43,15 @@ class IdsFirstPaginator(Paginator):
             if count >= COUNT_CACHED_FROM:
                 cache.set(key, count, COUNT_CACHE_SECONDS)
         return count
+
+
+class IdsFirstPaginator(CountCachedPaginator):
+    """A Paginator whose pages hold `fetch(ids)`: the rows of the ids of that page, in their order."""
+
+    def __init__(self, object_list, per_page, *, fetch: Callable[[list], list], segments=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.fetch = fetch
+        self.segments = segments
 
     def page(self, number):
         number = self.validate_number(number)

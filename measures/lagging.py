@@ -49,6 +49,9 @@ SUMMARY_INPUTS = {
     "created_at": "created_at",
     "last_update": "progress_summary__last_update",
     "not_started": "progress_summary__not_started",
+    # How many of its progress rows are of measures that apply to it: more than none proves "applicable" without
+    # judging every measure's scope against the enterprise (the summary counts only rows whose measure applies).
+    "applicable_rows": "progress_summary__applicable",
 }
 
 
@@ -130,7 +133,11 @@ def exempt_q(*, now: datetime | None = None, inputs: dict = LIVE_INPUTS) -> Q:
 def lagging_q(*, now: datetime | None = None, inputs: dict = LIVE_INPUTS) -> Q:
     """Q for the lagging enterprises of an Enterprise queryset: annotated by `annotate_lagging` with the default
     `inputs`, or as is with `inputs=SUMMARY_INPUTS`."""
-    return has_applicable_measures_q() & ~exempt_q(now=now, inputs=inputs)
+    applicable = has_applicable_measures_q()
+    if "applicable_rows" in inputs:
+        # The cheap proof first: PostgreSQL evaluates an OR's arms in order and stops at the first that holds.
+        applicable = Q(**{f"{inputs['applicable_rows']}__gt": 0}) | applicable
+    return applicable & ~exempt_q(now=now, inputs=inputs)
 
 
 def lagging_enterprises(enterprises: QuerySet, now: datetime | None = None) -> QuerySet:

@@ -8,11 +8,13 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from reform_portal.access import EnterprisePolicy, RegionPolicy
+from reform_portal.pagination import PortalPagination
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from ..choices import RegionLevel
 from ..filters import EnterpriseFilter, order_terms
 from ..models import Region
+from ..paging import CountCachedPaginator
 from ..selectors import enterprises_in_charge, enterprises_listed, rows_shown
 from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
@@ -40,6 +42,12 @@ class SummaryOrderingFilter(OrderingFilter):
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
         return queryset.order_by(*order_terms(ordering)) if ordering else queryset
+
+
+class EnterprisePagination(PortalPagination):
+    """The API's pagination, counting a province once a minute (`paging.CountCachedPaginator`)."""
+
+    django_paginator_class = CountCachedPaginator
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -73,6 +81,7 @@ class EnterpriseViewSet(
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
     filter_backends = [DjangoFilterBackend, SearchFilter, SummaryOrderingFilter]
+    pagination_class = EnterprisePagination
     ordering_fields = ["name", "employees", "updated_at", "done_count", "last_update"]
     ordering = ["name"]
 
