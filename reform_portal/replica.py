@@ -125,12 +125,6 @@ def primary_reads():
         _reads.reset(token)
 
 
-def reading_replica() -> bool:
-    """Whether a read made here, outside a transaction, would go to the replica."""
-    reads = _reads.get()
-    return bool(reads and reads.on) and not connections[DEFAULT_DB_ALIAS].in_atomic_block
-
-
 def wait_for_replica(timeout: float | None = None) -> bool:
     """Wait until the replica has replayed what the primary has committed so far (at most `timeout` seconds, default
     REPLICA_WAIT_SECONDS); True once it has (or with no replica). For a write whose readers cache what they read

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from django.db import OperationalError, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import resolve
 
 from enterprises.models import Enterprise
@@ -211,3 +211,27 @@ def test_waiting_for_a_replica_that_is_the_primary_itself_returns_at_once(monkey
 
 def test_without_a_replica_there_is_nothing_to_wait_for():
     assert replica.wait_for_replica(timeout=0) is True
+
+
+def test_a_streamed_body_read_after_the_view_returned_reads_the_replica_too(routed, rf, users, yn_enterprise):
+    request = rf.get("/reporting/dashboard/export.xlsx")
+    request.user = users["sasac-yn"]
+
+    def rows():
+        for enterprise in Enterprise.objects.filter(pk=yn_enterprise.pk):
+            yield enterprise.name.encode()
+
+    middleware = replica.ReplicaReadsMiddleware(
+        lambda r: _dispatch(middleware, r, lambda r: StreamingHttpResponse(rows()))
+    )
+    response = middleware(request)
+    decisions.clear()
+    assert b"".join(response.streaming_content) == yn_enterprise.name.encode()
+    assert to_replica() == {"enterprises.Enterprise"}
+
+
+def test_a_reachable_replica_is_used(monkeypatch):
+    monkeypatch.setattr(replica, "replica_configured", lambda: True)
+    monkeypatch.setattr(replica, "REPLICA", "default")  # any database that answers
+    monkeypatch.setattr(replica, "_down_until", [0.0])
+    assert replica._replica_usable() is True
