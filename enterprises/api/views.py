@@ -12,9 +12,9 @@ from reform_portal.pagination import PortalPagination
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from ..choices import RegionLevel
-from ..filters import EnterpriseFilter, order_terms
+from ..filters import EnterpriseFilter, figure_segments, order_terms
 from ..models import Region
-from ..paging import CountCachedPaginator
+from ..paging import IdsFirstPaginator
 from ..selectors import enterprises_in_charge, enterprises_listed, rows_shown
 from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer
@@ -44,10 +44,17 @@ class SummaryOrderingFilter(OrderingFilter):
         return queryset.order_by(*order_terms(ordering)) if ordering else queryset
 
 
-class EnterprisePagination(PortalPagination):
-    """The API's pagination, counting a province once a minute (`paging.CountCachedPaginator`)."""
+class EnterprisePaginator(IdsFirstPaginator):
+    """Pages of the API's page mode as the list page reads them: the ids of the page (a figure sort in the order of
+    the summaries' indexes, `filters.figure_segments`), then the rows and figures by those ids; a province's count
+    once a minute."""
 
-    django_paginator_class = CountCachedPaginator
+    def __init__(self, object_list, per_page, **kwargs):
+        super().__init__(object_list, per_page, fetch=rows_shown, segments=figure_segments, **kwargs)
+
+
+class EnterprisePagination(PortalPagination):
+    django_paginator_class = EnterprisePaginator
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -93,8 +100,11 @@ class EnterpriseViewSet(
         return enterprises_listed(user=self.request.user)
 
     def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset.only("pk"))  # the ids of the page; its rows below, by id
-        return None if page is None else rows_shown([e.pk for e in page])
+        cursor_mode = self.paginator.cursor_query_param in self.request.query_params
+        page = super().paginate_queryset(queryset.only("pk") if cursor_mode else queryset)
+        if page is None or not cursor_mode:
+            return page  # page mode: the paginator read the page's rows by their ids already
+        return rows_shown([e.pk for e in page])  # cursor mode walked the ids: the rows and figures by those ids
 
     def create(self, request, *args, **kwargs):
         if not EnterprisePolicy.can(request.user, EnterprisePolicy.ADD):
