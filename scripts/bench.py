@@ -213,6 +213,7 @@ def main():
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--job-timeout", type=float, default=900, help="seconds a job may take before its row says so")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""), help="a sentence for the section")
     parser.add_argument(
         "--only", default="", help="comma-separated parts: pages,dashboard,exports,import,writes,rollup"
     )

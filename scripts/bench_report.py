@@ -81,6 +81,7 @@ Load average when the report was written: {m["load"]} — the machine was shared
 agents), so the figures are noisier, and mostly slower, than on an idle machine.
 One client: median of {args.requests} GETs after one not counted; {args.clients} clients: {args.each} GETs each,
 all at once, 95th percentile. Bare SQL: median of 7 runs of the statements in docs/performance/bench.md.
+{args.note}
 
 {chr(10).join(table)}
 <!-- end N={enterprises} -->
