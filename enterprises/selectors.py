@@ -156,29 +156,8 @@ def enterprises_in_charge(*, user) -> QuerySet:
 
 def enterprises_listed(*, user) -> QuerySet:
     """The enterprises `user` may see, without figures or joined rows: what a list filters, sorts, counts and pages
-    (`page_of`), reading only the columns its filters and order need."""
+    (`paging.IdsFirstPaginator`), reading only the columns its filters and order need."""
     return EnterprisePolicy.visible(user, Enterprise.objects.all())
-
-
-def has_progress_figures(qs: QuerySet) -> bool:
-    """Whether `qs` already carries the figures."""
-    return "done_count" in qs.query.annotations
-
-
-def with_progress_figures(enterprises) -> list:
-    """`enterprises` (the rows of one page) as a list, each with the figures of `with_progress_summary`, read by
-    one query keyed by their ids (none when they carry them already)."""
-    rows = list(enterprises)
-    missing = [e.pk for e in rows if not hasattr(e, "done_count")]
-    if missing:
-        figures = {
-            f["pk"]: f
-            for f in with_progress_summary(Enterprise.objects.filter(pk__in=missing)).values("pk", *PROGRESS_FIGURES)
-        }
-        for e in rows:
-            for name in PROGRESS_FIGURES:
-                setattr(e, name, figures[e.pk][name])
-    return rows
 
 
 def rows_shown(ids: list) -> list:
