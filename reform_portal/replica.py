@@ -21,7 +21,8 @@ Which never do (they read the primary):
 - any read inside a transaction (`transaction.atomic`: locks, read-modify-write, the rollup);
 - the models of `PRIMARY_ONLY_APPS`: who is signed in and what they may do (sessions, users, second factor,
   lockouts, API tokens), the audit log, the outbox, background jobs;
-- everything, for `REPLICA_RETRY_SECONDS`, after the replica could not be reached (the pages keep working).
+- everything, for `REPLICA_RETRY_SECONDS`, after the replica could not be reached (the pages keep working), and
+  while its replay is more than `REPLICA_MAX_LAG_SECONDS` behind.
 
 Raw SQL through `django.db.connection` always runs on the primary (it is the default database).
 Migrations never run on the replica (`allow_migrate`); it is a read-only copy of the whole primary cluster.
@@ -159,11 +160,38 @@ def _replica_usable() -> bool:
         return False
     try:
         connections[REPLICA].ensure_connection()
+        return _replica_fresh()
     except DatabaseError as exc:
         log.warning("replica unreachable, reading the primary for %ss: %s", settings.REPLICA_RETRY_SECONDS, exc)
         _down_until[0] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
         return False
-    return True
+
+
+# How far the replica's replay is behind: nothing when it has replayed all it received, else the time since the last
+# transaction it replayed (NULL on a primary, i.e. a test mirror, and before the first replayed transaction).
+LAG_SQL = """
+    SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END
+"""
+_freshness = {"checked": -1e9, "fresh": True}
+
+
+def _replica_fresh() -> bool:
+    """The replica's replay is at most REPLICA_MAX_LAG_SECONDS behind: seconds of lag are what its readers tolerate,
+    not minutes (a replay held up by a long query, a paused replay). Asked at most every REPLICA_LAG_CHECK_SECONDS
+    in a process."""
+    now = time.monotonic()
+    if now - _freshness["checked"] < settings.REPLICA_LAG_CHECK_SECONDS:
+        return _freshness["fresh"]
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute(LAG_SQL)
+        lag = cursor.fetchone()[0]
+    fresh = lag is None or lag <= settings.REPLICA_MAX_LAG_SECONDS
+    if fresh != _freshness["fresh"]:
+        state = "caught up" if fresh else "too far behind, reading the primary"
+        log.warning("replica %s (replay %ss behind)", state, lag)
+    _freshness.update(checked=now, fresh=fresh)
+    return fresh
 
 
 class ReplicaRouter:

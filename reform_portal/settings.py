@@ -142,6 +142,8 @@ if _replica_url:
     DATABASE_ROUTERS = ["reform_portal.replica.ReplicaRouter"]
 REPLICA_STICKY_SECONDS = float(os.environ.get("REPLICA_STICKY_SECONDS", "10"))  # a writer's reads stay on the primary
 REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "30"))  # the primary only, after a failure
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))  # further behind: the primary
+REPLICA_LAG_CHECK_SECONDS = float(os.environ.get("REPLICA_LAG_CHECK_SECONDS", "2"))  # how often a process asks
 # A rollup waits (at most this) for the replica to have its figures before the dashboard's cache generation changes.
 REPLICA_WAIT_SECONDS = float(os.environ.get("REPLICA_WAIT_SECONDS", "10"))
 # Behind pgbouncer in transaction mode (DATABASE_POOLER=pgbouncer) a server connection is another client's after each

@@ -26,7 +26,9 @@ class PortalServer:
     def __init__(self, log_dir: Path, env: dict):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        log_dir.mkdir(parents=True, exist_ok=True)
         self.log = log_dir / "gunicorn.log"
+        self.env = env
         full_env = {
             **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
             "DEBUG": "1",
@@ -55,11 +57,12 @@ class PortalServer:
                     pytest.fail(f"gunicorn did not start:\n{self.log.read_text()[-3000:]}")
                 time.sleep(0.2)
 
-    def session(self, client_cookies) -> requests.Session:
-        """A browser of this server signed in as the Django test client whose cookies are given (force_login)."""
+    def session(self, cookies) -> requests.Session:
+        """A browser of this server with `cookies`: a Django test client's (signed in with force_login), or another
+        browser's."""
         browser = requests.Session()
-        for name, morsel in client_cookies.items():
-            browser.cookies.set(name, morsel.value)
+        for name, value in cookies.items():
+            browser.cookies.set(name, getattr(value, "value", value))
         return browser
 
     def stop(self) -> None:

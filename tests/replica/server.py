@@ -3,13 +3,13 @@
 `ReplicaServer.start()` copies the running primary cluster with `pg_basebackup -R` (which writes the standby's
 `primary_conninfo` and `standby.signal`) into a temporary directory and starts it with the primary's own PostgreSQL
 binaries (`/usr/lib/postgresql/<major>/bin`, Debian's layout) on a free port, as the `postgres` OS user when the
-tests run as root (PostgreSQL refuses to run as root), else as the current user. No replication slot: nothing is
-left on the primary when the replica goes.
+tests run as root (PostgreSQL refuses to run as root), else as the current user.
 
 The primary must accept replication connections from 127.0.0.1: `wal_level` replica (PostgreSQL's default) and
 `max_wal_senders` > 0 need a restart and are only checked; a missing `pg_hba.conf` entry is added
 (`host replication all 127.0.0.1/32 trust`, idempotently, then `pg_reload_conf()`) when the file is writable (as
-`.ci/run` does), else the test fails saying which line to add.
+`.ci/run` does), else the test fails saying which line to add. A replication slot keeps the primary's WAL until the
+replica has it; `stop()` drops it, and a slot of a test process that is gone is dropped by the next start.
 """
 
 import os
@@ -78,11 +78,30 @@ def ensure_replication_allowed(primary: dict) -> None:
     time.sleep(0.5)  # the postmaster re-reads pg_hba.conf on SIGHUP
 
 
+SLOT_PREFIX = "rp_test_replica_"  # + the test process's id
+
+
+def _drop_orphan_slots(primary: dict) -> None:
+    """Drop the slots of test replicas whose process is gone (a slot left behind keeps WAL on the primary forever)."""
+    conn = _primary(primary)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE %s", [SLOT_PREFIX + "%"])
+        for (slot,) in cursor.fetchall():
+            try:
+                os.kill(int(slot.removeprefix(SLOT_PREFIX)), 0)
+            except (ProcessLookupError, ValueError):
+                cursor.execute("SELECT pg_drop_replication_slot(%s)", [slot])
+            except PermissionError:
+                pass  # alive, another user's
+    conn.close()
+
+
 class ReplicaServer:
     def __init__(self, primary: dict):
         self.primary = primary  # host, port, user of the primary (psycopg2 keywords)
         self.port = free_port()
         self.dir: Path | None = None
+        self.slot = f"{SLOT_PREFIX}{os.getpid()}"
 
     @property
     def data(self) -> Path:
@@ -104,9 +123,13 @@ class ReplicaServer:
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
             os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+        _drop_orphan_slots(self.primary)
+        # A slot keeps the primary's WAL from the backup on until the replica has streamed it (a busy primary would
+        # otherwise recycle it first); dropped by stop(), or by the next start if this process dies.
         self._run(
             [self._bin("pg_basebackup"), "-h", self.primary["host"], "-p", str(self.primary["port"])]
-            + ["-U", self.primary["user"], "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync"],
+            + ["-U", self.primary["user"], "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync"]
+            + ["-C", "-S", self.slot],
             "pg_basebackup",
         )
         # Debian keeps the configuration in /etc: the copy has none of its own. A standby needs the primary's
@@ -149,6 +172,15 @@ class ReplicaServer:
             )
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
+        conn = _primary(self.primary)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+                    [self.slot],
+                )
+        finally:
+            conn.close()
 
     def connect(self, dbname: str):
         conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.primary["user"], dbname=dbname)
@@ -167,8 +199,9 @@ class ReplicaServer:
     def url(self, dbname: str) -> str:
         return f"postgres://{self.primary['user']}@127.0.0.1:{self.port}/{dbname}"
 
-    def wait_caught_up(self, timeout: float = 60) -> None:
-        """Wait until the replica has replayed everything the primary has written so far."""
+    def wait_caught_up(self, timeout: float = 300) -> None:
+        """Wait until the replica has replayed everything the primary has written so far (long: the primary is the
+        developer's whole cluster, which may be busy with other databases' writes)."""
         conn = _primary(self.primary)
         with conn.cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn()")
@@ -182,7 +215,8 @@ class ReplicaServer:
             except psycopg2.OperationalError:
                 pass  # still starting
             if time.monotonic() > deadline:
-                pytest.fail(f"the replica did not reach {target} in {timeout}s")
+                log = (self.dir / "server.log").read_text()[-3000:]
+                pytest.fail(f"the replica did not reach {target} in {timeout}s:\n{log}")
             time.sleep(0.1)
 
     def pause_replay(self) -> None:
