@@ -137,7 +137,7 @@ def page_rows(ctx, sasac, args):
             bare = sum(parts)
             # Fewer repetitions for a slow page (the run must end): at most ~30 s of one client, ~60 s of many.
             first = one_client(sasac, case.path, 1, warm=1)[0]
-            n = max(3, min(args.requests, int(30 / max(first, 1e-3))))
+            n = max(1 if first > 10 else 3, min(args.requests, int(30 / max(first, 1e-3))))
             one = statistics.median(one_client(sasac, case.path, n, warm=0) + [first])
             medians[case.name] = one
             each = max(1, min(args.each, int(60 * 2 / max(one * args.clients, 1e-3))))
