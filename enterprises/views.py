@@ -17,13 +17,13 @@ from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.jobs.models import Job
 from reform_portal.jobs.services import export_is_large, job_submit
+from reform_portal.paging import IdsFirstPaginator
 from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter, figure_segments
 from .forms import EnterpriseForm, ImportForm
 from .importing import template_workbook
-from .paging import IdsFirstPaginator
 from .selectors import (
     enterprise_change_history,
     enterprise_changes,
@@ -61,7 +61,7 @@ def _xlsx_response(workbook, filename: str) -> HttpResponse:
 @login_required
 def enterprise_list(request):
     _refuse_unless_may_list(request)
-    # Filter, sort and page the ids, then read the page's rows and figures by their ids (enterprises/paging.py).
+    # Filter, sort and page the ids, then read the page's rows and figures by their ids (reform_portal/paging.py).
     qs = enterprises_listed(user=request.user).order_by("region__code", "name", "pk")
     filterset = EnterpriseFilter(request.GET or None, queryset=qs, request=request)
     paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=rows_shown, segments=figure_segments)

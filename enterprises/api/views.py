@@ -9,12 +9,12 @@ from rest_framework.response import Response
 
 from reform_portal.access import EnterprisePolicy, RegionPolicy
 from reform_portal.pagination import PortalPagination
+from reform_portal.paging import IdsFirstPaginator
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from ..choices import RegionLevel
 from ..filters import EnterpriseFilter, figure_segments, order_terms
 from ..models import Region
-from ..paging import IdsFirstPaginator
 from ..selectors import enterprises_in_charge, enterprises_listed, rows_shown
 from ..services import enterprise_create, enterprise_update
 from .serializers import EnterpriseSerializer, RegionSerializer

@@ -5,7 +5,7 @@ scope is another count."""
 import pytest
 from django.core.cache import cache
 
-from enterprises import paging
+from reform_portal import paging
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Paging ids first (enterprises/paging.py): every page of a sort by a figure, read in two parts (enterprises with a
+"""Paging ids first (reform_portal/paging.py): every page of a sort by a figure, read in two parts (enterprises with a
 summary row in the order of the summary's index, then those without), lists exactly the rows of the one ORDER BY the
 export and the API use (`filters.order_terms`), page after page, including the page where the parts meet."""
 
@@ -6,11 +6,11 @@ import pytest
 
 from enterprises.filters import figure_segments, order_terms
 from enterprises.models import Enterprise
-from enterprises.paging import IdsFirstPaginator
 from enterprises.selectors import rows_shown
 from measures.choices import Status
 from measures.models import Progress
 from measures.services import progress_ensure
+from reform_portal.paging import IdsFirstPaginator
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
