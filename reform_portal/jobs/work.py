@@ -17,6 +17,7 @@ from enterprises.importing import ImportProblem, ImportResult, enterprises_impor
 from enterprises.selectors import enterprises_in_charge
 from reform_portal.audit.exports import entries_workbook
 from reform_portal.audit.selectors import audit_entries
+from reform_portal.replica import replica_reads
 from reporting.exports import dashboard_export_write
 
 from . import services
@@ -84,7 +85,10 @@ def _export(job: Job, write) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     meter = services.ProgressMeter(job)
     try:
-        written, result_name = write(path, meter)
+        # An export tolerates seconds of lag: its rows are read on the replica when there is one (the job's own
+        # progress and result still go to the primary).
+        with replica_reads():
+            written, result_name = write(path, meter)
     except BaseException:
         if os.path.exists(path):
             os.remove(path)  # no half-written file left behind by a failed job

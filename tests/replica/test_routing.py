@@ -235,3 +235,16 @@ def test_a_reachable_replica_is_used(monkeypatch):
     monkeypatch.setattr(replica, "REPLICA", "default")  # any database that answers
     monkeypatch.setattr(replica, "_down_until", [0.0])
     assert replica._replica_usable() is True
+
+
+def test_an_export_job_reads_its_rows_on_the_replica_and_records_its_result_on_the_primary(routed, users):
+    from reform_portal.jobs.models import Job
+    from reform_portal.jobs.services import job_submit
+    from tests.jobs.helpers import run_job
+
+    job = job_submit(kind=Job.Kind.ENTERPRISE_EXPORT, owner=users["sasac-yn"], parameters={"filters": {}})
+    decisions.clear()
+    job = run_job(job.pk)
+    assert job.status == Job.Status.SUCCEEDED
+    assert "enterprises.Enterprise" in to_replica()  # the rows exported
+    assert "jobs.Job" not in to_replica()  # the job's own state is read where it is written
