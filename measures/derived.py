@@ -116,10 +116,13 @@ def derived_values_sync_many(enterprises, year: int | None = None, by=None) -> i
         .select_related("indicator")
     )
     existing = {(v.enterprise_id, v.indicator_id): v for v in values}
+    held = {}  # each enterprise's existing values' indicators, grouped once (not a scan of every value per enterprise)
+    for v in values:
+        held.setdefault(v.enterprise_id, {})[v.indicator_id] = v.indicator
     create, update, delete = [], [], []
     for enterprise in enterprises:
         indicators = {i.pk: i for i in derived if scope_applies(i.scope, enterprise)}
-        indicators |= {v.indicator_id: v.indicator for v in values if v.enterprise_id == enterprise.pk}
+        indicators |= held.get(enterprise.pk, {})
         for pk in sorted(indicators):
             value, current = derived_value(indicators[pk], enterprise), existing.get((enterprise.pk, pk))
             if value is None:
