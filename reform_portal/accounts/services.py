@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from reform_portal.audit.services import record
 
 from .models import AccountState, ApiToken
-from .policy import state_of
+from .policy import forget_state, state_of
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # a token used every second writes its row once a minute
 
@@ -112,10 +112,12 @@ def otp_confirm(*, device: TOTPDevice, request=None) -> None:
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    forget_state(device.user, getattr(request, "user", None))
     record("otp.enabled", request=request, user=device.user, target=device.user)
 
 
 @transaction.atomic
 def otp_disable(*, user, request=None) -> None:
     TOTPDevice.objects.filter(user=user).delete()
+    forget_state(user, getattr(request, "user", None))
     record("otp.disabled", request=request, user=user, target=user)
