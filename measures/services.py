@@ -101,7 +101,6 @@ class ProgressEdit:
     note: str
 
 
-@transaction.atomic
 def progress_update(
     *,
     progress: Progress,
@@ -112,11 +111,25 @@ def progress_update(
     expected_version: int | None,
     source: str = ChangeSource.MANUAL,
     comment: str = "",
+    locked: bool = False,
 ) -> Progress:
     """Move one record to new values, refusing invalid values and a stale edit (StaleEdit, with `expected_version`
     the version the editor read; None checks nothing). `note` None (not sent) keeps the stored note, which a move
-    back cannot keep: it needs its own."""
-    current = lock_one(Progress, progress.pk)
+    back cannot keep: it needs its own.
+
+    The row is locked (`locks.lock_one`) in a transaction of its own; `locked=True`: the caller locked `progress`
+    with `locks` in the transaction it is in (the API reads, scopes and locks the row in one query), and the checks
+    and the write run on that row, in that transaction. Returns the row, its `version` as the database raised it."""
+    if locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("progress_update(locked=True) outside the transaction that locked the row")
+        return _progress_write(progress, status, percent, note, by, expected_version, source, comment)
+    with transaction.atomic():
+        current = lock_one(Progress, progress.pk)
+        return _progress_write(current, status, percent, note, by, expected_version, source, comment)
+
+
+def _progress_write(current: Progress, status, percent, note, by, expected_version, source, comment) -> Progress:
     check_version(current, expected_version, label=lambda: _progress_label(current))
     errors = progress_problems(old=current, status=status, percent=percent, note=note)
     if errors:
@@ -125,9 +138,28 @@ def progress_update(
     current.note = current.note if note is None else note.strip()
     current.updated_by = by
     with change_context(by=by, source=source, comment=comment):
-        current.save(update_fields=["status", "percent", "note", "updated_by", "updated_at"])
-    current.refresh_from_db(fields=["version"])  # raised by the database (history.version_trigger)
+        current.version = _update_returning_version(current, ("status", "percent", "note", "updated_by", "updated_at"))
     return current
+
+
+def _update_returning_version(row: Progress, names: tuple[str, ...]) -> int:
+    """`row.save(update_fields=names)` and `refresh_from_db(fields=["version"])` in one statement: UPDATE …
+    RETURNING the version the database raised (history.version_trigger). Progress has no save signals."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    fields = [Progress._meta.get_field(name) for name in names]
+    values = [f.get_db_prep_save(f.pre_save(row, add=False), connection) for f in fields]  # pre_save: auto_now
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Progress._meta.db_table)} SET {assignments} WHERE {quote(Progress._meta.pk.column)} = %s"
+            f" RETURNING {quote(Progress._meta.get_field('version').column)}",
+            [*values, row.pk],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        raise Progress.DoesNotExist  # cannot happen under the lock; never report a write that did not happen
+    return found[0]
 
 
 @transaction.atomic

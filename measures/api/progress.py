@@ -1,6 +1,9 @@
 """/api/progress/ and /api/evidence/: the same validation, scoping and stale-edit refusal as the pages."""
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +18,7 @@ from rest_framework.response import Response
 from reform_portal.access import EnterprisePolicy
 from reform_portal.audit.services import record_download
 from reform_portal.json_parser import JSONParser  # DRF's, with nesting bounded (400, never 500)
+from reform_portal.locks import lock_one
 from reform_portal.text_limits import NOTE_MAX_CHARS
 from reform_portal.versioning import IF_MATCH, StaleEdit, VersionField, etag, stale_response, stale_schema, version_read
 
@@ -72,6 +76,14 @@ class ProgressSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_fields(self):
+        # The fields ModelSerializer derives from the model, derived once per process rather than for every answer
+        # (half of this serializer's time); each serializer gets copies of its own.
+        cls = type(self)
+        if "_derived_fields" not in cls.__dict__:
+            cls._derived_fields = super().get_fields()
+        return copy.deepcopy(cls._derived_fields)
+
 
 class ProgressWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
@@ -83,6 +95,14 @@ class ProgressWriteSerializer(serializers.Serializer):
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=gettext_lazy("PDF、JPG、PNG、Word 或 Excel，不超过 20 MB"))
 
+
+# What a write reads with the row: the fields of its answer (ProgressSerializer) and those the access policy decides
+# on (`Access.sees_enterprise`: the enterprise's id, region and county).
+WRITE_ROW_FIELDS = (
+    *("id", "enterprise_id", "measure_id", "status", "percent", "note", "version", "updated_by_id", "updated_at"),
+    *("enterprise__name", "enterprise__region_id", "enterprise__county_id"),
+    *("measure__code", "measure__title", "measure__document__code", "updated_by__username"),
+)
 
 StaleResponse = stale_schema("StaleProgressResponse", ProgressSerializer())
 
@@ -115,36 +135,52 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         request=ProgressWriteSerializer, parameters=[IF_MATCH], responses={200: ProgressSerializer, 409: StaleResponse}
     )
     def update(self, request, *args, **kwargs):
-        progress = self.get_object()  # out of scope: 404
-        if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
-            raise PermissionDenied(_("您无权更新该企业的推进情况。"))
         partial = kwargs.pop("partial", False)
-        write = ProgressWriteSerializer(data=request.data, partial=partial)
-        write.is_valid(raise_exception=True)
-        data = write.validated_data
-        if not partial:
-            missing = [f for f in ("status", "percent") if f not in data]
-            if missing:
-                raise ValidationError({f: [_("该字段是必填项。")] for f in missing})
-        version = version_read(request, data)
+        # One transaction: the row is read within the user's scope, with what the answer shows, and locked, in one
+        # query; the service checks and writes that row; the answer is that row (docs/performance/writes.md).
         try:
-            updated = progress_update(
-                progress=progress,
-                status=data.get("status", progress.status),
-                percent=data.get("percent", progress.percent),
-                # None: no note in this request. The stored one is kept, but it cannot explain a move back:
-                # that needs a note of its own (progress_problems).
-                note=data.get("note"),
-                by=request.user,
-                expected_version=version,
-            )
+            with transaction.atomic():
+                progress = self._locked_row()  # out of scope: 404
+                if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
+                    raise PermissionDenied(_("您无权更新该企业的推进情况。"))
+                write = ProgressWriteSerializer(data=request.data, partial=partial)
+                write.is_valid(raise_exception=True)
+                data = write.validated_data
+                if not partial:
+                    missing = [f for f in ("status", "percent") if f not in data]
+                    if missing:
+                        raise ValidationError({f: [_("该字段是必填项。")] for f in missing})
+                version = version_read(request, data)
+                updated = progress_update(
+                    progress=progress,
+                    status=data.get("status", progress.status),
+                    percent=data.get("percent", progress.percent),
+                    # None: no note in this request. The stored one is kept, but it cannot explain a move back:
+                    # that needs a note of its own (progress_problems).
+                    note=data.get("note"),
+                    by=request.user,
+                    expected_version=version,
+                    locked=True,
+                )
         except StaleEdit as exc:
-            current = self.get_queryset().get(pk=exc.current.pk)
-            return stale_response(exc, current=ProgressSerializer(current).data)
+            return stale_response(exc, current=ProgressSerializer(exc.current).data)  # the locked row, unchanged
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
-        data = ProgressSerializer(self.get_queryset().get(pk=updated.pk)).data
+        data = ProgressSerializer(updated).data
         return Response(data, headers={"ETag": etag(data["version"])})
+
+    def _locked_row(self) -> Progress:
+        """The row of the URL, if the user sees it (else 404), locked (`locks.lock_one`: this row only), with the
+        enterprise (scope, name), the measure and its document and the last editor that the answer shows."""
+        rows = EnterprisePolicy.visible(
+            self.request.user,
+            Progress.objects.select_related("enterprise", "measure__document", "updated_by").only(*WRITE_ROW_FIELDS),
+            prefix="enterprise__",
+        )
+        try:
+            return lock_one(rows, self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except (Progress.DoesNotExist, TypeError, ValueError, DjangoValidationError):
+            raise Http404 from None
 
     @extend_schema(
         request=ProgressWriteSerializer, parameters=[IF_MATCH], responses={200: ProgressSerializer, 409: StaleResponse}
