@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from enterprises.models import Region
 from measures.models import PolicyDocument
+from reform_portal.chunked import in_chunks
 from reform_portal.spreadsheets import sheet_row
 
 from .selectors import Filters, dashboard_data, dashboard_scope, lagging_queryset
@@ -121,7 +122,7 @@ def dashboard_export_write(*, user, parameters: dict, out, progress=None) -> tup
         data=data,
         title=export_title(scope, filters),
         panels=panels,
-        lagging_rows=rows.iterator(chunk_size=CHUNK) if rows is not None else (),
+        lagging_rows=in_chunks(rows, CHUNK) if rows is not None else (),
         out=out,
         progress=progress,
     )

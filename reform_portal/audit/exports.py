@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from reform_portal.chunked import in_chunks
 from reform_portal.spreadsheets import sheet_row
 
 from .choices import label
@@ -41,7 +42,7 @@ def entries_workbook(entries, *, out=None, progress=None):
         )
     )
     count = 0
-    for entry in entries.iterator(chunk_size=2000):
+    for entry in in_chunks(entries, 2000):
         if count == EXPORT_MAX_ROWS:
             sheet.append(sheet_row(sheet, [_("超过 %(n)s 行，其余未导出，请缩小日期范围。") % {"n": EXPORT_MAX_ROWS}]))
             break

@@ -17,6 +17,7 @@ from enterprises.importing import ImportProblem, ImportResult, enterprises_impor
 from enterprises.selectors import enterprises_in_charge
 from reform_portal.audit.exports import entries_workbook
 from reform_portal.audit.selectors import audit_entries
+from reform_portal.chunked import in_chunks
 from reform_portal.replica import replica_reads
 from reporting.exports import dashboard_export_write
 
@@ -108,7 +109,7 @@ def enterprise_export_run(job: Job) -> None:
     def write(path, meter):
         qs = export_queryset(job.owner, job.parameters.get("filters", {}))
         meter(0, qs.count())
-        written = enterprises_workbook_stream(qs.iterator(chunk_size=EXPORT_CHUNK), path, progress=meter)
+        written = enterprises_workbook_stream(in_chunks(qs, EXPORT_CHUNK), path, progress=meter)
         return written, f"enterprises-{_stamp()}.xlsx"
 
     _export(job, write)
