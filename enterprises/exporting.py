@@ -8,7 +8,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from reform_portal.spreadsheets import sheet_row
+from reform_portal.spreadsheets import StreamedWorkbook, sheet_row
 
 from .importing import VERSION_HEADER, headers
 from .models import HEADCOUNT_FIELDS, Enterprise
@@ -83,23 +83,22 @@ def enterprises_workbook(enterprises) -> Workbook:
 
 
 def enterprises_workbook_stream(enterprises, path, *, progress=None) -> int:
-    """The same workbook written to `path` in openpyxl's write-only mode: constant memory whatever the number of
-    rows (`enterprises`: an iterator, e.g. `qs.iterator(chunk_size=2000)`). `progress(n)` is called after each row
-    (a job's meter writes it at most once a second). Returns the number of rows written."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("企业名录")
+    """The same workbook written to `path` by the streamed writer (`spreadsheets.StreamedWorkbook`): constant
+    memory whatever the number of rows (`enterprises`: an iterator, e.g. `qs.iterator(chunk_size=2000)`).
+    `progress(n)` is called after each row (a job's meter writes it at most once a second). Returns the number of
+    rows written."""
     columns = headers()
-    for letter in (get_column_letter(i) for i in range(1, len(header_row()) + 1)):
-        ws.column_dimensions[letter].width = 16
-    ws.column_dimensions[get_column_letter(len(columns) + 1)].width = 10
-    ws.freeze_panes = "A2"
-    ws.append(sheet_row(ws, header_row()))
+    top = header_row()
+    widths = [16] * len(top)
+    widths[len(columns)] = 10  # the version: not for people
     count = 0
     shown = {}
-    for e in enterprises:
-        ws.append(sheet_row(ws, export_row(e, columns, shown)))
-        count += 1
-        if progress is not None:
-            progress(count)
-    wb.save(path)
+    with StreamedWorkbook(path) as book:
+        sheet = book.sheet("企业名录", widths=widths, freeze_header=True)
+        sheet.append(top)
+        for e in enterprises:
+            sheet.append(export_row(e, columns, shown))
+            count += 1
+            if progress is not None:
+                progress(count)
     return count
