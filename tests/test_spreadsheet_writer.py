@@ -94,3 +94,37 @@ def test_a_number_a_workbook_cannot_hold_is_written_as_its_text(tmp_path, value)
     with StreamedWorkbook(tmp_path / "n.xlsx") as book:
         book.sheet("s").append([value])
     assert load_workbook(tmp_path / "n.xlsx").worksheets[0]["A1"].value == str(value)
+
+
+@pytest.mark.django_db
+def test_the_register_export_job_file_has_the_cells_of_the_page_export_and_reimports(client, users, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enterprises.exporting import enterprises_workbook, enterprises_workbook_stream
+    from enterprises.models import Enterprise
+    from reform_portal.jobs.work import export_queryset
+    from reporting import rollup
+    from tests.jobs.helpers import post_import
+    from tests.reporting.rollup_data import make_enterprises
+
+    made = make_enterprises(300, province_codes=("530000",))
+    # all in the officer's prefecture (the officer of Kunming exports and imports them)
+    region = users["enterprise-yn"].profile.enterprise.region
+    Enterprise.objects.filter(pk__in=[e.pk for e in made]).update(region=region, county=None)
+    Enterprise.objects.filter(pk=made[0].pk).update(name='=HYPERLINK("http://x","y")')
+    rollup.rollup_full_now()
+    officer = users["officer-yn"]
+    qs = export_queryset(officer, {})
+    enterprises_workbook(qs).save(tmp_path / "page.xlsx")
+    written = enterprises_workbook_stream(qs.iterator(chunk_size=100), tmp_path / "job.xlsx")
+    assert written == qs.count() > 300
+    job, page = _values(tmp_path / "job.xlsx"), _values(tmp_path / "page.xlsx")
+    # the page's in-memory workbook writes "" as a text cell, the write-only one as an empty cell: values compared
+    assert [[v or None for v, _t, _q in r] for r in job] == [[v or None for v, _t, _q in r] for r in page]
+    assert ('=HYPERLINK("http://x","y")', "s", True) in [c for r in job for c in r]
+    assert all(t != "f" for r in job for _v, t, _q in r)
+    client.force_login(officer)
+    upload = SimpleUploadedFile("job.xlsx", (tmp_path / "job.xlsx").read_bytes())
+    response = post_import(client, upload)
+    result = response.context["result"]
+    assert result.ok, result.errors
