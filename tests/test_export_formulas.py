@@ -120,3 +120,31 @@ def test_only_text_is_escaped_numbers_and_dates_stay_what_they_are():
     assert (row[6].value, row[6].data_type) == ("-5", "s")
     assert row[7].value == "普通文本"  # a control character a workbook cannot hold is dropped, not a failed export
     assert (row[8].value, row[8].data_type) == ("\t=1", "s")
+
+
+def test_the_register_export_job_writes_text(users, hostile, tmp_path):
+    """The job's streamed writer (reform_portal.spreadsheets.StreamedWorkbook), not openpyxl: the same rule."""
+    from enterprises.exporting import enterprises_workbook_stream
+    from reform_portal.jobs.work import export_queryset
+
+    path = tmp_path / "job.xlsx"
+    enterprises_workbook_stream(export_queryset(users["officer-yn"], {}).iterator(), path)
+    _assert_text_only(path.read_bytes(), HYPERLINK, REGION)
+    cell = next(c for c in _cells(path.read_bytes()) if c.value == HYPERLINK)
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
+
+
+def test_the_streamed_writer_escapes_only_text(tmp_path):
+    from reform_portal.spreadsheets import StreamedWorkbook
+
+    day = datetime.date(2026, 1, 2)
+    with StreamedWorkbook(tmp_path / "s.xlsx") as book:
+        book.sheet("s").append([-5, Decimal("-1.50"), Decimal("-3"), -0.25, day, None, "-5", "普通\x01文本", "\t=1"])
+    row = next(load_workbook(tmp_path / "s.xlsx").active.iter_rows())
+    assert [c.value for c in row[:4]] == [-5, -1.5, -3, -0.25]
+    assert [c.data_type for c in row[:4]] == ["n"] * 4
+    assert row[4].value.date() == day
+    assert row[5].value is None
+    assert (row[6].value, row[6].data_type, row[6].quotePrefix) == ("-5", "s", True)
+    assert row[7].value == "普通文本"
+    assert (row[8].value, row[8].data_type, row[8].quotePrefix) == ("\t=1", "s", True)
