@@ -139,7 +139,7 @@ def derived_values_sync_many(enterprises, year: int | None = None, by=None) -> i
         if delete:
             IndicatorValue.objects.filter(pk__in=delete).delete()
         if update:
-            IndicatorValue.objects.bulk_update(update, ["value", "text", "updated_by", "updated_at"], batch_size=5000)
+            IndicatorValue.objects.bulk_update(update, ["value", "text", "updated_by", "updated_at"], batch_size=500)
         try:
             with transaction.atomic():  # a savepoint: someone else may create one of the rows meanwhile
                 IndicatorValue.objects.bulk_create(create, batch_size=50_000)
