@@ -408,8 +408,8 @@ ARCHIVE_MAX_UNPACKED_BYTES = int(os.environ.get("ARCHIVE_MAX_UNPACKED_BYTES", st
 ARCHIVE_MAX_RATIO = int(os.environ.get("ARCHIVE_MAX_RATIO", "100"))
 ARCHIVE_MAX_MEMBERS = int(os.environ.get("ARCHIVE_MAX_MEMBERS", "5000"))
 ARCHIVE_MAX_DEPTH = int(os.environ.get("ARCHIVE_MAX_DEPTH", "2"))  # a workbook embedded in a document: 2
-# An imported workbook (the register; 5,000 rows documented) is read only within these.
-WORKBOOK_MAX_ROWS = int(os.environ.get("WORKBOOK_MAX_ROWS", "10000"))
+# An imported workbook (the register: up to 10,000 data rows) is read only within these; rows count the header.
+WORKBOOK_MAX_ROWS = int(os.environ.get("WORKBOOK_MAX_ROWS", "10001"))
 WORKBOOK_MAX_COLUMNS = int(os.environ.get("WORKBOOK_MAX_COLUMNS", "100"))
 WORKBOOK_MAX_CELL_CHARS = int(os.environ.get("WORKBOOK_MAX_CELL_CHARS", "32767"))  # Excel's own limit
 WORKBOOK_MAX_UNPACKED_BYTES = int(os.environ.get("WORKBOOK_MAX_UNPACKED_BYTES", str(50 * 1024 * 1024)))
