@@ -183,6 +183,8 @@ class StreamedWorkbook:
         return self._sheet
 
     def close(self) -> None:
+        if not self._names:
+            self.sheet("Sheet")  # a workbook holds at least one sheet
         if self._sheet is not None:
             self._sheet.close()
             self._sheet = None
