@@ -10,12 +10,11 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from enterprises.models import Region
 from measures.models import PolicyDocument
 from reform_portal.chunked import in_chunks
-from reform_portal.spreadsheets import sheet_row
+from reform_portal.spreadsheets import StreamedWorkbook
 
 from .selectors import Filters, dashboard_data, dashboard_scope, lagging_queryset
 
@@ -132,42 +131,41 @@ def dashboard_export_write(*, user, parameters: dict, out, progress=None) -> tup
 def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=(), out=None, progress=None):
     """The workbook as bytes, or, given `out` (a path or a file), written there: then the number of lagging rows
     written is returned. `lagging_rows` is only iterated once (an iterator over chunks keeps memory constant)."""
-    wb = Workbook(write_only=True)
+    target = out if out is not None else BytesIO()
+    wb = StreamedWorkbook(target)
     count = 0
     if "headline" in panels:
-        ws = wb.create_sheet(_("概况"))
-        ws.append(sheet_row(ws, [title]))
-        ws.append(sheet_row(ws, [_("统计日期"), str(data.get("day") or "")]))
-        ws.append(sheet_row(ws, _figure_header(_("范围"))))
+        ws = wb.sheet(_("概况"))
+        ws.append([title])
+        ws.append([_("统计日期"), str(data.get("day") or "")])
+        ws.append(_figure_header(_("范围")))
         if data.get("headline"):
-            ws.append(sheet_row(ws, _figure_row(_("合计"), data["headline"])))
+            ws.append(_figure_row(_("合计"), data["headline"]))
     if "measures" in panels:
-        ws = wb.create_sheet(_("按措施"))
-        ws.append(sheet_row(ws, _figure_header(_("措施"))))
+        ws = wb.sheet(_("按措施"))
+        ws.append(_figure_header(_("措施")))
         for item in data.get("measures", []):
-            ws.append(sheet_row(ws, _figure_row(f"{item['measure'].number} {item['measure'].title}", item["figures"])))
+            ws.append(_figure_row(f"{item['measure'].number} {item['measure'].title}", item["figures"]))
     if "prefectures" in panels:
-        ws = wb.create_sheet(_("按州市"))
-        ws.append(sheet_row(ws, _figure_header(_("州（市）"))))
+        ws = wb.sheet(_("按州市"))
+        ws.append(_figure_header(_("州（市）")))
         for item in data.get("prefectures", []):
-            ws.append(sheet_row(ws, _figure_row(item["prefecture"].name, item["figures"])))
+            ws.append(_figure_row(item["prefecture"].name, item["figures"]))
     if "heat" in panels:
-        ws = wb.create_sheet(_("措施×州市完成率"))
+        ws = wb.sheet(_("措施×州市完成率"))
         heat = data.get("heat") or {"prefectures": [], "measures": [], "cells": []}
-        ws.append(sheet_row(ws, [_("措施 \\ 州（市）完成率（%）"), *heat["prefectures"]]))
+        ws.append([_("措施 \\ 州（市）完成率（%）"), *heat["prefectures"]])
         grid = {(x, y): v for x, y, v in heat["cells"]}
         for y, measure in enumerate(heat["measures"]):
-            ws.append(sheet_row(ws, [measure, *[grid.get((x, y)) for x in range(len(heat["prefectures"]))]]))
+            ws.append([measure, *[grid.get((x, y)) for x in range(len(heat["prefectures"]))]])
     if "trend" in panels:
-        ws = wb.create_sheet(_("趋势"))
-        ws.append(
-            sheet_row(ws, [_("日期"), _("完成率（%）"), _("平均完成百分比"), _("滞后企业"), _("指标达标率（%）")])
-        )
+        ws = wb.sheet(_("趋势"))
+        ws.append([_("日期"), _("完成率（%）"), _("平均完成百分比"), _("滞后企业"), _("指标达标率（%）")])
         for t in data.get("trend", []):
-            ws.append(sheet_row(ws, [t["day"], t["completion"], t["mean_percent"], t["lagging"], t["attainment"]]))
+            ws.append([t["day"], t["completion"], t["mean_percent"], t["lagging"], t["attainment"]])
     if "lagging" in panels:
-        ws = wb.create_sheet(_("滞后企业"))
-        ws.append(sheet_row(ws, [_("企业"), _("州（市）"), _("所有制"), _("最近更新"), _("有未启动措施")]))
+        ws = wb.sheet(_("滞后企业"))
+        ws.append([_("企业"), _("州（市）"), _("所有制"), _("最近更新"), _("有未启动措施")])
         yes_no = {True: _("是"), False: _("否")}
         ownership = {}  # each ownership's label resolved once per export (a lazy translation), not once per row
         for e in lagging_rows:
@@ -176,22 +174,15 @@ def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=()
             if e.ownership not in ownership:
                 ownership[e.ownership] = e.get_ownership_display()
             ws.append(
-                sheet_row(
-                    ws,
-                    [
-                        e.name,
-                        e.region.name,
-                        ownership[e.ownership],
-                        timezone.localtime(last).strftime("%Y-%m-%d") if last else "",
-                        yes_no[bool(e.has_not_started)],
-                    ],
-                )
+                [
+                    e.name,
+                    e.region.name,
+                    ownership[e.ownership],
+                    timezone.localtime(last).strftime("%Y-%m-%d") if last else "",
+                    yes_no[bool(e.has_not_started)],
+                ]
             )
             if progress is not None:
                 progress(count)
-    if out is not None:
-        wb.save(out)
-        return count
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    wb.close()
+    return count if out is not None else target.getvalue()
