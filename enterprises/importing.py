@@ -64,7 +64,7 @@ INTEGER_FIELDS = set(HEADCOUNT_FIELDS)
 BOOLEAN_FIELDS = {"above_scale", "leading", "has_board", "union_founded", "is_pilot"}
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", ""}
-MAX_ROWS = 5000
+MAX_ROWS = 10_000  # data rows (the header is not counted); docs/security/imports.md
 # Column headers that are not the field's name: the parent company is given by its credit code.
 HEADER_OVERRIDES = {"parent": "上级集团（母公司）统一社会信用代码"}
 # The version each exported enterprise was at: after the register's columns, in the template and the export.
