@@ -178,7 +178,9 @@ class StreamedWorkbook:
         if self._sheet is not None:
             self._sheet.close()
         self._names.append(name)
-        out = self._zip.open(f"xl/worksheets/sheet{len(self._names)}.xml", "w", force_zip64=True)
+        # No zip64 extras (Excel calls a file with needless ones corrupt): an entry holds up to 2 GiB of sheet XML,
+        # far more than Excel's 1,048,576 rows of an export.
+        out = self._zip.open(f"xl/worksheets/sheet{len(self._names)}.xml", "w")
         self._sheet = StreamedSheet(out, width or len(widths), widths, freeze_header)
         return self._sheet
 
@@ -225,5 +227,13 @@ class StreamedWorkbook:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:  # a failed export: the zip closed as it is (the job removes the file), no error hiding the first one
+            try:
+                if self._sheet is not None:
+                    self._sheet._out.close()
+                self._zip.close()
+            except Exception:  # noqa: BLE001, S110
+                pass

@@ -128,3 +128,9 @@ def test_the_register_export_job_file_has_the_cells_of_the_page_export_and_reimp
     response = post_import(client, upload)
     result = response.context["result"]
     assert result.ok, result.errors
+
+
+def test_a_failing_export_raises_its_own_error(tmp_path):
+    with pytest.raises(ValueError, match="boom"), StreamedWorkbook(tmp_path / "f.xlsx") as book:
+        book.sheet("s").append([1])
+        raise ValueError("boom")
