@@ -159,7 +159,13 @@ def page_rows(ctx, sasac, args):
                 result += f"; {failures} failed" if failures else ""
             result += f"; {size_of(case.path) / 1024:.0f} KB"
             shown = ms(bare) + (f" (rows {ms(parts[0], 1)} + count {ms(sum(parts[1:]), 1)})" if len(parts) > 1 else "")
-            row = Row(case.name, result, bare=shown, ratio=f"{one / bare:.1f}×", target=target)
+            row = Row(
+                case.name,
+                result,
+                bare=shown,
+                ratio=f"{one / bare:.1f}×" if one >= bare else f"{one / bare:.2f}×",
+                target=target,
+            )
             row.verdict = verdict(not misses, ", ".join(misses))
             if "(last page)" in case.name and "cursor" in case.name:
                 first_page = next((v for k, v in medians.items() if "first page" in k), None)
