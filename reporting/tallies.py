@@ -181,18 +181,21 @@ def _lock_sql(table: str, ids: str) -> str:
 def _summary_refresh_sql(ids: str) -> str:
     """Recompute the summaries of the enterprises in the array `ids` after taking their rows' locks, so that two
     transactions writing progress of the same enterprise take turns and the later one recomputes with the earlier
-    one's rows committed."""
+    one's rows committed. The ids are unnested into a relation rather than tested with `= ANY(ids)`: in the
+    trigger's generic plan an array parameter is estimated at one row, and PostgreSQL then walked every enterprise
+    testing each against the array (5,000 enterprises: minutes, growing with the square of the batch)."""
+    listed = f"(SELECT unnest({ids}))"
     return f"""
         IF {ids} IS NOT NULL THEN
             INSERT INTO {SUMMARY} ({", ".join(SUMMARY_COLUMNS)})
                 SELECT e.id, NULL, {", ".join("0" for _ in SUMMARY_FIGURES[1:])}, {_cell("e")}
-                FROM {ENTERPRISE} e WHERE e.id = ANY({ids}) ORDER BY e.id
+                FROM {ENTERPRISE} e WHERE e.id IN {listed} ORDER BY e.id
                 ON CONFLICT (enterprise_id) DO NOTHING;
-            PERFORM 1 FROM {SUMMARY} WHERE enterprise_id = ANY({ids}) ORDER BY enterprise_id FOR UPDATE;
+            PERFORM 1 FROM {SUMMARY} WHERE enterprise_id IN {listed} ORDER BY enterprise_id FOR UPDATE;
             UPDATE {SUMMARY} s SET {", ".join(f"{c} = a.{c}" for c in SUMMARY_FIGURES)}
-                FROM ({_summary_sql(f"p.enterprise_id = ANY({ids})")}) AS a ({", ".join(SUMMARY_COLUMNS)})
+                FROM ({_summary_sql(f"p.enterprise_id IN {listed}")}) AS a ({", ".join(SUMMARY_COLUMNS)})
                 WHERE s.enterprise_id = a.enterprise_id;
-            DELETE FROM {SUMMARY} s WHERE s.enterprise_id = ANY({ids})
+            DELETE FROM {SUMMARY} s WHERE s.enterprise_id IN {listed}
                 AND NOT EXISTS (SELECT 1 FROM ({_summary_sql("p.enterprise_id = s.enterprise_id")}) a);
         END IF;
     """
