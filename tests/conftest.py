@@ -3,6 +3,7 @@ session, so every test runs against the catalogue the portal ships."""
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from enterprises.models import Region
 from measures.services import progress_ensure
@@ -72,3 +73,16 @@ def users(kunming, xian, yn_enterprise, sx_soe):
         "enterprise-yn": make_enterprise_user("t-enterprise-yn", enterprise=yn_enterprise),
         "enterprise-sx": make_enterprise_user("t-enterprise-sx", enterprise=sx_soe),
     }
+
+
+@pytest.fixture
+def loaded(transactional_db):
+    """3,000 enterprises from `generate_load`, every table analysed as autovacuum would (regions, measures and
+    scopes too): enough rows for the planner to choose what it would at scale (the EXPLAIN tests)."""
+    # generate_load switches its tables' triggers off, which PostgreSQL refuses inside a test's transaction while
+    # deferred foreign-key checks are pending: the test commits (and reloads what an earlier one may have flushed).
+    call_command("load_regions", verbosity=0)
+    call_command("load_catalogue", verbosity=0)
+    call_command("generate_load", enterprises=3000, stdout=open("/dev/null", "w"))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

@@ -6,25 +6,12 @@ summaries instead of progress, and a figure sort walks the summary's index."""
 
 import json
 
-import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 PROGRESS = "measures_progress"
 SUMMARY = "reporting_progresssummary"
 GROUPING = {"HashAggregate", "GroupAggregate"}
-
-
-@pytest.fixture
-def loaded(transactional_db):
-    # generate_load writes with its tables' triggers off, which PostgreSQL refuses inside a test's transaction while
-    # deferred foreign-key checks are pending: this test commits (and so reloads what an earlier one may have flushed).
-    call_command("load_regions", verbosity=0)
-    call_command("load_catalogue", verbosity=0)
-    call_command("generate_load", enterprises=3000, stdout=open("/dev/null", "w"))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # every table, the small ones too (regions, measures, scopes), as autovacuum would
 
 
 def nodes(plan):

@@ -17,18 +17,10 @@ from reform_portal.audit.choices import PERMISSION_DENIED
 from reform_portal.audit.models import AuditEntry
 from reform_portal.jobs.models import Job
 from reporting import rollup
-from tests.celery_worker import celery_worker
 from tests.factories import make_admin, make_officer, make_sasac
 from tests.reporting.rollup_data import make_enterprises
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def jobs_worker(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    with celery_worker(tmp_path, queues=["jobs"], env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)}) as worker:
-        yield worker
 
 
 def _cells(content: bytes) -> dict:

@@ -9,19 +9,10 @@ from django.core.management import call_command
 from enterprises.models import Enterprise, EnterpriseEvent, Region
 from reform_portal.choices import ChangeSource
 from reform_portal.jobs.models import Job
-from tests.celery_worker import celery_worker
 from tests.enterprises.test_enterprise_import import row, workbook_file
 from tests.factories import make_credit_code, make_officer
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def jobs_worker(settings, tmp_path):
-    """A worker taking only the `jobs` queue, sharing the test's database and MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    with celery_worker(tmp_path, queues=["jobs"], env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)}) as worker:
-        yield worker
 
 
 def _wait_finished(job_id, worker, timeout=90) -> Job:

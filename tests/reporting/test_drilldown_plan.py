@@ -6,8 +6,6 @@ The heat-map cell's count uses the prefecture's index (the access narrowing does
 
 import json
 
-import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,17 +18,6 @@ PROGRESS = "measures_progress"
 ENTERPRISES = "enterprises_enterprise"
 SUMMARY = "reporting_progresssummary"
 DRILL = reverse("reporting:drilldown")
-
-
-@pytest.fixture
-def loaded(transactional_db):
-    # generate_load switches its tables' triggers off, which PostgreSQL refuses inside a test's transaction while
-    # deferred foreign-key checks are pending: this test commits (and reloads what an earlier one may have flushed).
-    call_command("load_regions", verbosity=0)
-    call_command("load_catalogue", verbosity=0)
-    call_command("generate_load", enterprises=3000, stdout=open("/dev/null", "w"))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def nodes(plan):
