@@ -1,8 +1,8 @@
 """Time and peak memory of the export jobs at scale, outside the tests (issue 12 item 3; docs/security/jobs.md).
 
-Runs one kind of export job exactly as the worker does (`reform_portal.jobs.work`: the job's queryset read with
-read in chunks (reform_portal.chunked), the workbook streamed to a file (reform_portal.spreadsheets.StreamedWorkbook), progress through the
-meter) against whatever database DATABASE_URL names, e.g. after `manage.py generate_load --enterprises 100000`:
+Runs one kind of export job exactly as the worker does (`reform_portal.jobs.work`: the job's queryset read in
+chunks by reform_portal.chunked, the workbook streamed to a file by spreadsheets.StreamedWorkbook, progress through
+the meter) against whatever database DATABASE_URL names, e.g. after `manage.py generate_load --enterprises 100000`:
 
     DATABASE_URL=postgres://…/db .venv/bin/python scripts/measure_export_jobs.py enterprises --user admin
     DATABASE_URL=postgres://…/db .venv/bin/python scripts/measure_export_jobs.py dashboard --user sasac-yn

@@ -80,7 +80,7 @@ def export_queryset(user, filters: dict):
 
 def _export(job: Job, write) -> None:
     """An export written by `write(path, meter)` → (rows, file name) to a new file under MEDIA_ROOT/jobs/ (never
-    into memory: each writer streams rows through reform_portal.spreadsheets.StreamedWorkbook), then the job succeeds with it."""
+    into memory: each writer streams its rows through spreadsheets.StreamedWorkbook), then the job succeeds."""
     name = f"jobs/{uuid.uuid4().hex}.xlsx"
     path = default_storage.path(name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
