@@ -12,6 +12,7 @@ import math
 import zipfile
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
@@ -108,7 +109,9 @@ def _cell_xml(ref: str, value) -> str:
             return f'<c r="{ref}"><v>{value!r}</v></c>'
         return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'  # no NaN in a workbook: its text
     if isinstance(value, datetime.datetime):
-        serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+        if value.tzinfo is not None:  # a workbook has no time zones: the time a reader here reads (Asia/Shanghai)
+            value = timezone.localtime(value).replace(tzinfo=None)
+        serial = (value - _EPOCH).total_seconds() / 86400
         return f'<c r="{ref}" s="2"><v>{serial!r}</v></c>'
     if isinstance(value, datetime.date):
         return f'<c r="{ref}" s="1"><v>{(value - _EPOCH_DAY).days}</v></c>'

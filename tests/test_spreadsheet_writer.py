@@ -134,3 +134,12 @@ def test_a_failing_export_raises_its_own_error(tmp_path):
     with pytest.raises(ValueError, match="boom"), StreamedWorkbook(tmp_path / "f.xlsx") as book:
         book.sheet("s").append([1])
         raise ValueError("boom")
+
+
+def test_an_aware_time_is_written_as_the_local_time_of_the_portal(tmp_path, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    path = tmp_path / "t.xlsx"
+    utc = datetime.datetime(2026, 11, 30, 20, 0, 0, tzinfo=datetime.UTC)
+    with StreamedWorkbook(path) as book:
+        book.sheet("s", width=1).append([utc])
+    assert load_workbook(path).active["A1"].value == datetime.datetime(2026, 12, 1, 4, 0, 0)  # UTC+8
