@@ -155,12 +155,19 @@ class Access:
 
     def enterprise_q(self, prefix: str = "") -> Q | None:
         """A Q over enterprises (or rows reaching one through `prefix`) in scope; None for all of them."""
-        if self.region_ids is None:  # administrators
+        place = self.place_q(prefix)
+        if place is None:  # administrators
             return None
         # Id lists, not joins through the named charges: no row is repeated and the plan stays an index scan.
-        q = Q(**{f"{prefix}region_id__in": sorted(self.region_ids)}) | Q(
-            **{f"{prefix}pk__in": sorted(self.enterprise_ids)}
-        )
+        return place | Q(**{f"{prefix}pk__in": sorted(self.enterprise_ids)})
+
+    def place_q(self, prefix: str = "") -> Q | None:
+        """The part of the scope that follows where an enterprise is (its prefecture, county or province), without
+        the enterprises named to the user (`enterprise_ids`): a Q over rows with `region` and `county` fields (an
+        enterprise, or a count kept per place); None for every place."""
+        if self.region_ids is None:  # administrators
+            return None
+        q = Q(**{f"{prefix}region_id__in": sorted(self.region_ids)})
         if self.county_ids:
             q |= Q(**{f"{prefix}county_id__in": sorted(self.county_ids)})
         if self.province_id is not None:

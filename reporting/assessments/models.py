@@ -428,3 +428,7 @@ class AssessmentNotice(TimeStampedModel):
 
     def __str__(self):
         return f"{self.enterprise} · {self.period.label}"
+
+
+# The counts the overview and the home pages read (kept by triggers on enterprises and assessments).
+from .counts import AssessmentCount, CountedAssessment, CountedEnterprise, PlaceCount  # noqa: E402, F401

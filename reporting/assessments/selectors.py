@@ -1,12 +1,13 @@
 """Reads of self-assessments, always narrowed by the access policy first."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from enterprises.models import Enterprise
 from reform_portal.access import AssessmentPolicy, EnterprisePolicy, NoticePolicy, PeriodPolicy, access_for
 
 from .choices import NOT_FILLED, NOT_FILLED_LABEL, AssessmentStatus, TransitionAction
+from .counts import AssessmentCount, PlaceCount
 from .models import (
     Assessment,
     AssessmentEvidence,
@@ -80,25 +81,66 @@ def own_assessment(*, user, period) -> Assessment | None:
     return Assessment.objects.filter(period=period, enterprise_id=enterprise_id).first()
 
 
+def _named_elsewhere(access, province_id: int | None) -> list[int]:
+    """The enterprises named to the user (an officer's) that no place in their scope holds: counted from their own
+    rows, the places' counts hold the rest of the scope."""
+    place = access.place_q()
+    if place is None or not access.enterprise_ids:
+        return []
+    named = Enterprise.objects.filter(pk__in=sorted(access.enterprise_ids)).exclude(place)
+    if province_id is not None:
+        named = named.filter(region__parent_id=province_id)
+    return list(named.values_list("pk", flat=True))
+
+
+def _places(qs: QuerySet, access, province_id: int | None) -> QuerySet:
+    """`qs` (of PlaceCount or AssessmentCount) narrowed to the places in the user's scope and in `province_id`."""
+    place = access.place_q()
+    if place is not None:
+        qs = qs.filter(place)
+    return qs if province_id is None else qs.filter(region__parent_id=province_id)
+
+
+def enterprise_count(*, user, province_id: int | None = None) -> int:
+    """How many enterprises `user` sees (of `province_id`'s prefectures, when given): the counts the database keeps
+    per place (counts.PlaceCount, a few hundred rows for a province), not a COUNT of the enterprises."""
+    access = access_for(user)
+    kept = _places(PlaceCount.objects.all(), access, province_id).aggregate(n=Sum("enterprises"))["n"] or 0
+    return kept + len(_named_elsewhere(access, province_id))
+
+
+def overview_counts(*, user, period: ReportingPeriod) -> tuple[int, dict[str, int]]:
+    """The enterprises of the period's province in the user's scope, and how many are in each state of the period
+    (未填报: those without an assessment), from the counts the database keeps (counts.py): (total, {state: n})."""
+    access = access_for(user)
+    province_id = period.province_id
+    counts = dict.fromkeys(STATE_ORDER, 0)
+    states = _places(AssessmentCount.objects.filter(period=period), access, province_id)
+    for row in states.values("status").annotate(n=Sum("assessments")).order_by():
+        counts[row["status"]] += row["n"]
+    elsewhere = _named_elsewhere(access, province_id)
+    for row in (
+        Assessment.objects.filter(period=period, enterprise_id__in=elsewhere)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[row["status"]] += row["n"]
+    total = enterprise_count(user=user, province_id=province_id)
+    counts[NOT_FILLED] = total - sum(counts.values())
+    return total, counts
+
+
 def submissions_overview(*, user, period: ReportingPeriod, state: str | None = None) -> dict:
     """The enterprises of the period's province in the user's scope and the counts per assessment state, for the
     overview: `rows` is the queryset of the enterprises shown (filtered by `state`, ordered by the primary key, an
-    index walk), `rows_count` its number (known from the counts: no second COUNT), `counts` per state. A page of it
-    is read with `overview_rows` (the page's ids first, then their rows and assessments by those ids).
+    index walk), `rows_count` its number (known from the counts: no COUNT of the rows), `counts` per state. A page
+    of it is read with `overview_rows` (the page's ids first, then their rows and assessments by those ids).
 
-    The counts: the period's assessments grouped by status (the index on (period, status)); 未填报 is what is left of
-    the enterprises in scope (one COUNT of their ids), never a per-enterprise subquery over the province."""
+    The counts are those the database keeps per period, place and state (`overview_counts`): a few hundred rows for
+    a province, never its hundreds of thousands of enterprises and assessments."""
     in_scope = EnterprisePolicy.visible(user, Enterprise.objects.filter(region__parent_id=period.province_id))
-    assessments = EnterprisePolicy.visible(
-        user,
-        Assessment.objects.filter(period=period, enterprise__region__parent_id=period.province_id),
-        prefix="enterprise__",
-    )
-    counts = {s: 0 for s in STATE_ORDER}
-    for row in assessments.order_by().values("status").annotate(n=Count("pk")):
-        counts[row["status"]] = row["n"]
-    total = in_scope.count()
-    counts[NOT_FILLED] = total - sum(counts.values())
+    total, counts = overview_counts(user=user, period=period)
     of_enterprise = Assessment.objects.filter(period=period, enterprise=OuterRef("pk"))
     rows = in_scope
     if state == NOT_FILLED:
