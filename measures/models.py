@@ -132,6 +132,15 @@ class Section(TimeStampedModel):
         return f"{self.number}{self.title}"
 
 
+def measure_label(*, code: str, number: str, title: str) -> str:
+    """A measure as the portal names it: its code first (the key people quote and search by), then its number
+    and title as the document prints them: "YN-S1 （一）压紧压实工作责任", "YN-01 1.加强产业工人队伍党建工作" (a
+    bare arabic number takes a full stop; "（一）" and "一、" carry their own punctuation)."""
+    number = (number or "").strip()
+    joint = "." if number.isdigit() else ""
+    return " ".join(part for part in (code, f"{number}{joint}{title}") if part)
+
+
 class MeasureQuerySet(models.QuerySet):
     def tracked(self):
         from .choices import TRACKED_ADDRESSEES
@@ -157,7 +166,12 @@ class Measure(Scoped, TimeStampedModel):
         verbose_name_plural = _("措施")
 
     def __str__(self):
-        return f"{self.code} {self.title}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How every page, export and PDF names the measure (`measure_label`): "YN-S1 （一）压紧压实工作责任"."""
+        return measure_label(code=self.code, number=self.number, title=self.title)
 
     @property
     def scope_province_id(self) -> int:

@@ -92,7 +92,7 @@ def progress_moves_back(*, old: Progress, status: str, percent: int | None) -> b
 
 
 def _progress_label(progress: Progress) -> str:
-    return f"{progress.measure.code} {progress.measure.title}"
+    return progress.measure.label
 
 
 @dataclass

@@ -145,7 +145,7 @@ def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=()
         ws = wb.sheet(_("按措施"))
         ws.append(_figure_header(_("措施")))
         for item in data.get("measures", []):
-            ws.append(_figure_row(f"{item['measure'].number} {item['measure'].title}", item["figures"]))
+            ws.append(_figure_row(item["measure"].label, item["figures"]))
     if "prefectures" in panels:
         ws = wb.sheet(_("按州市"))
         ws.append(_figure_header(_("州（市）")))

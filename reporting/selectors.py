@@ -386,7 +386,7 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     data["heat"] = {
         "prefectures": [p.name for p in prefectures.values()],
         "prefecture_ids": list(prefectures),
-        "measures": [f"{m.number} {m.title}" for m in measures.values()],
+        "measures": [m.label for m in measures.values()],
         "measure_ids": list(measures),
         "cells": [
             [x, y, _pct(heat[(p, m)]["completion_rate"])]

@@ -113,7 +113,7 @@ def dashboard(request):
     charts = {
         "measures": [
             {
-                "name": f"{m['measure'].number} {m['measure'].title}",
+                "name": m["measure"].label,
                 "value": None
                 if m["figures"]["completion_rate"] is None
                 else round(m["figures"]["completion_rate"] * 100, 1),

@@ -23,9 +23,11 @@ from measures.indicator_values import (
     value_display,
     verdict_display,
 )
+from measures.models import measure_label
 from reform_portal.spreadsheets import sheet_row
 
 from .choices import SelfRating
+from .models import AssessmentItemEvent
 from .services.values import NOT_APPLICABLE, answer_role, applicable_ids
 
 # WenQuanYi Zen Hei (Debian's fonts-wqy-zenhei, TrueType outlines) first: fpdf2 embeds it with a ToUnicode
@@ -36,6 +38,10 @@ FONT_CANDIDATES = [
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
 ]
+
+
+# The fields of an answer the officer writes in review (services/review.py: review_item_save).
+REVIEW_FIELDS = ("verified_status", "verified_percent", "officer_comment")
 
 
 class NoCJKFont(RuntimeError):
@@ -69,11 +75,35 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+def _reviews(assessment) -> dict[int, object]:
+    """{item id: the latest event that changed the officer's verification (verified status or percent, or the
+    comment)}: who verified each measure and when (the answer's history, reform_portal/history.py)."""
+    latest: dict[int, object] = {}
+    events = AssessmentItemEvent.objects.filter(pgh_obj__assessment=assessment).select_related("changed_by")
+    for event in events.order_by("pgh_created_at", "pgh_id"):
+        if any((getattr(event, f) or None) != (getattr(event, f"old_{f}") or None) for f in REVIEW_FIELDS):
+            latest[event.pgh_obj_id] = event
+    return latest
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.username) if user else "—"
+
+
+def _documents(assessment) -> list:
+    """The policy documents whose measures the form answers, in the form's order."""
+    seen = {}
+    for item in assessment.items.all():
+        seen.setdefault(item.measure.document_id, item.measure.document)
+    return list(seen.values())
+
+
 class _PDF(FPDF):
     def footer(self):
         self.set_y(-12)
         self.set_font("cjk", size=8)
-        self.cell(0, 6, f"{self.page_no()}/{{nb}}", align="C")
+        # {nb} is fpdf2's alias for the page count, filled in when the document is finished.
+        self.cell(0, 6, _("第 %(page)s 页 共 %(pages)s 页") % {"page": self.page_no(), "pages": "{nb}"}, align="C")
 
 
 def assessment_pdf(assessment) -> bytes:
@@ -96,6 +126,8 @@ def assessment_pdf(assessment) -> bytes:
     enterprise, period = assessment.enterprise, assessment.period
     line(_("%(period)s产业工人队伍建设改革自评表") % {"period": period.label}, size=16, height=10, gap=2)
     line(_("企业名称：%(name)s") % {"name": enterprise.name}, size=12, height=8)
+    for document in _documents(assessment):
+        line(_("政策依据：%(number)s《%(title)s》") % {"number": document.number, "title": document.title})
     line(_("统一社会信用代码：%(code)s") % {"code": enterprise.credit_code})
     line(_("所在地区：%(province)s %(region)s") % {"province": period.province.name, "region": enterprise.region.name})
     line(
@@ -106,9 +138,12 @@ def assessment_pdf(assessment) -> bytes:
             "submitted": _when(assessment.submitted_at),
             "accepted": _when(assessment.accepted_at),
         },
-        gap=4,
+        gap=0 if assessment.accepted_by else 4,
     )
+    if assessment.accepted_by:
+        line(_("审核人：%(who)s") % {"who": _who(assessment.accepted_by)}, gap=4)
 
+    reviews = _reviews(assessment)
     answers_by_measure: dict[int, list] = {}
     for answer in _answers(assessment):
         answers_by_measure.setdefault(answer.indicator.measure_id, []).append(answer)
@@ -117,7 +152,7 @@ def assessment_pdf(assessment) -> bytes:
         pdf.set_draw_color(180, 180, 180)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
         pdf.ln(1)
-        line(f"{measure.number} {measure.title}", size=12, height=7)
+        line(measure.label, size=12, height=7)
         line(
             _("自评等级：%(rating)s　填报状态：%(status)s　填报完成：%(percent)s%%")
             % {
@@ -134,6 +169,12 @@ def assessment_pdf(assessment) -> bytes:
                     "percent": item.final_percent,
                     "gap": item.percent_gap,
                 }
+            )
+        review = reviews.get(item.pk)
+        if review is not None:
+            line(
+                _("核实人：%(who)s　核实时间：%(when)s")
+                % {"who": _who(review.changed_by), "when": _when(review.changed_at)}
             )
         line(_("主要工作：%(text)s") % {"text": item.what_done or "—"})
         evidence = [e.name for e in item.evidence.all()]
@@ -169,7 +210,27 @@ def assessment_pdf(assessment) -> bytes:
         if t.comment:
             text += f"：{t.comment}"
         line(text, size=9, height=5)
+    _signatures(pdf)
     return bytes(pdf.output())
+
+
+def _signatures(pdf) -> None:
+    """The block the printed form is signed and sealed in: the enterprise's responsible person, the enterprise's
+    seal and the union's, each dated; kept on one page."""
+    height = 48
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(8)
+    pdf.set_font("cjk", size=11)
+    half = pdf.epw / 2
+    rows = [
+        (_("企业负责人（签字）："), _("工会负责人（签字）：")),
+        (_("企业（盖章）"), _("工会（盖章）")),
+        (_("日期：　　年　　月　　日"), _("日期：　　年　　月　　日")),
+    ]
+    for left, right in rows:
+        pdf.cell(half, 12, left)
+        pdf.cell(half, 12, right, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def assessment_xlsx(assessment) -> bytes:
@@ -206,7 +267,7 @@ def assessment_xlsx(assessment) -> bytes:
                 ws,
                 [
                     item.measure.code,
-                    f"{item.measure.number} {item.measure.title}",
+                    measure_label(code="", number=item.measure.number, title=item.measure.title),
                     _rating(item.self_rating),
                     _status(item.claimed_status),
                     item.claimed_percent,

@@ -154,7 +154,7 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
             )
         except ValidationError as exc:
             raise ValidationError(
-                {"items": [f"{item.measure.number} {item.measure.title}: {m}" for m in exc.messages]}
+                {"items": [f"{item.measure.label}: {m}" for m in exc.messages]}
             ) from None
     applicable = applicable_ids(enterprise)
     for answer in assessment.indicator_answers.select_related("indicator"):

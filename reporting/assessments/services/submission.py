@@ -23,7 +23,7 @@ def assessment_problems(*, assessment: Assessment) -> list[Problem]:
     problems = []
     items = assessment.items.select_related("measure").order_by("measure__document__issued_on", "measure__position")
     for item in items:
-        label = f"{item.measure.number} {item.measure.title}"
+        label = item.measure.label
         anchor = item_anchor(item.measure)
 
         def add(message, anchor=anchor, label=label):
