@@ -839,6 +839,13 @@ class Menu:
     assessments: bool
     fills_in_assessment: bool
     audit: bool = False  # the security audit log
+    api: bool = False  # the API's documentation (/api/docs/)
+
+
+# Who is offered the API in the menu: administrators, and officers, who keep many enterprises' progress and may
+# script it. Enterprise and group users fill their forms in the pages; SASAC staff read figures, which the dashboard
+# and its workbook give them. The API itself stays open to every role by its own rules; only the link is hidden.
+API_MENU_ROLES = (ADMIN, OFFICER)
 
 
 def menu_for(user) -> Menu:
@@ -852,6 +859,7 @@ def menu_for(user) -> Menu:
         or AssessmentPolicy.can(user, AssessmentPolicy.OVERVIEW),
         fills_in_assessment=bool(access_for(user).fills_in_ids),
         audit=AuditPolicy.can(user, AuditPolicy.VIEW),
+        api=access_for(user).role in API_MENU_ROLES,
     )
 
 

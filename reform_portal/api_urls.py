@@ -9,7 +9,10 @@ urlpatterns = [
     # keeps one inline <style> block, allowed on this page only.
     path(
         "docs/",
-        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            # templates/api/swagger_ui.html: the sidecar's Swagger UI under a bar leading back to the portal.
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
+        ),
         name="api-docs",
     ),
     path("", include("enterprises.api.urls")),
