@@ -44,3 +44,13 @@ class TransitionAction(models.TextChoices):
     SUBMIT = "submit", _("提交")
     RETURN = "return", _("退回")
     ACCEPT = "accept", _("通过")
+
+
+class PrefillSource(models.TextChoices):
+    """Where a pre-filled answer of a new form came from (services.start), shown beside it until the enterprise
+    confirms or changes it."""
+
+    PROGRESS = "progress", _("取自当前进度")
+    INDICATOR_VALUE = "indicator_value", _("取自当前指标值")
+    LAST_YEAR = "last_year", _("沿用上年")
+    REGISTER = "register", _("取自企业登记信息")

@@ -208,6 +208,9 @@ class AssessmentItem(TimeStampedModel):
     )
     officer_comment = models.TextField(_("审核意见"), blank=True)
     carried_over = models.BooleanField(_("沿用上年待确认"), default=False)
+    # Pre-filled fields and where each came from ({"status": "progress", …}, choices.PrefillSource), while
+    # carried_over waits for the enterprise's confirmation; emptied when it confirms or changes the answer.
+    prefilled = models.JSONField(_("预填来源"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -280,6 +283,7 @@ class AssessmentIndicator(TimeStampedModel):
     verified_value = models.DecimalField(_("核实值"), max_digits=14, decimal_places=2, null=True, blank=True)
     verified_text = models.CharField(_("核实文字"), max_length=300, blank=True)
     carried_over = models.BooleanField(_("沿用上年待确认"), default=False)
+    prefilled = models.JSONField(_("预填来源"), default=dict, blank=True)  # {"value": source}, as on the item
     version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
