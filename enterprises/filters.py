@@ -9,6 +9,7 @@ from measures.applicability import applies_to_outer_q
 from measures.choices import Status
 from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import PolicyDocument, Progress
+from reform_portal.ordering import OrderingFilter
 
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .credit_code import normalise_credit_code
@@ -82,7 +83,7 @@ def figure_segments(qs: QuerySet) -> list[QuerySet] | None:
     return [present, absent]
 
 
-class ProgressOrderingFilter(django_filters.OrderingFilter):
+class ProgressOrderingFilter(OrderingFilter):
     """The sort; a sort by a progress figure orders by the summaries the database keeps (`order_terms`)."""
 
     def filter(self, qs, value):
