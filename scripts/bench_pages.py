@@ -63,13 +63,14 @@ def summary_columns() -> list[str]:
 
 def cases(ctx) -> list[Case]:
     """`ctx`: the bench's context (province, document, prefecture, measure, period)."""
-    from django.db.models import Count, Exists, OuterRef, Subquery
+    from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
 
     from enterprises.models import Enterprise
     from measures.choices import DONE_STATUSES
     from measures.lagging import SUMMARY_INPUTS, lagging_q
     from measures.models import Progress
     from reporting.assessments.models import Assessment
+    from reporting.models import ProgressSummary
 
     province, document, prefecture, measure = ctx.province, ctx.document, ctx.prefecture, ctx.measure
     in_province = Enterprise.objects.filter(region__parent=province)
@@ -87,6 +88,47 @@ def cases(ctx) -> list[Case]:
         counts = _sql(Assessment.objects.filter(period=ctx.period).values("status").annotate(n=Count("pk")).order_by())
         return [*_page_and_count(overview, 50, ["pk", "name", "region__name", "state"]), counts]
 
+    def home_bare(scope, summaries):
+        """A home page's SQL: its 20 slowest lagging enterprises with their figures, the number of enterprises in
+        scope and of those lagging (COUNTs), the document summary (sums of the summaries)."""
+        slowest = scope.filter(lagging).order_by(
+            "progress_summary__done", F("progress_summary__mean_percent").asc(nulls_first=True), "name"
+        )
+        sums = {f: Sum(f) for f in ("applicable", "done", "not_started", "in_progress", "percent_sum")}
+        return [
+            _sql(slowest.values("pk", "name", "region__name", *summary_columns())[:20]),
+            _count(scope),
+            _count(scope.filter(lagging)),
+            _sql(
+                summaries.filter(applicable__gt=0).order_by().values("region__parent").annotate(n=Count("pk"), **sums)
+            ),
+        ]
+
+    own = ctx.enterprise_user.profile.enterprise
+    own_progress = Progress.objects.filter(enterprise=own).order_by("measure__position")
+    home_cases = [
+        Case(
+            "home, SASAC 云南",
+            "/",
+            lambda: home_bare(in_province, ProgressSummary.objects.filter(region__parent=province)),
+        ),
+        Case(
+            f"home, officer of {prefecture.name}",
+            "/",
+            lambda: home_bare(
+                Enterprise.objects.filter(region=prefecture), ProgressSummary.objects.filter(region=prefecture)
+            ),
+            who="officer",
+        ),
+        Case(
+            "home, enterprise user",
+            "/",
+            lambda: [
+                _sql(own_progress.values("measure__document__title", "measure__title", "status", "percent", "note"))
+            ],
+            who="enterprise_user",
+        ),
+    ]
     all_progress = Progress.objects.filter(enterprise__region__parent=province).order_by("pk")
     progress_columns = ["pk", "enterprise_id", "measure_id", "status", "percent", "note", "version", "updated_at"]
     drill = f"/reporting/dashboard/figure/?province={province.code}&document={document.pk}"
@@ -148,4 +190,5 @@ def cases(ctx) -> list[Case]:
             ],
             note="OFFSET",
         ),
+        *home_cases,
     ]

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from enterprises.models import Enterprise
 from measures.applicability import scope_applies
 from measures.choices import DONE_STATUSES, Status
 from measures.models import Progress
@@ -83,3 +84,22 @@ def test_home_query_count_does_not_grow_with_the_enterprises(client, users, who)
     make_enterprises(60, seed=2)
     many = queries()
     assert many == few <= 14, (few, many)
+
+
+@pytest.mark.parametrize(
+    "who, sees",
+    [
+        ("admin", lambda e: True),
+        ("sasac-yn", lambda e: e.region.parent.code == "530000"),
+        ("officer-yn", lambda e: e.region.code == "530100"),
+    ],
+)
+def test_enterprise_count_from_the_counts_kept_per_place(client, users, who, sees):
+    """The number beside the title: the counts the database keeps per place (assessments/counts.py), equal to a
+    count of the enterprises made here, without a COUNT over the enterprises in scope."""
+    make_enterprises(30)
+    client.force_login(users[who])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/")
+    assert response.context["enterprise_count"] == sum(1 for e in Enterprise.objects.all() if sees(e)) > 0
+    assert any('"assessments_placecount"' in q["sql"] for q in ctx.captured_queries)

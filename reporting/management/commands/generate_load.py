@@ -37,6 +37,7 @@ from measures.applicability import applies_sql
 from measures.choices import NUMERIC_KINDS, TRACKED_ADDRESSEES, Comparison
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, Scope
 from reporting import tallies
+from reporting.assessments import counts as assessment_counts
 from reporting.assessments.choices import AssessmentStatus
 from reporting.assessments.models import Assessment, ReportingPeriod
 from reporting.models import ProgressSummary
@@ -60,6 +61,7 @@ KEPT_TRIGGERS = {
     Enterprise: ("enterpriseevent_insert", "enterprise_region_from_county"),
     Progress: ("progressevent_insert",),
     IndicatorValue: ("indicatorvalueevent_insert",),
+    Assessment: (),
 }
 
 
@@ -100,11 +102,13 @@ class Command(BaseCommand):
             self._say(f"indicator values: {values} in {time.monotonic() - t:.1f}s")
             if not no_assessments:
                 t = time.monotonic()
-                assessments = self._assessments(cursor, first_id, seed)
+                with triggers_off(cursor, Assessment):  # counted by assessment_counts.rebuild() below
+                    assessments = self._assessments(cursor, first_id, seed)
                 self._say(f"self-assessments: {assessments} in {time.monotonic() - t:.1f}s")
             t = time.monotonic()
             analyse(cursor)  # the rebuild's plans need the new rows' statistics
             tallies.rebuild()
+            assessment_counts.rebuild(cursor)  # the overview's and home pages' counts per place
             self._say(f"tallies and progress summaries rebuilt in {time.monotonic() - t:.1f}s")
         with connection.cursor() as cursor:
             analyse(cursor)
