@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
 from reform_portal.admin_read_only import ReadOnlyAdmin
 
+from .forms import CreditCodeField, FormChecksFirst, credit_code_not_taken
 from .group_access import group_set
 from .models import HEADCOUNT_FIELDS, Enterprise, EnterpriseEvent, Profile, Region
 
@@ -16,12 +17,20 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
-class EnterpriseAdminForm(forms.ModelForm):
+class EnterpriseAdminForm(FormChecksFirst, forms.ModelForm):
     """What decides the enterprise's scope (where it is, ownership, supervision, group) changes only as the access
     policy allows the editor (reform_portal.access: EnterprisePolicy.scope_change_problems): the message is shown
     next to the field, and nothing is saved."""
 
     editor = None  # the request's user, set by EnterpriseAdmin.get_form
+    credit_code = CreditCodeField(
+        label=Enterprise._meta.get_field("credit_code").verbose_name,
+        help_text=Enterprise._meta.get_field("credit_code").help_text,
+    )
+
+    def clean_credit_code(self):
+        # The portal's message for a code already registered, as on the register's own form.
+        return credit_code_not_taken(self.cleaned_data.get("credit_code"), user=self.editor, instance=self.instance)
 
     def clean(self):
         cleaned = super().clean()

@@ -10,7 +10,8 @@ from reform_portal.access import EnterprisePolicy
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
 
 from .choices import RegionLevel
-from .credit_code import normalise_credit_code
+from .credit_code import LENGTH as CREDIT_CODE_LENGTH
+from .credit_code import credit_code_problems, normalise_credit_code
 from .credit_code_uniqueness import credit_code_taken
 from .models import HEADCOUNT_FIELDS, Enterprise, Region
 from .selectors import enterprise_by_credit_code, location_choices, resolve_location
@@ -41,7 +42,55 @@ class LocationField(forms.ModelChoiceField):
         self.widget.choices = [("", self.empty_label), *groups.values()]
 
 
-class EnterpriseForm(forms.ModelForm):
+class CreditCodeField(forms.CharField):
+    """A credit code as typed or pasted: spaces (inside too), full-width characters and lower case are cleaned first
+    (`normalise_credit_code`, as the API and the import do), so a pasted "9153 0100 …" counts 18 characters; a wrong
+    length is then told in the portal's words (`credit_code_problems`), not Django's max-length message."""
+
+    # Room for a code pasted with spaces: the browser must not cut it before it is cleaned.
+    PASTE_ROOM = 40
+
+    def to_python(self, value):
+        return normalise_credit_code(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": str(self.PASTE_ROOM), "autocomplete": "off"}
+
+    def validate(self, value):
+        super().validate(value)
+        if value and len(value) != CREDIT_CODE_LENGTH:
+            raise ValidationError(credit_code_problems(value))
+
+
+def credit_code_not_taken(code, *, user, instance) -> str:
+    """`code`, cleaned, when no other enterprise holds it; else the portal's refusal (not Django's "具有…已存在"),
+    naming the holder, with a link to it, only when `user` may see it (credit_code_uniqueness)."""
+    code = normalise_credit_code(code)
+    taken = credit_code_taken(user=user, code=code, exclude_pk=instance.pk)
+    if taken is not None:
+        message, seen = taken
+        if seen is not None:
+            url = reverse("enterprises:detail", args=[seen.pk])
+            message = format_html('{} <a href="{}">{}</a>', message, url, _("查看该企业"))
+        raise ValidationError(message, code="unique")
+    return code
+
+
+class FormChecksFirst:
+    """ModelForm mixin: the model's checks judge the instance, which never received a field the form already refused
+    (it holds an empty or the old credit code); their message about such a field would contradict the form's ("应为
+    18 位，当前为 0 位" under "已由…登记"), so it is dropped."""
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict"):
+            refused = set(self._errors or ())
+            errors.error_dict = {f: e for f, e in errors.error_dict.items() if f not in refused}
+            if not errors.error_dict:
+                return
+        super()._update_errors(errors)
+
+
+class EnterpriseForm(FormChecksFirst, forms.ModelForm):
     """The register entry. Field checks (credit code, headcounts, supervision, group) come from
     `Enterprise.clean()`; saving goes through `services.enterprise_create` / `enterprise_update`.
 
@@ -61,6 +110,10 @@ class EnterpriseForm(forms.ModelForm):
         required=False,
         max_length=40,
         help_text=_("集团所属子公司填写母公司的统一社会信用代码（母公司须已登记）；不属于集团的留空。"),
+    )
+    credit_code = CreditCodeField(
+        label=Enterprise._meta.get_field("credit_code").verbose_name,
+        help_text=Enterprise._meta.get_field("credit_code").help_text,
     )
     # The version the editor read (editing only): a save based on an older one is refused, not applied.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
@@ -151,16 +204,7 @@ class EnterpriseForm(forms.ModelForm):
         return value or ""
 
     def clean_credit_code(self):
-        # A code already registered: named (with a link) only when the user may see its enterprise.
-        code = normalise_credit_code(self.cleaned_data.get("credit_code"))
-        taken = credit_code_taken(user=self.user, code=code, exclude_pk=self.instance.pk)
-        if taken is not None:
-            message, seen = taken
-            if seen is not None:
-                url = reverse("enterprises:detail", args=[seen.pk])
-                message = format_html('{} <a href="{}">{}</a>', message, url, _("查看该企业"))
-            raise ValidationError(message)
-        return code
+        return credit_code_not_taken(self.cleaned_data.get("credit_code"), user=self.user, instance=self.instance)
 
     def clean_parent(self):
         code = normalise_credit_code(self.cleaned_data.get("parent"))
