@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, views
+from . import bulk_views, group_views, views
 
 app_name = "enterprises"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.enterprise_import, name="import"),
     path("import/template/", views.enterprise_import_template, name="import_template"),
     path("bulk-progress/", views.bulk_progress, name="bulk_progress"),
+    path("bulk-by-filter/", bulk_views.bulk_by_filter, name="bulk_by_filter"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
     path("<int:pk>/history/", views.enterprise_history, name="history"),

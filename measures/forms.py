@@ -95,10 +95,10 @@ class IndicatorValueForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class BulkProgressForm(forms.Form):
-    """One measure's status for many enterprises at once (chosen with the list's check boxes)."""
+class BulkValuesForm(forms.Form):
+    """A measure and the values a bulk update sets on it: the fields of both ways of choosing the enterprises (the
+    list's check boxes, `BulkProgressForm`; the list's filter, enterprises/bulk_forms.py)."""
 
-    enterprises = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True, label=_("企业"))
     measure = forms.ModelChoiceField(
         label=_("措施"),
         queryset=Measure.objects.tracked().select_related("document").order_by("document__issued_on", "position"),
@@ -109,11 +109,22 @@ class BulkProgressForm(forms.Form):
         label=_("说明"), required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, enterprise_ids=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enterprises"].choices = [(pk, pk) for pk in enterprise_ids]
-        self.fields["enterprises"].error_messages["required"] = _("请先勾选要更新的企业。")
         self.fields["measure"].label_from_instance = lambda m: f"{m.code} {m.title}"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class BulkProgressForm(BulkValuesForm):
+    """One measure's status for many enterprises at once (chosen with the list's check boxes)."""
+
+    enterprises = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True, label=_("企业"))
+
+    field_order = ["enterprises", "measure", "status", "percent", "note"]
+
+    def __init__(self, *args, enterprise_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprises"].choices = [(pk, pk) for pk in enterprise_ids]
+        self.fields["enterprises"].error_messages["required"] = _("请先勾选要更新的企业。")

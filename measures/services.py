@@ -260,6 +260,37 @@ class BulkResult:
     unchanged: list  # Progress rows already at these values
 
 
+@dataclass
+class BulkPlan:
+    """What a bulk update would do, judged without writing (`progress_bulk_plan`)."""
+
+    updated: list  # Progress rows that would change
+    unchanged: list  # Progress rows already at these values
+    problems: list  # one message per refusal, naming the enterprise; any refusal saves nothing
+
+
+def progress_bulk_plan(*, wanted, rows: dict, names: dict, measure, status: str, percent: int, note: str) -> BulkPlan:
+    """Judge a bulk update of `measure` to (status, percent, note) for the enterprises `wanted`, whose rows are
+    `rows` ({enterprise id: Progress}, read with status, percent, note) and names `names` ({enterprise id: name}).
+    The service runs it on the locked rows; the by-filter preview (enterprises/bulk_selection.py) on the rows read,
+    so that it shows what the write will do. No note: each row keeps its own."""
+    plan = BulkPlan(updated=[], unchanged=[], problems=[])
+    new_note = (note or "").strip()
+    for pk in sorted(wanted):
+        row = rows.get(pk)
+        if row is None:
+            plan.problems.append(
+                _("%(name)s：措施 %(code)s 不适用于该企业。") % {"name": names[pk], "code": measure.code}
+            )
+            continue
+        # The one rule, for each row (the new values are the same for all, the old ones differ).
+        for messages in progress_problems(old=row, status=status, percent=percent, note=note).values():
+            plan.problems.extend(f"{names[pk]}：{m}" for m in messages)
+        target = (status, percent, new_note or row.note)
+        (plan.unchanged if (row.status, row.percent, row.note) == target else plan.updated).append(row)
+    return plan
+
+
 @transaction.atomic
 def progress_bulk_update(*, user, enterprise_ids, measure, status: str, percent: int, note: str) -> BulkResult:
     """Set one measure's status on many enterprises at once, on behalf of `user`: all of them, or none.
@@ -289,23 +320,13 @@ def progress_bulk_update(*, user, enterprise_ids, measure, status: str, percent:
             )
         )
     }
-    problems = []
-    for pk in sorted(wanted):
-        row = rows.get(pk)
-        if row is None:
-            problems.append(_("%(name)s：措施 %(code)s 不适用于该企业。") % {"name": names[pk], "code": measure.code})
-            continue
-        # The one rule, for each row (the new values are the same for all, the old ones differ).
-        for messages in progress_problems(old=row, status=status, percent=percent, note=note).values():
-            problems.extend(f"{names[pk]}：{m}" for m in messages)
-    if problems:
-        raise ValidationError(problems)
+    plan = progress_bulk_plan(
+        wanted=wanted, rows=rows, names=names, measure=measure, status=status, percent=percent, note=note
+    )
+    if plan.problems:
+        raise ValidationError(plan.problems)
     new_note = note.strip()
-    result = BulkResult(updated=[], unchanged=[])
-    for pk in sorted(wanted):
-        row = rows[pk]
-        target = (status, percent, new_note or row.note)
-        (result.unchanged if (row.status, row.percent, row.note) == target else result.updated).append(row)
+    result = BulkResult(updated=plan.updated, unchanged=plan.unchanged)
     if result.updated:
         values = {"status": status, "percent": percent, "updated_by": user, "updated_at": timezone.now()}
         if new_note:  # no note given: each row keeps its own

@@ -13,6 +13,7 @@ of the routes that once validated first, and to the roles refused only for the o
 
 import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -206,9 +207,15 @@ URL_KWARGS = {
 }
 
 
+# Routes whose object is named in the query string (the bulk update by filter: the list's filter naming the
+# enterprise by its credit code).
+URL_QUERY = {"enterprises:bulk_by_filter": lambda o: {"q": o["enterprise"].credit_code}}
+
+
 def url_of(name, o) -> str:
     builder = URL_KWARGS.get(name)
-    return reverse(name, kwargs=builder(o) if builder else None)
+    url = reverse(name, kwargs=builder(o) if builder else None)
+    return f"{url}?{urlencode(URL_QUERY[name](o))}" if name in URL_QUERY else url
 
 
 def request_as(client, user, method: str, url: str, data=None):
@@ -258,6 +265,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "jobs:detail": {"GET": "ok ok 404 404 404 404 404 404 404 404 404"},
     "jobs:download": {"GET": "ok ok 404 404 404 404 404 404 404 404 404"},
     "enterprises:bulk_progress": {"POST": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    # the filter names the enterprise; the selection is always within the charge (test_bulk_by_filter_per_role)
+    "enterprises:bulk_by_filter": {
+        "GET": "ok ok ok 403 403 403 403 403 403 ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
     "enterprises:detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
     "enterprises:edit": {
         "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
@@ -575,3 +587,39 @@ def test_refused_roles_are_refused_with_a_valid_body(client, users, objects):
         checked.add(name)
     # every write that names its object in the body is covered here
     assert {"enterprises:bulk_progress", "api-assessment-period-list", "api-assessment-list"} <= checked
+
+
+# The bulk update by filter, with a valid body and token, for each side's enterprise named in the filter: the roles in
+# charge of it select and change it, officers of the other side select nothing (their charge, whatever the filter
+# names), the roles that may not update progress are refused.
+BULK_REACH = {"yn": {A: 1, O_YN: 1, C_YN: 1, O_SX: 0, C_SX: 0}, "sx": {A: 1, O_SX: 1, C_SX: 1, O_YN: 0, C_YN: 0}}
+
+
+@pytest.mark.parametrize("side", ["yn", "sx"])
+def test_bulk_by_filter_per_role(client, users, request, side):
+    o = request.getfixturevalue("objects" if side == "yn" else "sx_objects")
+    progress, url = o["progress"], url_of("enterprises:bulk_by_filter", o)
+    body = {
+        "bulk-measure": progress.measure_id,
+        "bulk-current": "",
+        "bulk-status": "in_progress",
+        "bulk-percent": 10,
+        "bulk-note": "matrix",
+    }
+    for role in ROLES:
+        client.force_login(users[role])
+        shown = client.get(f"{url}&{urlencode(body)}")  # the filter and the form in the query string
+        reach = BULK_REACH[side].get(role)
+        if reach is None:
+            assert shown.status_code == 403, f"{role}: {shown.status_code}"
+            assert request_as(client, users[role], "POST", url, {**body, "bulk-token": "x"}).status_code == 403
+            continue
+        assert shown.context["preview"].count == reach, role
+        token = shown.context["preview"].token
+        with transaction.atomic():
+            done = client.post(url, {**body, "bulk-token": token})
+            progress.refresh_from_db()
+            assert done.status_code == 302, f"{role}: {done.status_code}"
+            assert (progress.status == "in_progress") == bool(reach), role
+            transaction.set_rollback(True)
+        client.logout()
