@@ -17,11 +17,12 @@ Each face takes `now` (default: the current time) so that a rollup can judge a p
 """
 
 import operator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import reduce
 
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from enterprises.models import Enterprise
@@ -33,14 +34,18 @@ from .models import Progress
 LAGGING_DAYS = 90
 
 # An applicable enterprise lags unless one of these holds. Each is a list of (input, lookup, bound) conditions that
-# must all hold; a bound is a key of `bounds(now)` or a constant. Inputs: `created_at` (when it was registered),
-# `last_update` (its latest progress change) and `not_started` (how many of its progress rows are 未启动); both
-# NULL for an enterprise without progress rows. A condition on a NULL input does not hold.
+# must all hold; a bound is a key of `BOUND_DAYS` (a moment that many days before `now`) or a constant. Inputs:
+# `created_at` (when it was registered), `last_update` (its latest progress change) and `not_started` (how many of
+# its progress rows are 未启动); both NULL for an enterprise without progress rows. A condition on a NULL input does
+# not hold. A condition on a moment is `gt` or `gte` (the input is recent enough).
 EXEMPTIONS = {
     "in_grace": [("created_at", "gt", "registered_after")],
     "up_to_date": [("not_started", "exact", 0), ("last_update", "gte", "updated_since")],
 }
+# How many days before `now` each bound lies: a number, or the name of the setting that holds it.
+BOUND_DAYS = {"registered_after": "LAGGING_GRACE_DAYS", "updated_since": LAGGING_DAYS}
 _PYTHON = {"gt": operator.gt, "gte": operator.ge, "exact": operator.eq}
+_SQL = {"gt": ">", "gte": ">=", "exact": "="}
 
 # Where a queryset of enterprises finds the inputs: annotations of `annotate_lagging` (live, from the progress
 # rows), or reporting's ProgressSummary (kept by the database, indexed: for lists over a whole province).
@@ -52,19 +57,93 @@ SUMMARY_INPUTS = {
     # How many of its progress rows are of measures that apply to it: more than none proves "applicable" without
     # judging every measure's scope against the enterprise (the summary counts only rows whose measure applies).
     "applicable_rows": "progress_summary__applicable",
+    # The folded exemptions as one moment (`lagging_from`, below), kept by the database with the other inputs.
+    "lagging_from": "progress_summary__lagging_from",
 }
 
 
-def bounds(now: datetime | None = None) -> dict[str, datetime]:
+def _days(bound: str) -> int:
+    days = BOUND_DAYS[bound]
+    return getattr(settings, days) if isinstance(days, str) else days
+
+
+def bounds(now=None) -> dict:
+    """Each bound at `now`: a datetime, or an expression when `now` is one (`Now()`: the database's clock)."""
     now = now or timezone.now()
-    return {
-        "registered_after": now - timedelta(days=settings.LAGGING_GRACE_DAYS),
-        "updated_since": now - timedelta(days=LAGGING_DAYS),
-    }
+    return {bound: now - timedelta(days=_days(bound)) for bound in BOUND_DAYS}
 
 
 def _bound(bound, now_bounds: dict):
     return now_bounds[bound] if isinstance(bound, str) else bound
+
+
+# The exemptions as one moment ---------------------------------------------------------------------------------------
+# An exemption whose moments are `input > now - age` (or `>=`) holds while `now < input + age` (`<=`: one tick of the
+# clock longer): until the earliest of those ends, provided its other conditions hold (else it never holds). The
+# enterprise is exempt while one of them holds, so it lags from the latest end on: `lagging_from`, and lagging at
+# `now` is `lagging_from <= now`, one range of a btree index instead of a test of every row.
+# Folded so are the exemptions over the progress inputs whose ages are written in the code (up to date): the
+# database keeps that moment per enterprise in reporting's ProgressSummary, from the same inputs. An exemption over
+# the enterprise's own columns or with an age from the settings (the grace period) stays a condition evaluated at
+# `now`: a settings change then needs no recomputation, and tests may change the setting freely.
+PROGRESS_INPUTS = ("last_update", "not_started")
+TICK = timedelta(microseconds=1)  # the resolution of Python's and PostgreSQL's timestamps
+_LONGER = {"gt": timedelta(0), "gte": TICK}
+# lagging_from when no folded exemption can hold (no progress yet): lagging as soon as nothing else exempts.
+ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _foldable(conditions) -> bool:
+    moments = [(name, lookup, bound) for name, lookup, bound in conditions if isinstance(bound, str)]
+    return (
+        bool(moments)
+        and all(name in PROGRESS_INPUTS for name, _lookup, _bound in conditions)
+        and all(lookup in _LONGER and isinstance(BOUND_DAYS[bound], int) for _n, lookup, bound in moments)
+    )
+
+
+FOLDED = tuple(name for name, conditions in EXEMPTIONS.items() if _foldable(conditions))
+UNFOLDED = tuple(name for name in EXEMPTIONS if name not in FOLDED)
+
+
+def _ends(conditions) -> list[tuple[str, timedelta]]:
+    """(input, how long after it) of each moment condition of a folded exemption: it holds while now < input + that."""
+    return [
+        (name, timedelta(days=_days(bound)) + _LONGER[lookup])
+        for name, lookup, bound in conditions
+        if isinstance(bound, str)
+    ]
+
+
+def lagging_from(*, last_update, not_started) -> datetime:
+    """From when an applicable enterprise with these progress inputs lags, once no unfolded exemption holds."""
+    values = {"last_update": last_update, "not_started": not_started}
+    untils = []
+    for name in FOLDED:
+        conditions = EXEMPTIONS[name]
+        if all(
+            values[n] is not None and (isinstance(b, str) or _PYTHON[lookup](values[n], b))
+            for n, lookup, b in conditions
+        ):
+            untils.append(min(values[n] + after for n, after in _ends(conditions)))
+    return max(untils, default=ALWAYS)
+
+
+def _interval(delta: timedelta) -> str:
+    """An exact interval (seconds, not days: a day of PostgreSQL's intervals follows the session's DST)."""
+    return f"interval '{delta.days * 86400 + delta.seconds}.{delta.microseconds:06d} seconds'"
+
+
+def lagging_from_sql(columns: dict[str, str]) -> str:
+    """SQL of `lagging_from` over SQL expressions of the progress inputs (`columns`: input name -> SQL)."""
+    arms = []
+    for name in FOLDED:
+        conditions = EXEMPTIONS[name]
+        holds = [f"{columns[n]} IS NOT NULL" for n in dict.fromkeys(n for n, _l, _b in conditions)]
+        holds += [f"{columns[n]} {_SQL[lookup]} {int(b)}" for n, lookup, b in conditions if not isinstance(b, str)]
+        ends = ", ".join(f"{columns[n]} + {_interval(after)}" for n, after in _ends(conditions))
+        arms.append(f"CASE WHEN {' AND '.join(holds)} THEN LEAST({ends}) END")
+    return f"COALESCE(GREATEST({', '.join(arms)}), TIMESTAMPTZ '{ALWAYS.isoformat()}')"
 
 
 # One object -------------------------------------------------------------------------------------------------------
@@ -126,18 +205,28 @@ def exemption_q(name: str, *, now: datetime | None = None, inputs: dict = LIVE_I
     )
 
 
-def exempt_q(*, now: datetime | None = None, inputs: dict = LIVE_INPUTS) -> Q:
-    return reduce(operator.or_, (exemption_q(name, now=now, inputs=inputs) for name in EXEMPTIONS))
+def exempt_q(*, now: datetime | None = None, inputs: dict = LIVE_INPUTS, names=tuple(EXEMPTIONS)) -> Q:
+    """Q for the enterprises one of the exemptions `names` applies to (none: no enterprise)."""
+    arms = [exemption_q(name, now=now, inputs=inputs) for name in names]
+    return reduce(operator.or_, arms) if arms else Q(pk__in=[])
 
 
 def lagging_q(*, now: datetime | None = None, inputs: dict = LIVE_INPUTS) -> Q:
     """Q for the lagging enterprises of an Enterprise queryset: annotated by `annotate_lagging` with the default
-    `inputs`, or as is with `inputs=SUMMARY_INPUTS`."""
+    `inputs`, or as is with `inputs=SUMMARY_INPUTS`.
+
+    Over the summaries, the folded exemptions are the one range `lagging_from <= now` (the summary's index) and
+    only the others are tested per row; without `now`, `now` is the database's clock (`Now()`), so that the SQL of a
+    list's lagging count is the same on every request (reform_portal.paging caches a province's count by its SQL)."""
     applicable = has_applicable_measures_q()
     if "applicable_rows" in inputs:
         # The cheap proof first: PostgreSQL evaluates an OR's arms in order and stops at the first that holds.
         applicable = Q(**{f"{inputs['applicable_rows']}__gt": 0}) | applicable
-    return applicable & ~exempt_q(now=now, inputs=inputs)
+    if "lagging_from" not in inputs:
+        return applicable & ~exempt_q(now=now, inputs=inputs)
+    now = now or Now()
+    past = Q(**{f"{inputs['lagging_from']}__isnull": False, f"{inputs['lagging_from']}__lte": now})
+    return past & ~exempt_q(now=now, inputs=inputs, names=UNFOLDED) & applicable
 
 
 def lagging_enterprises(enterprises: QuerySet, now: datetime | None = None) -> QuerySet:

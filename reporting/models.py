@@ -188,9 +188,10 @@ class ScopeTally(CellKey):
 
 
 class ProgressSummary(CellKey):
-    """Per enterprise with progress rows on measures that apply to it: its cell, the inputs of the lagging rule
-    (measures.lagging) and the enterprise list's figures (done / applicable, mean percent), kept current by the
-    database so that a rollup judges 100,000 enterprises, and a list sorts them, without reading their progress."""
+    """Per enterprise: its cell, the figures of its progress on measures that apply to it (none: the empty row,
+    `last_update` NULL and counts 0), the inputs of the lagging rule (measures.lagging) and the enterprise list's
+    figures (done / applicable, mean percent), kept current by the database so that a rollup judges 100,000
+    enterprises, and a list sorts and filters them, without reading their progress."""
 
     enterprise = models.OneToOneField(
         "enterprises.Enterprise",
@@ -208,6 +209,10 @@ class ProgressSummary(CellKey):
     in_progress = models.IntegerField(_("推进中措施数"))
     ongoing = models.IntegerField(_("常态化推进措施数"))
     percent_sum = models.IntegerField(_("完成百分比合计"))
+    # From when it lags if nothing changes, once out of its grace period and if something applies to it: the
+    # exemptions over its progress folded into one moment (measures.lagging.lagging_from), so that the lagging of a
+    # province are one range of an index, `lagging_from <= now`.
+    lagging_from = models.DateTimeField(_("滞后起始时间"), null=True)
     mean_percent = models.GeneratedField(
         expression=Cast("percent_sum", models.FloatField()) / NullIf("applicable", 0),
         output_field=models.FloatField(),
@@ -225,6 +230,9 @@ class ProgressSummary(CellKey):
             models.Index(fields=["done", "enterprise"], name="progress_summary_done"),
             models.Index(fields=["mean_percent", "enterprise"], name="progress_summary_percent"),
             models.Index(fields=["last_update", "enterprise"], name="progress_summary_updated"),
+            # The lagging (measures.lagging.lagging_q): `lagging_from <= now` is one range of it, and those that do
+            # not lag (`?lagging=false`) the other.
+            models.Index(fields=["lagging_from", "enterprise"], name="progress_summary_lagging"),
         ]
 
     def __str__(self):

@@ -41,6 +41,7 @@ from django.db import connection, transaction
 from enterprises.models import Enterprise, Region
 from measures.applicability import FACTS, applies_sql  # the one definition of what applies
 from measures.choices import DONE_STATUSES, Status
+from measures.lagging import PROGRESS_INPUTS, lagging_from, lagging_from_sql  # the one lagging rule's moment
 from measures.models import Indicator, IndicatorValue, Measure, Progress, Scope
 from measures.targets import met_sql  # the one definition of meeting a target (re-exported here)
 
@@ -118,25 +119,60 @@ def _indicator_tally_sql(*, source: str, sign: str, i: str = "i", v: str = "v", 
 
 
 # The figures of an enterprise's applicable progress the summary keeps: the lagging rule's inputs (last update,
-# rows 未启动) and the enterprise list's "done / applicable" and mean percent (its columns and sorts).
-SUMMARY_FIGURES = ("last_update", "not_started", "applicable", "done", "percent_sum", "in_progress", "ongoing")
+# rows 未启动, and the moment they make it lag from, `measures.lagging.lagging_from`) and the enterprise list's
+# "done / applicable" and mean percent (its columns and sorts). Every enterprise has a summary, those without
+# applicable progress the empty one (`_EMPTY`), so that a list judges each by its row.
+SUMMARY_FIGURES = (
+    "last_update",
+    "not_started",
+    "applicable",
+    "done",
+    "percent_sum",
+    "in_progress",
+    "ongoing",
+    "lagging_from",
+)
 SUMMARY_COLUMNS = ("enterprise_id", *SUMMARY_FIGURES, *CELL)
 _DONE = ", ".join(f"'{s}'" for s in DONE_STATUSES)
 
 
+def _lagging_from(alias: str) -> str:
+    return lagging_from_sql({name: f"{alias}.{name}" for name in PROGRESS_INPUTS})
+
+
+_EMPTY = {name: "0" for name in SUMMARY_FIGURES} | {
+    "last_update": "CAST(NULL AS timestamp with time zone)",
+    "lagging_from": f"TIMESTAMPTZ '{lagging_from(last_update=None, not_started=0).isoformat()}'",
+}
+_EMPTY_FIGURES = ", ".join(_EMPTY[c] for c in SUMMARY_FIGURES)
+
+
 def _summary_sql(where: str) -> str:
-    """SELECT the ProgressSummary rows (SUMMARY_COLUMNS) of the enterprises matching `where` (over progress `p`),
-    from their progress on the measures that apply to them."""
+    """SELECT the ProgressSummary rows (SUMMARY_COLUMNS) of the enterprises matching `where` (over progress `p`) that
+    have progress on measures that apply to them, from that progress."""
     joins, applies = applies_join(scope="am.scope_id", enterprise="e")
+    counts = ", ".join(f"a.{c}" for c in SUMMARY_FIGURES[:-1])
     return f"""
-        SELECT p.enterprise_id, MAX(p.updated_at),
-               SUM(CASE WHEN p.status = '{Status.NOT_STARTED}' THEN 1 ELSE 0 END), COUNT(*),
-               SUM(CASE WHEN p.status IN ({_DONE}) THEN 1 ELSE 0 END), SUM(p.percent),
-               SUM(CASE WHEN p.status = '{Status.IN_PROGRESS}' THEN 1 ELSE 0 END),
-               SUM(CASE WHEN p.status = '{Status.ONGOING}' THEN 1 ELSE 0 END), {_cell("e")}
-        FROM {PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id
-             JOIN {MEASURE} am ON am.id = p.measure_id{joins}
-        WHERE ({where}) AND {applies} GROUP BY p.enterprise_id, {_cell("e")}
+        SELECT a.enterprise_id, {counts}, {_lagging_from("a")} AS lagging_from, {_cell("a")} FROM (
+            SELECT p.enterprise_id, MAX(p.updated_at) AS last_update,
+                   SUM(CASE WHEN p.status = '{Status.NOT_STARTED}' THEN 1 ELSE 0 END) AS not_started,
+                   COUNT(*) AS applicable, SUM(CASE WHEN p.status IN ({_DONE}) THEN 1 ELSE 0 END) AS done,
+                   SUM(p.percent) AS percent_sum,
+                   SUM(CASE WHEN p.status = '{Status.IN_PROGRESS}' THEN 1 ELSE 0 END) AS in_progress,
+                   SUM(CASE WHEN p.status = '{Status.ONGOING}' THEN 1 ELSE 0 END) AS ongoing, {_cell("e")}
+            FROM {PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id
+                 JOIN {MEASURE} am ON am.id = p.measure_id{joins}
+            WHERE ({where}) AND {applies} GROUP BY p.enterprise_id, {_cell("e")}
+        ) a
+    """
+
+
+def _every_summary_sql() -> str:
+    """SELECT the ProgressSummary row of every enterprise: `_summary_sql`'s, else the empty one."""
+    figures = ", ".join(f"COALESCE(a.{c}, {_EMPTY[c]})" for c in SUMMARY_FIGURES)
+    return f"""
+        SELECT e.id, {figures}, {_cell("e")}
+        FROM {ENTERPRISE} e LEFT JOIN ({_summary_sql("1 = 1")}) a ON a.enterprise_id = e.id
     """
 
 
@@ -188,14 +224,15 @@ def _summary_refresh_sql(ids: str) -> str:
     return f"""
         IF {ids} IS NOT NULL THEN
             INSERT INTO {SUMMARY} ({", ".join(SUMMARY_COLUMNS)})
-                SELECT e.id, NULL, {", ".join("0" for _ in SUMMARY_FIGURES[1:])}, {_cell("e")}
+                SELECT e.id, {_EMPTY_FIGURES}, {_cell("e")}
                 FROM {ENTERPRISE} e WHERE e.id IN {listed} ORDER BY e.id
                 ON CONFLICT (enterprise_id) DO NOTHING;
             PERFORM 1 FROM {SUMMARY} WHERE enterprise_id IN {listed} ORDER BY enterprise_id FOR UPDATE;
             UPDATE {SUMMARY} s SET {", ".join(f"{c} = a.{c}" for c in SUMMARY_FIGURES)}
                 FROM ({_summary_sql(f"p.enterprise_id IN {listed}")}) AS a ({", ".join(SUMMARY_COLUMNS)})
                 WHERE s.enterprise_id = a.enterprise_id;
-            DELETE FROM {SUMMARY} s WHERE s.enterprise_id IN {listed}
+            UPDATE {SUMMARY} s SET {", ".join(f"{c} = {_EMPTY[c]}" for c in SUMMARY_FIGURES)}
+                WHERE s.enterprise_id IN {listed}
                 AND NOT EXISTS (SELECT 1 FROM ({_summary_sql("p.enterprise_id = s.enterprise_id")}) a);
         END IF;
     """
@@ -282,11 +319,17 @@ def enterprise_update_trigger() -> str:
 
 
 def enterprise_insert_trigger() -> str:
-    return _lines(f"{_scope_tally_sql(source=f'{NEW_ROWS} n', sign='1', cell='n')}; RETURN NULL;")
+    """Enterprises created: counted under their scopes, and each given the empty summary (it may lag already)."""
+    summaries = f"""
+        INSERT INTO {SUMMARY} ({", ".join(SUMMARY_COLUMNS)})
+            SELECT n.id, {_EMPTY_FIGURES}, {_cell("n")} FROM {NEW_ROWS} n ON CONFLICT (enterprise_id) DO NOTHING
+    """
+    return _lines(f"{_scope_tally_sql(source=f'{NEW_ROWS} n', sign='1', cell='n')}; {summaries}; RETURN NULL;")
 
 
 def enterprise_delete_trigger() -> str:
-    return _lines(f"{_scope_tally_sql(source=f'{OLD_ROWS} o', sign='-1', cell='o')}; RETURN NULL;")
+    summaries = f"DELETE FROM {SUMMARY} WHERE enterprise_id IN (SELECT id FROM {OLD_ROWS})"
+    return _lines(f"{_scope_tally_sql(source=f'{OLD_ROWS} o', sign='-1', cell='o')}; {summaries}; RETURN NULL;")
 
 
 def scope_insert_trigger() -> str:
@@ -353,6 +396,12 @@ def truncate_trigger(*tables: str) -> str:
     return _lines(" ".join(f"DELETE FROM {t};" for t in tables) + " RETURN NULL;")
 
 
+def progress_truncate_trigger() -> str:
+    """Progress truncated: its tallies emptied, every enterprise's summary the empty one."""
+    empty = ", ".join(f"{c} = {_EMPTY[c]}" for c in SUMMARY_FIGURES)
+    return _lines(f"DELETE FROM {PROGRESS_TALLY}; UPDATE {SUMMARY} SET {empty}; RETURN NULL;")
+
+
 # Recomputing and checking ----------------------------------------------------------------------------------------
 
 _PROGRESS_SOURCE = f"{PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id"
@@ -375,7 +424,7 @@ def rebuild():
         cursor.execute(_scope_tally_sql(source=f"{ENTERPRISE} e", sign="1", cell="e"))
         cursor.execute(_progress_tally_sql(source=_PROGRESS_SOURCE, sign="1", p="p", cell="e"))
         cursor.execute(_indicator_tally_sql(source=_VALUE_SOURCE, sign="1"))
-        cursor.execute(f"INSERT INTO {SUMMARY} ({', '.join(SUMMARY_COLUMNS)}) {_summary_sql('1 = 1')}")
+        cursor.execute(f"INSERT INTO {SUMMARY} ({', '.join(SUMMARY_COLUMNS)}) {_every_summary_sql()}")
 
 
 def _by_key(cursor, sql, width: int) -> dict:
@@ -431,7 +480,7 @@ def drift() -> dict[str, dict]:
                 f" GROUP BY sc.id, {_cell('e')}",
                 1 + len(CELL),
             ),
-            "summaries": _by_key(cursor, _summary_sql("1 = 1"), 1),
+            "summaries": _by_key(cursor, _every_summary_sql(), 1),
         }
     zeros = {"progress": (0, 0, 0, 0), "indicators": (0,), "scopes": (0,), "summaries": None}
     return {

@@ -4,12 +4,14 @@ measures.applicability): the target comparison and what applies are written out 
 a wrong applicability in the triggers' SQL makes the tests fail."""
 
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from enterprises.models import Enterprise
 from measures.choices import Comparison, Status
+from measures.lagging import LAGGING_DAYS
 from measures.models import IndicatorValue, Progress, Scope
 from reporting.models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 
@@ -90,6 +92,14 @@ def counted_from_rows() -> dict[str, dict]:
         for scope in scopes:
             if applies(scope, e):
                 enterprises[(scope.pk, *_cell(e))] += 1
+        # every enterprise has a summary: without applicable progress, the empty one
+        summaries.setdefault(e.pk, (None, 0, 0, 0, 0, 0, 0, *_cell(e)))
+    # the moment it lags from: up to date (none 未启动, updated within LAGGING_DAYS days, that day included) until
+    # then, else from the start of time
+    for pk, (last, not_started, *rest) in summaries.items():
+        up_to_date_until = last + timedelta(days=LAGGING_DAYS, microseconds=1) if last and not not_started else None
+        lagging_from = up_to_date_until or datetime(1970, 1, 1, tzinfo=UTC)
+        summaries[pk] = (last, not_started, *rest[:5], lagging_from, *rest[5:])
     return {
         "progress": _nonzero({key: tuple(f) for key, f in progress.items()}),
         "indicators": _nonzero(dict(met)),
@@ -115,6 +125,7 @@ def held_by_the_database() -> dict[str, dict]:
         "percent_sum",
         "in_progress",
         "ongoing",
+        "lagging_from",
         *CELL,
     )
     return {
