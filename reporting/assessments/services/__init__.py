@@ -20,7 +20,7 @@ from .periods import period_open, period_update
 from .reminders import notice_email, reminders_send
 from .review import COMMENT_MAX, assessment_accept, assessment_return, review_indicator_save, review_item_save
 from .start import assessment_start
-from .submission import assessment_problems, assessment_submit
+from .submission import assessment_problems, assessment_submit, section_counts
 from .values import parse_indicator_value
 
 __all__ = [
@@ -49,4 +49,5 @@ __all__ = [
     "reminders_send",
     "review_indicator_save",
     "review_item_save",
+    "section_counts",
 ]

@@ -58,7 +58,7 @@ def item_save(
         status,
         percent,
     )
-    item.carried_over = False
+    item.carried_over, item.prefilled = False, {}  # confirmed or changed: the enterprise's own answer now
     item.updated_by = by
     item.version += 1
     item.save(
@@ -68,6 +68,7 @@ def item_save(
             "claimed_status",
             "claimed_percent",
             "carried_over",
+            "prefilled",
             "updated_by",
             "version",
             "updated_at",
@@ -89,9 +90,9 @@ def indicator_save(
     answer.claimed_value, answer.claimed_text = parse_indicator_value(
         answer.indicator, value, enterprise=answer.assessment.enterprise
     )
-    answer.carried_over = False
+    answer.carried_over, answer.prefilled = False, {}
     answer.version += 1
-    answer.save(update_fields=["claimed_value", "claimed_text", "carried_over", "version", "updated_at"])
+    answer.save(update_fields=["claimed_value", "claimed_text", "carried_over", "prefilled", "version", "updated_at"])
     return answer
 
 

@@ -30,6 +30,9 @@ class Problem:
     anchor: str  # the element id on the form page to link to
     label: str  # measure or indicator it concerns
     message: str
+    key: str = ""  # the measure's or indicator's code: the prefix of its form's fields on the page
+    field: str = ""  # the field it concerns (self_rating, status, percent, what_done, value; "" the whole answer)
+    measure: str = ""  # the code of the measure it belongs to (an indicator's measure), for the counts per section
 
 
 class IncompleteAssessment(AssessmentError):

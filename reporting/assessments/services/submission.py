@@ -19,29 +19,35 @@ from .values import OPTIONAL, REQUIRED, answer_role, applicable_ids, status_perc
 
 
 def assessment_problems(*, assessment: Assessment) -> list[Problem]:
-    """Everything that keeps the form from being submitted, in form order, each with where to fix it."""
+    """Everything that keeps the form from being submitted, in form order, each with where to fix it (the answer's
+    anchor, and the field on its form).
+
+    Evidence files are not required: neither policy document asks a file for each measure, and the 2024 rules on
+    the grassroots' burden ask for no material twice; the officer judges the answers in review (docs/assessment-
+    form.md). The page marks evidence as optional accordingly."""
     problems = []
     items = assessment.items.select_related("measure").order_by("measure__document__issued_on", "measure__position")
     for item in items:
         label = item.measure.label
-        anchor = item_anchor(item.measure)
+        code, anchor = item.measure.code, item_anchor(item.measure)
 
-        def add(message, anchor=anchor, label=label):
-            problems.append(Problem(anchor=anchor, label=label, message=message))
+        def add(message, field="", label=label, code=code, anchor=anchor):
+            problems.append(Problem(anchor=anchor, label=label, message=message, key=code, field=field, measure=code))
 
         if item.carried_over:
-            add(_("沿用上年的答案尚未确认：请核对后点“确认沿用”或直接修改。"))
+            add(_("预填的答案尚未确认：请核对后点“确认”或直接修改。"))
         if not item.self_rating:
-            add(_("未选择自评等级。"))
+            add(_("未选择自评等级。"), "self_rating")
         if not item.claimed_status:
-            add(_("未选择推进状态。"))
+            add(_("未选择推进状态。"), "status")
         if item.claimed_percent is None:
-            add(_("未填写完成百分比。"))
+            add(_("未填写完成百分比。"), "percent")
         if item.claimed_status in DONE_STATUSES and not item.what_done.strip():
-            add(_("状态为“%(status)s”时必须填写主要工作。") % {"status": item.get_claimed_status_display()})
-        for messages in status_percent_problems(item.claimed_status, item.claimed_percent).values():
+            status = item.get_claimed_status_display()
+            add(_("状态为“%(status)s”时必须填写主要工作。") % {"status": status}, "what_done")
+        for field, messages in status_percent_problems(item.claimed_status, item.claimed_percent).items():
             for message in messages:
-                add(message)
+                add(message, field)
     # Only what the form asks: a derived value comes from the register, a 仅统计 one may stay empty, and an
     # indicator that no longer applies to the enterprise is not asked at all (values.answer_role).
     applicable = applicable_ids(assessment.enterprise)
@@ -49,14 +55,37 @@ def assessment_problems(*, assessment: Assessment) -> list[Problem]:
         asked_as = answer_role(answer.indicator, applicable)
         if asked_as not in (REQUIRED, OPTIONAL):
             continue
-        label = answer.indicator.name
-        anchor = indicator_anchor(answer.indicator)
+        where = {
+            "anchor": indicator_anchor(answer.indicator),
+            "label": answer.indicator.name,
+            "key": answer.indicator.code,
+            "field": "value",
+            "measure": answer.indicator.measure.code,
+        }
         if answer.claimed.is_blank:
             if asked_as == REQUIRED:
-                problems.append(Problem(anchor=anchor, label=label, message=_("未填写指标值。")))
+                problems.append(Problem(message=_("未填写指标值。"), **where))
         elif answer.carried_over:
-            problems.append(Problem(anchor=anchor, label=label, message=_("沿用上年的指标值尚未确认。")))
+            problems.append(Problem(message=_("预填的指标值尚未确认：请核对后点“确认”或直接修改。"), **where))
     return problems
+
+
+def section_counts(*, assessment: Assessment, problems: list[Problem] | None = None) -> list[dict]:
+    """The form's measures per section, in form order, and how many of them are filled in: a measure is when
+    nothing keeps it (its answer or one of its indicators) from being submitted (`assessment_problems`)."""
+    if problems is None:
+        problems = assessment_problems(assessment=assessment)
+    open_measures = {p.measure for p in problems}
+    sections: dict[int, dict] = {}
+    items = assessment.items.select_related("measure__section").order_by(
+        "measure__document__issued_on", "measure__position"
+    )
+    for item in items:
+        section = item.measure.section
+        row = sections.setdefault(section.pk, {"section": section, "filled": 0, "total": 0})
+        row["total"] += 1
+        row["filled"] += item.measure.code not in open_measures
+    return list(sections.values())
 
 
 def _snapshot(assessment) -> dict:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,7 +40,7 @@ def item_save(request, pk, item_pk):
     item = item_or_404(assessment, item_pk)
     data = posted(ItemForm.for_item(item, data=request.POST))
     anchor = services.item_anchor(item.measure)
-    return save_in_place(
+    response = save_in_place(
         request,
         assessment,
         save=lambda: services.item_save(
@@ -58,6 +58,7 @@ def item_save(request, pk, item_pk):
         saved_anchor=anchor,
         saved_message=_("已保存“%(title)s”。") % {"title": item.measure.title},
     )
+    return _with_counts(request, assessment, response)
 
 
 @login_required
@@ -66,7 +67,7 @@ def indicator_save(request, pk, answer_pk):
     assessment = assessment_or_404(request, pk)
     answer = answer_or_404(assessment, answer_pk)
     data = posted(IndicatorForm.for_answer(answer, data=request.POST))
-    return save_in_place(
+    response = save_in_place(
         request,
         assessment,
         save=lambda: services.indicator_save(
@@ -77,6 +78,22 @@ def indicator_save(request, pk, answer_pk):
         saved_anchor=services.indicator_anchor(answer.indicator),
         also=INDICATOR_MET,
     )
+    return _with_counts(request, assessment, response)
+
+
+def _with_counts(request, assessment, response):
+    """An autosave's answer (htmx) also carries the page's "已填 x/n" per section and in all, counted after it."""
+    if not request.htmx or response.status_code != 200:
+        return response
+    counts = services.section_counts(assessment=assessment)
+    context = {
+        "sections": counts,
+        "filled": sum(row["filled"] for row in counts),
+        "total": sum(row["total"] for row in counts),
+        "oob": True,
+    }
+    response.content += render(request, "assessments/partials/section_counts.html", context).content
+    return response
 
 
 @login_required

@@ -3,6 +3,8 @@ officer's review controls while the form awaits review."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from measures.derived import derived_value
 from measures.indicator_values import value_display
@@ -10,11 +12,15 @@ from measures.models import Progress
 from reform_portal.access import AssessmentPolicy
 
 from .. import services
-from ..choices import SELF_RATING_HELP, AssessmentStatus, SelfRating
+from ..choices import SELF_RATING_HELP, AssessmentStatus, PrefillSource, SelfRating
 from ..forms import DecisionForm, EvidenceForm, IndicatorForm, ItemForm, ReviewIndicatorForm, ReviewItemForm
 from ..selectors import last_return, progress_changes_from, round_changes
 from ..services.values import DERIVED, NOT_APPLICABLE, answer_role, applicable_ids
 from ._common import assessment_or_404
+
+# A problem's field (services.submission) → the item form's field that shows it.
+ITEM_FORM_FIELDS = {"self_rating": "self_rating", "status": "claimed_status", "percent": "claimed_percent"}
+ITEM_FORM_FIELDS["what_done"] = "what_done"
 
 
 @login_required
@@ -29,6 +35,7 @@ def assessment_page(request, assessment, *, problems=None, decision_error=None, 
         user, AssessmentPolicy.REVIEW, assessment
     )
     items, answers = _decorate(assessment, editing=editing, reviewing=reviewing)
+    form_state = _form_state(assessment, items, problems) if editing else {}
     context = {
         "assessment": assessment,
         "period": assessment.period,
@@ -46,6 +53,7 @@ def assessment_page(request, assessment, *, problems=None, decision_error=None, 
         "decision_error": decision_error or {},
         "corrected": sum(1 for i in items if i.is_corrected),
         "progress_changes": progress_changes_from(assessment=assessment),
+        **form_state,
     }
     template = "assessments/assessment_form.html" if editing else "assessments/assessment_detail.html"
     return render(request, template, context, status=status)
@@ -96,3 +104,92 @@ def _decorate(assessment, *, editing: bool, reviewing: bool):
     for item in items:
         item.answers = by_measure.get(item.measure_id, [])
     return items, answers
+
+
+def _form_state(assessment, items, problems) -> dict:
+    """What the enterprise's form shows besides its answers: the filled-in count per section, the sources of the
+    pre-filled answers and, after a refused submission, each problem at its field (`aria-invalid`, the message
+    under it), the first one to jump to and a short summary (one line per answer)."""
+    all_problems = services.assessment_problems(assessment=assessment)
+    counts = services.section_counts(assessment=assessment, problems=all_problems)
+    by_section = {row["section"].pk: {**row, "items": []} for row in counts}
+    for item in items:
+        by_section[item.measure.section_id]["items"].append(item)
+        item.prefill_labels = _prefill_labels(item.prefilled, ("status", "percent", "self_rating", "what_done"))
+        item.field_errors, item.confirm_errors = {}, []
+        for answer in item.answers:
+            answer.prefill_labels = _prefill_labels(answer.prefilled, ("value",))
+            answer.field_errors = []
+    state = {
+        "sections": list(by_section.values()),
+        "filled": sum(row["filled"] for row in counts),
+        "total": sum(row["total"] for row in counts),
+        "field_errors": {},
+    }
+    if not problems:
+        return state
+    order = {item.measure.code: n for n, item in enumerate(items)}
+    problems = sorted(problems, key=lambda p: order.get(p.measure, len(order)))  # page order (stable within)
+    summary: dict[str, dict] = {}
+    for p in problems:
+        state["field_errors"].setdefault(f"{p.key}-{p.field or 'confirm'}", []).append(p.message)
+        line = summary.setdefault(p.anchor, {"anchor": p.anchor, "label": p.label, "messages": []})
+        line["messages"].append(p.message)
+    _mark_invalid(items, state["field_errors"])
+    first = problems[0]
+    if not first.field:
+        state["first_problem"] = f"confirm-{first.key}"
+    elif first.field == "value":
+        state["first_problem"] = f"id_{first.key}-value"
+    else:
+        state["first_problem"] = f"id_{first.key}-{ITEM_FORM_FIELDS.get(first.field, first.field)}"
+    state["problem_summary"] = list(summary.values())
+    return state
+
+
+PREFILL_FIELD_LABELS = {
+    "status": gettext_lazy("推进状态"),
+    "percent": gettext_lazy("完成百分比"),
+    "self_rating": gettext_lazy("自评等级"),
+    "what_done": gettext_lazy("主要工作"),
+}
+
+
+def _prefill_labels(prefilled: dict, fields) -> list[str]:
+    """Where an answer's pre-filled fields came from, one line per source in the form's order: "推进状态、完成百分比
+    取自当前进度", "沿用上年" (an indicator's one value is not named)."""
+    by_source: dict[str, list[str]] = {}
+    for field in fields:
+        source = prefilled.get(field)
+        if source in PrefillSource.values:
+            by_source.setdefault(source, []).append(str(PREFILL_FIELD_LABELS.get(field, "")))
+    labels = []
+    for source, names in by_source.items():
+        label = str(PrefillSource(source).label)
+        if prefilled.get("year"):
+            label += _("（%(year)s年）") % {"year": prefilled["year"]}
+        names = [n for n in names if n]
+        labels.append(("、".join(names) + " " if names else "") + label)
+    return labels
+
+
+def _mark_invalid(items, field_errors: dict) -> None:
+    """Each problem's message under its input (`field_errors` on the item or answer), with `aria-invalid` and the
+    message's id on the input."""
+    for item in items:
+        code = item.measure.code
+        item.confirm_errors = field_errors.get(f"{code}-confirm", [])
+        for field, name in ITEM_FORM_FIELDS.items():
+            if f"{code}-{field}" in field_errors:
+                item.field_errors[field] = field_errors[f"{code}-{field}"]
+                _invalid(item.form.fields[name].widget, f"err-{code}-{field}")
+        for answer in item.answers:
+            key = f"{answer.indicator.code}-value"
+            if getattr(answer, "form", None) is not None and key in field_errors:
+                answer.field_errors = field_errors[key]
+                _invalid(answer.form.fields["value"].widget, f"err-{key}")
+
+
+def _invalid(widget, message_id: str) -> None:
+    widget.attrs.update({"aria-invalid": "true", "aria-describedby": message_id})
+    widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()

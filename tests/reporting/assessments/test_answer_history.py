@@ -51,7 +51,12 @@ def test_the_enterprises_answer_and_the_officers_review_record_old_and_new(draft
         cursor.execute("UPDATE assessments_assessmentitem SET verified_percent = 80 WHERE id = %s", [item.pk])
     # then
     answer, script = item_events(item)[-2:]
-    assert (answer.old_claimed_status, answer.claimed_status, answer.claimed_percent) == ("", Status.DONE, 100)
+    # (the form started from the current progress record: 未启动)
+    assert (answer.old_claimed_status, answer.claimed_status, answer.claimed_percent) == (
+        Status.NOT_STARTED,
+        Status.DONE,
+        100,
+    )
     assert (answer.changed_by, answer.source) == (users["enterprise-yn"], ChangeSource.ASSESSMENT)
     assert (script.old_verified_percent, script.verified_percent, script.source, script.changed_by_id) == (
         None,

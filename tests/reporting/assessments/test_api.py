@@ -62,7 +62,11 @@ def test_enterprise_creates_edits_and_submits_its_own_draft(yn_period, users):
     response = client.post(f"/api/assessments/{pk}/submit/", {"version": read(client, pk)["version"]}, format="json")
     assert response.status_code == 400
     missing = response.json()["missing"]
-    assert {"anchor": "item-YN-02", "label": "2 突出理想信念教育", "message": "未选择推进状态。"} in missing
+    # (YN-03's status and percent came from the current progress record, to be confirmed; it has no rating)
+    assert {(m["anchor"], m["message"]) for m in missing} >= {
+        ("item-YN-03", "未选择自评等级。"),
+        ("item-YN-03", "预填的答案尚未确认：请核对后点“确认”或直接修改。"),
+    }
     # complete and submit
     fill_complete(Assessment.objects.get(pk=pk), users["enterprise-yn"])
     response = client.post(f"/api/assessments/{pk}/submit/", {"version": read(client, pk)["version"]}, format="json")

@@ -242,7 +242,7 @@ def test_next_year_starts_from_last_years_accepted_answers_and_valid_evidence(su
     assert not new.indicator_answers.exclude(indicator__derived_from="").filter(carried_over=True).exists()
     # unconfirmed answers keep it from being submitted until touched
     problems = services.assessment_problems(assessment=new)
-    assert any("沿用上年" in p.message for p in problems)
+    assert any("尚未确认" in p.message and p.key == "YN-03" and p.field == "" for p in problems)
     services.item_save(item=carried, by=user, self_rating="good", what_done="x", status=Status.IN_PROGRESS, percent=30)
     carried.refresh_from_db()
     assert carried.carried_over is False

@@ -79,7 +79,7 @@ def test_a_100_employee_enterprise_is_shown_the_union_indicator_from_the_registe
     # then its form holds the register's 是, shown read-only, with where it comes from, as 达标
     assert answer.claimed_value == 1
     union = block(page(client, user, form), UNION)
-    assert "来自企业信息" in union and "是" in union and "达标" in union and "未达标" not in union
+    assert "取自企业登记信息" in union and "是" in union and "达标" in union and "未达标" not in union
     assert f'name="{UNION}-value"' not in union
     # and it cannot be typed in, even through the API
     api = APIClient()
