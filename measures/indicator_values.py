@@ -250,8 +250,7 @@ def value_display(indicator, value) -> str:
         return answer.text
     if kind == IndicatorKind.BOOLEAN:
         return str(_("是")) if answer.value >= 1 else str(_("否"))
-    unit = "%" if kind == IndicatorKind.SHARE else indicator.unit
-    return f"{plain_number(answer.value)}{unit}"
+    return f"{plain_number(answer.value)}{indicator.display_unit}"
 
 
 def value_input(indicator, value) -> str:

@@ -216,7 +216,12 @@ class Indicator(Scoped, TimeStampedModel):
             return str(_("仅统计"))
         if self.comparison == Comparison.TRUE:
             return str(_("是"))
-        return f"{self.get_comparison_display()} {plain_number(self.target)}{self.unit}"
+        return f"{self.get_comparison_display()} {plain_number(self.target)}{self.display_unit}"
+
+    @property
+    def display_unit(self) -> str:
+        """The unit a value or target is written with: % for a share (whatever the catalogue says), else its unit."""
+        return "%" if self.kind == IndicatorKind.SHARE else self.unit
 
     def is_met(self, value: Decimal | None) -> bool | None:
         """Whether `value` meets the target; None when there is no value or nothing to meet (measures.targets)."""

@@ -15,7 +15,7 @@ from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from measures.choices import IndicatorKind, Status
+from measures.choices import Status
 from measures.indicator_values import (
     derived_source,
     sheet_format,
@@ -302,7 +302,7 @@ def assessment_xlsx(assessment) -> bytes:
                 [
                     indicator.name,
                     indicator.get_kind_display(),
-                    "%" if indicator.kind == IndicatorKind.SHARE else indicator.unit,
+                    indicator.display_unit,
                     indicator.target_display,
                     sheet_value(indicator, answer.claimed),
                     sheet_value(indicator, answer.verified),
