@@ -161,8 +161,8 @@ def submissions_overview(*, user, period: ReportingPeriod, state: str | None = N
 
 
 def overview_rows(*, period: ReportingPeriod, ids: list) -> list:
-    """The enterprises `ids` (one page of the overview, in order) with their region and the state, id, round and
-    submission time of their assessment of `period` (未填报 without one): two queries keyed by the ids."""
+    """The enterprises `ids` (one page of the overview, in order) with their region and the state (and its label), id,
+    round and submission time of their assessment of `period` (未填报 without one): two queries keyed by the ids."""
     enterprises = {e.pk: e for e in Enterprise.objects.select_related("region").filter(pk__in=ids)}
     forms = {
         a["enterprise_id"]: a
@@ -177,6 +177,7 @@ def overview_rows(*, period: ReportingPeriod, ids: list) -> list:
             continue
         form = forms.get(pk, {})
         e.state = form.get("status", NOT_FILLED)
+        e.state_label = STATE_LABELS[e.state]
         e.assessment_id = form.get("pk")
         e.assessment_round = form.get("round")
         e.submitted_at = form.get("submitted_at")
