@@ -4,7 +4,7 @@ exemption from both (an account seed_demo flagged, honoured only while settings.
 import functools
 
 from django.conf import settings
-from django.db.models import Exists
+from django.db import connection
 from django_otp import device_classes, user_has_device
 
 from reform_portal.access import second_factor_required
@@ -14,17 +14,48 @@ from .models import AccountState
 
 def state_of(user) -> AccountState:
     """The user's AccountState, read once per request (the session limits and the login gate ask on every request),
-    with whether they have a confirmed second-factor device (`has_device`) in the same query."""
+    with whether they have a confirmed second-factor device (`has_device`) in the same statement."""
     state = getattr(user, "_account_state_cache", None)
     if state is None:
-        devices = {f"_device_{i}": Exists(m.objects.devices_for_user(user, True)) for i, m in enumerate(_devices())}
-        state = AccountState.objects.filter(user=user).annotate(**devices).first()
+        state = _state_read(user.pk)
         if state is None:
             state, _created = AccountState.objects.get_or_create(user=user)
-        else:
-            state.confirmed_device = any(getattr(state, name) for name in devices)
         user._account_state_cache = state
     return state
+
+
+def _state_read(user_id: int) -> AccountState | None:
+    """One prepared statement rather than the ORM's query: it runs on every request, and compiling the ORM's
+    (AccountState with an `Exists` per device model) cost ten times the statement itself (docs/performance/writes.md).
+    """
+    sql, attnames = _state_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    state = AccountState.from_db(connection.alias, attnames, row[:-1])
+    state.confirmed_device = bool(row[-1])
+    return state
+
+
+@functools.cache
+def _state_sql() -> tuple[str, list[str]]:
+    """The AccountState's columns and "has a confirmed device" (what `devices_for_user(user, confirmed=True)` asks of
+    each django-otp device model), built once per process from the models."""
+    quote = connection.ops.quote_name
+    fields = AccountState._meta.concrete_fields
+    user = quote(AccountState._meta.get_field("user").column)
+    devices = [
+        f"EXISTS (SELECT 1 FROM {quote(m._meta.db_table)} d WHERE d.{quote(m._meta.get_field('user').column)} = "
+        f"s.{user} AND d.{quote(m._meta.get_field('confirmed').column)})"
+        for m in _devices()
+    ]
+    sql = (
+        f"SELECT {', '.join('s.' + quote(f.column) for f in fields)}, {' OR '.join(devices) or 'FALSE'}"
+        f" FROM {quote(AccountState._meta.db_table)} s WHERE s.{user} = %s"
+    )
+    return sql, [f.attname for f in fields]
 
 
 def forget_state(*users) -> None:
