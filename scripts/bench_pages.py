@@ -17,6 +17,7 @@ class Case:
     path: str
     bare: Callable[[], list[tuple[str, list]]] | None  # the SQL statements (sql, params) of the same rows
     note: str = ""
+    who: str = "sasac"  # the user of the bench's context who asks: sasac, officer or enterprise_user
 
 
 def _sql(qs) -> tuple[str, list]:
