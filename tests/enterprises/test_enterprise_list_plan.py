@@ -95,6 +95,13 @@ def test_list_queries_never_group_or_scan_the_progress_table(loaded, client, use
         listed = [n["Node Type"] for n in nodes(rows_plan) if n.get("Alias") == "enterprises_enterprise"]
         assert listed and all("Index" in t for t in listed), (case, rows_plan)
         assert SUMMARY in rows_sql[0] and PROGRESS not in rows_sql[0], case
+        if params.get("lagging"):
+            # the rule's one moment per enterprise (measures.lagging.lagging_from), the summary joined (every
+            # enterprise has one) and compared with the database's clock: the count's SQL is the same every time
+            for sql in (ids_sql[0], count_sql[0]):
+                assert (
+                    f'INNER JOIN "{SUMMARY}"' in sql and f'"{SUMMARY}"."lagging_from" <= (STATEMENT_TIMESTAMP())' in sql
+                )
         if params.get("lagging") or case in FIGURE_SORTS:
             # the one lagging rule, or the sort, over the summaries the database keeps, not computed from progress
             ids_plan = explain(ids_sql[0])
