@@ -1,7 +1,8 @@
 """The bulk update by filter: the list's filter (in the query string) → the form and a preview → confirm.
 
-GET shows the form for the list's current filter and, once the form is filled in, the preview: how many enterprises
-the update reaches and changes, the first names, any enterprise that refuses it, and the token. POST confirms it
+GET shows the form for the list's current filter; the form filled in (the page POSTs it: a note of 2,000 characters
+would not fit a URL; a GET with the fields works too) gives the preview: how many enterprises the update reaches and
+changes, the first names, any enterprise that refuses it, and the token. A POST with the token confirms it
 (enterprises/bulk_selection.py). Only roles that may update progress (officers, administrators) reach it; the
 selection never leaves their charge (the list's own scope). The list's check boxes (`views.bulk_progress`) stay for
 a few enterprises picked by hand."""
@@ -65,7 +66,6 @@ def bulk_by_filter(request):
         "filter": filterset,
         "form": form,
         "query": query,
-        "filter_pairs": [(key, value) for key, values in params.lists() for value in values],
         "list_url": reverse("enterprises:list") + (f"?{query}" if query else ""),
         "max_enterprises": bulk_selection.MAX_ENTERPRISES,
         "sample_size": SAMPLE_SIZE,
@@ -82,7 +82,7 @@ def bulk_by_filter(request):
         status = 400
     elif form.is_bound:
         values = form.values()
-        if request.method == "POST":
+        if request.method == "POST" and form.cleaned_data["token"]:
             try:
                 result = bulk_apply(
                     user=request.user, filterset=filterset, values=values, token=form.cleaned_data["token"]

@@ -312,3 +312,19 @@ def test_the_list_links_to_the_bulk_update_with_its_filter(client, users, kunmin
     assert f'href="{URL}?region={kunming.pk}&amp;lagging=true"' in page.content.decode()
     client.force_login(users["sasac-yn"])
     assert URL not in client.get(reverse("enterprises:list")).content.decode()
+
+
+def test_the_page_posts_its_preview_so_a_long_note_fits(client, officer_qj, qujing, yn04):
+    from reform_portal.text_limits import NOTE_MAX_CHARS
+
+    enterprises_in(qujing, 3, yn04)
+    client.force_login(officer_qj)
+    note = "说" * NOTE_MAX_CHARS  # ~18 KB once in a URL: more than a request line may carry
+
+    shown = client.post(f"{URL}?region={qujing.pk}", values(yn04, note=note))  # no token: a preview
+
+    assert shown.status_code == 200 and shown.context["preview"].changes == 3
+    assert not bulk_events().exists()
+    done = confirm(client, {"region": qujing.pk}, yn04, shown.context["preview"].token, note=note)
+    assert done.status_code == 302 and bulk_events().count() == 3
+    assert set(Progress.objects.filter(measure=yn04).values_list("note", flat=True)) == {note}
