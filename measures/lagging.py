@@ -12,8 +12,14 @@ The last two are data, `EXEMPTIONS`, and every face is generated from them:
 - `is_lagging(enterprise)`: one object, in Python;
 - `lagging_q()` (with `annotate_lagging`, or `inputs=SUMMARY_INPUTS`) and `lagging_enterprises(qs)`: querysets;
 - `exempt_enterprises_sql(columns)`: SQL for set-based code (the rollup subtracts, per cell, the enterprises it
-  selects from the applicable ones), compiled by the ORM from the same Q.
-Each face takes `now` (default: the current time) so that a rollup can judge a past day.
+  selects from the applicable ones), compiled by the ORM from the same Q;
+- `lagging_from()` / `lagging_from_sql()`: the exemptions over the progress inputs with ages written in the code (up
+  to date) folded into one moment, from which the enterprise lags if nothing changes; reporting's ProgressSummary
+  keeps it per enterprise (its triggers use `lagging_from_sql`), so that over the summaries lagging at `now` is the
+  index range `lagging_from <= now`, plus the unfolded exemptions (the grace period, a setting) and "applicable"
+  tested on the row. tests/measures/test_lagging_from.py proves it equivalent to `lags()`.
+Each face takes `now` (default: the current time; over the summaries, the database's clock, so that the SQL is the
+same on every request) so that a rollup can judge a past day.
 """
 
 import operator
