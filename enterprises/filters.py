@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
@@ -10,11 +10,13 @@ from measures.choices import Status
 from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import PolicyDocument, Progress
 from reform_portal.ordering import OrderingFilter
+from reform_portal.paging import COUNT_CACHED_FROM, Part, Parts, cached_count, cached_rows
 
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .credit_code import normalise_credit_code
 from .models import Enterprise, Region
-from .selectors import counties_visible, group_heads, in_group
+from .quick_select import quicken
+from .selectors import counties_visible, group_heads, in_group, prefectures_visible
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -53,7 +55,10 @@ FIGURE_COLUMNS = {
 
 def order_terms(fields) -> list:
     """ORDER BY terms for sort fields (`name`, `-done_count`, …), figures read from the summaries, and the primary
-    key last so that pages never overlap or miss a row among equal values."""
+    key last so that pages never overlap or miss a row among equal values. By prefecture alone means by name within
+    each prefecture (the default order: `prefecture_segments` walks it on an index)."""
+    if [f.lstrip("-") for f in fields] == ["region__code"]:
+        return [fields[0], "name", "pk"]
     terms, tie = [], "pk"
     for field in fields:
         descending, name = field.startswith("-"), field.lstrip("-")
@@ -66,7 +71,7 @@ def order_terms(fields) -> list:
     return [*terms, tie]
 
 
-def figure_segments(qs: QuerySet) -> list[QuerySet] | None:
+def figure_segments(qs: QuerySet) -> list[Part] | None:
     """`qs` sorted by one progress figure, as the parts it lists one after the other: the enterprises with a summary
     row, in the order of the summary's index on that figure (ORDER BY … LIMIT walks the index and stops after the
     page, instead of sorting the province: a LEFT JOIN's missing rows cannot come from that index), and those
@@ -78,9 +83,42 @@ def figure_segments(qs: QuerySet) -> list[QuerySet] | None:
     if column not in FIGURE_COLUMNS.values():
         return None
     key = F(column).desc() if descending else F(column).asc()
-    present = qs.filter(**{f"{column.split('__')[0]}__isnull": False}).order_by(key, tie)
-    absent = qs.filter(**{f"{column.split('__')[0]}__isnull": True}).order_by(tie)
-    return [present, absent]
+    summary = column.split("__")[0]
+    present = qs.filter(**{f"{summary}__isnull": False}).order_by(key, tie)
+    absent = qs.filter(**{f"{summary}__isnull": True}).order_by(tie)
+    # The seek after a row names the summary's own key (not the enterprise's id, equal but not in that index), so
+    # that `(done, enterprise_id) < (…)` is a condition on the index `(done, enterprise)`.
+    return [Part(present, (column, f"{summary}__enterprise_id"), descending), Part.of(absent)]
+
+
+def prefecture_segments(qs: QuerySet, prefectures: QuerySet | None) -> list[Part] | None:
+    """`qs` in the default order (prefecture code, then name) as one part per prefecture of `prefectures` (those it
+    may hold, `EnterpriseFilter.prefectures`) that holds some of it, in code order, each walked on the index
+    `(region, name, id)` from its first row or a boundary row: a page reads its 25 rows, not the first prefecture
+    sorted whole. A list under `COUNT_CACHED_FROM` rows is sorted whole (its count has read those rows already; a
+    fixed number of queries). None for any other order."""
+    order = list(qs.query.order_by)
+    if prefectures is None or order[:1] != ["region__code"] or cached_count(qs) < COUNT_CACHED_FROM:
+        return None
+    # A probe per prefecture for its first row in the part's order (LIMIT 1 on the index; an EXISTS is planned as a
+    # semi-join hashing the province, an unordered LIMIT 1 as a scan)
+    first = Subquery(qs.filter(region=OuterRef("pk")).order_by(*order[1:]).values("pk")[:1])
+    # (the prefectures are listed first: PostgreSQL would probe every prefecture before the access filter drops some)
+    candidates = list(prefectures.values_list("pk", flat=True))
+    probed = Region.objects.filter(pk__in=candidates).alias(first=first).filter(first__isnull=False)
+    held = list(probed.order_by("code").values_list("pk", flat=True))
+
+    def sizes() -> list[int]:
+        # one grouped count for a far jump (kept a minute under its SQL, like the list's count)
+        by_region = dict(cached_rows(qs.order_by().values_list("region").annotate(n=Count("pk"))))
+        return [by_region.get(pk, 0) for pk in held]
+
+    return Parts([Part.of(qs.filter(region=pk).order_by(*order[1:])) for pk in held], sizes=sizes)
+
+
+def list_segments(qs: QuerySet, prefectures: QuerySet | None = None) -> list[Part] | None:
+    """The parts a list is paged by (`paging.IdsFirstPaginator`): by a figure, or prefecture by prefecture."""
+    return figure_segments(qs) or prefecture_segments(qs, prefectures)
 
 
 class ProgressOrderingFilter(OrderingFilter):
@@ -185,12 +223,14 @@ class EnterpriseFilter(django_filters.FilterSet):
                 request.user, self.filters["region"].queryset
             ).order_by("level", "code")
             self.filters["county"].queryset = counties_visible(user=request.user)
-            self.filters["group"].queryset = group_heads(user=request.user)
+            # what the select shows of each head: its name, keyed by credit code
+            self.filters["group"].queryset = group_heads(user=request.user).only("pk", "name", "credit_code")
 
     @property
     def form(self):
         form = super().form
         if self.request is not None and not getattr(form, "_counties_grouped", False):
+            quicken(form)  # the page's selects written in Python (enterprises/quick_select.py)
             # The page's select: counties grouped by prefecture, read when it is drawn (the API draws none; what
             # it accepts does not change).
             field, user, drawn = form.fields["county"], self.request.user, []
@@ -198,16 +238,29 @@ class EnterpriseFilter(django_filters.FilterSet):
             def grouped():
                 if not drawn:  # one query, however often the select is drawn
                     groups: dict[int, tuple[str, list]] = {}
-                    counties = counties_visible(user=user).select_related("parent__parent")
-                    for county in counties.order_by("parent__code", "code"):
-                        label = f"{county.parent.parent.name} {county.parent.name}"
-                        groups.setdefault(county.parent_id, (label, []))[1].append((county.code, county.name))
+                    counties = counties_visible(user=user).order_by("parent__code", "code")
+                    names = ("parent_id", "parent__parent__name", "parent__name", "code", "name")
+                    for parent, province, prefecture, code, name in counties.values_list(*names):
+                        groups.setdefault(parent, (f"{province} {prefecture}", []))[1].append((code, name))
                     drawn.extend([("", field.empty_label), *groups.values()])
                 return drawn
 
             field.widget.choices = grouped
             form._counties_grouped = True
         return form
+
+    def prefectures(self) -> QuerySet:
+        """The prefectures the list may hold: those the user works in, narrowed to the region or county chosen."""
+        regions = prefectures_visible(user=self.request.user)
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        if data.get("county"):
+            return regions.filter(pk=data["county"].parent_id)
+        region = data.get("region")
+        if region:
+            return (
+                regions.filter(parent=region) if region.level == RegionLevel.PROVINCE else regions.filter(pk=region.pk)
+            )
+        return regions
 
     def search(self, qs, name, value):
         value = value.strip()

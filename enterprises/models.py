@@ -155,7 +155,13 @@ class Enterprise(TimeStampedModel):
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         # The rollup looks up the enterprises registered inside the lagging grace period (measures/lagging.py).
-        indexes = [models.Index(fields=["created_at"], name="enterprise_registered")]
+        indexes = [
+            models.Index(fields=["created_at"], name="enterprise_registered"),
+            # The list's orders walk these and stop after the page (enterprises/filters.py, list_segments): by name
+            # within each prefecture (the default order, prefecture by prefecture), and by name.
+            models.Index(fields=["region", "name", "id"], name="enterprise_region_name"),
+            models.Index(fields=["name", "id"], name="enterprise_name"),
+        ]
         triggers = [
             version_trigger(name="enterprise_version", columns=register_columns()),
             # The county is the one source of the prefecture.

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +23,7 @@ from reform_portal.paging import IdsFirstPaginator
 from reform_portal.versioning import StaleEdit
 
 from .exporting import enterprises_workbook
-from .filters import EnterpriseFilter, figure_segments
+from .filters import EnterpriseFilter, list_segments
 from .forms import EnterpriseForm, ImportForm
 from .importing import template_workbook
 from .selectors import (
@@ -64,10 +66,13 @@ def enterprise_list(request):
     # Filter, sort and page the ids, then read the page's rows and figures by their ids (reform_portal/paging.py).
     qs = enterprises_listed(user=request.user).order_by("region__code", "name", "pk")
     filterset = EnterpriseFilter(request.GET or None, queryset=qs, request=request)
-    paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=rows_shown, segments=figure_segments)
-    page = paginator.get_page(request.GET.get("page"))
+    segments = partial(list_segments, prefectures=filterset.prefectures())
+    paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=rows_shown, segments=segments)
+    # "next" and "previous" carry the boundary row of this page: the neighbour is sought from it, not skipped to
+    page = paginator.get_page(request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     can_update = EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS)
     context = {
         "filter": filterset,

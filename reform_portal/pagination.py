@@ -1,7 +1,11 @@
 """The API lists' pagination: page numbers by default, keyset (cursor) pages when the client asks (docs/pagination.md).
 
-Page mode (`?page=`) answers `{count, next, previous, next_cursor, results}` as always; counting and OFFSET cost what
-they skip, so a deep page is slow. Cursor mode (`?cursor=`, empty for the first page) walks the list in primary-key
+Page mode (`?page=`) answers `{count, next, previous, next_cursor, results}` as always. It pages the ids first
+(`paging.IdsFirstPaginator`): the query that sorts and skips selects the ids alone, the page's rows are then read by
+their ids; a count of 5,000 or more is kept a minute; a page past the middle is read from the end of the list in
+reverse order (the last page skips nothing). A page in the middle still skips half the list's ids (docs/pagination.md).
+
+Cursor mode (`?cursor=`, empty for the first page) walks the list in primary-key
 order from the last row seen — `WHERE pk > last ORDER BY pk LIMIT n+1` on the primary key's index — so page 1,000
 costs what page 1 costs; it answers `{next, previous, results}` without a count. The token only holds an ordering
 value (the boundary row's id) and a direction: filters and the access scope are applied afresh on every request, so
@@ -18,6 +22,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+
+from .paging import IdsFirstPaginator, in_order
 
 FORWARD, BACKWARD = "n", "p"
 
@@ -53,10 +59,38 @@ def _replace_query(url: str, **params) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(pairs), fragment))
 
 
+def with_tie(qs):
+    """`qs` with the primary key as the last sort key (ties between equal values always in the same order: a page
+    read from the end of the list is then exactly the one read from its start)."""
+    order = list(qs.query.order_by) or list(qs.model._meta.ordering)
+    last = order[-1] if order else None
+    return qs if last in ("pk", "-pk", "id", "-id") else qs.order_by(*order, "pk")
+
+
+class IdsFirstPagePaginator(IdsFirstPaginator):
+    """The page mode's paginator: the ids of the page (sorted and skipped over the ids alone, from the nearer end of
+    the list), then the page's rows by those ids with what the view selects and prefetches."""
+
+    def __init__(self, object_list, per_page, **kwargs):
+        if hasattr(object_list, "query"):
+            object_list = with_tie(object_list)
+            rows = object_list.order_by()
+            fetch = lambda ids: in_order(rows, ids)  # noqa: E731
+        else:  # a list: sliced as it is
+            fetch = None
+        super().__init__(object_list, per_page, fetch=fetch, **kwargs)
+
+    def page(self, number, **kwargs):
+        if self.fetch is None:
+            return super(IdsFirstPaginator, self).page(number)
+        return super().page(number, **kwargs)
+
+
 class PortalPagination(PageNumberPagination):
     """Pages of 50; `page_size` from 1 to 500 (the schema says so; a larger one is cut to 500). A page past the last
     is a 404 (declared by reform_portal.api_schema). With `?cursor=` the list is walked by keyset instead (above)."""
 
+    django_paginator_class = IdsFirstPagePaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
