@@ -16,7 +16,7 @@ to hundreds of them, so its figures are read from the source rows when asked, no
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from enterprises.choices import SupervisionLevel
@@ -30,15 +30,18 @@ ENTERPRISE = Enterprise._meta.db_table
 
 
 def provincial_groups_q(province, prefix: str = "") -> Q:
-    """Q over enterprises: the heads of the province's provincial groups."""
-    has_subsidiaries = Exists(Enterprise.objects.filter(parent_id=OuterRef(f"{prefix}pk")))
+    """Q over enterprises: the heads of the province's provincial groups. "Has a subsidiary" is asked as "is the
+    parent of some enterprise" (`pk IN` the parents, read from the parent index): its cost follows the subsidiaries,
+    where an EXISTS per enterprise would probe every 省属 enterprise of the province (tens of thousands at 1 M)."""
+    parents = Enterprise.objects.filter(parent__isnull=False).order_by().values("parent_id")
     return Q(
         **{
             f"{prefix}supervision_level": SupervisionLevel.PROVINCIAL,
             f"{prefix}parent__isnull": True,
             f"{prefix}region__parent": province,
+            f"{prefix}pk__in": parents,
         }
-    ) & Q(has_subsidiaries)
+    )
 
 
 def provincial_groups(province) -> QuerySet:
