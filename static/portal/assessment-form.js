@@ -3,7 +3,7 @@
 //   all of them queue on #assessment-sections (hx-sync), so saves run one at a time and the counts that come back
 //   with each (已填 x/n) are those of the last save;
 // - a form holds unsaved text from the first keystroke until a save of exactly that text came back saved
-//   (#saved-<key> turns .text-success; a refusal, a stale edit or an invalid value keep it unsaved): while any does,
+//   (#saved-<key> comes back .text-success; a refusal, a stale edit or an invalid value keep it unsaved): while any does,
 //   or a save is on its way, leaving the page asks first (beforeunload);
 // - a section's "confirm all" button presses each pre-filled answer's 确认 in that section (queued, one by one);
 // - after a refused submission, the page scrolls to the first problem's field and focuses it (#problems
@@ -55,19 +55,23 @@
     }
     var s = state(form);
     s.pending = Math.max(0, s.pending - 1);
-    var saved = document.getElementById("saved-" + form.getAttribute("data-key"));
-    if (event.detail.successful && saved && saved.classList.contains("text-success") && s.sent === s.edits) {
+    // Saved when the answer's own "saved" span comes back green (read from the response: the out-of-band swap may
+    // not have happened yet when this event runs).
+    var saved = new RegExp('id="saved-' + form.getAttribute("data-key") + '"[^>]*text-success');
+    if (event.detail.successful && saved.test(event.detail.xhr.responseText) && s.sent === s.edits) {
       s.edits = 0;
       s.sent = 0;
     }
-    // A field whose message is gone (saved now) is no longer marked invalid.
-    form.querySelectorAll("[aria-invalid=true]").forEach(function (input) {
-      var message = document.getElementById(input.getAttribute("aria-describedby") || "");
-      if (message && !message.textContent.trim()) {
-        input.removeAttribute("aria-invalid");
-        input.classList.remove("is-invalid");
-      }
-    });
+    window.setTimeout(function () {
+      // A field whose message is gone (saved now) is no longer marked invalid.
+      form.querySelectorAll("[aria-invalid=true]").forEach(function (input) {
+        var message = document.getElementById(input.getAttribute("aria-describedby") || "");
+        if (message && !message.textContent.trim()) {
+          input.removeAttribute("aria-invalid");
+          input.classList.remove("is-invalid");
+        }
+      });
+    }, 50);
   });
 
   function unsaved() {
@@ -76,6 +80,14 @@
       return s && (s.edits > 0 || s.pending > 0);
     });
   }
+
+  // The state, readable on the page (data-unsaved on #assessment-sections: the browser tests wait for it).
+  function publish() {
+    root.setAttribute("data-unsaved", unsaved() ? "true" : "false");
+  }
+  root.addEventListener("input", publish);
+  document.body.addEventListener("htmx:afterRequest", publish);
+  document.body.addEventListener("htmx:beforeRequest", publish);
 
   window.addEventListener("beforeunload", function (event) {
     if (unsaved()) {
@@ -107,8 +119,14 @@
 
   var problems = document.getElementById("problems");
   var first = problems && document.getElementById(problems.getAttribute("data-first-problem") || "");
-  if (first) {
-    first.scrollIntoView({ block: "center" });
+  function jump() {
     first.focus({ preventScroll: true });
+    first.scrollIntoView({ block: "center" });
+  }
+  if (first) {
+    jump();
+    if (document.readyState !== "complete") {
+      window.addEventListener("load", jump);  // again once styles and fonts have settled the layout
+    }
   }
 })();
