@@ -7,6 +7,7 @@ AccountGateMiddleware keeps a logged-in user on one page until a step of the log
 the code of the device they set up; set up a device if their role requires one; change a password an administrator
 set. The API answers 403 with a code instead of redirecting."""
 
+import functools
 import time
 from urllib.parse import urlencode
 
@@ -102,6 +103,10 @@ class AccountGateMiddleware:
     @staticmethod
     def always_open(path: str) -> bool:
         """Logging out, changing the language and static files need no finished login."""
-        return path in (reverse("logout"), reverse("set_language")) or path.startswith(
-            "/" + settings.STATIC_URL.lstrip("/")
-        )
+        return path in _open_paths() or path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+
+
+@functools.cache
+def _open_paths() -> tuple[str, str]:
+    """Reversed once per process (every request of a signed-in user asks)."""
+    return reverse("logout"), reverse("set_language")

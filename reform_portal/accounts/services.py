@@ -41,9 +41,11 @@ def token_issue(*, user, name: str = "", request=None) -> tuple[ApiToken, str]:
 def token_check(key: str) -> ApiToken | None:
     """The live token for `key`, its use noted; None for an unknown, revoked or expired key."""
     now = timezone.now()
-    token = ApiToken.objects.select_related("user").live().filter(digest=digest_of(key)).first()
-    if token is None:
+    # The digest is unique: no ordering (the model's "-created_at" cost compiling on every API request).
+    found = list(ApiToken.objects.select_related("user").live().filter(digest=digest_of(key)).order_by()[:1])
+    if not found:
         return None
+    token = found[0]
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
