@@ -329,23 +329,29 @@ def _build_enterprise_cells(cursor):
     )
 
 
-def _insert_grouping(cursor, dims, *, day, document, computed_at, run_id) -> int:
-    """INSERT … SELECT … GROUP BY over the cells: one row per scope of the grouping `dims`."""
+def _insert_groupings(cursor, groupings, *, day, document, computed_at, run_id) -> int:
+    """One INSERT … SELECT … GROUP BY GROUPING SETS over the cells: one row per scope of each grouping of
+    `groupings` (all with the measure, read from rollup_cell, or all without, from rollup_ecell). A cell's keys are
+    never NULL, so a key column is NULL exactly in the rows of the groupings without it, and the scope key spells
+    them as empty (`_key_sql`)."""
     table = RollupSnapshot._meta.db_table
     ops = connection.ops
-    source = "rollup_cell" if "measure_id" in dims else "rollup_ecell"
+    with_measure = {"measure_id" in dims for dims in groupings}
+    assert len(with_measure) == 1, "groupings with and without the measure read different cells"
+    source = "rollup_cell" if with_measure.pop() else "rollup_ecell"
+    used = {d for dims in groupings for d in dims}
     applicable = "COALESCE(SUM(c.applicable), 0)"
     records = "COALESCE(SUM(c.records), 0)"
     started = "COALESCE(SUM(c.in_progress) + SUM(c.done) + SUM(c.ongoing), 0)"
     done = "COALESCE(SUM(c.done) + SUM(c.ongoing), 0)"
-    select_dims = [f"c.{d}" if d in dims else "NULL" for d in KEY_ORDER]
-    group_by = f"GROUP BY {', '.join('c.' + d for d in dims)}" if dims else ""
+    select_dims = [f"c.{d}" if d in used else "NULL" for d in KEY_ORDER]
+    sets = ", ".join("(" + ", ".join("c." + d for d in dims) + ")" for dims in groupings)
     sql = f"""
         INSERT INTO {table} (day, scope_key, province_id, document_id, {", ".join(KEY_ORDER)},
             applicable, records, not_started, in_progress, done, ongoing, completion_rate, mean_percent,
             indicator_met, indicator_targets, attainment_rate, lagging, submitted, submission_rate,
             computed_at, run_id)
-        SELECT %s, {_key_sql(dims, document.province_id, document.pk)}, %s, %s, {", ".join(select_dims)},
+        SELECT %s, {_key_sql(used, document.province_id, document.pk)}, %s, %s, {", ".join(select_dims)},
             {applicable}, {records}, {records} - {started},
             COALESCE(SUM(c.in_progress), 0), COALESCE(SUM(c.done), 0), COALESCE(SUM(c.ongoing), 0),
             CASE WHEN {records} > 0 THEN {done} * 1.0 / {records} END,
@@ -357,7 +363,7 @@ def _insert_grouping(cursor, dims, *, day, document, computed_at, run_id) -> int
             CASE WHEN {applicable} > 0 THEN SUM(c.submitted) * 1.0 / {applicable} END,
             %s, %s
         FROM {source} c
-        {group_by}
+        GROUP BY GROUPING SETS ({sets})
     """
     params = [
         ops.adapt_datefield_value(day),
@@ -506,10 +512,11 @@ def rollup_document(*, document: PolicyDocument, day: date, run: RollupRun | Non
             _build_cells(cursor, document, measure_ids, indicator_ids, now)
             _build_enterprise_cells(cursor)
             computed_at = timezone.now()
-            for dims in CELL_GROUPINGS:
-                rows += _insert_grouping(
+            # two statements, not one per grouping: the groupings with the measure, and those without
+            for with_measure in (True, False):
+                rows += _insert_groupings(
                     cursor,
-                    dims,
+                    [dims for dims in CELL_GROUPINGS if ("measure_id" in dims) == with_measure],
                     day=day,
                     document=document,
                     computed_at=computed_at,

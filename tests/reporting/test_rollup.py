@@ -80,21 +80,21 @@ def test_a_rollup_failing_half_way_leaves_the_previous_figures(monkeypatch):
     rollup.rollup_full_now(day=yesterday)
     before = {s.scope_key: snapshot_figures(s) for s in RollupSnapshot.objects.filter(day=yesterday)}
     # and today's rollup dying after some of its inserts
-    real_insert = rollup._insert_grouping
+    real_insert = rollup._insert_groupings
     calls = {"n": 0}
 
     def dying_insert(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:
+        if calls["n"] == 2:  # the first part's second statement: its first one's rows are written
             raise RuntimeError("worker killed")
         return real_insert(*args, **kwargs)
 
-    monkeypatch.setattr(rollup, "_insert_grouping", dying_insert)
+    monkeypatch.setattr(rollup, "_insert_groupings", dying_insert)
     # when
     with pytest.raises(RuntimeError):
         rollup.rollup_full_now(day=today)
     # then nothing of today's half-run is stored, yesterday's figures are intact and the dashboard serves them
-    assert calls["n"] == 4
+    assert calls["n"] == 2
     assert not RollupSnapshot.objects.filter(day=today).exists()
     assert {s.scope_key: snapshot_figures(s) for s in RollupSnapshot.objects.filter(day=yesterday)} == before
     run = RollupRun.objects.order_by("-pk").first()
