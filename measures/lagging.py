@@ -227,11 +227,14 @@ def lagging_q(*, now: datetime | None = None, inputs: dict = LIVE_INPUTS) -> Q:
     applicable = has_applicable_measures_q()
     if "applicable_rows" in inputs:
         # The cheap proof first: PostgreSQL evaluates an OR's arms in order and stops at the first that holds.
-        applicable = Q(**{f"{inputs['applicable_rows']}__gt": 0}) | applicable
+        # (NULL without a summary row: said not NULL, so that the negation in `?lagging=false` stays two-valued)
+        rows = inputs["applicable_rows"]
+        applicable = Q(**{f"{rows}__isnull": False, f"{rows}__gt": 0}) | applicable
     if "lagging_from" not in inputs:
         return applicable & ~exempt_q(now=now, inputs=inputs)
     now = now or Now()
-    past = Q(**{f"{inputs['lagging_from']}__isnull": False, f"{inputs['lagging_from']}__lte": now})
+    # NULL: no summary row (no applicable progress), so no folded exemption holds
+    past = Q(**{f"{inputs['lagging_from']}__lte": now}) | Q(**{f"{inputs['lagging_from']}__isnull": True})
     return past & ~exempt_q(now=now, inputs=inputs, names=UNFOLDED) & applicable
 
 

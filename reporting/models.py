@@ -188,10 +188,9 @@ class ScopeTally(CellKey):
 
 
 class ProgressSummary(CellKey):
-    """Per enterprise: its cell, the figures of its progress on measures that apply to it (none: the empty row,
-    `last_update` NULL and counts 0), the inputs of the lagging rule (measures.lagging) and the enterprise list's
-    figures (done / applicable, mean percent), kept current by the database so that a rollup judges 100,000
-    enterprises, and a list sorts and filters them, without reading their progress."""
+    """Per enterprise with progress rows on measures that apply to it: its cell, the inputs of the lagging rule
+    (measures.lagging) and the enterprise list's figures (done / applicable, mean percent), kept current by the
+    database so that a rollup judges 100,000 enterprises, and a list sorts them, without reading their progress."""
 
     enterprise = models.OneToOneField(
         "enterprises.Enterprise",

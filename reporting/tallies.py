@@ -120,8 +120,8 @@ def _indicator_tally_sql(*, source: str, sign: str, i: str = "i", v: str = "v", 
 
 # The figures of an enterprise's applicable progress the summary keeps: the lagging rule's inputs (last update,
 # rows 未启动, and the moment they make it lag from, `measures.lagging.lagging_from`) and the enterprise list's
-# "done / applicable" and mean percent (its columns and sorts). Every enterprise has a summary, those without
-# applicable progress the empty one (`_EMPTY`), so that a list judges each by its row.
+# "done / applicable" and mean percent (its columns and sorts). An enterprise without applicable progress has no
+# summary (the enterprise list sorts it after those with figures); `lagging_q` judges it without one.
 SUMMARY_FIGURES = (
     "last_update",
     "not_started",
@@ -164,15 +164,6 @@ def _summary_sql(where: str) -> str:
                  JOIN {MEASURE} am ON am.id = p.measure_id{joins}
             WHERE ({where}) AND {applies} GROUP BY p.enterprise_id, {_cell("e")}
         ) a
-    """
-
-
-def _every_summary_sql() -> str:
-    """SELECT the ProgressSummary row of every enterprise: `_summary_sql`'s, else the empty one."""
-    figures = ", ".join(f"COALESCE(a.{c}, {_EMPTY[c]})" for c in SUMMARY_FIGURES)
-    return f"""
-        SELECT e.id, {figures}, {_cell("e")}
-        FROM {ENTERPRISE} e LEFT JOIN ({_summary_sql("1 = 1")}) a ON a.enterprise_id = e.id
     """
 
 
@@ -231,8 +222,7 @@ def _summary_refresh_sql(ids: str) -> str:
             UPDATE {SUMMARY} s SET {", ".join(f"{c} = a.{c}" for c in SUMMARY_FIGURES)}
                 FROM ({_summary_sql(f"p.enterprise_id IN {listed}")}) AS a ({", ".join(SUMMARY_COLUMNS)})
                 WHERE s.enterprise_id = a.enterprise_id;
-            UPDATE {SUMMARY} s SET {", ".join(f"{c} = {_EMPTY[c]}" for c in SUMMARY_FIGURES)}
-                WHERE s.enterprise_id IN {listed}
+            DELETE FROM {SUMMARY} s WHERE s.enterprise_id IN {listed}
                 AND NOT EXISTS (SELECT 1 FROM ({_summary_sql("p.enterprise_id = s.enterprise_id")}) a);
         END IF;
     """
@@ -319,17 +309,11 @@ def enterprise_update_trigger() -> str:
 
 
 def enterprise_insert_trigger() -> str:
-    """Enterprises created: counted under their scopes, and each given the empty summary (it may lag already)."""
-    summaries = f"""
-        INSERT INTO {SUMMARY} ({", ".join(SUMMARY_COLUMNS)})
-            SELECT n.id, {_EMPTY_FIGURES}, {_cell("n")} FROM {NEW_ROWS} n ON CONFLICT (enterprise_id) DO NOTHING
-    """
-    return _lines(f"{_scope_tally_sql(source=f'{NEW_ROWS} n', sign='1', cell='n')}; {summaries}; RETURN NULL;")
+    return _lines(f"{_scope_tally_sql(source=f'{NEW_ROWS} n', sign='1', cell='n')}; RETURN NULL;")
 
 
 def enterprise_delete_trigger() -> str:
-    summaries = f"DELETE FROM {SUMMARY} WHERE enterprise_id IN (SELECT id FROM {OLD_ROWS})"
-    return _lines(f"{_scope_tally_sql(source=f'{OLD_ROWS} o', sign='-1', cell='o')}; {summaries}; RETURN NULL;")
+    return _lines(f"{_scope_tally_sql(source=f'{OLD_ROWS} o', sign='-1', cell='o')}; RETURN NULL;")
 
 
 def scope_insert_trigger() -> str:
@@ -396,12 +380,6 @@ def truncate_trigger(*tables: str) -> str:
     return _lines(" ".join(f"DELETE FROM {t};" for t in tables) + " RETURN NULL;")
 
 
-def progress_truncate_trigger() -> str:
-    """Progress truncated: its tallies emptied, every enterprise's summary the empty one."""
-    empty = ", ".join(f"{c} = {_EMPTY[c]}" for c in SUMMARY_FIGURES)
-    return _lines(f"DELETE FROM {PROGRESS_TALLY}; UPDATE {SUMMARY} SET {empty}; RETURN NULL;")
-
-
 # Recomputing and checking ----------------------------------------------------------------------------------------
 
 _PROGRESS_SOURCE = f"{PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id"
@@ -424,7 +402,7 @@ def rebuild():
         cursor.execute(_scope_tally_sql(source=f"{ENTERPRISE} e", sign="1", cell="e"))
         cursor.execute(_progress_tally_sql(source=_PROGRESS_SOURCE, sign="1", p="p", cell="e"))
         cursor.execute(_indicator_tally_sql(source=_VALUE_SOURCE, sign="1"))
-        cursor.execute(f"INSERT INTO {SUMMARY} ({', '.join(SUMMARY_COLUMNS)}) {_every_summary_sql()}")
+        cursor.execute(f"INSERT INTO {SUMMARY} ({', '.join(SUMMARY_COLUMNS)}) {_summary_sql('1 = 1')}")
 
 
 def _by_key(cursor, sql, width: int) -> dict:
@@ -480,7 +458,7 @@ def drift() -> dict[str, dict]:
                 f" GROUP BY sc.id, {_cell('e')}",
                 1 + len(CELL),
             ),
-            "summaries": _by_key(cursor, _every_summary_sql(), 1),
+            "summaries": _by_key(cursor, _summary_sql("1 = 1"), 1),
         }
     zeros = {"progress": (0, 0, 0, 0), "indicators": (0,), "scopes": (0,), "summaries": None}
     return {

@@ -22,7 +22,7 @@ from enterprises.models import Enterprise
 from measures.models import Indicator, IndicatorValue, Measure, Progress, Scope
 
 from . import tallies
-from .models import IndicatorTally, ProgressSummary, ScopeTally
+from .models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 
 _OPERATIONS = {"INSERT": pgtrigger.Insert, "UPDATE": pgtrigger.Update, "DELETE": pgtrigger.Delete}
 _REFERENCING = {
@@ -74,12 +74,9 @@ class TalliedProgress(Progress):
                 )
                 for op in _WRITES
             ),
-            pgtrigger.Trigger(
+            _after_truncate(
                 name="tally_progress_truncate",
-                when=pgtrigger.After,
-                operation=pgtrigger.Truncate,
-                level=pgtrigger.Statement,
-                func=tallies.progress_truncate_trigger(),
+                emptied=[ProgressTally._meta.db_table, ProgressSummary._meta.db_table],
             ),
         ]
 
@@ -120,9 +117,7 @@ class TalliedEnterprise(Enterprise):
                 declare=tallies.ENTERPRISE_DECLARE,
             ),
             _after("DELETE", name="tally_enterprise_delete", func=tallies.enterprise_delete_trigger()),
-            _after_truncate(
-                name="tally_enterprise_truncate", emptied=[ScopeTally._meta.db_table, ProgressSummary._meta.db_table]
-            ),
+            _after_truncate(name="tally_enterprise_truncate", emptied=[ScopeTally._meta.db_table]),
         ]
 
 

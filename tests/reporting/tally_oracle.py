@@ -92,8 +92,6 @@ def counted_from_rows() -> dict[str, dict]:
         for scope in scopes:
             if applies(scope, e):
                 enterprises[(scope.pk, *_cell(e))] += 1
-        # every enterprise has a summary: without applicable progress, the empty one
-        summaries.setdefault(e.pk, (None, 0, 0, 0, 0, 0, 0, *_cell(e)))
     # the moment it lags from: up to date (none 未启动, updated within LAGGING_DAYS days, that day included) until
     # then, else from the start of time
     for pk, (last, not_started, *rest) in summaries.items():

@@ -107,7 +107,7 @@ def test_deep_page_reads_ids_only(client, loaded):
 
 
 def test_lagging_is_one_moment_compared_with_the_database_clock(client, loaded):
-    """The lagging drill-down's count and ids join the summary (INNER: every enterprise has one) and compare its
+    """The lagging drill-down's count and ids join the summary and compare its
     `lagging_from` with the database's clock, so the count's SQL is the same on every request (reform_portal.paging
     caches a large count by its SQL). At 3,000 enterprises that nearly all lag a scan of the summary is as cheap as
     an index, so with scans priced out the planner must find an index path: the summary by index, no progress."""
@@ -118,7 +118,7 @@ def test_lagging_is_one_moment_compared_with_the_database_clock(client, loaded):
     assert first["count"] == second["count"] and first["ids"] == second["ids"]
     for kind in ("count", "ids"):
         sql = first[kind]
-        assert f'INNER JOIN "{SUMMARY}"' in sql and f'"{SUMMARY}"."lagging_from" <= (STATEMENT_TIMESTAMP())' in sql
+        assert f'"{SUMMARY}"."lagging_from" <= (STATEMENT_TIMESTAMP())' in sql
         plan = explain(sql, "enable_seqscan = off")
         assert scans(plan, SUMMARY) and "Seq Scan" not in scans(plan, SUMMARY), (kind, plan)
         assert scans(plan, PROGRESS) == [], (kind, plan)

@@ -80,8 +80,7 @@ def test_figures_follow_progress_writes_facts_and_scopes(kunming, xian):
     # its kept rows no longer count), a Yunnan one stops being 龙头
     soe = Enterprise.objects.filter(region__parent__code="610000", progress__isnull=False).distinct().first()
     Enterprise.objects.filter(pk=soe.pk).update(supervision_level=SupervisionLevel.CENTRAL)
-    # (every enterprise keeps a summary: the empty one, nothing applicable)
-    assert ProgressSummary.objects.filter(enterprise=soe, applicable=0, last_update__isnull=True).exists()
+    assert not ProgressSummary.objects.filter(enterprise=soe).exists()
     assert figures_listed()[soe.pk][:2] == (0, 0)
     Enterprise.objects.filter(region__parent__code="530000").update(leading=False, has_board=False)
     assert_figures_agree()
