@@ -71,7 +71,7 @@ def order_terms(fields) -> list:
     return [*terms, tie]
 
 
-def figure_segments(qs: QuerySet) -> list[Part] | None:
+def figure_segments(qs: QuerySet, count: int | None = None) -> list[Part] | None:
     """`qs` sorted by one progress figure, as the parts it lists one after the other: the enterprises with a summary
     row, in the order of the summary's index on that figure (ORDER BY … LIMIT walks the index and stops after the
     page, instead of sorting the province: a LEFT JOIN's missing rows cannot come from that index), and those
@@ -91,14 +91,16 @@ def figure_segments(qs: QuerySet) -> list[Part] | None:
     return [Part(present, (column, f"{summary}__enterprise_id"), descending), Part.of(absent)]
 
 
-def prefecture_segments(qs: QuerySet, prefectures: QuerySet | None) -> list[Part] | None:
+def prefecture_segments(qs: QuerySet, prefectures: QuerySet | None, count: int | None = None) -> list[Part] | None:
     """`qs` in the default order (prefecture code, then name) as one part per prefecture of `prefectures` (those it
     may hold, `EnterpriseFilter.prefectures`) that holds some of it, in code order, each walked on the index
     `(region, name, id)` from its first row or a boundary row: a page reads its 25 rows, not the first prefecture
     sorted whole. A list under `COUNT_CACHED_FROM` rows is sorted whole (its count has read those rows already; a
     fixed number of queries). None for any other order."""
     order = list(qs.query.order_by)
-    if prefectures is None or order[:1] != ["region__code"] or cached_count(qs) < COUNT_CACHED_FROM:
+    if prefectures is None or order[:1] != ["region__code"]:
+        return None
+    if (cached_count(qs) if count is None else count) < COUNT_CACHED_FROM:  # count: the paginator's, when it has it
         return None
     # A probe per prefecture for its first row in the part's order (LIMIT 1 on the index; an EXISTS is planned as a
     # semi-join hashing the province, an unordered LIMIT 1 as a scan)
@@ -116,9 +118,9 @@ def prefecture_segments(qs: QuerySet, prefectures: QuerySet | None) -> list[Part
     return Parts([Part.of(qs.filter(region=pk).order_by(*order[1:])) for pk in held], sizes=sizes)
 
 
-def list_segments(qs: QuerySet, prefectures: QuerySet | None = None) -> list[Part] | None:
+def list_segments(qs: QuerySet, prefectures: QuerySet | None = None, count: int | None = None) -> list[Part] | None:
     """The parts a list is paged by (`paging.IdsFirstPaginator`): by a figure, or prefecture by prefecture."""
-    return figure_segments(qs) or prefecture_segments(qs, prefectures)
+    return figure_segments(qs) or prefecture_segments(qs, prefectures, count)
 
 
 class ProgressOrderingFilter(OrderingFilter):

@@ -38,9 +38,12 @@ def quicken(form: forms.Form) -> None:
     """Give `form`'s selects the quick widgets (same choices and attributes) and Bootstrap's classes."""
     for field in form.fields.values():
         old = field.widget
-        if isinstance(old, forms.Select | forms.SelectMultiple) and not isinstance(old, QuickSelectMixin):
+        # plain selects only: a filter's own widget (the sort's CSV widget) reads its value its own way
+        if type(old) in (forms.Select, forms.SelectMultiple):
             quick = QuickSelectMultiple if old.allow_multiple_selected else QuickSelect
             field.widget = quick(attrs={**old.attrs, "class": "form-select"}, choices=old.choices)
             field.widget.is_required = old.is_required
-        elif not isinstance(field.widget, QuickSelectMixin):
-            field.widget.attrs.setdefault("class", "form-control")
+        elif isinstance(old, forms.Select):
+            old.attrs.setdefault("class", "form-select")
+        elif not isinstance(old, QuickSelectMixin):
+            old.attrs.setdefault("class", "form-control")

@@ -11,9 +11,9 @@ officer's charge) is kept `COUNT_CACHE_SECONDS` in the cache under the query's S
 are in it), so paging through a province counts it once a minute, not on every page; smaller counts are always exact
 and fresh.
 
-`segments(queryset)` may split the list into `Part`s listed one after the other (the enterprise list prefecture by
-prefecture, or by a progress figure: the enterprises with figures in the order of an index, then those without),
-each read in the order of an index; a part is counted only when a page starts beyond its end.
+`segments(queryset, count=…)` may split the list into `Part`s listed one after the other (the enterprise list
+prefecture by prefecture, or by a progress figure: the enterprises with figures in the order of an index, then those
+without), each read in the order of an index; a part is counted only when a page starts beyond its end.
 
 Where the pages are:
 - **Next / previous** (`page(n, after=token)` / `before=token`, the tokens of the neighbouring page, `Page.after` and
@@ -163,7 +163,7 @@ class IdsFirstPaginator(CountCachedPaginator):
 
     @cached_property
     def parts(self) -> list[Part]:
-        parts = self.segments(self.object_list) if self.segments else None
+        parts = self.segments(self.object_list, count=self.count) if self.segments else None
         if parts is None:
             return [Part.of(self.object_list)]
         return Parts([p if isinstance(p, Part) else Part.of(p) for p in parts], getattr(parts, "sizes", None))

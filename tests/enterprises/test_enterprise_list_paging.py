@@ -87,7 +87,7 @@ def test_next_and_previous_links_seek_the_pages_that_numbers_give(two_prefecture
     base = Enterprise.objects.filter(region__in=two_prefectures)
     qs = base.order_by(*order_terms([sort])) if sort else base.order_by("region__code", "name", "pk")
     expected = list(qs.values_list("pk", flat=True))
-    segments = lambda qs: filters.list_segments(qs, prefectures=two_prefectures)  # noqa: E731
+    segments = lambda qs, count=None: filters.list_segments(qs, prefectures=two_prefectures, count=count)  # noqa: E731
     if sort is None:
         assert len(segments(qs)) == 2  # a part per prefecture
     for per_page in (2, 4, 5):
@@ -113,7 +113,7 @@ def test_a_boundary_that_is_gone_or_forged_pages_by_number(two_prefectures, monk
 
     monkeypatch.setattr(filters, "COUNT_CACHED_FROM", 1)
     qs = Enterprise.objects.filter(region__in=two_prefectures).order_by("region__code", "name", "pk")
-    segments = lambda qs: filters.list_segments(qs, prefectures=two_prefectures)  # noqa: E731
+    segments = lambda qs, count=None: filters.list_segments(qs, prefectures=two_prefectures, count=count)  # noqa: E731
     paginator = IdsFirstPaginator(qs, 4, fetch=rows_shown, segments=segments)
     third = [e.pk for e in paginator.page(3).object_list]
     for token in ("0.999999999", "x", "7.1", "0.-5", ""):

@@ -83,7 +83,9 @@ def test_list_queries_never_group_or_scan_the_progress_table(loaded, client, use
         ids_sql = [q for q in queries if "LIMIT 25" in q]
         count_sql = [q for q in queries if q.startswith("SELECT COUNT(*)")]
         rows_sql = [q for q in queries if 'WHERE "enterprises_enterprise"."id" IN (' in q and SUMMARY in q]
-        assert len(ids_sql) == len(count_sql) == len(rows_sql) == 1, (case, queries)
+        # a page by its number beyond page 1 also counts the part it starts in (to read it from its nearer end)
+        assert len(count_sql) == (2 if "page" in params else 1), (case, queries)
+        assert len(ids_sql) == len(rows_sql) == 1, (case, queries)
         assert "GROUP BY" not in " ".join(queries), case
         for sql in queries:
             plan = explain(sql)
