@@ -153,9 +153,7 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
                 comment=history_comment,
             )
         except ValidationError as exc:
-            raise ValidationError(
-                {"items": [f"{item.measure.label}: {m}" for m in exc.messages]}
-            ) from None
+            raise ValidationError({"items": [f"{item.measure.label}: {m}" for m in exc.messages]}) from None
     applicable = applicable_ids(enterprise)
     for answer in assessment.indicator_answers.select_related("indicator"):
         final = answer.final
