@@ -121,7 +121,8 @@
   var first = problems && document.getElementById(problems.getAttribute("data-first-problem") || "");
   function jump() {
     first.focus({ preventScroll: true });
-    first.scrollIntoView({ block: "center" });
+    // instant: Bootstrap's smooth scrolling would leave the field off screen until its animation ends
+    first.scrollIntoView({ block: "center", behavior: "instant" });
   }
   if (first) {
     jump();
