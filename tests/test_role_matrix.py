@@ -204,6 +204,8 @@ URL_KWARGS = {
     "reporting:assessments:start": lambda o: {"period_pk": o["period"].pk},
     "reporting:assessments:submit": _assessment,
     "reporting:assessments:xlsx": _assessment,
+    "reporting:assessments:workbook": _assessment,
+    "reporting:assessments:workbook_upload": _assessment,
 }
 
 
@@ -298,6 +300,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # -- dashboard -----------------------------------------------------------------------------------
     "reporting:dashboard": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
     "reporting:drilldown": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "reporting:drilldown_export": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
     "reporting:export": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
     "reporting:runs": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
     "reporting:refresh": {
@@ -316,6 +319,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "reporting:assessments:detail": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
     "reporting:assessments:pdf": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
     "reporting:assessments:xlsx": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    # the offline round trip: whoever reads the form downloads it; only those who fill it in upload it back
+    "reporting:assessments:workbook": {"GET": "ok ok 404 404 404 ok 404 ok 404 ok 404"},
+    "reporting:assessments:workbook_upload": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
     "reporting:assessments:item_save": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
     "reporting:assessments:indicator_save": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
     "reporting:assessments:evidence_upload": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import evidence, exports, form, overview, page, periods, review
+from .views import evidence, exports, form, overview, page, periods, review, workbook
 
 app_name = "assessments"
 urlpatterns = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("<int:pk>/accept/", review.accept, name="accept"),
     path("<int:pk>/pdf/", exports.pdf, name="pdf"),
     path("<int:pk>/xlsx/", exports.xlsx, name="xlsx"),
+    path("<int:pk>/workbook/", workbook.workbook_download, name="workbook"),
+    path("<int:pk>/workbook/upload/", workbook.workbook_upload, name="workbook_upload"),
 ]

@@ -28,7 +28,9 @@ def detail(request, pk):
     return assessment_page(request, assessment_or_404(request, pk))
 
 
-def assessment_page(request, assessment, *, problems=None, decision_error=None, status=200):
+def assessment_page(
+    request, assessment, *, problems=None, decision_error=None, status=200, workbook_problems=None, workbook_stale=False
+):
     user = request.user
     editing = assessment.is_editable and AssessmentPolicy.can(user, AssessmentPolicy.EDIT, assessment)
     reviewing = assessment.status == AssessmentStatus.SUBMITTED and AssessmentPolicy.can(
@@ -53,6 +55,8 @@ def assessment_page(request, assessment, *, problems=None, decision_error=None, 
         "decision_error": decision_error or {},
         "corrected": sum(1 for i in items if i.is_corrected),
         "progress_changes": progress_changes_from(assessment=assessment),
+        "workbook_problems": workbook_problems or [],
+        "workbook_stale": workbook_stale,
         **form_state,
     }
     template = "assessments/assessment_form.html" if editing else "assessments/assessment_detail.html"

