@@ -76,14 +76,19 @@ def applies_join(*, scope: str, enterprise: str) -> tuple[str, str]:
     return joins, applies_sql("sc", enterprise, "rg.parent_id")
 
 
-def _progress_tally_sql(*, source: str, sign: str, p: str, cell: str, scope: str | None = None) -> str:
+def _progress_tally_sql(
+    *, source: str, sign: str, p: str, cell: str, scope: str | None = None, applicable: bool = False
+) -> str:
     """INSERT the signed counts of `source` (a FROM clause where `p` has the progress columns, `cell` the
     enterprise's cell columns and facts and `sign` is +1 or -1) into ProgressTally, leaving out keys that net to
     nothing and rows whose measure does not apply to their enterprise (`scope`: the SQL of the measure's scope id,
-    by default looked up from the measure)."""
-    if scope is None:
-        source, scope = f"{source} JOIN {MEASURE} am ON am.id = {p}.measure_id", "am.scope_id"
-    joins, applies = applies_join(scope=scope, enterprise=cell)
+    by default looked up from the measure; `applicable`: `source` holds only rows whose measure applies)."""
+    if applicable:
+        joins, applies = "", "TRUE"
+    else:
+        if scope is None:
+            source, scope = f"{source} JOIN {MEASURE} am ON am.id = {p}.measure_id", "am.scope_id"
+        joins, applies = applies_join(scope=scope, enterprise=cell)
 
     def count(status):
         return f"SUM(CASE WHEN {p}.status = '{status}' THEN {sign} ELSE 0 END)"
@@ -212,6 +217,7 @@ def _summary_refresh_sql(ids: str) -> str:
     trigger's generic plan an array parameter is estimated at one row, and PostgreSQL then walked every enterprise
     testing each against the array (5,000 enterprises: minutes, growing with the square of the batch)."""
     listed = f"(SELECT unnest({ids}))"
+    joins, applies = applies_join(scope="am.scope_id", enterprise="e")
     return f"""
         IF {ids} IS NOT NULL THEN
             INSERT INTO {SUMMARY} ({", ".join(SUMMARY_COLUMNS)})
@@ -222,28 +228,118 @@ def _summary_refresh_sql(ids: str) -> str:
             UPDATE {SUMMARY} s SET {", ".join(f"{c} = a.{c}" for c in SUMMARY_FIGURES)}
                 FROM ({_summary_sql(f"p.enterprise_id IN {listed}")}) AS a ({", ".join(SUMMARY_COLUMNS)})
                 WHERE s.enterprise_id = a.enterprise_id;
-            DELETE FROM {SUMMARY} s WHERE s.enterprise_id IN {listed}
-                AND NOT EXISTS (SELECT 1 FROM ({_summary_sql("p.enterprise_id = s.enterprise_id")}) a);
+            DELETE FROM {SUMMARY} s WHERE s.enterprise_id IN {listed} AND NOT EXISTS (
+                SELECT 1 FROM {PROGRESS} p JOIN {ENTERPRISE} e ON e.id = p.enterprise_id
+                     JOIN {MEASURE} am ON am.id = p.measure_id{joins}
+                WHERE p.enterprise_id = s.enterprise_id AND {applies});
         END IF;
     """
 
 
+# What a statement changes in its enterprises' summaries, as one row per enterprise: the signed differences of the
+# counts (rows of measures that apply to the enterprise only), the latest `updated_at` among the rows it added
+# (`newest`) and among those it took away (`gone`). Held in arrays (one element per enterprise, in id order) so that
+# the transition tables are read and joined once, whatever the number of statements that use the differences.
+DELTA_COUNTS = ("applicable", "not_started", "done", "percent_sum", "in_progress", "ongoing")
+_DELTAS = (*DELTA_COUNTS, "newest", "gone")
+_DELTA_TYPES = {"newest": "timestamptz[]", "gone": "timestamptz[]"}
+_DELTA_VARS = {c: f"d_{c}" for c in _DELTAS}
+
 # The variables the progress triggers declare.
-PROGRESS_DECLARE = [("ids", "bigint[]")]
+PROGRESS_DECLARE = [
+    ("ids", "bigint[]"),
+    ("redo", "bigint[]"),
+    ("locked", "bigint"),
+    *((_DELTA_VARS[c], _DELTA_TYPES.get(c, "bigint[]")) for c in _DELTAS),
+]
+
+
+def _delta_select(rows: str) -> str:
+    """One statement over the signed `rows` of a progress statement: their signed counts INSERTed into
+    ProgressTally, and per enterprise what they change in its summary SELECTed INTO the arrays `ids` and
+    `d_<delta>`; both from the same rows of measures that apply, joined to their enterprise and scope once."""
+    joins, applies = applies_join(scope="am.scope_id", enterprise="e")
+
+    def count(condition):
+        return f"SUM(CASE WHEN {condition} THEN x.sign ELSE 0 END)"
+
+    figures = {
+        "applicable": "SUM(x.sign)",
+        "not_started": count(f"x.status = '{Status.NOT_STARTED}'"),
+        "done": count(f"x.status IN ({_DONE})"),
+        "percent_sum": "SUM(x.sign * x.percent)",
+        "in_progress": count(f"x.status = '{Status.IN_PROGRESS}'"),
+        "ongoing": count(f"x.status = '{Status.ONGOING}'"),
+        "newest": "MAX(CASE WHEN x.sign = 1 THEN x.updated_at END)",
+        "gone": "MAX(CASE WHEN x.sign = -1 THEN x.updated_at END)",
+    }
+    arrays = ", ".join(f"array_agg(y.{c} ORDER BY y.enterprise_id)" for c in ("enterprise_id", *_DELTAS))
+    into = ", ".join(["ids", *(_DELTA_VARS[c] for c in _DELTAS)])
+    tally = _progress_tally_sql(source="x", sign="x.sign", p="x", cell="x", applicable=True)
+    return f"""
+        WITH x AS MATERIALIZED (
+            SELECT r.sign, r.enterprise_id, r.measure_id, r.status, r.percent, r.updated_at, {_cell("e")}
+            FROM ({rows}) r JOIN {ENTERPRISE} e ON e.id = r.enterprise_id
+                 JOIN {MEASURE} am ON am.id = r.measure_id{joins}
+            WHERE {applies}
+        ), tally AS ({tally})
+        SELECT {arrays} INTO {into} FROM (
+            SELECT x.enterprise_id, {", ".join(f"{sql} AS {c}" for c, sql in figures.items())}
+            FROM x GROUP BY x.enterprise_id
+        ) y;
+    """
+
+
+def _summary_delta_sql() -> str:
+    """Apply the differences `_delta_select` gathered to the enterprises' summaries, set-based: one statement each
+    to lock, to create the missing summaries, to add the differences and to drop the summaries left with nothing
+    applicable, each joining the arrays to the summaries by enterprise (no enterprise's progress read again).
+
+    The counts are sums, so adding the differences gives what a recomputation gives. The last update is a maximum:
+    the new one is the greater of the kept one and `newest`, unless a row taken away held the kept maximum and
+    nothing added reaches it (a row deleted, or an update moving `updated_at` back): those enterprises (`redo`;
+    none when rows are written with the current time) are recomputed from their progress rows, as before."""
+    listed = "(SELECT unnest(ids))"
+    deltas = f"unnest(ids, {', '.join(_DELTA_VARS[c] for c in _DELTAS)}) AS d(enterprise_id, {', '.join(_DELTAS)})"
+    last_update = "GREATEST(s.last_update, d.newest)"
+    new = {c: f"(s.{c} + d.{c})" for c in DELTA_COUNTS}
+    lagging = lagging_from_sql({"last_update": last_update, "not_started": new["not_started"]})
+    return f"""
+        IF ids IS NOT NULL THEN
+            PERFORM 1 FROM {SUMMARY} WHERE enterprise_id IN {listed} ORDER BY enterprise_id FOR UPDATE;
+            GET DIAGNOSTICS locked = ROW_COUNT;
+            IF locked < cardinality(ids) THEN
+                INSERT INTO {SUMMARY} ({", ".join(SUMMARY_COLUMNS)})
+                    SELECT e.id, {_EMPTY_FIGURES}, {_cell("e")}
+                    FROM {ENTERPRISE} e JOIN {deltas} ON d.enterprise_id = e.id
+                    WHERE d.newest IS NOT NULL ORDER BY e.id
+                    ON CONFLICT (enterprise_id) DO NOTHING;
+            END IF;
+            IF EXISTS (SELECT 1 FROM unnest({_DELTA_VARS["newest"]}, {_DELTA_VARS["gone"]}) AS g(newest, gone)
+                       WHERE g.gone IS NOT NULL AND (g.newest IS NULL OR g.newest < g.gone)) THEN
+                SELECT array_agg(s.enterprise_id ORDER BY s.enterprise_id) INTO redo
+                    FROM {SUMMARY} s JOIN {deltas} ON d.enterprise_id = s.enterprise_id
+                    WHERE d.gone >= s.last_update AND (d.newest IS NULL OR d.newest < s.last_update);
+            END IF;
+            UPDATE {SUMMARY} s SET {", ".join(f"{c} = {new[c]}" for c in DELTA_COUNTS)},
+                last_update = {last_update}, lagging_from = {lagging}
+                FROM {deltas} WHERE s.enterprise_id = d.enterprise_id;
+            IF 0 > ANY({_DELTA_VARS["applicable"]}) THEN
+                DELETE FROM {SUMMARY} s WHERE s.enterprise_id IN {listed} AND s.applicable <= 0;
+            END IF;
+            {_summary_refresh_sql("redo")}
+        END IF;
+    """
 
 
 def progress_trigger(op: str) -> str:
-    """Progress rows inserted, updated or deleted (`op`): their signed counts, then their enterprises' summaries."""
-    rows = _SIGNED[op].format(cols="enterprise_id, measure_id, status, percent")
-    ids = f"SELECT r.enterprise_id FROM ({rows}) r"
-    tally = _progress_tally_sql(
-        source=f"({rows}) r JOIN {ENTERPRISE} e ON e.id = r.enterprise_id", sign="r.sign", p="r", cell="e"
-    )
+    """Progress rows inserted, updated or deleted (`op`): their signed counts, then their enterprises' summaries
+    moved by the same differences (`_delta_select`, `_summary_delta_sql`)."""
+    rows = _SIGNED[op].format(cols="enterprise_id, measure_id, status, percent, updated_at")
     return _lines(f"""
-        {_lock_sql(ENTERPRISE, ids)}
-        {tally};
-        SELECT array_agg(DISTINCT enterprise_id ORDER BY enterprise_id) INTO ids FROM ({ids}) x;
-        {_summary_refresh_sql("ids")}
+        {_lock_sql(ENTERPRISE, f"SELECT r.enterprise_id FROM ({rows}) r")}
+        {_delta_select(rows)}
+        {_summary_delta_sql()}
         RETURN NULL;
     """)
 

@@ -4,7 +4,8 @@ request, middleware, view, SQL and triggers), rolled back after each run.
     DATABASE_URL=postgres://…/rp_x DEBUG=1 .venv/bin/python scripts/measure_bulk_by_filter.py [--runs 3]
 
 On a `generate_load` database: an administrator selects the enterprises of 云南 still 推进中 on YN-04 (the list's
-`region` filter and the form's "current status") and sets 已完成 100 %. Prints the selection's size, each confirm's
+`region` filter and the form's "current status") and sets 已完成 100 %. `--region 530100` (昆明市) selects
+6,511 enterprises on a `generate_load --enterprises 100000` database (云南 then exceeds the 20,000 bound). Prints the selection's size, each confirm's
 wall time, CPU time of this process, and its statements with their times (the slowest first)."""
 
 import argparse
@@ -40,6 +41,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--current", default="in_progress")
+    parser.add_argument("--region", default="530000", help="the list's region filter: a province or prefecture code")
     args = parser.parse_args()
 
     admin, _ = get_user_model().objects.get_or_create(
@@ -47,7 +49,7 @@ def main():
     )
     client = Client(SERVER_NAME="localhost")
     client.force_login(admin)
-    province = Region.objects.get(code="530000")
+    province = Region.objects.get(code=args.region)
     measure = Measure.objects.get(code="YN-04")
     url = f"{reverse('enterprises:bulk_by_filter')}?{urlencode({'region': province.pk})}"
     body = {
