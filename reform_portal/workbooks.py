@@ -21,6 +21,7 @@ from xml.parsers import expat
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
@@ -218,3 +219,16 @@ def sheet_rows(upload) -> list[tuple]:
         raise unreadable() from None
     finally:
         workbook.close()
+
+
+def choice_from_label(choices, raw) -> str:
+    """A dropdown's text read back as the stored value of `choices` (a TextChoices): its label in the current
+    language or in Chinese, or the value itself. Anything else is returned as typed (stripped), for the rule that
+    judges it to refuse with its own message."""
+    text = "" if raw is None else str(raw).strip()
+    if not text or text in choices.values:
+        return text
+    labels = {str(label): value for value, label in choices.choices}
+    with translation.override("zh-hans"):
+        labels |= {str(label): value for value, label in choices.choices}
+    return labels.get(text, text)

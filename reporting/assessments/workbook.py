@@ -14,7 +14,6 @@ text cell, and is read back as that text."""
 import io
 
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -24,7 +23,7 @@ from measures.choices import IndicatorKind, Status
 from measures.indicator_values import sheet_format, sheet_value, value_display
 from reform_portal.spreadsheets import sheet_row
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
-from reform_portal.workbooks import sheet_rows
+from reform_portal.workbooks import choice_from_label, sheet_rows
 
 from .choices import PrefillSource, SelfRating
 from .services.values import DERIVED, NOT_APPLICABLE, OPTIONAL, answer_role, applicable_ids
@@ -344,8 +343,8 @@ def workbook_read(upload) -> tuple[int, int | None, list[AnswerRow]]:
             raise WorkbookRefused([CellProblem(number, "", _("行数超出自评表的范围。"))])
         if kind == ITEM_KEY:
             parsed = {
-                "self_rating": choice_value(SelfRating, at(values, RATING)),
-                "status": choice_value(Status, at(values, STATUS)),
+                "self_rating": choice_from_label(SelfRating, at(values, RATING)),
+                "status": choice_from_label(Status, at(values, STATUS)),
                 "percent": percent_value(at(values, PERCENT)),
                 "what_done": text_value(at(values, WHAT_DONE)),
             }
@@ -360,20 +359,6 @@ def workbook_read(upload) -> tuple[int, int | None, list[AnswerRow]]:
     if problems:
         raise WorkbookRefused(problems)
     return form_pk, _int(at(first, VERSION)), answers
-
-
-def choice_value(choices, raw) -> str:
-    """A dropdown's text (the label, in the language of the download or in Chinese; or the stored value) as the
-    stored value; anything else is returned as typed, for the service to refuse with the form's message."""
-    text = "" if raw is None else str(raw).strip()
-    if not text:
-        return ""
-    if text in choices.values:
-        return text
-    labels = {str(label): value for value, label in choices.choices}
-    with translation.override("zh-hans"):
-        labels |= {str(label): value for value, label in choices.choices}
-    return labels.get(text, text)
 
 
 def text_value(raw) -> str:
