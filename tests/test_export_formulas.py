@@ -105,6 +105,30 @@ def test_the_assessment_workbook_writes_text(client, users, hostile):
     _assert_text_only(response.content, HYPERLINK, ANSWER, COMMENT, MEASURE, INDICATOR)
 
 
+def test_the_offline_assessment_workbook_writes_text(client, users, hostile):
+    from reporting.assessments import services
+    from tests.factories import open_period
+
+    period = open_period(province_id=hostile.region.parent_id, opened_by=users["admin"])
+    draft = services.assessment_start(period=period, enterprise=hostile, by=users["enterprise-yn"])
+    fill_complete(draft, users["enterprise-yn"], what_done=ANSWER)
+    client.force_login(users["enterprise-yn"])
+    response = client.get(reverse("reporting:assessments:workbook", args=[draft.pk]))
+    assert response.status_code == 200
+    _assert_text_only(response.content, HYPERLINK, ANSWER, MEASURE, INDICATOR)
+
+
+def test_the_progress_workbook_writes_text(client, users, hostile):
+    from measures.models import Progress
+
+    progress = Progress.objects.filter(enterprise=hostile).select_related("measure").order_by("pk").first()
+    Progress.objects.filter(pk=progress.pk).update(note=COMMENT)
+    client.force_login(users["officer-yn"])
+    response = client.get(reverse("enterprises:progress_workbook_download"), {"measure": progress.measure_id})
+    assert response.status_code == 200
+    _assert_text_only(response.content, HYPERLINK, COMMENT)
+
+
 def test_only_text_is_escaped_numbers_and_dates_stay_what_they_are():
     wb = Workbook()
     ws = wb.active
