@@ -262,3 +262,45 @@ class ImportForm(forms.Form):
         if checked.content_type != CONTENT_TYPES[XLSX]:
             raise ValidationError(_("请上传 Excel（.xlsx）文件。"))
         return upload
+
+
+class ActivityFilterForm(forms.Form):
+    """The activity feed's filters (enterprises.activity): kind, measure and a date range; all optional."""
+
+    kind = forms.ChoiceField(label=_("类别"), required=False)
+    measure = forms.ModelChoiceField(label=_("措施"), queryset=None, required=False, empty_label=_("全部措施"))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, enterprise, **kwargs):
+        from measures.models import Measure
+
+        from .activity import KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("全部类别")), *KINDS.items()]
+        # The measures the enterprise has (or had) a record of, code first, as everywhere a measure is named.
+        measures = Measure.objects.filter(progress__enterprise=enterprise).select_related("document")
+        self.fields["measure"].queryset = measures.order_by("document__issued_on", "position")
+        self.fields["measure"].label_from_instance = lambda m: m.label
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return data
+
+    def filters(self):
+        from .activity import ActivityFilters
+
+        if not self.is_valid():
+            return ActivityFilters()
+        data = self.cleaned_data
+        measure = data.get("measure")
+        return ActivityFilters(
+            kind=data.get("kind") or "",
+            measure_id=measure.pk if measure else None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )

@@ -3,14 +3,13 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from measures.forms import BulkProgressForm, IndicatorValueForm
 from measures.selectors import group_progress, indicator_rows, progress_for_enterprise
@@ -22,12 +21,12 @@ from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.paging import IdsFirstPaginator
 from reform_portal.versioning import StaleEdit
 
+from .activity import activity_page
 from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter, list_segments
-from .forms import EnterpriseForm, ImportForm
+from .forms import ActivityFilterForm, EnterpriseForm, ImportForm
 from .importing import template_workbook
 from .selectors import (
-    enterprise_change_history,
     enterprise_changes,
     enterprises_in_charge,
     enterprises_listed,
@@ -227,13 +226,21 @@ def enterprise_detail(request, pk):
 
 
 @login_required
+@require_GET
 def enterprise_history(request, pk):
-    """Every change to the register entry, paginated; visible to whoever may see the enterprise page."""
+    """The enterprise's 全部记录: its activity feed (enterprises.activity), filtered and paginated; visible to
+    whoever may see the enterprise page (the self-assessment's rows to whoever may see the form)."""
     enterprise = get_object_or_404(enterprises_visible(user=request.user), pk=pk)
-    page = Paginator(enterprise_change_history(enterprise=enterprise), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    form = ActivityFilterForm(request.GET or None, enterprise=enterprise)
+    page = activity_page(
+        enterprise=enterprise,
+        user=request.user,
+        filters=form.filters(),
+        number=request.GET.get("page"),
+        per_page=HISTORY_PAGE_SIZE,
     )
-    return render(request, "enterprises/enterprise_history.html", {"enterprise": enterprise, "page": page})
+    context = {"enterprise": enterprise, "page": page, "form": form, "filtered": form.is_bound and form.has_changed()}
+    return render(request, "enterprises/enterprise_history.html", context)
 
 
 @login_required

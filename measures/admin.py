@@ -161,11 +161,17 @@ class IndicatorValueEventAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(admin.ModelAdmin):
     """Read-only: files are added by officers (checked by content) and served only through the access-checked view."""
 
-    list_display = ("original_name", "progress", "size", "content_type", "uploaded_by", "created_at", "download")
+    list_display = (
+        *("original_name", "progress", "size", "content_type", "uploaded_by", "created_at", "withdrawn_at"),
+        "download",
+    )
     search_fields = ("original_name", "sha256", "progress__enterprise__name", "progress__measure__code")
     list_select_related = ("progress__enterprise", "progress__measure", "uploaded_by")
     exclude = ("file",)  # the admin's file widget would link to MEDIA_URL
-    readonly_fields = ("progress", "original_name", "sha256", "size", "content_type", "uploaded_by", "download")
+    readonly_fields = (
+        *("progress", "original_name", "sha256", "size", "content_type", "uploaded_by"),
+        *("withdrawn_at", "withdrawn_by", "withdrawal_reason", "download"),
+    )
 
     @admin.display(description="下载")
     def download(self, obj):

@@ -40,9 +40,16 @@ class ProgressFilter(django_filters.FilterSet):
 
 
 class EvidenceFilter(django_filters.FilterSet):
+    """Evidence files; `withdrawn`: the withdrawn ones (true) or the current ones (false). The API's list holds the
+    current ones when it is not given (measures.api.progress.EvidenceViewSet)."""
+
     progress = django_filters.NumberFilter(field_name="progress_id", label=_("推进情况 id"))
     enterprise = django_filters.NumberFilter(field_name="progress__enterprise_id", label=_("企业 id"))
+    withdrawn = django_filters.BooleanFilter(method="by_withdrawn", label=_("已撤回"))
 
     class Meta:
         model = Evidence
-        fields = ["progress", "enterprise"]
+        fields = ["progress", "enterprise", "withdrawn"]
+
+    def by_withdrawn(self, qs, name, value):
+        return qs if value is None else qs.filter(withdrawn_at__isnull=not value)

@@ -8,7 +8,7 @@ from reform_portal.text_limits import NOTE_MAX_CHARS
 
 from .choices import IndicatorKind, Status
 from .indicator_values import TEXT_MAX
-from .models import Measure
+from .models import WITHDRAWAL_REASON_MAX, Measure
 
 
 class ProgressForm(forms.Form):
@@ -128,3 +128,15 @@ class BulkProgressForm(BulkValuesForm):
         super().__init__(*args, **kwargs)
         self.fields["enterprises"].choices = [(pk, pk) for pk in enterprise_ids]
         self.fields["enterprises"].error_messages["required"] = _("请先勾选要更新的企业。")
+
+
+class EvidenceWithdrawForm(forms.Form):
+    """Withdraw a wrong evidence file: the reason is required, and stays in the history."""
+
+    reason = forms.CharField(
+        label=_("撤回原因"),
+        max_length=WITHDRAWAL_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例如：误传了其他企业的文件。撤回后该文件不再作为证明材料，仍保留在变更记录中。"),
+        error_messages={"required": _("请填写撤回原因。")},
+    )

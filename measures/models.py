@@ -339,18 +339,34 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
     return f"evidence/{instance.progress.enterprise_id}/{uuid.uuid4().hex}.{extension}"
 
 
+class EvidenceQuerySet(models.QuerySet):
+    def current(self):
+        """The files offered as the record's evidence: those not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
+# The longest reason for withdrawing a file (it is also the history's comment, 300 characters).
+WITHDRAWAL_REASON_MAX = 300
+
+
 @audited(
     "progress",
     "original_name",
     "sha256",
     "size",
+    "withdrawn_at",
+    "withdrawal_reason",
     model_name="EvidenceEvent",
     verbose_name=_("证明材料变更"),
     deletions=True,
 )
 class Evidence(TimeStampedModel):
     """A file supporting a progress record. Served only through a view that checks access. The database records
-    each file added and each one removed (with who removed it) in `EvidenceEvent`."""
+    each file added, each one withdrawn (when, why, and by whom: the event's `changed_by`) and each one removed in
+    `EvidenceEvent`.
+
+    A wrong file is withdrawn, not deleted (`measures.services.evidence_withdraw`): it is no longer offered as the
+    record's evidence (`Evidence.objects.current()`), and the file, its row and its history stay."""
 
     progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=300)
@@ -366,11 +382,30 @@ class Evidence(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawal_reason = models.CharField(_("撤回原因"), max_length=WITHDRAWAL_REASON_MAX, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("证明材料")
         verbose_name_plural = _("证明材料")
+        constraints = [
+            # A withdrawal always says why.
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True) | ~models.Q(withdrawal_reason=""),
+                name="evidence_withdrawal_has_reason",
+            )
+        ]
 
     def __str__(self):
         return self.original_name

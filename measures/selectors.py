@@ -50,7 +50,9 @@ def progress_for_enterprise(*, enterprise) -> QuerySet:
         .select_related("measure", "measure__section", "measure__section__parent", "measure__document", "updated_by")
         .prefetch_related(
             "measure__indicators",
-            Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by").order_by("-created_at")),
+            Prefetch(
+                "evidence", queryset=Evidence.objects.current().select_related("uploaded_by").order_by("-created_at")
+            ),
         )
         .order_by("measure__document__issued_on", "measure__position")
     )
@@ -85,8 +87,12 @@ def progress_history(*, progress: Progress) -> list:
     changes = ProgressEvent.objects.filter(pgh_obj=progress).select_related("changed_by")
     uploads = Evidence.objects.filter(progress=progress).select_related("uploaded_by")
     removed = EvidenceEvent.objects.filter(progress=progress, pgh_label="delete").select_related("changed_by")
+    withdrawn = EvidenceEvent.objects.filter(
+        progress=progress, pgh_label="update", withdrawn_at__isnull=False, old_withdrawn_at__isnull=True
+    ).select_related("changed_by")
     timeline = [(c.changed_at, "change", c) for c in changes] + [(e.created_at, "evidence", e) for e in uploads]
     timeline += [(r.changed_at, "evidence_removed", r) for r in removed]
+    timeline += [(w.changed_at, "evidence_withdrawn", w) for w in withdrawn]
     return sorted(timeline, key=lambda item: item[0], reverse=True)
 
 

@@ -227,11 +227,47 @@ def evidence_add(*, progress: Progress, upload, by):
     # of an enclosing transaction can leave an unreferenced file under a random name, never a dangling row.)
     evidence.file.save(checked.name, upload, save=False)
     try:
-        evidence.save()
+        with change_context(by=by, source=ChangeSource.MANUAL):  # the history names who added it, whoever calls
+            evidence.save()
     except Exception:
         evidence.file.delete(save=False)
         raise
     return evidence
+
+
+def evidence_withdraw(*, evidence, by, reason: str):
+    """Withdraw a wrong evidence file, saying why: it is no longer offered as the record's evidence
+    (`Evidence.objects.current()`), while the file, its row and its history stay. The database records the
+    withdrawal in `EvidenceEvent` (the time, the reason, and `by`, from 手工; the reason is also the event's comment).
+
+    PermissionDenied unless `by` may withdraw the file (access.EnterprisePolicy.WITHDRAW_EVIDENCE: the officers in
+    charge of the enterprise and administrators); ValidationError on `reason` when it is blank or too long, and
+    when the file was withdrawn already."""
+    from reform_portal.access import EnterprisePolicy
+
+    from .models import WITHDRAWAL_REASON_MAX, Evidence
+
+    with transaction.atomic():
+        current = lock_one(Evidence.objects.select_related("progress__enterprise"), evidence.pk)
+        if not EnterprisePolicy.can(by, EnterprisePolicy.WITHDRAW_EVIDENCE, current.progress.enterprise):
+            raise PermissionDenied
+        reason = (reason or "").strip()
+        if current.withdrawn_at is not None:
+            raise ValidationError(
+                {"reason": [_("该证明材料已于 %(at)s 撤回。") % {"at": _local(current.withdrawn_at)}]}
+            )
+        if not reason:
+            raise ValidationError({"reason": [_("请填写撤回原因。")]})
+        if len(reason) > WITHDRAWAL_REASON_MAX:
+            raise ValidationError({"reason": [_("撤回原因不超过 %(n)s 字。") % {"n": WITHDRAWAL_REASON_MAX}]})
+        current.withdrawn_at, current.withdrawn_by, current.withdrawal_reason = timezone.now(), by, reason
+        with change_context(by=by, source=ChangeSource.MANUAL, comment=reason):
+            current.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "updated_at"])
+    return current
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ urlpatterns = [
     path("enterprises/progress/<int:pk>/edit/", views.progress_edit, name="progress_edit"),
     path("enterprises/progress/<int:pk>/history/", views.progress_history_view, name="progress_history"),
     path("enterprises/evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+    path("enterprises/evidence/<int:pk>/withdraw/", views.evidence_withdraw_view, name="evidence_withdraw"),
     path(
         "enterprises/<int:enterprise_pk>/indicators/<int:indicator_pk>/",
         views.indicator_value_edit,

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,9 +14,9 @@ from reform_portal.audit.services import record_download
 from reform_portal.versioning import StaleEdit
 
 from .choices import Status
-from .forms import IndicatorValueForm, ProgressForm
+from .forms import EvidenceWithdrawForm, IndicatorValueForm, ProgressForm
 from .indicator_values import value_display
-from .models import Indicator, Measure, PolicyDocument, Progress
+from .models import Evidence, Indicator, Measure, PolicyDocument, Progress
 from .selectors import (
     document_outline,
     documents_with_counts,
@@ -26,7 +27,7 @@ from .selectors import (
     progress_history,
     progress_visible,
 )
-from .services import indicator_value_set, progress_edit_with_evidence
+from .services import evidence_withdraw, indicator_value_set, progress_edit_with_evidence
 
 
 @login_required
@@ -59,7 +60,9 @@ def _progress_for(request, pk, *, edit: bool):
     progress = get_object_or_404(
         progress_visible(user=request.user)
         .select_related("measure__section", "measure__section__parent")
-        .prefetch_related("evidence__uploaded_by"),
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.current().select_related("uploaded_by")),
+        ),
         pk=pk,
     )
     if edit and not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
@@ -167,6 +170,30 @@ def evidence_download(request, pk):
         raise Http404 from None
     record_download(request, "evidence", target=evidence)
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_withdraw_view(request, pk):
+    """Confirm and withdraw a wrong evidence file, with a reason (measures.services.evidence_withdraw)."""
+    evidence = get_object_or_404(
+        evidence_visible(user=request.user).select_related("progress__measure", "withdrawn_by"), pk=pk
+    )  # out of scope: 404
+    if not EnterprisePolicy.can(request.user, EnterprisePolicy.WITHDRAW_EVIDENCE, evidence.progress.enterprise):
+        raise PermissionDenied
+    back = _enterprise_url(evidence.progress)
+    form = EvidenceWithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_withdraw(evidence=evidence, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for error in exc.message_dict.get("reason", exc.messages):
+                form.add_error("reason", error)
+        else:
+            messages.success(request, _("已撤回证明材料“%(name)s”。") % {"name": evidence.original_name})
+            return redirect(back)
+    context = {"evidence": evidence, "p": evidence.progress, "form": form, "back": back}
+    return render(request, "measures/evidence_withdraw.html", context, status=400 if form.errors else 200)
 
 
 @login_required

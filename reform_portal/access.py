@@ -365,6 +365,11 @@ class EnterprisePolicy:
     UPDATE_PROGRESS = "update_progress"
     ADD = "add"
     EXCEPT_CREDIT_CODE = "except_credit_code"  # record an exception to the credit code's check character
+    # Withdraw a progress record's evidence file (with a reason; it stays in the history): those who add such files,
+    # the officers in charge and administrators. An enterprise's users add none and withdraw none: the files are the
+    # officer's record of what was verified, and neither policy document lets an enterprise take back what its
+    # union verified (its own self-assessment files it removes itself while its form is editable).
+    WITHDRAW_EVIDENCE = "withdraw_evidence"
 
     _ROLES = {
         VIEW: (ADMIN, OFFICER, SASAC, ENTERPRISE, GROUP),
@@ -373,6 +378,7 @@ class EnterprisePolicy:
         UPDATE_PROGRESS: (ADMIN, OFFICER),
         ADD: (ADMIN, OFFICER),
         EXCEPT_CREDIT_CODE: (ADMIN,),
+        WITHDRAW_EVIDENCE: (ADMIN, OFFICER),
     }
 
     @classmethod

@@ -170,6 +170,7 @@ URL_KWARGS = {
     "api-enterprise-detail": lambda o: {"pk": o["enterprise"].pk},
     "api-evidence-detail": lambda o: {"pk": o["evidence"].pk},
     "api-evidence-download": lambda o: {"pk": o["evidence"].pk},
+    "api-evidence-withdraw": lambda o: {"pk": o["evidence"].pk},
     "api-measure-detail": lambda o: {"pk": o["measure"].pk},
     "api-progress-detail": lambda o: {"pk": o["progress"].pk},
     "api-progress-evidence": lambda o: {"pk": o["progress"].pk},
@@ -181,6 +182,7 @@ URL_KWARGS = {
     "enterprises:history": lambda o: {"pk": o["enterprise"].pk},
     "enterprises:group_access": lambda o: {"pk": o["enterprise"].pk},
     "measures:evidence_download": lambda o: {"pk": o["evidence"].pk},
+    "measures:evidence_withdraw": lambda o: {"pk": o["evidence"].pk},
     "measures:indicator_value": lambda o: {"enterprise_pk": o["enterprise"].pk, "indicator_pk": o["indicator"].pk},
     "measures:indicator_history": lambda o: {"enterprise_pk": o["enterprise"].pk, "indicator_pk": o["indicator"].pk},
     "measures:progress_edit": lambda o: {"pk": o["progress"].pk},
@@ -296,6 +298,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "measures:progress_history": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
     "measures:evidence_download": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    # withdrawing a wrong file (with a reason): the officers in charge and administrators (access.WITHDRAW_EVIDENCE)
+    "measures:evidence_withdraw": {
+        "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
     "measures:indicator_value": {
         "GET": "405 405 405 405 405 405 405 405 405 405 405",
         "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
@@ -381,6 +388,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "api-evidence-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
     "api-evidence-download": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-evidence-withdraw": {"POST": "ok ok 404 403 404 403 404 403 404 ok 404"},
     "api-rollups": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
     "api-assessment-period-list": {
         "GET": "ok ok ok ok ok ok ok ok ok ok ok",
@@ -545,6 +553,20 @@ def _valid_bodies(o) -> list[tuple[str, str, dict, tuple[str, ...]]]:
         ),
         ("reporting:assessments:remind", "POST", lambda: {"enterprise": [enterprise.pk]}, (S_YN, E_YN, G_YN), C_YN),
         ("reporting:assessments:evidence_upload", "POST", lambda: {f"ev-{code}-file": pdf()}, (A, O_YN, C_YN), G_YN),
+        (
+            "measures:evidence_withdraw",
+            "POST",
+            lambda: {"reason": "误传了其他企业的文件"},
+            (O_SX, S_YN, S_SX, E_YN, E_SX, G_YN, G_SX, C_SX),
+            C_YN,
+        ),
+        (
+            "api-evidence-withdraw",
+            "POST",
+            lambda: {"reason": "误传了其他企业的文件"},
+            (O_SX, S_YN, S_SX, E_YN, E_SX, G_YN, G_SX, C_SX),
+            O_YN,
+        ),
         (
             "api-assessment-period-list",
             "POST",

@@ -24,9 +24,9 @@ from reform_portal.versioning import IF_MATCH, StaleEdit, VersionField, etag, st
 
 from ..choices import Status
 from ..filters import EvidenceFilter, ProgressFilter
-from ..models import Evidence, Progress
+from ..models import WITHDRAWAL_REASON_MAX, Evidence, Progress
 from ..selectors import evidence_visible, progress_visible
-from ..services import evidence_add, progress_update
+from ..services import evidence_add, evidence_withdraw, progress_update
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -45,6 +45,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "uploaded_by",
             "created_at",
             "download_url",
+            "withdrawn_at",
+            "withdrawal_reason",
         ]
 
     def get_download_url(self, obj) -> str:
@@ -90,6 +92,12 @@ class ProgressWriteSerializer(serializers.Serializer):
     percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_CHARS)
     version = VersionField(required=False)
+
+
+class EvidenceWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=WITHDRAWAL_REASON_MAX, help_text=gettext_lazy("撤回原因（必填，保留在变更记录中）")
+    )
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
@@ -200,8 +208,8 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get", "post"], url_path="evidence", pagination_class=None, filterset_class=None)
     def evidence(self, request, pk=None):
         progress = self.get_object()
-        if request.method == "GET":
-            rows = evidence_visible(user=request.user).filter(progress=progress)
+        if request.method == "GET":  # the files offered as the record's evidence: not the withdrawn ones
+            rows = evidence_visible(user=request.user).current().filter(progress=progress)
             return Response(EvidenceSerializer(rows, many=True).data)
         if not EnterprisePolicy.can(request.user, EnterprisePolicy.UPDATE_PROGRESS, progress.enterprise):
             raise PermissionDenied(_("您无权为该企业上传证明材料。"))
@@ -215,13 +223,35 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Evidence files of the enterprises the user may see; the file itself only through `download`."""
+    """Evidence files of the enterprises the user may see; the file itself only through `download`. The list holds
+    the current files (`withdrawn=true`: the withdrawn ones); a withdrawn file is still read and downloaded by its id,
+    as its history shows it. Officers in charge withdraw a wrong file with `withdraw` and a reason."""
 
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
 
     def get_queryset(self):
-        return evidence_visible(user=self.request.user)
+        rows = evidence_visible(user=self.request.user)
+        if self.action == "list" and "withdrawn" not in self.request.query_params:
+            rows = rows.current()  # the files offered as evidence
+        return rows
+
+    @extend_schema(
+        request=EvidenceWithdrawSerializer,
+        responses={200: EvidenceSerializer, 400: OpenApiResponse(description=gettext_lazy("缺少撤回原因，或已撤回"))},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def withdraw(self, request, pk=None):
+        evidence = self.get_object()  # out of scope: 404
+        if not EnterprisePolicy.can(request.user, EnterprisePolicy.WITHDRAW_EVIDENCE, evidence.progress.enterprise):
+            raise PermissionDenied(_("您无权撤回该企业的证明材料。"))
+        body = EvidenceWithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            evidence = evidence_withdraw(evidence=evidence, by=request.user, reason=body.validated_data["reason"])
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        return Response(EvidenceSerializer(evidence).data)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

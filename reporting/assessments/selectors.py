@@ -2,11 +2,12 @@
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Region
 from reform_portal.access import AssessmentPolicy, EnterprisePolicy, NoticePolicy, PeriodPolicy, access_for
 
-from .choices import NOT_FILLED, NOT_FILLED_LABEL, AssessmentStatus, TransitionAction
+from .choices import NOT_FILLED, NOT_FILLED_LABEL, AssessmentStatus, SelfRating, TransitionAction
 from .counts import AssessmentCount, PlaceCount
 from .models import (
     Assessment,
@@ -190,7 +191,10 @@ def submit_snapshots(*, assessment) -> list[AssessmentTransition]:
 
 
 def round_changes(*, assessment) -> dict:
-    """What changed between the last two submissions: {"items": {measure_id: [(field, old, new)]}, "indicators": …}."""
+    """What changed between the last two submissions: {"items": {item id: [(label, old, new)]}, "indicators": {answer
+    id: [(field, old, new)]}}. A measure's answers read as people read them (labels of the rating and the status, the
+    percent with %, the files by name, "" for nothing); an indicator's are its raw values, which the page shows
+    through `value_display` with the indicator."""
     submits = submit_snapshots(assessment=assessment)
     if len(submits) < 2:
         return {"items": {}, "indicators": {}}
@@ -201,9 +205,41 @@ def round_changes(*, assessment) -> dict:
         for obj_id, new in new_all.items():
             old = old_all.get(obj_id, {})
             diffs = [(f, old.get(f), v) for f, v in new.items() if old.get(f) != v]
+            if key == "items":
+                diffs = [
+                    (str(SNAPSHOT_LABELS.get(f, f)), _snapshot_shown(f, o), _snapshot_shown(f, n)) for f, o, n in diffs
+                ]
+                diffs = [d for d in diffs if d[1] != d[2]]
             if diffs:
                 result[key][int(obj_id)] = diffs
     return result
+
+
+# A measure's answer as a submission keeps it (services.submission._snapshot): its fields' labels.
+SNAPSHOT_LABELS = {
+    "self_rating": _("自评等级"),
+    "what_done": _("主要工作"),
+    "status": _("填报状态"),
+    "percent": _("填报完成百分比"),
+    "evidence": _("佐证材料"),
+}
+
+
+def _snapshot_shown(name: str, value) -> str:
+    """A value of a submission's snapshot as people read it: never a code or a raw list."""
+    from measures.choices import Status
+
+    if value in (None, "", []):
+        return ""
+    if name == "self_rating":
+        return str(SelfRating(value).label) if value in SelfRating.values else str(value)
+    if name == "status":
+        return str(Status(value).label) if value in Status.values else str(value)
+    if name == "percent":
+        return f"{value}%"
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return str(value)
 
 
 def last_return(*, assessment) -> AssessmentTransition | None:

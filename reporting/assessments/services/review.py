@@ -135,7 +135,13 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
         if record is None:  # the measure no longer applies (catalogue changed since the form began)
             continue
         verified = _("据%(period)s自评核实") % {"period": period.label}
-        note = item.what_done or record.note or verified
+        if (item.final_status, item.final_percent) == (record.status, record.percent):
+            # Confirmed as it stands: the record is marked as updated now (by whom: `updated_by`), and keeps its values
+            # and its note. No audited field changes, so the history records nothing and the version stays: an
+            # acceptance that changes nothing writes no "推进中 20% → 推进中 20%" (the main work stays on the answer).
+            note = record.note
+        else:
+            note = item.what_done or record.note or verified
         # A move back needs an explanation of its own, not the stored note (measures.services.progress_problems):
         # when the form gives none, the acceptance is the explanation.
         moves_back = progress_moves_back(old=record, status=item.final_status, percent=item.final_percent)

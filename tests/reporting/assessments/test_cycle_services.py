@@ -162,10 +162,10 @@ def test_return_resubmit_accept_records_trail_changes_and_writes_progress(submit
     submitted.refresh_from_db()
     assert submitted.round == 2 and submitted.status == AssessmentStatus.SUBMITTED
     changes = round_changes(assessment=Assessment.objects.prefetch_related("transitions").get(pk=submitted.pk))
-    assert dict((f, (o, n)) for f, o, n in changes["items"][first.pk]) == {
-        "self_rating": ("fairly_good", "good"),
-        "what_done": ("建立了职工培训制度", "全年培训 320 人次"),
-        "percent": (60, 80),
+    assert dict((f, (o, n)) for f, o, n in changes["items"][first.pk]) == {  # as people read them
+        "自评等级": ("较好", "好"),
+        "主要工作": ("建立了职工培训制度", "全年培训 320 人次"),
+        "填报完成百分比": ("60%", "80%"),
     }
     assert second.pk not in changes["items"]
     # the officer corrects one measure (claimed 60 %, verified 40 %) and one indicator, then accepts

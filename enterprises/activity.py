@@ -1,0 +1,522 @@
+"""One enterprise's activity feed (its 全部记录): every change the database recorded about it, in one timeline.
+
+The sources are the history the database writes (reform_portal/history.py) and the self-assessment's trail:
+
+| kind       | rows                                                                                          |
+|------------|-----------------------------------------------------------------------------------------------|
+| register   | `EnterpriseEvent`: the registration, and each write that changed the register                 |
+| progress   | `ProgressEvent`: each change of a measure's status, percent or note (a record created as 未启动 |
+|            | 0% with no note is the register's doing, not news, and is left out)                           |
+| indicator  | `IndicatorValueEvent`: each value set or changed                                              |
+| evidence   | `EvidenceEvent`: each file added, withdrawn (with the reason) or removed                      |
+| assessment | `AssessmentTransition` (started, submitted, returned, accepted), `AssessmentItemEvent` and     |
+|            | `AssessmentIndicatorEvent` (each answer changed; the answers a form starts with are its start), |
+|            | `AssessmentEvidenceEvent` (files added to or removed from the form)                           |
+
+An update event is listed only when an audited value differs (`IS DISTINCT FROM`, as the triggers write them), so
+no row says "推进中 20% → 推进中 20%". The timeline is one UNION ALL of the sources' (source, id, time), narrowed to
+the enterprise, the filters and, for the self-assessment, `AssessmentPolicy.visible`; it is counted, sorted newest
+first and cut to the page in the database, then the page's rows are read by id, one query per source on the page:
+a page costs the same few queries however long the history.
+
+Each row is read as people read it: choices by their labels (推进中, not in_progress), percents with %, 是/否,
+indicator values as `value_display` gives them, files by their names, never a raw list or dict.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, CharField, F, Func, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from measures.choices import Status
+from measures.indicator_values import IndicatorAnswer, value_display
+from measures.models import EvidenceEvent, IndicatorValueEvent, ProgressEvent
+from reform_portal.access import AssessmentPolicy
+from reform_portal.choices import ChangeSource
+from reporting.assessments.choices import AssessmentStatus, SelfRating, TransitionAction
+from reporting.assessments.models import (
+    Assessment,
+    AssessmentEvidenceEvent,
+    AssessmentIndicator,
+    AssessmentIndicatorEvent,
+    AssessmentItem,
+    AssessmentItemEvent,
+    AssessmentTransition,
+)
+
+from .models import REGISTER_FIELDS, Enterprise, EnterpriseEvent
+
+PAGE_SIZE = 50
+
+KINDS = {
+    "register": gettext_lazy("企业信息"),
+    "progress": gettext_lazy("推进情况"),
+    "indicator": gettext_lazy("指标值"),
+    "evidence": gettext_lazy("证明材料"),
+    "assessment": gettext_lazy("年度自评"),
+}
+
+
+class DistinctFrom(Func):
+    """`a IS DISTINCT FROM b`: how the history triggers decide that a value changed (NULLs included)."""
+
+    arg_joiner = " IS DISTINCT FROM "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _changed(fields) -> Q:
+    """An update event whose audited values differ in at least one of `fields`."""
+    q = Q()
+    for name in fields:
+        q |= Q(DistinctFrom(F(name), F(f"old_{name}")))
+    return q
+
+
+@dataclass
+class Diff:
+    label: str
+    old: str | None  # None: nothing before (a creation, a file named); "" : empty before
+    new: str
+
+
+@dataclass
+class ActivityRow:
+    at: datetime
+    kind: str
+    changed_by: object
+    source_label: str
+    title: str  # what the row is about: the register, a measure, an indicator, a form
+    action: str  # what happened: 登记企业, 更新推进情况, 撤回证明材料, 退回…
+    diffs: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # the reason, the comment, the return's reasons per measure
+
+    @property
+    def kind_label(self) -> str:
+        return str(KINDS[self.kind])
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    kind: str = ""  # one of KINDS, or all
+    measure_id: int | None = None  # rows about one measure (its progress, indicators, evidence, answers)
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+# ---- the sources: (source, id, time) narrowed to one enterprise ----
+
+
+def _sources(enterprise, user, filters: ActivityFilters) -> list:
+    """[(source, kind, queryset of that source's rows of `enterprise`, the time column, measure path or None)]."""
+    e = enterprise.pk
+    assessments = AssessmentPolicy.visible(user, Assessment.objects.filter(enterprise_id=e)).values("pk")
+    progress_inserted_blank = Q(pgh_label="insert", status=Status.NOT_STARTED, percent=0, note="")
+    return [
+        ("register", "register", EnterpriseEvent.objects.filter(pgh_obj_id=e), "pgh_created_at", None),
+        (
+            "progress",
+            "progress",
+            ProgressEvent.objects.filter(pgh_obj__enterprise_id=e)
+            .exclude(progress_inserted_blank)
+            .filter(Q(pgh_label="insert") | _changed(ProgressEvent.audited_fields)),
+            "pgh_created_at",
+            "pgh_obj__measure_id",
+        ),
+        (
+            "indicator",
+            "indicator",
+            IndicatorValueEvent.objects.filter(pgh_obj__enterprise_id=e).filter(
+                Q(pgh_label="insert") | _changed(IndicatorValueEvent.audited_fields)
+            ),
+            "pgh_created_at",
+            "pgh_obj__indicator__measure_id",
+        ),
+        (
+            "evidence",
+            "evidence",
+            # added, removed, and withdrawn (an update that sets the withdrawal; nothing else of a file changes)
+            EvidenceEvent.objects.filter(progress__enterprise_id=e).filter(
+                Q(pgh_label__in=("insert", "delete")) | _changed(("withdrawn_at", "withdrawal_reason"))
+            ),
+            "pgh_created_at",
+            "progress__measure_id",
+        ),
+        (
+            "transition",
+            "assessment",
+            AssessmentTransition.objects.filter(assessment_id__in=assessments),
+            "at",
+            None,
+        ),
+        (
+            "assessment_item",
+            "assessment",
+            AssessmentItemEvent.objects.filter(pgh_obj__assessment_id__in=assessments, pgh_label="update").filter(
+                _changed(AssessmentItemEvent.audited_fields)
+            ),
+            "pgh_created_at",
+            "pgh_obj__measure_id",
+        ),
+        (
+            "assessment_indicator",
+            "assessment",
+            AssessmentIndicatorEvent.objects.filter(pgh_obj__assessment_id__in=assessments, pgh_label="update").filter(
+                _changed(AssessmentIndicatorEvent.audited_fields)
+            ),
+            "pgh_created_at",
+            "pgh_obj__indicator__measure_id",
+        ),
+        (
+            "assessment_evidence",
+            "assessment",
+            AssessmentEvidenceEvent.objects.filter(
+                item__assessment_id__in=assessments, pgh_label__in=("insert", "delete")
+            ),
+            "pgh_created_at",
+            "item__measure_id",
+        ),
+    ]
+
+
+def _bounds(filters: ActivityFilters):
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(filters.date_from, time.min, zone) if filters.date_from else None
+    end = datetime.combine(filters.date_to, time.max, zone) if filters.date_to else None
+    return start, end
+
+
+def activity_timeline(*, enterprise, user, filters: ActivityFilters = ActivityFilters()):
+    """The (source, ref, at) of every row of the feed, newest first, as one unevaluated UNION ALL queryset: count it,
+    cut it to a page, then `activity_rows(...)` reads the page's rows."""
+    start, end = _bounds(filters)
+    parts = []
+    for source, kind, qs, at, measure_path in _sources(enterprise, user, filters):
+        if filters.kind and kind != filters.kind:
+            continue
+        if filters.measure_id is not None:
+            if measure_path is None:
+                continue
+            qs = qs.filter(**{measure_path: filters.measure_id})
+        if start is not None:
+            qs = qs.filter(**{f"{at}__gte": start})
+        if end is not None:
+            qs = qs.filter(**{f"{at}__lte": end})
+        parts.append(
+            qs.order_by()
+            .annotate(
+                row_source=Value(source, output_field=CharField()),
+                row_ref=F("pk") if at == "at" else F("pgh_id"),
+                row_at=F(at),
+            )
+            .values_list("row_source", "row_ref", "row_at")
+        )
+    if not parts:  # a filter no source matches (the register's rows are about no measure…)
+        return []
+    first, *rest = parts
+    return first.union(*rest, all=True).order_by("-row_at", "-row_source", "-row_ref")
+
+
+def activity_page(*, enterprise, user, filters: ActivityFilters = ActivityFilters(), number=1, per_page=PAGE_SIZE):
+    """One page of the feed: a Django Page whose `object_list` holds ActivityRows."""
+    page = Paginator(activity_timeline(enterprise=enterprise, user=user, filters=filters), per_page).get_page(number)
+    page.object_list = activity_rows(list(page.object_list))
+    return page
+
+
+# ---- reading a page's rows as people read them ----
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{value}%"
+
+
+def _status(value) -> str:
+    return str(Status(value).label) if value else ""
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else str(_("是") if value else _("否"))
+
+
+def _who(event):
+    return event.changed_by
+
+
+def _source(event) -> str:
+    return event.get_source_display()
+
+
+def _file(name: str, size) -> str:
+    from django.template.defaultfilters import filesizeformat
+
+    return f"{name}（{filesizeformat(size)}）" if size is not None else name
+
+
+def _register(events) -> dict:
+    from .services import display_value
+
+    rows = {}
+    for event in events:
+        row = ActivityRow(event.changed_at, "register", _who(event), _source(event), _("企业信息"), "")
+        if event.is_creation:
+            row.action = _("登记企业")
+            row.diffs = [Diff(str(Enterprise._meta.get_field("name").verbose_name), None, event.name)]
+        else:
+            row.action = _("修改企业信息")
+            after = Enterprise(**{f: getattr(event, f) for f in REGISTER_FIELDS})
+            before = Enterprise(**{f: getattr(event, f"old_{f}") for f in REGISTER_FIELDS})
+            for name in reversed(REGISTER_FIELDS):  # as the register's own history lists them
+                old, new = display_value(before, name), display_value(after, name)
+                if old != new:
+                    row.diffs.append(Diff(str(Enterprise._meta.get_field(name).verbose_name), old, new))
+        rows[event.pgh_id] = row
+    return rows
+
+
+PROGRESS_SHOWN = (("status", _status), ("percent", _percent), ("note", str))
+
+
+def _progress(events) -> dict:
+    rows = {}
+    for event in events:
+        measure = event.pgh_obj.measure
+        created = event.is_creation
+        row = ActivityRow(
+            event.changed_at,
+            "progress",
+            _who(event),
+            _source(event),
+            measure.label,
+            _("建立推进记录") if created else _("更新推进情况"),
+        )
+        for name, show in PROGRESS_SHOWN:
+            new, old = getattr(event, name), None if created else getattr(event, f"old_{name}")
+            if created and name == "note" and not new:
+                continue
+            if created or old != new:
+                label = str(ProgressEvent._meta.get_field(name).verbose_name)
+                row.diffs.append(Diff(label, None if created else show(old) if old is not None else "", show(new)))
+        if event.comment:
+            row.notes.append(event.comment)
+        rows[event.pgh_id] = row
+    return rows
+
+
+def _indicator(events) -> dict:
+    rows = {}
+    for event in events:
+        value = event.pgh_obj
+        indicator = value.indicator
+        old = None if event.is_creation else IndicatorAnswer(event.old_value, event.old_text or "")
+        new = IndicatorAnswer(event.value, event.text or "")
+        title = _("%(code)s %(name)s（%(year)s年）") % {
+            "code": indicator.measure.code,
+            "name": indicator.name,
+            "year": value.year,
+        }
+        row = ActivityRow(
+            event.changed_at,
+            "indicator",
+            _who(event),
+            _source(event),
+            title,
+            _("填报指标值") if event.is_creation else _("修改指标值"),
+            diffs=[
+                Diff(_("指标值"), None if old is None else value_display(indicator, old), value_display(indicator, new))
+            ],
+        )
+        if event.comment:
+            row.notes.append(event.comment)
+        rows[event.pgh_id] = row
+    return rows
+
+
+def _evidence(events) -> dict:
+    rows = {}
+    for event in events:
+        row = ActivityRow(event.changed_at, "evidence", _who(event), _source(event), event.progress.measure.label, "")
+        name = _file(event.original_name, event.size)
+        row.diffs = [Diff(_("文件"), None, name)]
+        if event.is_creation:
+            row.action = _("上传证明材料")
+        elif event.is_deletion:
+            row.action = _("删除证明材料")
+        else:
+            row.action = _("撤回证明材料")
+            row.notes.append(_("撤回原因：%(reason)s") % {"reason": event.withdrawal_reason})
+        rows[event.pgh_id] = row
+    return rows
+
+
+def _form_title(assessment) -> str:
+    return _("%(period)s自评") % {"period": assessment.period.label}
+
+
+def _transitions(transitions) -> dict:
+    rows = {}
+    for t in transitions:
+        row = ActivityRow(
+            t.at,
+            "assessment",
+            t.by,
+            str(ChangeSource.ASSESSMENT.label),
+            _form_title(t.assessment),
+            str(TransitionAction(t.action).label),
+        )
+        old = str(AssessmentStatus(t.from_status).label) if t.from_status else None
+        row.diffs.append(Diff(_("状态"), old, str(AssessmentStatus(t.to_status).label)))
+        if t.action == TransitionAction.SUBMIT and t.round:
+            row.notes.append(_("第 %(round)s 轮提交") % {"round": t.round})
+        if t.comment:
+            row.notes.append(t.comment)
+        for code, reason in sorted((t.details or {}).get("reasons", {}).items()):
+            row.notes.append(f"{code}{_('：')}{reason}")
+        rows[t.pk] = row
+    return rows
+
+
+def _item_value(name: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if name == "self_rating":
+        return str(SelfRating(value).label)
+    if name in ("claimed_status", "verified_status"):
+        return _status(value)
+    if name in ("claimed_percent", "verified_percent"):
+        return _percent(value)
+    if name == "carried_over":
+        return _yes_no(value)
+    return str(value)
+
+
+def _assessment_items(events) -> dict:
+    rows = {}
+    for event in events:
+        item = event.pgh_obj
+        row = ActivityRow(
+            event.changed_at,
+            "assessment",
+            _who(event),
+            _source(event),
+            f"{_form_title(item.assessment)} · {item.measure.label}",
+            _("修改自评措施"),
+        )
+        for name in AssessmentItemEvent.audited_fields:
+            old, new = _item_value(name, getattr(event, f"old_{name}")), _item_value(name, getattr(event, name))
+            if old != new:
+                row.diffs.append(Diff(str(AssessmentItem._meta.get_field(name).verbose_name), old, new))
+        rows[event.pgh_id] = row
+    return rows
+
+
+def _assessment_indicators(events) -> dict:
+    rows = {}
+    for event in events:
+        answer = event.pgh_obj
+        indicator = answer.indicator
+        row = ActivityRow(
+            event.changed_at,
+            "assessment",
+            _who(event),
+            _source(event),
+            f"{_form_title(answer.assessment)} · {indicator.measure.code} {indicator.name}",
+            _("修改自评指标"),
+        )
+        for side in ("claimed", "verified"):
+            old = value_display(
+                indicator,
+                IndicatorAnswer(getattr(event, f"old_{side}_value"), getattr(event, f"old_{side}_text") or ""),
+            )
+            new = value_display(
+                indicator, IndicatorAnswer(getattr(event, f"{side}_value"), getattr(event, f"{side}_text") or "")
+            )
+            if old != new:
+                row.diffs.append(Diff(str(AssessmentIndicator._meta.get_field(f"{side}_value").verbose_name), old, new))
+        if event.old_carried_over != event.carried_over:
+            label = str(AssessmentIndicator._meta.get_field("carried_over").verbose_name)
+            row.diffs.append(Diff(label, _yes_no(event.old_carried_over), _yes_no(event.carried_over)))
+        rows[event.pgh_id] = row
+    return rows
+
+
+def _assessment_evidence(events) -> dict:
+    rows = {}
+    for event in events:
+        item = event.item
+        added = event.is_creation
+        row = ActivityRow(
+            event.changed_at,
+            "assessment",
+            _who(event),
+            _source(event),
+            f"{_form_title(item.assessment)} · {item.measure.label}",
+            _("添加自评佐证材料") if added else _("删除自评佐证材料"),
+        )
+        row.diffs.append(Diff(_("文件"), None, _file(event.name, event.size)))
+        rows[event.pgh_id] = row
+    return rows
+
+
+# source → (how its page rows are read, by id, and how they are shown)
+_READERS = {
+    "register": (
+        lambda ids: EnterpriseEvent.objects.filter(pgh_id__in=ids).select_related(
+            "changed_by", "region", "old_region", "county", "old_county", "parent", "old_parent"
+        ),
+        _register,
+    ),
+    "progress": (
+        lambda ids: ProgressEvent.objects.filter(pgh_id__in=ids).select_related("changed_by", "pgh_obj__measure"),
+        _progress,
+    ),
+    "indicator": (
+        lambda ids: IndicatorValueEvent.objects.filter(pgh_id__in=ids).select_related(
+            "changed_by", "pgh_obj__indicator__measure"
+        ),
+        _indicator,
+    ),
+    "evidence": (
+        lambda ids: EvidenceEvent.objects.filter(pgh_id__in=ids).select_related("changed_by", "progress__measure"),
+        _evidence,
+    ),
+    "transition": (
+        lambda ids: AssessmentTransition.objects.filter(pk__in=ids).select_related("by", "assessment__period"),
+        _transitions,
+    ),
+    "assessment_item": (
+        lambda ids: AssessmentItemEvent.objects.filter(pgh_id__in=ids).select_related(
+            "changed_by", "pgh_obj__measure", "pgh_obj__assessment__period"
+        ),
+        _assessment_items,
+    ),
+    "assessment_indicator": (
+        lambda ids: AssessmentIndicatorEvent.objects.filter(pgh_id__in=ids).select_related(
+            "changed_by", "pgh_obj__indicator__measure", "pgh_obj__assessment__period"
+        ),
+        _assessment_indicators,
+    ),
+    "assessment_evidence": (
+        lambda ids: AssessmentEvidenceEvent.objects.filter(pgh_id__in=ids).select_related(
+            "changed_by", "item__measure", "item__assessment__period"
+        ),
+        _assessment_evidence,
+    ),
+}
+
+
+def activity_rows(refs: list) -> list[ActivityRow]:
+    """The ActivityRows of a page's (source, id, time), in that order: one query per source on the page."""
+    wanted: dict[str, list] = {}
+    for source, ref, _at in refs:
+        wanted.setdefault(source, []).append(ref)
+    read = {}
+    for source, ids in wanted.items():
+        fetch, show = _READERS[source]
+        read[source] = show(fetch(ids))
+    # A row that shows no difference is never listed (the queries already leave such events out).
+    return [row for source, ref, _at in refs if (row := read[source].get(ref)) is not None and (row.diffs or row.notes)]
