@@ -12,3 +12,8 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("进行中")
     SUCCEEDED = "succeeded", _("已完成")
     FAILED = "failed", _("失败")
+
+
+# The dashboard's ownership filter's choice for every state-owned enterprise: the values of
+# enterprises.choices.STATE_OWNERSHIPS (国有独资 and 国有控股).
+STATE_OWNED = "state"

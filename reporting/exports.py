@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Region
-from measures.models import PolicyDocument
+from measures.models import Measure, PolicyDocument
 from reform_portal.chunked import in_chunks
 from reform_portal.spreadsheets import StreamedWorkbook
 
-from .selectors import Filters, dashboard_data, dashboard_scope, lagging_queryset
+from .figures import FIGURES, enterprises_behind, sorted_behind, standing_display, with_standing
+from .selectors import Filters, dashboard_data, dashboard_scope, lagging_queryset, scope_enterprises
 
 PANELS = ("headline", "measures", "prefectures", "heat", "trend", "lagging")
 CHUNK = 2000
@@ -80,6 +81,8 @@ def export_parameters(scope, filters: Filters, panels) -> dict:
         "county": filters.county.pk if filters.county else None,
         "ownership": filters.ownership,
         "industry": filters.industry,
+        "supervision_level": filters.supervision_level,
+        "size_class": filters.size_class,
         "panels": list(panels),
     }
 
@@ -96,7 +99,11 @@ def export_scope(*, user, parameters: dict):
         county=regions.get(parameters.get("county")),
         ownership=parameters.get("ownership") or None,
         industry=parameters.get("industry") or None,
+        supervision_level=parameters.get("supervision_level") or None,
+        size_class=parameters.get("size_class") or None,
     )
+    if filters.county is not None:
+        filters.prefecture = filters.county.parent
     return scope, filters
 
 
@@ -111,6 +118,10 @@ def dashboard_export_write(*, user, parameters: dict, out, progress=None) -> tup
     """The export of `export_parameters` written to `out` (a path or a file) in constant memory: (lagging rows
     written, the file's name). `progress(done, total)` after each lagging row."""
     scope, filters = export_scope(user=user, parameters=parameters)
+    if parameters.get("drilldown"):
+        return _drilldown_export_write(
+            user=user, scope=scope, filters=filters, out=out, progress=progress, **parameters["drilldown"]
+        )
     panels = tuple(p for p in parameters.get("panels") or () if p in PANELS) or PANELS
     data = dashboard_data(user=user, scope=scope, filters=filters)
     rows = lagging_export_rows(user=user, scope=scope, filters=filters) if "lagging" in panels else None
@@ -186,3 +197,75 @@ def dashboard_workbook(*, data: dict, title: str, panels=PANELS, lagging_rows=()
                 progress(count)
     wb.close()
     return count if out is not None else target.getvalue()
+
+
+# The enterprises behind one figure (the drill-down) --------------------------------------------------------------
+
+
+def drilldown_title(scope, filters: Filters, figure: str, measure) -> str:
+    parts = [export_title(scope, filters), str(FIGURES[figure][0])]
+    if measure is not None:
+        parts.append(measure.label)
+    return " · ".join(parts)
+
+
+def drilldown_filename(scope, figure: str, measure) -> str:
+    return f"figure-{scope.province.code}-{figure}{f'-{measure.code}' if measure else ''}-{timezone.localdate()}.xlsx"
+
+
+def drilldown_workbook(*, rows, measure, title: str, out=None, progress=None):
+    """The drill-down's enterprises (`rows`: annotated by figures.with_standing, in the order shown; iterated once)
+    with their status and percent on the measure (or done / applicable and mean percent), as bytes or written to
+    `out` (then the number of rows written is returned)."""
+    target = out if out is not None else BytesIO()
+    wb = StreamedWorkbook(target)
+    ws = wb.sheet(_("对应企业"))
+    ws.append([title])
+    status_header = _("状态") if measure is not None else _("已完成/适用措施")
+    percent_header = _("完成百分比") if measure is not None else _("平均完成百分比")
+    ws.append(
+        [_("企业"), _("统一社会信用代码"), _("州（市）"), _("县（市、区）"), _("所有制"), _("监管层级"), _("行业门类")]
+        + [_("企业规模"), status_header, percent_header]
+    )
+    count = 0
+    for e in rows:
+        count += 1
+        status, percent = standing_display(e, measure)
+        ws.append(
+            [
+                e.name,
+                e.credit_code,
+                e.region.name,
+                e.county.name if e.county_id else "",
+                e.get_ownership_display(),
+                e.get_supervision_level_display(),
+                e.get_industry_display(),
+                e.get_size_class_display(),
+                status,
+                percent,
+            ]
+        )
+        if progress is not None:
+            progress(count)
+    wb.close()
+    return count if out is not None else target.getvalue()
+
+
+def _drilldown_export_write(*, user, scope, filters, out, progress, figure, measure, sort) -> tuple[int, str]:
+    """A drill-down's export as a job (reform_portal.jobs): the same enterprises, read again for `user` now."""
+    if figure not in FIGURES:
+        figure = "applicable"
+    measure = Measure.objects.filter(pk=measure, document=filters.document).select_related("scope").first()
+    base = scope_enterprises(user=user, scope=scope, document=filters.document, filters=filters)
+    qs = enterprises_behind(figure, base, measure=measure, year=timezone.localdate().year)
+    qs = sorted_behind(with_standing(qs, measure=measure), sort or "").select_related("region", "county")
+    if progress is not None:
+        progress(0, qs.count())
+    written = drilldown_workbook(
+        rows=in_chunks(qs, CHUNK),
+        measure=measure,
+        title=drilldown_title(scope, filters, figure, measure),
+        out=out,
+        progress=progress,
+    )
+    return written, drilldown_filename(scope, figure, measure)

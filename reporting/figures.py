@@ -1,13 +1,14 @@
 """What each dashboard figure means: its label, how it is computed, and which enterprises are behind it."""
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from measures.applicability import applies_to_outer_q, enterprises_q
-from measures.choices import DONE_STATUSES, Comparison, Status
+from measures.choices import STATUS_ORDER, Comparison, Status
 from measures.lagging import LAGGING_DAYS, SUMMARY_INPUTS, lagging_q
 from measures.models import IndicatorValue, Progress
 from measures.targets import met_q
@@ -44,7 +45,14 @@ def _lagging_explanation() -> str:
 
 
 # The figures counted over progress records (an enterprise × a measure that applies to it).
-PROGRESS_FIGURES = ("completion_rate", Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.ONGOING)
+PROGRESS_FIGURES = (
+    "completion_rate",
+    "mean_percent",
+    Status.NOT_STARTED,
+    Status.IN_PROGRESS,
+    Status.DONE,
+    Status.ONGOING,
+)
 
 
 def enterprises_behind(figure: str, base, *, measure=None, year: int):
@@ -66,8 +74,10 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
             base = base.filter(enterprises_q(measure.scope))
     else:
         progress = progress.filter(applies_to_outer_q("measure__scope__"))
-    if figure == "completion_rate":
-        return base.filter(Exists(progress.filter(status__in=DONE_STATUSES)))
+    if figure in ("completion_rate", "mean_percent"):
+        # a rate is a ratio over every record: behind it are all the enterprises asked the measure (each listed with
+        # its status and percent, `with_standing`), those done among them counted in the rate's numerator
+        return base
     if figure in (Status.IN_PROGRESS, Status.DONE, Status.ONGOING):
         return base.filter(Exists(progress.filter(status=figure)))
     if figure == Status.NOT_STARTED:
@@ -92,3 +102,53 @@ def enterprises_behind(figure: str, base, *, measure=None, year: int):
         )
         return base.filter(Exists(assessment))
     return base
+
+
+# The drill-down's sorts: (label, the annotation or field it orders by). Each ends on the primary key.
+SORTS = {
+    "name": _("名称"),
+    "status": _("状态"),
+    "percent": _("完成百分比"),
+}
+STATUS_RANK = Case(
+    *(When(standing_status=status, then=Value(rank)) for status, rank in STATUS_ORDER.items()),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
+def with_standing(qs, *, measure=None):
+    """Annotate each enterprise's standing on the figure: on `measure`, its status (未启动 without a record) and
+    percent (0 without a record) from its one progress row; without a measure, its measures done and applicable and
+    its mean percent, from the progress summary the database keeps (`standing_done`, `standing_applicable`)."""
+    if measure is not None:
+        row = Progress.objects.filter(enterprise=OuterRef("pk"), measure=measure)
+        return qs.annotate(
+            standing_status=Coalesce(Subquery(row.values("status")[:1]), Value(Status.NOT_STARTED)),
+            standing_percent=Coalesce(Subquery(row.values("percent")[:1]), Value(0)),
+        ).annotate(standing_rank=STATUS_RANK)
+    return qs.annotate(
+        standing_done=Coalesce(F("progress_summary__done"), Value(0)),
+        standing_applicable=Coalesce(F("progress_summary__applicable"), Value(0)),
+        standing_percent=Coalesce(F("progress_summary__mean_percent"), Value(0.0)),
+        standing_rank=F("standing_done"),
+    )
+
+
+def sorted_behind(qs, sort: str):
+    """`qs` (annotated by `with_standing`) in the order `sort` names ("name", "-status", "percent"…; unknown or
+    empty: the primary key's, an index walk that stops at the page)."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        return qs.order_by("pk")
+    field = {"name": "name", "status": "standing_rank", "percent": "standing_percent"}[key]
+    if sort.startswith("-"):
+        return qs.order_by(F(field).desc(nulls_last=True), "-pk")
+    return qs.order_by(F(field).asc(nulls_first=True), "pk")
+
+
+def standing_display(e, measure) -> tuple[str, str]:
+    """(status, percent) of a row annotated by `with_standing`, as the drill-down and its workbook show them."""
+    if measure is not None:
+        return str(Status(e.standing_status).label), f"{e.standing_percent}%"
+    return f"{e.standing_done}/{e.standing_applicable}", f"{round(e.standing_percent, 1):g}%"

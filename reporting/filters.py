@@ -57,8 +57,8 @@ class CountySelect(forms.Select):
 
 
 class DashboardFilters(DashboardFilterForm):
-    """The dashboard's filters with the county, next to the prefecture: a county stands for its prefecture too,
-    and its figures are stored by document and measure only (not by ownership or industry)."""
+    """The dashboard's filters with the county, next to the prefecture: a county stands for its prefecture too. A
+    county with an attribute filter is answered live (reporting.live), like every combination the snapshots lack."""
 
     county = forms.ModelChoiceField(
         queryset=Region.objects.none(),
@@ -67,7 +67,7 @@ class DashboardFilters(DashboardFilterForm):
         empty_label=_("全部县（市、区）"),
         widget=CountySelect,
     )
-    field_order = ["document", "prefecture", "county", "ownership", "industry"]
+    field_order = ["document", "prefecture", "county", "ownership", "supervision_level", "industry", "size_class"]
 
     def __init__(self, *args, counties, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,9 +76,6 @@ class DashboardFilters(DashboardFilterForm):
     def clean(self):
         data = super().clean()
         county, prefecture = data.get("county"), data.get("prefecture")
-        if county is not None:
-            if prefecture is not None and county.parent_id != prefecture.pk:
-                self.add_error("county", _("所选县（市、区）不属于所选州（市）。"))
-            elif data.get("ownership") or data.get("industry"):
-                self.add_error("county", _("县（市、区）的数字不分所有制和行业：请不要同时选择。"))
+        if county is not None and prefecture is not None and county.parent_id != prefecture.pk:
+            self.add_error("county", _("所选县（市、区）不属于所选州（市）。"))
         return data

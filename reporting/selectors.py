@@ -12,10 +12,10 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, Sum, Window
 from django.utils.translation import gettext as _
 
-from enterprises.choices import Industry, Ownership, RegionLevel
+from enterprises.choices import STATE_OWNERSHIPS, Industry, Ownership, RegionLevel
 from enterprises.models import Enterprise, Region
 from enterprises.reference import echarts_names
 from enterprises.selectors import enterprises_in_charge
@@ -25,7 +25,9 @@ from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import Measure, PolicyDocument, Progress
 from reform_portal.access import EnterprisePolicy, RollupPolicy, access_for
 
+from .choices import STATE_OWNED
 from .groups import group_figures, provincial_groups
+from .live import LiveTooSlow, live_rows
 from .models import ProgressSummary, RollupRun, RollupSnapshot
 from .rollup import GROUPINGS, generation, stored_dims
 
@@ -271,10 +273,12 @@ def _echarts_names() -> dict[str, str]:
 class Filters:
     document: PolicyDocument | None = None
     prefecture: Region | None = None
-    ownership: str | None = None
+    ownership: str | None = None  # an Ownership value, or STATE_OWNED
     industry: str | None = None
     extra: dict = field(default_factory=dict)
     county: Region | None = None  # its prefecture is `prefecture`
+    supervision_level: str | None = None
+    size_class: str | None = None
 
     def as_scope(self) -> dict:
         return {
@@ -284,24 +288,62 @@ class Filters:
             "county_id": self.county.pk if self.county else None,
         }
 
+    @property
+    def attributes(self) -> dict:
+        """The filters on the enterprise's own attributes that are chosen (the place aside)."""
+        chosen = {
+            "ownership": self.ownership,
+            "industry": self.industry,
+            "supervision_level": self.supervision_level,
+            "size_class": self.size_class,
+        }
+        return {k: v for k, v in chosen.items() if v}
+
+    @property
+    def live(self) -> bool:
+        """Whether the figures are computed live (reporting.live): any filter on the enterprises' attributes. The
+        snapshots keep ownership and industry one at a time and by prefecture only, not by county, supervision level
+        or size, and not for the heat map or the region table: live, every panel honours every filter."""
+        return bool(self.attributes)
+
+    def enterprise_q(self) -> Q:
+        """Q over enterprises for the attribute filters."""
+        q = Q()
+        if self.ownership == STATE_OWNED:
+            q &= Q(ownership__in=list(STATE_OWNERSHIPS))
+        elif self.ownership:
+            q &= Q(ownership=self.ownership)
+        if self.industry:
+            q &= Q(industry=self.industry)
+        if self.supervision_level:
+            q &= Q(supervision_level=self.supervision_level)
+        if self.size_class:
+            q &= Q(size_class=self.size_class)
+        return q
+
     def cache_part(self) -> str:
         doc = self.document.pk if self.document else "-"
         pref = self.prefecture.pk if self.prefecture else "-"
         county = self.county.pk if self.county else "-"
-        return f"{doc}:{pref}:{self.ownership or '-'}:{self.industry or '-'}:{county}"
+        more = f"{self.supervision_level or '-'}:{self.size_class or '-'}"
+        return f"{doc}:{pref}:{self.ownership or '-'}:{self.industry or '-'}:{county}:{more}"
 
 
 def _pct(value):
     return None if value is None else round(value * 100, 1)
 
 
-def dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
-    """Everything the dashboard shows, from the snapshots of the newest day; cached until the next rollup."""
+def dashboard_data(*, user, scope: DashboardScope, filters: Filters, lagging: bool = False) -> dict:
+    """Everything the dashboard shows, from the snapshots of the newest day (or, for filters on the enterprises'
+    attributes, computed live: reporting.live); cached until the next rollup. With `lagging`, the lagging panel
+    (`lagging_panel`), read afresh."""
     key = f"reporting:dashboard:{generation()}:{scope.cache_part}:{filters.cache_part()}"
     data = cache.get(key)
     if data is None:
         data = _dashboard_data(user=user, scope=scope, filters=filters)
         cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    if lagging:
+        data = {**data, **lagging_panel(user=user, scope=scope, filters=filters)}
     return data
 
 
@@ -333,16 +375,29 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     prefectures = {pk: r for pk, r in all_prefectures.items() if scope.sees_prefecture(pk)}
     measures = {
         m.pk: m
-        for m in Measure.objects.filter(document=document, addressee__in=TRACKED_ADDRESSEES).order_by("position")
+        for m in Measure.objects.filter(document=document, addressee__in=TRACKED_ADDRESSEES)
+        .select_related("scope")
+        .order_by("position")
     }
-    data["lagging_enterprises"] = _lagging_rows(user=user, scope=scope, filters=filters, limit=LAGGING_TABLE_ROWS)
-    if day is None:
-        return data
-    rows = list(RollupSnapshot.objects.filter(document=document, day=day).values(*FIGURE_FIELDS))
     counties = {
         r.pk: r for r in Region.objects.filter(level=RegionLevel.COUNTY, parent__parent=scope.province).order_by("code")
     }
     where = filters.as_scope()
+    if filters.live:
+        _check_reach(scope, where, counties)
+        return _live_data(
+            data,
+            user=user,
+            scope=scope,
+            filters=filters,
+            measures=measures,
+            prefectures=prefectures,
+            all_prefectures=all_prefectures,
+            counties=counties,
+        )
+    if day is None:
+        return data
+    rows = list(RollupSnapshot.objects.filter(document=document, day=day).values(*FIGURE_FIELDS))
     _check_reach(scope, where, counties)
     restrict, restrict_counties = _restriction(scope, where)
     reach = {"prefecture_ids": restrict, "county_ids": restrict_counties}
@@ -366,11 +421,90 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
         for pk, p in prefectures.items()
         if (pk,) in by_prefecture
     ]
+    data["map"] = _map_items(data["prefectures"])
+    data["map_file"] = MAP_FILES.get(scope.province.code)
+    data["regions"] = _region_table(rows, scope=scope, prefectures=all_prefectures, counties=counties)
+
+    heat = breakdown(rows, by=("prefecture_id", "measure_id"), filters={}, prefecture_ids=None) or {}
+    data["heat"] = _heat(prefectures, measures, heat)
+    data["trend"] = _trend(document=document, where=where, day=day, **reach)
+    return data
+
+
+def _live_data(data, *, user, scope, filters, measures, prefectures, all_prefectures, counties) -> dict:
+    """The dashboard's panels computed live (reporting.live) from the enterprises matching every filter: the
+    headline, the measures, the map and prefectures, the heat map and the region table all honour every filter;
+    the trend (past days) can only come from the snapshots: by place, and said so."""
+    data["live"] = True
+    base = scope_enterprises(user=user, scope=scope, document=filters.document, filters=filters)
+    try:
+        live = live_rows(base=base, measures=measures.values())
+    except LiveTooSlow:
+        data["unsupported"] = True
+        data["too_slow"] = True
+        return data
+    places = live.places
+    data["headline"] = combine(list(places.values()))
+    data["unsupported"] = False
+    data["measures"] = []
+    for pk, m in measures.items():
+        figures = combine([r for key, r in live.measures.items() if key[2] == pk])
+        if figures is not None:
+            data["measures"].append({"measure": m, "figures": figures})
+
+    def by_prefecture(pk):
+        return combine([r for (prefecture_id, _county), r in places.items() if prefecture_id == pk])
+
+    data["prefectures"] = [
+        {"prefecture": p, "figures": f} for pk, p in prefectures.items() if (f := by_prefecture(pk)) is not None
+    ]
+    data["map"] = _map_items(data["prefectures"])
+    data["map_file"] = MAP_FILES.get(scope.province.code)
+    heat = {}
+    for (prefecture_id, _county, measure_id), r in live.measures.items():
+        heat.setdefault((prefecture_id, measure_id), []).append(r)
+    data["heat"] = _heat(prefectures, measures, {k: combine(v) for k, v in heat.items()})
+    # the region table: per prefecture the user sees whole, its figures, its counties' and the rest
+    regions = []
+    for pk, prefecture in all_prefectures.items():
+        county_rows = sorted(
+            ((counties[c], r) for (p, c), r in places.items() if p == pk and c is not None), key=lambda cr: cr[0].code
+        )
+        county_rows = [(c, r) for c, r in county_rows if scope.sees_county(c.pk, pk)]
+        whole = scope.sees_prefecture(pk)
+        figures = by_prefecture(pk) if whole else None
+        if figures is None and not county_rows:
+            continue
+        regions.append(
+            {
+                "prefecture": prefecture,
+                "figures": figures,
+                "counties": [{"county": c, "figures": combine([r])} for c, r in county_rows],
+                "without_county": combine([places[(pk, None)]]) if whole and (pk, None) in places else None,
+            }
+        )
+    data["regions"] = regions
+    # the trend: the snapshots of the place chosen (not by the enterprises' attributes)
+    day = data.get("day")
+    place = {"prefecture_id": None, "ownership": None, "industry": None, "county_id": None}
+    place |= {k: v for k, v in filters.as_scope().items() if k in ("prefecture_id", "county_id")}
+    if day is not None:
+        restrict, restrict_counties = _restriction(scope, place)
+        data["trend"] = _trend(
+            document=filters.document, where=place, day=day, prefecture_ids=restrict, county_ids=restrict_counties
+        )
+    else:
+        data["trend"] = []
+    data["trend_note"] = _("趋势按历史汇总绘制，只按地区筛选，未按所有制、监管层级、行业和规模筛选。")
+    return data
+
+
+def _map_items(prefecture_items) -> list[dict]:
     names = _echarts_names()
     map_groups: dict[str, list] = {}
-    for item in data["prefectures"]:
+    for item in prefecture_items:
         map_groups.setdefault(names.get(item["prefecture"].code, item["prefecture"].name), []).append(item)
-    data["map"] = [
+    return [
         {
             "name": name,
             "value": _pct(combine([i["figures"] for i in items])["completion_rate"]),
@@ -379,24 +513,21 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
         }
         for name, items in map_groups.items()
     ]
-    data["map_file"] = MAP_FILES.get(scope.province.code)
-    data["regions"] = _region_table(rows, scope=scope, prefectures=all_prefectures, counties=counties)
 
-    heat = breakdown(rows, by=("prefecture_id", "measure_id"), filters={}, prefecture_ids=None) or {}
-    data["heat"] = {
+
+def _heat(prefectures: dict, measures: dict, cells: dict) -> dict:
+    return {
         "prefectures": [p.name for p in prefectures.values()],
         "prefecture_ids": list(prefectures),
         "measures": [m.label for m in measures.values()],
         "measure_ids": list(measures),
         "cells": [
-            [x, y, _pct(heat[(p, m)]["completion_rate"])]
+            [x, y, _pct(cells[(p, m)]["completion_rate"])]
             for x, p in enumerate(prefectures)
             for y, m in enumerate(measures)
-            if (p, m) in heat
+            if cells.get((p, m)) is not None
         ],
     }
-    data["trend"] = _trend(document=document, where=where, day=day, **reach)
-    return data
 
 
 def _region_table(rows, *, scope: DashboardScope, prefectures: dict, counties: dict) -> list[dict]:
@@ -490,9 +621,12 @@ def group_rows(*, user, scope: DashboardScope, document) -> list | None:
 
 
 def scope_enterprises(
-    *, user, scope: DashboardScope, document, prefecture=None, ownership=None, industry=None, county=None
+    *, user, scope: DashboardScope, document, prefecture=None, ownership=None, industry=None, county=None, filters=None
 ):
-    """The applicable enterprises of a dashboard scope that the user may see (for drill-downs and the lagging table)."""
+    """The applicable enterprises of a dashboard scope that the user may see (for drill-downs, the lagging table and
+    the live figures). `filters` (a Filters) stands for all of its filters at once."""
+    if filters is not None:
+        document, prefecture, county = filters.document, filters.prefecture, filters.county
     qs = EnterprisePolicy.visible(user, enterprises_for_document(document))
     if scope.prefecture_ids is not None:
         # the prefectures and counties in the officer's charge, and the enterprises named to them (reform_portal.access)
@@ -504,40 +638,46 @@ def scope_enterprises(
         qs = qs.filter(region=prefecture)
     if county is not None:
         qs = qs.filter(county=county)
-    if ownership:
-        qs = qs.filter(ownership=ownership)
-    if industry:
-        qs = qs.filter(industry=industry)
+    if filters is not None:
+        qs = qs.filter(filters.enterprise_q())
+    else:
+        if ownership:
+            qs = qs.filter(ownership=ownership)
+        if industry:
+            qs = qs.filter(industry=industry)
     return qs
 
 
-def _lagging_rows(*, user, scope, filters: Filters, limit: int) -> list[dict]:
-    qs = lagging_queryset(user=user, scope=scope, filters=filters)
-    return [
-        {
-            "pk": e.pk,
-            "name": e.name,
-            "region": e.region.name,
-            "ownership": e.get_ownership_display(),
-            "last_update": e.last_progress_update,
-            "has_not_started": e.has_not_started,
-        }
-        for e in qs[:limit]
-    ]
+def lagging_panel(*, user, scope, filters: Filters, limit: int = LAGGING_TABLE_ROWS) -> dict:
+    """The lagging panel: its first `limit` rows and how many there are, read by one statement (a window count over
+    the same rows), so that the header's count and the rows are of the same moment. Live on every request, never
+    cached (the figures cached until the next rollup are the snapshots')."""
+    if filters.document is None:
+        return {"lagging_enterprises": [], "lagging_count": 0}
+    qs = lagging_queryset(user=user, scope=scope, filters=filters).annotate(
+        lagging_total=Window(Count("pk", distinct=False))
+    )
+    rows = list(qs[:limit])
+    return {
+        "lagging_enterprises": [
+            {
+                "pk": e.pk,
+                "name": e.name,
+                "region": e.region.name,
+                "ownership": e.get_ownership_display(),
+                "last_update": e.last_progress_update,
+                "has_not_started": e.has_not_started,
+            }
+            for e in rows
+        ],
+        "lagging_count": rows[0].lagging_total if rows else 0,
+    }
 
 
 def lagging_queryset(*, user, scope, filters: Filters):
     """The scope's lagging enterprises (measures.lagging's rule over the progress summaries the database keeps,
     always current and indexed for a province of 100,000 enterprises), oldest update first."""
-    base = scope_enterprises(
-        user=user,
-        scope=scope,
-        document=filters.document,
-        prefecture=filters.prefecture,
-        ownership=filters.ownership,
-        industry=filters.industry,
-        county=filters.county,
-    )
+    base = scope_enterprises(user=user, scope=scope, document=filters.document, filters=filters)
     return (
         base.filter(lagging_q(inputs=SUMMARY_INPUTS))
         .annotate(

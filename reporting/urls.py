@@ -6,6 +6,7 @@ app_name = "reporting"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/figure/", views.drilldown, name="drilldown"),
+    path("dashboard/figure/export.xlsx", views.drilldown_export, name="drilldown_export"),
     path("dashboard/export.xlsx", views.export, name="export"),
     path("dashboard/refresh/", views.refresh, name="refresh"),
     path("dashboard/runs/", views.run_status, name="runs"),

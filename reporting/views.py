@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from enterprises.choices import RegionLevel
+from enterprises.choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from enterprises.models import Enterprise, Region
 from measures.models import Measure
 from reform_portal.access import RollupPolicy
@@ -26,8 +26,19 @@ from reform_portal.outbox.services import bound
 from reform_portal.paging import IdsFirstPaginator, in_order
 
 from . import rollup, tasks
-from .exports import PANELS, dashboard_workbook, export_filename, export_parameters, export_title, lagging_export_rows
-from .figures import FIGURES, enterprises_behind
+from .choices import STATE_OWNED
+from .exports import (
+    PANELS,
+    dashboard_workbook,
+    drilldown_filename,
+    drilldown_title,
+    drilldown_workbook,
+    export_filename,
+    export_parameters,
+    export_title,
+    lagging_export_rows,
+)
+from .figures import FIGURES, SORTS, enterprises_behind, sorted_behind, standing_display, with_standing
 from .filters import DashboardFilters
 from .selectors import (
     Filters,
@@ -61,6 +72,8 @@ def _scope_and_filters(request):
             ownership=data["ownership"] or None,
             industry=data["industry"] or None,
             county=data["county"],
+            supervision_level=data["supervision_level"] or None,
+            size_class=data["size_class"] or None,
         )
     elif form.is_bound:  # keep what is valid, say what is not next to the field
         data = getattr(form, "cleaned_data", {})
@@ -81,10 +94,28 @@ def _query(filters: Filters, scope, **extra) -> str:
         "prefecture": filters.prefecture.pk if filters.prefecture else "",
         "county": filters.county.pk if filters.county else "",
         "ownership": filters.ownership or "",
+        "supervision_level": filters.supervision_level or "",
         "industry": filters.industry or "",
+        "size_class": filters.size_class or "",
         **extra,
     }
     return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def _filter_labels(filters: Filters) -> list[str]:
+    """The chosen attribute filters as the page names them."""
+    labels = []
+    if filters.ownership == STATE_OWNED:
+        labels.append(_("全部国有企业（国有独资和国有控股）"))
+    elif filters.ownership:
+        labels.append(Ownership(filters.ownership).label)
+    if filters.supervision_level:
+        labels.append(SupervisionLevel(filters.supervision_level).label)
+    if filters.industry:
+        labels.append(Industry(filters.industry).label)
+    if filters.size_class:
+        labels.append(SizeClass(filters.size_class).label)
+    return [str(label) for label in labels]
 
 
 def _heat_with_links(heat, filters, scope, drill):
@@ -103,7 +134,7 @@ def _heat_with_links(heat, filters, scope, drill):
 @require_GET
 def dashboard(request):
     scope, form, filters = _scope_and_filters(request)
-    data = dashboard_data(user=request.user, scope=scope, filters=filters)
+    data = dashboard_data(user=request.user, scope=scope, filters=filters, lagging=True)
     base = _query(filters, scope)
     drill, page = reverse("reporting:drilldown"), reverse("reporting:dashboard")
     headline = []
@@ -149,6 +180,7 @@ def dashboard(request):
         "named_enterprises": named_enterprises(user=request.user, province=scope.province) if scope.named_only else [],
         "regions": _regions_with_links(data.get("regions") or [], filters, scope, drill),
         "groups": group_rows(user=request.user, scope=scope, document=filters.document),
+        "filter_labels": _filter_labels(filters),
     }
     return render(request, "reporting/dashboard.html", context)
 
@@ -170,9 +202,9 @@ def _with_percent(figures):
 
 def _regions_with_links(regions, filters, scope, drill):
     """The prefecture → county table with its links: a prefecture or county name filters this page by it, a figure
-    explains it (drill-down). The table is by document only, so its links leave out ownership and industry."""
+    explains it (drill-down), with the other filters kept (the table honours them all)."""
     page = reverse("reporting:dashboard")
-    unfiltered = {"ownership": "", "industry": ""}
+    unfiltered = {}
     open_ids = {filters.prefecture.pk} if filters.prefecture else set()
     out = []
     for region in regions:
@@ -204,10 +236,8 @@ def _regions_with_links(regions, filters, scope, drill):
     return out
 
 
-@login_required
-@require_GET
-def drilldown(request):
-    """How one figure was computed, and the enterprises behind it (computed live, paginated)."""
+def _drilldown(request):
+    """The figure, measure, its stored (or live) figures and the enterprises behind it, sorted as asked."""
     scope, form, filters = _scope_and_filters(request)
     figure = request.GET.get("figure", "applicable")
     if figure not in FIGURES or filters.document is None:
@@ -217,24 +247,45 @@ def drilldown(request):
         measure = get_object_or_404(
             Measure.objects.select_related("scope"), pk=int(request.GET["measure"]), document=filters.document
         )
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") not in SORTS:
+        sort = ""
+    base = scope_enterprises(user=request.user, scope=scope, document=filters.document, filters=filters)
+    qs = enterprises_behind(figure, base, measure=measure, year=timezone.localdate().year)
+    if sort and not sort.endswith("name"):  # the standing is read for the page's rows; joined here to sort by it
+        qs = with_standing(qs, measure=measure)
+    return scope, filters, figure, measure, sort, sorted_behind(qs, sort)
+
+
+@login_required
+@require_GET
+def drilldown(request):
+    """How one figure was computed, and the enterprises behind it (computed live, paginated, sortable), each with
+    its status and percent on the measure (or, for the whole document, its measures done of those that apply)."""
+    scope, filters, figure, measure, sort, qs = _drilldown(request)
     data = dashboard_data(user=request.user, scope=scope, filters=filters)
     figures = data.get("headline")
     if measure is not None:
         figures = next((m["figures"] for m in data.get("measures", []) if m["measure"].pk == measure.pk), None)
-    base = scope_enterprises(
-        user=request.user,
-        scope=scope,
-        document=filters.document,
-        prefecture=filters.prefecture,
-        ownership=filters.ownership,
-        industry=filters.industry,
-        county=filters.county,
-    )
-    qs = enterprises_behind(figure, base, measure=measure, year=timezone.localdate().year)
-    # The ids of the page first (ordered by the primary key: an index walk that stops at the page), then its rows.
-    fetch = partial(in_order, Enterprise.objects.select_related("region", "county"))
-    page = IdsFirstPaginator(qs.order_by("pk"), DRILLDOWN_PAGE_SIZE, fetch=fetch).get_page(request.GET.get("page"))
+    # The ids of the page first (by default ordered by the primary key: an index walk that stops at the page), then
+    # its rows, with their standing.
+    fetch = partial(in_order, with_standing(Enterprise.objects.select_related("region", "county"), measure=measure))
+    page = IdsFirstPaginator(qs, DRILLDOWN_PAGE_SIZE, fetch=fetch).get_page(request.GET.get("page"))
+    for e in page.object_list:
+        e.standing = standing_display(e, measure)
     label, explanation = FIGURES[figure]
+    here = _query(filters, scope, figure=figure, measure=measure.pk if measure else "")
+    sorts = []
+    for key, sort_label in SORTS.items():
+        next_sort = f"-{key}" if sort == key else key
+        sorts.append(
+            {
+                "key": key,
+                "label": sort_label,
+                "href": f"?{here}&sort={next_sort}",
+                "direction": "asc" if sort == key else "desc" if sort == f"-{key}" else "",
+            }
+        )
     context = {
         "scope": scope,
         "filters": filters,
@@ -243,11 +294,42 @@ def drilldown(request):
         "label": label,
         "explanation": explanation,
         "figures": figures,
+        "live": data.get("live", False),
+        "filter_labels": _filter_labels(filters),
         "day": data.get("day"),
         "page": page,
+        "sort": sort,
+        "sorts": {s["key"]: s for s in sorts},
+        "page_query": f"{here}&sort={sort}" if sort else here,
+        "export_href": f"{reverse('reporting:drilldown_export')}?{here}&sort={sort}",
         "back": f"{reverse('reporting:dashboard')}?{_query(filters, scope)}",
     }
     return render(request, "reporting/dashboard_drilldown.html", context)
+
+
+@login_required
+@require_GET
+def drilldown_export(request):
+    """The enterprises behind a figure as .xlsx, in the order shown, each with its status and percent; above the one
+    threshold (reform_portal.jobs.services.export_is_large) a worker writes it."""
+    scope, filters, figure, measure, sort, qs = _drilldown(request)
+    if export_is_large(qs):
+        parameters = export_parameters(scope, filters, ())
+        parameters["drilldown"] = {"figure": figure, "measure": measure.pk if measure else None, "sort": sort}
+        job = job_submit(kind=Job.Kind.DASHBOARD_EXPORT, owner=request.user, parameters=parameters)
+        record_export(request, "dashboard", target=job)
+        return redirect("jobs:detail", pk=job.pk)
+    if not sort or sort.endswith("name"):
+        qs = with_standing(qs, measure=measure)
+    content = drilldown_workbook(
+        rows=qs.select_related("region", "county"),
+        measure=measure,
+        title=drilldown_title(scope, filters, figure, measure),
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{drilldown_filename(scope, figure, measure)}"'
+    record_export(request, "dashboard")
+    return response
 
 
 @login_required

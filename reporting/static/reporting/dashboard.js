@@ -75,6 +75,14 @@
     }
   }
 
+  // A prefecture's short name for a map label: 自治州 without its peoples' names (红河哈尼族彝族自治州 → 红河州),
+  // 地区 → 地区's first part, 市 dropped from names of three characters or more.
+  function shortName(name) {
+    var short = name.replace(/(彝族|哈尼族|壮族|苗族|傣族|白族|景颇族|傈僳族|藏族|回族|蒙古族|土家族)+自治州$/, "州");
+    if (short.length >= 3) { short = short.replace(/市$/, ""); }
+    return short;
+  }
+
   var map = chart("chart-map");
   if (map) {
     if (!data.mapUrl) { empty(map); } else {
@@ -84,7 +92,14 @@
           tooltip: { trigger: "item", formatter: function (p) { return esc(p.name) + "<br>" + esc(labels.completion) + ": " + (p.value == null || isNaN(p.value) ? "—" : esc(p.value) + "%"); } },
           visualMap: { min: 0, max: 100, left: 10, bottom: 10, text: ["100%", "0%"], calculable: true,
                        inRange: { color: ["#f8d7da", "#fff3cd", "#d1e7dd", "#198754"] } },
-          series: [{ type: "map", map: data.mapName, roam: false, label: { show: true, fontSize: 10 },
+          // Readable labels: short names (大理州, not 大理白族自治州; the tooltip keeps the full name), a white halo
+          // over the area's colour, a smaller font on a narrow chart, and a label that would overlap another hidden
+          // (ECharts 5's labelLayout.hideOverlap) rather than drawn over it.
+          series: [{ type: "map", map: data.mapName, roam: false,
+                     label: { show: true, fontSize: map.getWidth() < 520 ? 9 : 11, color: "#212529",
+                              textBorderColor: "#fff", textBorderWidth: 2, formatter: function (p) { return shortName(p.name); } },
+                     labelLayout: { hideOverlap: true },
+                     emphasis: { label: { show: true, fontSize: 12, fontWeight: "bold" } },
                      data: data.map.map(function (m) { return { name: m.name, value: m.value, href: m.href, ids: m.ids }; }) }]
         });
         // A prefecture on the map opens its counties in the table below.
