@@ -638,6 +638,55 @@ class NoticePolicy:
         return False
 
 
+# Who is told when an enterprise is overdue (reporting/assessments/services/deadline_reminders.py) ----------------
+
+ESCALATION_LEVELS = (RegionLevel.COUNTY, RegionLevel.PREFECTURE, RegionLevel.PROVINCE)  # nearest first
+NAMED_LEVEL = "named"  # the officers an enterprise is named to, when no region's officer is in charge of it
+
+
+def officers_in_charge(enterprises) -> dict[int, list[tuple[str, list[int]]]]:
+    """Per enterprise (with `region` loaded), the active union officers in charge of it by union level, nearest
+    first, as [(level, [user ids])]: its county's (县级总工会), its prefecture's, its province's; levels without an
+    officer are left out, an officer appears at the nearest level only, and the officers it is named to join the
+    first level (alone, as `NAMED_LEVEL`, when no region's officer is in charge). Stage k of an escalation goes to
+    the k-th entry: the officers in charge, then each level above. Two queries whatever the number of enterprises."""
+    from enterprises.models import Profile
+
+    enterprises = list(enterprises)
+    places = {
+        e.pk: {
+            RegionLevel.COUNTY: e.county_id,
+            RegionLevel.PREFECTURE: e.region_id,
+            RegionLevel.PROVINCE: e.region.parent_id,
+        }
+        for e in enterprises
+    }
+    region_ids = sorted({pk for place in places.values() for pk in place.values() if pk})
+    officers = Profile.objects.filter(role=OFFICER, user__is_active=True)
+    by_region: dict[int, set[int]] = {}
+    for user_id, region_id in officers.filter(charge_regions__in=region_ids).values_list("user_id", "charge_regions"):
+        by_region.setdefault(region_id, set()).add(user_id)
+    named: dict[int, set[int]] = {}
+    rows = officers.filter(charge_enterprises__in=list(places)).values_list("user_id", "charge_enterprises")
+    for user_id, enterprise_id in rows:
+        named.setdefault(enterprise_id, set()).add(user_id)
+    result = {}
+    for pk, place in places.items():
+        first = named.get(pk, set())
+        chain, told = [], set(first)
+        for level in ESCALATION_LEVELS:
+            users = (by_region.get(place[level], set()) if place[level] else set()) - told
+            if not chain and users:
+                users |= first
+            if users:
+                chain.append((level, sorted(users)))
+                told |= users
+        if not chain and first:
+            chain.append((NAMED_LEVEL, sorted(first)))
+        result[pk] = chain
+    return result
+
+
 # Group users' grants ------------------------------------------------------------------------------------------
 
 

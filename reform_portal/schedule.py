@@ -37,6 +37,13 @@ PERIODIC_TASKS = [
         "description": "重新计算审计日志的哈希链（断链时记录错误日志），并删除超过保留期（至少 180 天）的审计记录。",
     },
     {
+        "name": "截止提醒与逾期督促（每天）",
+        "task": "reporting.assessments.tasks.deadline_reminders_send",
+        "crontab": {"minute": "0", "hour": "8"},
+        "description": "按各填报期设置的提醒时点（默认截止前 30、7、1 天和逾期第 1 个工作日）提醒尚未提交自评的企业，"
+        "并把逾期企业依次督促到负责的工会干部及其上级工会；每家企业每个时点只发一次（docs/reminders.md）。",
+    },
+    {
         "name": "发送待发任务（每分钟）",
         "task": "reform_portal.outbox.tasks.outbox_flush",
         "every_minutes": 1,

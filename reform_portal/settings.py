@@ -303,6 +303,9 @@ CELERY_TASK_ROUTES = {
     "reform_portal.jobs.tasks.*": {"queue": "jobs"},
     # mail
     "reporting.assessments.tasks.send_notice_email": {"queue": "notifications"},
+    "reporting.assessments.tasks.send_escalation_email": {"queue": "notifications"},
+    # the daily reminders and escalations of the deadlines (they record the mails; the mails go to notifications)
+    "reporting.assessments.tasks.deadline_reminders_send": {"queue": "celery"},
     # the rest: the outbox's flush, the daily audit check, the nightly progress rows
     "reform_portal.outbox.tasks.outbox_flush": {"queue": "celery"},
     "reform_portal.audit.tasks.audit_daily": {"queue": "celery"},
@@ -420,6 +423,9 @@ WORKBOOK_MAX_RATIO = int(os.environ.get("WORKBOOK_MAX_RATIO", "100"))
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
 AUDIT_TRUSTED_PROXY_HEADER = os.environ.get("AUDIT_TRUSTED_PROXY_HEADER", "")
 LAGGING_GRACE_DAYS = int(os.environ.get("LAGGING_GRACE_DAYS", "30"))  # days before a new enterprise can lag
+# An enterprise overdue is escalated to the officers in charge, then to each union level above after this many more
+# working days (docs/reminders.md).
+ESCALATION_DELAY_WORKDAYS = int(os.environ.get("ESCALATION_DELAY_WORKDAYS", "5"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

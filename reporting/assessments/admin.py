@@ -8,15 +8,48 @@ from .models import (
     AssessmentItemEvent,
     AssessmentNotice,
     AssessmentTransition,
+    DeadlineReminder,
     ReportingPeriod,
 )
 
 
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(admin.ModelAdmin):
-    list_display = ["year", "province", "opens_on", "deadline", "is_open", "opened_by"]
+    list_display = ["year", "province", "opens_on", "deadline", "due_date", "reminder_offsets", "is_open", "opened_by"]
     list_filter = ["province", "is_open"]
     readonly_fields = ["opened_by", "closed_by", "closed_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        """Tell administrators when a year is counted by weekends only (reform_portal/workdays.py)."""
+        from django.contrib import messages
+        from django.utils.translation import gettext as _
+
+        from reform_portal import workdays
+
+        from .services import uncovered_calendar_years
+
+        uncovered = uncovered_calendar_years()
+        if uncovered and request.method == "GET":
+            first, last = workdays.covered_years()
+            messages.warning(
+                request,
+                _(
+                    "工作日历尚未收录 %(years)s 年的国务院节假日安排（已收录 %(first)s–%(last)s 年），暂按周末计算；"
+                    "该年度安排公布后请升级 chinese-calendar 软件包。"
+                )
+                % {"years": "、".join(map(str, uncovered)), "first": first, "last": last},
+            )
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(DeadlineReminder)
+class DeadlineReminderAdmin(ReadOnlyAdmin):
+    """The ledger of automatic reminders and escalations (services/deadline_reminders.py): read only."""
+
+    list_display = ["enterprise", "period", "kind", "step", "level", "due_date", "created_at", "emailed_at"]
+    list_filter = ["kind", "period"]
+    list_select_related = ["enterprise", "period__province"]
+    search_fields = ["enterprise__name"]
 
 
 class TransitionInline(admin.TabularInline):

@@ -54,3 +54,10 @@ class PrefillSource(models.TextChoices):
     INDICATOR_VALUE = "indicator_value", _("取自当前指标值")
     LAST_YEAR = "last_year", _("沿用上年")
     REGISTER = "register", _("取自企业登记信息")
+
+
+class ReminderKind(models.TextChoices):
+    """The automatic messages about a period's deadline (deadlines.py)."""
+
+    REMINDER = "reminder", _("填报提醒")
+    ESCALATION = "escalation", _("逾期督促")

@@ -12,6 +12,7 @@ from measures.indicator_values import value_input
 from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 
 from .choices import SelfRating
+from .deadlines import DEFAULT_REMINDER_OFFSETS, offsets_display, parse_offsets
 from .period_limits import YEAR_MAX, YEAR_MIN, period_problems
 
 BLANK = [("", "—")]
@@ -149,12 +150,25 @@ class PeriodForm(forms.Form):
     opens_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
+    reminder_offsets = forms.CharField(
+        label=_("提醒时点"),
+        required=False,
+        initial=offsets_display(DEFAULT_REMINDER_OFFSETS),
+        help_text=_("正数：截止前的天数；负数：逾期的工作日数（-1 即逾期第一个工作日）；留空则不自动提醒。"),
+    )
+
     def __init__(self, *args, provinces=None, **kwargs):
         super().__init__(*args, **kwargs)
         if provinces is not None:
             self.fields["province"].queryset = provinces
         self.initial.setdefault("year", timezone.localdate().year)
         self.initial.setdefault("opens_on", timezone.localdate())
+
+    def clean_reminder_offsets(self):
+        try:
+            return parse_offsets(self.cleaned_data.get("reminder_offsets") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean(self):
         data = super().clean()
@@ -169,3 +183,13 @@ class PeriodForm(forms.Form):
 class PeriodUpdateForm(forms.Form):
     deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
     is_open = forms.BooleanField(label=_("开放中"), required=False)
+    # absent from the request: left as it is (None); empty: no automatic reminders
+    reminder_offsets = forms.CharField(label=_("提醒时点"), required=False)
+
+    def clean_reminder_offsets(self):
+        if "reminder_offsets" not in self.data:
+            return None
+        try:
+            return parse_offsets(self.cleaned_data.get("reminder_offsets") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None

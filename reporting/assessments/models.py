@@ -10,6 +10,7 @@ these names and values.
 from datetime import date
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,7 +24,8 @@ from measures.models import Indicator, Measure
 from reform_portal.history import audited
 from reform_portal.models import TimeStampedModel
 
-from .choices import EDITABLE_STATUSES, AssessmentStatus, SelfRating, TransitionAction
+from .choices import EDITABLE_STATUSES, AssessmentStatus, ReminderKind, SelfRating, TransitionAction
+from .deadlines import DeadlineState, deadline_state, default_offsets, due_date, offsets_problem
 from .period_limits import DATE_SLACK_YEARS, YEAR_MAX, YEAR_MIN, period_problems
 
 
@@ -32,6 +34,7 @@ from .period_limits import DATE_SLACK_YEARS, YEAR_MAX, YEAR_MIN, period_problems
     "opens_on",
     "deadline",
     "is_open",
+    "reminder_offsets",
     model_name="ReportingPeriodEvent",
     verbose_name=_("填报期变更"),
 )
@@ -67,6 +70,15 @@ class ReportingPeriod(TimeStampedModel):
         related_name="+",
     )
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # deadlines.py: when the automatic reminders go out (positive: calendar days before the deadline as it falls
+    # due; negative: working days overdue); empty: none
+    reminder_offsets = ArrayField(
+        models.SmallIntegerField(),
+        verbose_name=_("提醒时点"),
+        default=default_offsets,
+        blank=True,
+        help_text=_("截止前的天数（正数）或逾期的工作日数（负数），如 30, 7, 1, -1；留空则不自动提醒"),
+    )
 
     class Meta:
         ordering = ["-year", "province__code"]
@@ -97,8 +109,19 @@ class ReportingPeriod(TimeStampedModel):
 
     def clean(self):
         errors = period_problems(year=self.year, opens_on=self.opens_on, deadline=self.deadline)
+        problem = offsets_problem(self.reminder_offsets)
+        if problem:
+            errors["reminder_offsets"] = [problem]
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def due_date(self) -> date:
+        """The deadline, moved to the next working day when it falls on a day off (deadlines.py)."""
+        return due_date(self.deadline)
+
+    def deadline_state(self, today: date | None = None) -> DeadlineState:
+        return deadline_state(self.deadline, today or timezone.localdate())
 
     @property
     def label(self) -> str:
@@ -111,10 +134,10 @@ class ReportingPeriod(TimeStampedModel):
             return _("%(period)s填报已关闭，不能提交。如需补报，请联系工会干部。") % {"period": self.label}
         if today < self.opens_on:
             return _("%(period)s填报尚未开始，将于 %(date)s 开放。") % {"period": self.label, "date": self.opens_on}
-        if today > self.deadline:
+        if today > self.due_date:
             return _("%(period)s填报已于 %(date)s 截止，不能再提交。如需延期，请联系工会干部。") % {
                 "period": self.label,
-                "date": self.deadline,
+                "date": self.due_date,
             }
         return None
 
@@ -432,6 +455,44 @@ class AssessmentNotice(TimeStampedModel):
 
     def __str__(self):
         return f"{self.enterprise} · {self.period.label}"
+
+
+class DeadlineReminder(models.Model):
+    """The ledger of the automatic reminders and escalations (services/deadline_reminders.py): one row per period,
+    enterprise, kind and step, never two (the unique constraint; rows are inserted ON CONFLICT DO NOTHING in the
+    transaction that creates the notice and records its mail in the outbox, so a beat run twice or a worker killed
+    mid-batch neither repeats nor loses one).
+
+    A reminder's `step` is its offset (deadlines.py), its `notice` the enterprise's in-portal notice (mailed by
+    `send_notice_email`); an escalation's `step` is its stage (0: the officers in charge, 1, 2: the levels above),
+    `level` the union level told and `recipients` those officers' user ids (mailed by `send_escalation_email`)."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="deadline_reminders")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="deadline_reminders")
+    kind = models.CharField(_("类别"), max_length=20, choices=ReminderKind.choices)
+    step = models.SmallIntegerField(_("时点"))
+    due_date = models.DateField(_("截止日期"))
+    level = models.CharField(_("督促层级"), max_length=20, blank=True)
+    recipients = ArrayField(models.IntegerField(), verbose_name=_("督促对象"), default=list, blank=True)
+    notice = models.OneToOneField(
+        AssessmentNotice, null=True, blank=True, on_delete=models.SET_NULL, related_name="deadline_reminder"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    emailed_to = models.JSONField(_("邮件收件人"), default=list, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("自动提醒记录")
+        verbose_name_plural = _("自动提醒记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "enterprise", "kind", "step"], name="deadline_reminder_once_per_step"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_id} · {self.period_id} · {self.kind} {self.step}"
 
 
 # The counts the overview and the home pages read (kept by triggers on enterprises and assessments).

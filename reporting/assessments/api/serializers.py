@@ -71,11 +71,25 @@ def answer_value(indicator, number):
 class AssessmentPeriodSerializer(serializers.ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level="province"))
     accepts_submissions = serializers.SerializerMethodField()
+    due_date = serializers.DateField(
+        read_only=True, help_text="The deadline, moved to the next working day when it falls on a day off."
+    )
 
     class Meta:
         model = ReportingPeriod
-        fields = ["id", "year", "province", "opens_on", "deadline", "is_open", "accepts_submissions", "created_at"]
-        read_only_fields = ["created_at"]
+        fields = [
+            "id",
+            "year",
+            "province",
+            "opens_on",
+            "deadline",
+            "due_date",
+            "reminder_offsets",
+            "is_open",
+            "accepts_submissions",
+            "created_at",
+        ]
+        read_only_fields = ["created_at", "reminder_offsets"]
         extra_kwargs = {"year": {"min_value": YEAR_MIN, "max_value": YEAR_MAX}}
 
     def validate(self, attrs):

@@ -10,10 +10,12 @@ the trail (`AssessmentTransition`).
 - `submission`: the completeness check and submitting
 - `review`: the officer's corrections, returning and accepting
 - `reminders`: notices and their emails
+- `deadline_reminders`: the automatic reminders and escalations of the deadlines (the beat task), exactly once
 - `errors`, `anchors`, `values`, `state`: refusals, element ids, value checks, locking and the trail
 """
 
 from .anchors import indicator_anchor, item_anchor
+from .deadline_reminders import deadline_reminders_run, escalation_email, uncovered_calendar_years
 from .editing import WHAT_DONE_MAX, evidence_add, evidence_remove, indicator_save, item_save
 from .errors import AssessmentError, IllegalTransition, IncompleteAssessment, Problem, StaleEdit
 from .periods import period_open, period_update
@@ -36,6 +38,8 @@ __all__ = [
     "assessment_return",
     "assessment_start",
     "assessment_submit",
+    "deadline_reminders_run",
+    "escalation_email",
     "evidence_add",
     "evidence_remove",
     "indicator_anchor",
@@ -50,4 +54,5 @@ __all__ = [
     "review_indicator_save",
     "review_item_save",
     "section_counts",
+    "uncovered_calendar_years",
 ]

@@ -12,34 +12,50 @@ from reform_portal.choices import ChangeSource
 from reform_portal.history import records_as
 from reform_portal.locks import lock_one
 
+from ..deadlines import default_offsets, offsets_problem
 from ..models import ReportingPeriod
 from ..period_limits import period_problems
 
 
 @records_as(ChangeSource.MANUAL)  # who opened it, in ReportingPeriodEvent
 @transaction.atomic
-def period_open(*, province, year: int, opens_on: date, deadline: date, by) -> ReportingPeriod:
+def period_open(
+    *, province, year: int, opens_on: date, deadline: date, by, reminder_offsets: list[int] | None = None
+) -> ReportingPeriod:
     """Open the reporting period of `year` in `province` (administrators, SASAC staff of the province)."""
     if not PeriodPolicy.can(by, PeriodPolicy.MANAGE, province):
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放填报期。"))
     errors = period_problems(year=year, opens_on=opens_on, deadline=deadline)
     if province.parent_id is not None:
         errors["province"] = [_("填报期按省设置，请选择省份。")]
+    if reminder_offsets is not None and offsets_problem(reminder_offsets):
+        errors["reminder_offsets"] = [offsets_problem(reminder_offsets)]
     if ReportingPeriod.objects.filter(year=year, province=province).exists():
         errors["year"] = [_("%(province)s已有%(year)s年度填报期。") % {"province": province.name, "year": year}]
     if errors:
         raise ValidationError(errors)
     return ReportingPeriod.objects.create(
-        year=year, province=province, opens_on=opens_on, deadline=deadline, is_open=True, opened_by=by
+        year=year,
+        province=province,
+        opens_on=opens_on,
+        deadline=deadline,
+        is_open=True,
+        opened_by=by,
+        reminder_offsets=default_offsets() if reminder_offsets is None else sorted(reminder_offsets, reverse=True),
     )
 
 
 @records_as(ChangeSource.MANUAL)  # who moved the deadline, closed or reopened, in ReportingPeriodEvent
 @transaction.atomic
 def period_update(
-    *, period: ReportingPeriod, by, is_open: bool | None = None, deadline: date | None = None
+    *,
+    period: ReportingPeriod,
+    by,
+    is_open: bool | None = None,
+    deadline: date | None = None,
+    reminder_offsets: list[int] | None = None,
 ) -> ReportingPeriod:
-    """Close or reopen a period, or move its deadline."""
+    """Close or reopen a period, move its deadline, or set when its automatic reminders go out."""
     period = lock_one(ReportingPeriod, period.pk)
     if not PeriodPolicy.can(by, PeriodPolicy.MANAGE, period.province_id):
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
@@ -50,6 +66,12 @@ def period_update(
             raise ValidationError(errors)
         period.deadline = deadline
         fields.append("deadline")
+    if reminder_offsets is not None:
+        problem = offsets_problem(reminder_offsets)
+        if problem:
+            raise ValidationError({"reminder_offsets": [problem]})
+        period.reminder_offsets = sorted(reminder_offsets, reverse=True)
+        fields.append("reminder_offsets")
     if is_open is not None and is_open != period.is_open:
         period.is_open = is_open
         if is_open:

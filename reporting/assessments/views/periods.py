@@ -8,11 +8,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.models import Region
+from reform_portal import workdays
 from reform_portal.access import PeriodPolicy
 
 from .. import services
+from ..deadlines import offsets_display
 from ..forms import PeriodForm, PeriodUpdateForm
 from ..selectors import period_changes, periods_visible
+from ..services import uncovered_calendar_years
 from ._common import error_dict, joined
 
 
@@ -42,7 +45,12 @@ def period_list(request):
     for period in periods:
         period.can_manage = PeriodPolicy.can(user, PeriodPolicy.MANAGE, period.province_id)
         period.update_form = PeriodUpdateForm(initial={"deadline": period.deadline, "is_open": period.is_open})
+        period.reminder_offsets_text = offsets_display(period.reminder_offsets)
     context = {"periods": periods, "form": form, "changes": period_changes(periods=periods)}
+    if can_manage:
+        # the years counted by weekends only (no State Council notice in the installed calendar package yet)
+        context["uncovered_years"] = uncovered_calendar_years()
+        context["covered_years"] = workdays.covered_years()
     return render(request, "assessments/period_list.html", context)
 
 
@@ -58,7 +66,11 @@ def period_update(request, pk):
         return redirect("reporting:assessments:periods")
     try:
         services.period_update(
-            period=period, by=request.user, deadline=form.cleaned_data["deadline"], is_open=form.cleaned_data["is_open"]
+            period=period,
+            by=request.user,
+            deadline=form.cleaned_data["deadline"],
+            is_open=form.cleaned_data["is_open"],
+            reminder_offsets=form.cleaned_data["reminder_offsets"],
         )
     except ValidationError as exc:
         messages.error(request, joined(exc.messages))
