@@ -131,9 +131,9 @@ def assessment_workbook(assessment) -> bytes:
     applicable = applicable_ids(enterprise)
     answers_by_measure: dict[int, list] = {}
     for answer in assessment.indicator_answers.select_related("indicator"):
-        role = answer_role(answer.indicator, applicable)
-        if role != NOT_APPLICABLE:
-            answers_by_measure.setdefault(answer.indicator.measure_id, []).append((answer, role))
+        asked_as = answer_role(answer.indicator, applicable)
+        if asked_as != NOT_APPLICABLE:
+            answers_by_measure.setdefault(answer.indicator.measure_id, []).append((answer, asked_as))
     measure_kind, indicator_kind = _("措施"), _("指标")
     for item in assessment.items.select_related("measure"):
         measure = item.measure
@@ -166,9 +166,9 @@ def assessment_workbook(assessment) -> bytes:
         cells["status"].append(f"{STATUS}{row}")
         cells["percent"].append(f"{PERCENT}{row}")
         editable += [f"{RATING}{row}", f"{STATUS}{row}", f"{PERCENT}{row}", f"{WHAT_DONE}{row}"]
-        for answer, role in answers_by_measure.get(measure.pk, []):
+        for answer, asked_as in answers_by_measure.get(measure.pk, []):
             indicator = answer.indicator
-            derived = role == DERIVED
+            derived = asked_as == DERIVED
             if derived:
                 note = _("取自企业登记信息，无需填写")
                 value = answer.claimed if not assessment.is_editable else None
@@ -177,7 +177,7 @@ def assessment_workbook(assessment) -> bytes:
                 note = "；".join(prefill_labels(answer.prefilled, ("value",)))
                 if answer.carried_over:
                     note = _("预填待确认：%(source)s") % {"source": note or _("沿用上年")}
-                if role == OPTIONAL:
+                if asked_as == OPTIONAL:
                     note = "；".join(n for n in (_("选填"), note) if n)
                 shown = sheet_value(indicator, answer.claimed)
             ws.append(
