@@ -1,13 +1,15 @@
 """What a user is told when the credit code they register is already taken: which enterprise holds it, with a
 link, when the user may see that enterprise; otherwise a neutral refusal that does not reveal whether the code is
-registered in another province or outside their charge (issue 11, finding 10). The page form and the API use it."""
+registered in another province or outside their charge (issue 11, finding 10). The page form, the API and
+the register's services (a code registered by someone else between the checks and the save) use it."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from reform_portal.access import EnterprisePolicy
+
 from .credit_code import normalise_credit_code
 from .models import Enterprise
-from .selectors import enterprises_visible
 
 NEUTRAL = gettext_noop("该统一社会信用代码无法登记，请核对后重试；如确认无误，请联系省总工会。")
 
@@ -22,7 +24,7 @@ def credit_code_taken(*, user, code: str, exclude_pk: int | None = None) -> tupl
         taken = taken.exclude(pk=exclude_pk)
     if not taken.exists():
         return None
-    seen = enterprises_visible(user=user).filter(pk__in=taken.values("pk")).first()
+    seen = EnterprisePolicy.visible(user, Enterprise.objects.filter(pk__in=taken.values("pk"))).first()
     if seen is None:
         return _(NEUTRAL), None
     return _("该统一社会信用代码已由“%(name)s”登记。") % {"name": seen.name}, seen

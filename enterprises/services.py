@@ -4,7 +4,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +64,23 @@ def _check_may_keep(enterprise: Enterprise, by) -> None:
         raise ValidationError({"region": [_("该州（市）不在您负责的范围内。")]})
 
 
+def _save_register(enterprise: Enterprise, by) -> None:
+    """Save, telling a credit code registered by someone else between the checks and the save (the unique index
+    refuses it) as the form does: a ValidationError on `credit_code` naming the holder only to who may see it
+    (credit_code_uniqueness), never a server error or the database's words."""
+    from .credit_code_uniqueness import NEUTRAL, credit_code_taken
+
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on to report the refusal
+            enterprise.save()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+        if "credit_code" not in constraint:
+            raise
+        taken = credit_code_taken(user=by, code=enterprise.credit_code, exclude_pk=enterprise.pk) if by else None
+        raise ValidationError({"credit_code": [taken[0] if taken else _(NEUTRAL)]}) from None
+
+
 @transaction.atomic
 def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> Enterprise:
     """Register an enterprise from `data` (model field names → values) and create its progress rows and the values
@@ -75,7 +92,7 @@ def enterprise_create(*, data: dict, by, source: str = ChangeSource.MANUAL) -> E
     enterprise = Enterprise(**{f: v for f, v in data.items() if f in REGISTER_FIELDS or f == "credit_code_exception"})
     enterprise.full_clean()
     with change_context(by=by, source=source):  # the database records the registration
-        enterprise.save()
+        _save_register(enterprise, by)
     _check_may_keep(enterprise, by)
     progress_ensure(enterprise=enterprise, by=by)
     derived_values_sync(enterprise, by=by)
@@ -116,7 +133,7 @@ def enterprise_update(
     if not changed:
         return current
     with change_context(by=by, source=source):
-        current.save()
+        _save_register(current, by)
     current.refresh_from_db(fields=["version"])
     _check_may_keep(current, by)
     progress_ensure(enterprise=current, by=by)
