@@ -333,17 +333,15 @@ def _pct(value):
     return None if value is None else round(value * 100, 1)
 
 
-def dashboard_data(*, user, scope: DashboardScope, filters: Filters, lagging: bool = False) -> dict:
+def dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     """Everything the dashboard shows, from the snapshots of the newest day (or, for filters on the enterprises'
-    attributes, computed live: reporting.live); cached until the next rollup. With `lagging`, the lagging panel
-    (`lagging_panel`), read afresh."""
+    attributes, computed live: reporting.live), and the lagging panel (`lagging_panel`: its rows and their count
+    from one statement); cached until the next rollup, so a warm page reads no table that grows."""
     key = f"reporting:dashboard:{generation()}:{scope.cache_part}:{filters.cache_part()}"
     data = cache.get(key)
     if data is None:
         data = _dashboard_data(user=user, scope=scope, filters=filters)
         cache.set(key, data, DASHBOARD_CACHE_SECONDS)
-    if lagging:
-        data = {**data, **lagging_panel(user=user, scope=scope, filters=filters)}
     return data
 
 
@@ -383,8 +381,9 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
         r.pk: r for r in Region.objects.filter(level=RegionLevel.COUNTY, parent__parent=scope.province).order_by("code")
     }
     where = filters.as_scope()
+    _check_reach(scope, where, counties)
+    data |= lagging_panel(user=user, scope=scope, filters=filters)
     if filters.live:
-        _check_reach(scope, where, counties)
         return _live_data(
             data,
             user=user,
@@ -398,7 +397,6 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     if day is None:
         return data
     rows = list(RollupSnapshot.objects.filter(document=document, day=day).values(*FIGURE_FIELDS))
-    _check_reach(scope, where, counties)
     restrict, restrict_counties = _restriction(scope, where)
     reach = {"prefecture_ids": restrict, "county_ids": restrict_counties}
     headline = breakdown(rows, by=(), filters=where, **reach)
@@ -650,8 +648,7 @@ def scope_enterprises(
 
 def lagging_panel(*, user, scope, filters: Filters, limit: int = LAGGING_TABLE_ROWS) -> dict:
     """The lagging panel: its first `limit` rows and how many there are, read by one statement (a window count over
-    the same rows), so that the header's count and the rows are of the same moment. Live on every request, never
-    cached (the figures cached until the next rollup are the snapshots')."""
+    the same rows), so that the header's count and the rows are of the same moment (cached with them)."""
     if filters.document is None:
         return {"lagging_enterprises": [], "lagging_count": 0}
     qs = lagging_queryset(user=user, scope=scope, filters=filters).annotate(

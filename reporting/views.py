@@ -134,7 +134,7 @@ def _heat_with_links(heat, filters, scope, drill):
 @require_GET
 def dashboard(request):
     scope, form, filters = _scope_and_filters(request)
-    data = dashboard_data(user=request.user, scope=scope, filters=filters, lagging=True)
+    data = dashboard_data(user=request.user, scope=scope, filters=filters)
     base = _query(filters, scope)
     drill, page = reverse("reporting:drilldown"), reverse("reporting:dashboard")
     headline = []

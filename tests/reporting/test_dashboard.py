@@ -162,11 +162,10 @@ def test_dashboard_query_count_is_bounded(client, users, n, django_assert_max_nu
     client.force_login(users["sasac-yn"])
     # when the cache is cold, then warm (the county choices, and the provincial groups read live: none here, one
     # query; tests/reporting/test_dashboard_counties.py counts them with groups)
-    # (+2 on every page: the login gate reads the account's state and second-factor devices, accounts/middleware.py;
-    # +1 warm: the lagging panel, its rows and count read live in one statement on every request, never cached)
+    # (+2 on every page: the login gate reads the account's state and second-factor devices, accounts/middleware.py)
     with django_assert_max_num_queries(21):
         assert client.get(DASHBOARD).status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         assert client.get(DASHBOARD).status_code == 200
 
 
