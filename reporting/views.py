@@ -204,15 +204,14 @@ def _regions_with_links(regions, filters, scope, drill):
     """The prefecture → county table with its links: a prefecture or county name filters this page by it, a figure
     explains it (drill-down), with the other filters kept (the table honours them all)."""
     page = reverse("reporting:dashboard")
-    unfiltered = {}
     open_ids = {filters.prefecture.pk} if filters.prefecture else set()
     out = []
     for region in regions:
         prefecture = region["prefecture"]
-        place = _query(filters, scope, prefecture=prefecture.pk, **unfiltered)
+        place = _query(filters, scope, prefecture=prefecture.pk)
         counties = []
         for item in region["counties"]:
-            county_place = _query(filters, scope, prefecture=prefecture.pk, county=item["county"].pk, **unfiltered)
+            county_place = _query(filters, scope, prefecture=prefecture.pk, county=item["county"].pk)
             counties.append(
                 {
                     "county": item["county"],
