@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from measures.choices import IndicatorKind, Status
+from measures.derived import derived_value
 from measures.indicator_values import sheet_format, sheet_value, value_display
 from reform_portal.spreadsheets import sheet_row
 from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
@@ -171,8 +172,9 @@ def assessment_workbook(assessment) -> bytes:
             derived = asked_as == DERIVED
             if derived:
                 note = _("取自企业登记信息，无需填写")
-                value = answer.claimed if not assessment.is_editable else None
-                shown = value_display(indicator, value) if value is not None else None
+                # as the page shows it: the register's value while the form may change, as submitted afterwards
+                value = derived_value(indicator, enterprise) if assessment.is_editable else answer.claimed
+                shown = value_display(indicator, value) or None
             else:
                 note = "；".join(prefill_labels(answer.prefilled, ("value",)))
                 if answer.carried_over:

@@ -135,6 +135,27 @@ def test_the_download_is_the_pre_filled_form_with_dropdowns_targets_and_hidden_k
     assert not ws[f"{RATING}{r}"].protection.locked and ws[f"B{r}"].protection.locked
 
 
+def test_a_derived_indicator_is_shown_from_the_register_without_a_key(client, draft, users):
+    from measures.derived import derived_value
+    from measures.indicator_values import value_display
+    from reporting.assessments.services.values import DERIVED
+
+    applicable = applicable_ids(draft.enterprise)
+    derived = [
+        a
+        for a in draft.indicator_answers.select_related("indicator")
+        if answer_role(a.indicator, applicable) == DERIVED
+    ]
+    assert derived  # the Yunnan catalogue derives some from the register (union founded, membership rate)
+    ws = download(client, users["enterprise-yn"], draft).worksheets[0]
+    by_code = {ws[f"B{r}"].value: r for r in range(4, ws.max_row + 1)}
+    for answer in derived:
+        r = by_code[answer.indicator.code]
+        expected = value_display(answer.indicator, derived_value(answer.indicator, draft.enterprise)) or None
+        assert ws[f"{VALUE}{r}"].value == expected and ws[f"{KEY}{r}"].value is None
+        assert ws[f"{VALUE}{r}"].protection.locked
+
+
 def test_a_formula_typed_as_an_answer_stays_text_both_ways(client, draft, users):
     user = users["enterprise-yn"]
     item = draft.items.order_by("pk").first()
