@@ -12,7 +12,7 @@ from measures.selectors import progress_grouped
 from reporting.assessments.models import Assessment, ReportingPeriod
 from reporting.assessments.selectors import enterprise_count, period_for_enterprise
 from reporting.assessments.services import AssessmentError, assessment_start
-from reporting.selectors import lagging_in_charge, lagging_in_charge_count, summary_by_document
+from reporting.home import home_figures, slowest_lagging
 
 from .access import AssessmentPolicy, EnterprisePolicy, access_for
 
@@ -35,11 +35,15 @@ def home(request):
     if head is not None:
         return _group_start(request) if request.method == "POST" else _group_home(request, head)
     if EnterprisePolicy.can(user, EnterprisePolicy.LIST):
+        # the documents' figures and the lagging count: the rollup's, as of its moment, for a reach of whole
+        # provinces, else counted live (reporting/home.py)
+        figures = home_figures(user=user)
         context = {
-            "summary": summary_by_document(user=user),
-            # 推进最慢的企业: those that lag, slowest first; counts without the figures or joined rows
-            "enterprises": lagging_in_charge(user=user)[:HOME_LAGGING_ROWS],
-            "lagging_count": lagging_in_charge_count(user=user),
+            "summary": figures.summary,
+            "as_of": figures.as_of,
+            # 推进最慢的企业: those that lag, slowest first, along the summaries' index
+            "enterprises": slowest_lagging(user=user, limit=HOME_LAGGING_ROWS),
+            "lagging_count": figures.lagging_count,
             "enterprise_count": enterprise_count(user=user),  # kept per place by the database, not counted
             "province": access.province,
         }

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext_lazy as _
 
@@ -232,6 +233,15 @@ class ProgressSummary(CellKey):
             # The lagging (measures.lagging.lagging_q): `lagging_from <= now` is one range of it, and those that do
             # not lag (`?lagging=false`) the other.
             models.Index(fields=["lagging_from", "enterprise"], name="progress_summary_lagging"),
+            # The home pages' slowest enterprises (reporting.home.slowest_lagging): fewest done, lowest mean percent,
+            # oldest update, walked in that order until a page of lagging ones is found.
+            models.Index(
+                F("done"),
+                F("mean_percent").asc(nulls_first=True),
+                F("last_update").asc(nulls_first=True),
+                F("enterprise"),
+                name="progress_summary_slowest",
+            ),
         ]
 
     def __str__(self):

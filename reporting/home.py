@@ -1,0 +1,121 @@
+"""The home pages' figures for SASAC staff and administrators, at a cost that follows the page, not the province.
+
+- **The documents' figures and the lagging count** of a reach that is whole provinces (an administrator: every
+  province; SASAC staff: theirs) are read from the rollup's province-wide snapshot of each document (one row per
+  document, by its unique key), not summed over the province's progress summaries. They are the figures of the
+  rollup's moment, `as_of` (its `computed_at`: the 15-minute refresh keeps it recent), equal to the live ones at that
+  moment: the same applicable records, statuses and percent sum (the rollup adds up the tallies the same triggers
+  keep), and the lagging the same rule counts (`measures.lagging`). A province with several documents (whose
+  enterprises the lagging count would take once per document), a document without a snapshot yet, or a narrower
+  reach (an officer's charge) is counted live, as `reporting.selectors.summary_by_document` and
+  `lagging_in_charge_count` do, and `as_of` is None.
+- **The slowest lagging enterprises** (fewest measures done, lowest mean percent, oldest update, name) are read live:
+  those with a summary by walking the summaries' index in that order (`progress_summary_slowest`) until the page is
+  full, those without one (nothing applicable recorded yet: they come first) by an anti-join, then the shown rows
+  by id (`enterprises.selectors.rows_shown`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F
+
+from enterprises.choices import RegionLevel
+from enterprises.models import Enterprise, Region
+from enterprises.selectors import rows_shown
+from measures.lagging import SUMMARY_INPUTS, lagging_q
+from measures.models import PolicyDocument
+from reform_portal.access import EnterprisePolicy, access_for
+
+from .models import RollupSnapshot
+from .rollup import scope_key
+from .selectors import lagging_in_charge_count, summary_by_document
+
+SLOWEST_ORDER = (
+    F("progress_summary__done").asc(),
+    F("progress_summary__mean_percent").asc(nulls_first=True),
+    F("progress_summary__last_update").asc(nulls_first=True),
+    "name",
+)
+
+
+@dataclass
+class HomeFigures:
+    summary: list[dict]  # per document, as `summary_by_document`'s rows
+    lagging_count: int
+    as_of: datetime | None  # the rollup's moment the figures are of; None: live
+
+
+def whole_provinces(user) -> list[int] | None:
+    """The provinces whose every enterprise the user sees, when that is the user's whole reach (administrators,
+    SASAC staff), else None."""
+    access = access_for(user)
+    if access.region_ids is None:
+        return list(Region.objects.filter(level=RegionLevel.PROVINCE).order_by("pk").values_list("pk", flat=True))
+    if access.province_id:  # SASAC staff: their province's every enterprise
+        return [access.province_id]
+    return None
+
+
+def _snapshots(documents: list[PolicyDocument]) -> dict[int, RollupSnapshot] | None:
+    """Each document's province-wide snapshot of the latest day it has one (two index look-ups per document), or
+    None when one has none."""
+    rows = {}
+    for document in documents:
+        day = (
+            RollupSnapshot.objects.filter(document=document, measure__isnull=True, prefecture__isnull=True)
+            .order_by("-day")
+            .values_list("day", flat=True)
+            .first()
+        )
+        key = scope_key(province_id=document.province_id, document_id=document.pk)
+        row = RollupSnapshot.objects.filter(day=day, scope_key=key).first() if day else None
+        if row is None:
+            return None
+        rows[document.pk] = row
+    return rows
+
+
+def _from_snapshot(document: PolicyDocument, s: RollupSnapshot) -> dict:
+    done = s.done + s.ongoing  # measures.choices.DONE_STATUSES
+    return {
+        "document": document,
+        "measure__document": document.pk,
+        "enterprises": s.applicable,
+        "records": s.records,
+        "done": done,
+        "not_started": s.not_started,
+        "in_progress": s.in_progress,
+        "mean_percent": s.mean_percent,
+        "completion_rate": done / s.records if s.records else 0,
+    }
+
+
+def home_figures(*, user) -> HomeFigures:
+    provinces = whole_provinces(user)
+    if provinces:
+        documents = list(PolicyDocument.objects.filter(province_id__in=provinces).order_by("pk"))
+        per_province = [d.province_id for d in documents]
+        single = len(per_province) == len(set(per_province))  # the lagging count takes each enterprise once
+        rows = _snapshots(documents) if documents and single else None
+        if rows is not None:
+            return HomeFigures(
+                summary=[_from_snapshot(d, rows[d.pk]) for d in documents],
+                lagging_count=sum(s.lagging for s in rows.values()),
+                as_of=min(s.computed_at for s in rows.values()),
+            )
+    return HomeFigures(
+        summary=summary_by_document(user=user), lagging_count=lagging_in_charge_count(user=user), as_of=None
+    )
+
+
+def slowest_lagging(*, user, limit: int) -> list[Enterprise]:
+    """The `limit` lagging enterprises in the user's reach that progress the slowest (fewest measures done, lowest
+    mean percent, oldest update, then name), with the figures a list row shows. Those without a summary (done 0,
+    no percent, no update) come first; the others are read along the summaries' index in that order."""
+    lagging = EnterprisePolicy.visible(user, Enterprise.objects.all()).filter(lagging_q(inputs=SUMMARY_INPUTS))
+    ids = list(lagging.filter(progress_summary__isnull=True).order_by("name").values_list("pk", flat=True)[:limit])
+    if len(ids) < limit:
+        with_summary = lagging.filter(progress_summary__isnull=False).order_by(*SLOWEST_ORDER)
+        ids += list(with_summary.values_list("pk", flat=True)[: limit - len(ids)])
+    return rows_shown(ids)
