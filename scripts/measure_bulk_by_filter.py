@@ -5,8 +5,9 @@ request, middleware, view, SQL and triggers), rolled back after each run.
 
 On a `generate_load` database: an administrator selects the enterprises of 云南 still 推进中 on YN-04 (the list's
 `region` filter and the form's "current status") and sets 已完成 100 %. `--region 530100` (昆明市) selects
-6,511 enterprises on a `generate_load --enterprises 100000` database (云南 then exceeds the 20,000 bound). Prints the selection's size, each confirm's
-wall time, CPU time of this process, and its statements with their times (the slowest first)."""
+6,511 enterprises on a `generate_load --enterprises 100000` database (云南 then exceeds the 20,000 bound).
+Prints the selection's size, each confirm's wall time, CPU time of this process, and its statements with their
+times (the slowest first)."""
 
 import argparse
 import os
