@@ -12,7 +12,8 @@ from io import BytesIO
 
 import pytest
 from django.core.cache import cache
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -422,3 +423,37 @@ def test_the_lagging_header_counts_the_rows_listed(client, world):
     assert after["lagging_count"] == len(expected) == before["lagging_count"] + 2
     assert len(after["lagging_enterprises"]) == min(20, len(expected))
     assert after["lagging_count"] == len(every_row(client, {"document": yn.pk, **f, "figure": "lagging"}))
+
+
+# The cost ---------------------------------------------------------------------------------------------------------
+
+
+def test_live_figures_cost_the_same_queries_at_any_size(client, users):
+    from tests.reporting.rollup_data import make_enterprises
+
+    client.force_login(users["sasac-yn"])
+    params = {"ownership": "state", "industry": Industry.C, "size_class": SizeClass.LARGE}
+    counts = []
+    for n, seed in ((10, 1), (150, 2)):
+        make_enterprises(n, seed=seed, province_codes=("530000",))
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(DASHBOARD, params)
+        assert response.context["data"]["live"] and response.context["data"]["headline"]
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_a_live_computation_that_times_out_says_so(client, users, monkeypatch):
+    from reporting import selectors
+    from reporting.live import LiveTooSlow
+
+    def too_slow(**kwargs):
+        raise LiveTooSlow
+
+    monkeypatch.setattr(selectors, "live_rows", too_slow)
+    client.force_login(users["sasac-yn"])
+    response = client.get(DASHBOARD, {"ownership": "state", "industry": Industry.C})
+    assert response.status_code == 200
+    assert 'id="filters-too-slow"' in response.content.decode()
+    assert response.context["data"]["headline"] is None
