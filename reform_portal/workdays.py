@@ -12,7 +12,7 @@ Faces:
 - `next_workday(day)`: `day` itself when it is a working day, otherwise the first working day after it (a deadline
   falling on a day off moves there);
 - `workdays_between(start, end)`: how many working days in `start`‥`end`, both included;
-- `nth_workday_after(day, n)`: the n-th working day after `day` (n ≥ 1);
+- `nth_workday_after(day, n)`: the n-th working day after `day` (n ≥ 1); `previous_workday(day)`: the last before it;
 - `is_covered(year)`, `covered_years()`, `uncovered_years(days)`: what the package knows.
 """
 
@@ -59,6 +59,15 @@ def next_workday(day: date) -> date:
             return day
         day += timedelta(days=1)
     raise ValueError(f"no working day within {_MAX_RUN_OFF} days of {day}")
+
+
+def previous_workday(day: date) -> date:
+    """The last working day before `day` (a deadline that has passed whatever the calendar: tests, examples)."""
+    for _ in range(_MAX_RUN_OFF):
+        day -= timedelta(days=1)
+        if is_workday(day):
+            return day
+    raise ValueError(f"no working day within {_MAX_RUN_OFF} days before {day}")
 
 
 def nth_workday_after(day: date, n: int) -> date:

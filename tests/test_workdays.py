@@ -74,3 +74,8 @@ def test_a_year_not_yet_published_counts_weekends_only():
     assert workdays.uncovered_years([date(2026, 12, 31), date(2027, 1, 4), date(2028, 1, 3)]) == [2027, 2028]
     # across the turn of the year, each side by its own rule: 1-3 January 2026 are the published New Year holiday
     assert workdays.workdays_between(date(2025, 12, 29), date(2026, 1, 4)) == 4  # 29, 30, 31 Dec and Sunday 4 Jan
+
+
+def test_the_last_working_day_before():
+    assert workdays.previous_workday(date(2025, 10, 9)) == date(2025, 9, 30)  # across National Day
+    assert workdays.previous_workday(date(2025, 10, 13)) == date(2025, 10, 11)  # the make-up Saturday

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from enterprises.models import Enterprise
 from measures.models import ProgressEvent
+from reform_portal import workdays
 from reform_portal.choices import ChangeSource
 from reporting.assessments.models import Assessment, ReportingPeriod
 
@@ -202,7 +203,8 @@ def test_refusals_in_the_browser(login, portal, period):
         expected_version=item.version,
     )
     services.assessment_return(assessment=assessment, by=officer, comment="补充材料")
-    period.deadline = timezone.localdate() - timedelta(days=1)
+    # the last working day before today (a deadline on a day off falls due on the next working day)
+    period.deadline = workdays.previous_workday(timezone.localdate())
     period.opens_on = period.deadline - timedelta(days=10)
     period.save()
     page.reload()

@@ -26,7 +26,7 @@ def reminders_send(
 
     notices = []
     default = _("请于 %(deadline)s 前完成并提交%(period)s产业工人队伍建设改革自评表。") % {
-        "deadline": period.deadline,
+        "deadline": period.due_date,  # moved to the next working day when it falls on a day off
         "period": period.label,
     }
     for enterprise in enterprises:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from measures.models import ProgressEvent
+from reform_portal import workdays
 from reform_portal.choices import ChangeSource
 from reporting.assessments.models import Assessment, ReportingPeriod
 
@@ -167,7 +168,8 @@ def test_nobody_submits_after_the_deadline(draft, users):
     fill_complete(draft, users["enterprise-yn"])
     period = draft.period
     period.opens_on = timezone.localdate() - timedelta(days=30)
-    period.deadline = timezone.localdate() - timedelta(days=1)
+    # the last working day before today (a deadline on a day off falls due on the next working day)
+    period.deadline = workdays.previous_workday(timezone.localdate())
     period.save()
     draft.refresh_from_db()
     response = api(users["enterprise-yn"]).post(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from measures.applicability import applicable_indicators, applicable_measures
 from measures.choices import Status
 from measures.models import Indicator, IndicatorValue, Progress, ProgressEvent
+from reform_portal import workdays
 from reform_portal.choices import ChangeSource
 from reporting.assessments import services
 from reporting.assessments.choices import AssessmentStatus, SelfRating, TransitionAction
@@ -111,7 +112,8 @@ def test_submitted_form_is_read_only_to_the_enterprise(submitted, users):
 def test_nobody_submits_after_the_deadline_and_is_told_when(draft, users):
     fill_complete(draft, users["enterprise-yn"])
     period = draft.period
-    period.deadline = timezone.localdate() - timedelta(days=1)
+    # the last working day before today (a deadline on a day off falls due on the next working day)
+    period.deadline = workdays.previous_workday(timezone.localdate())
     period.save()
     with pytest.raises(services.IllegalTransition) as exc:
         services.assessment_submit(assessment=draft, by=users["enterprise-yn"])

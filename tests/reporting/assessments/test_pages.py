@@ -125,7 +125,7 @@ def test_officer_overview_counts_states_and_reminds_late_enterprises(client, yn_
     with_callbacks = client.post(url("remind", yn_period.pk), {"enterprise": [late.pk]})
     assert with_callbacks.status_code == 302
     notice = AssessmentNotice.objects.get(enterprise=late)
-    assert notice.sent_by == users["officer-yn"] and str(yn_period.deadline) in notice.message
+    assert notice.sent_by == users["officer-yn"] and str(yn_period.due_date) in notice.message
 
 
 def test_reminder_email_is_sent_after_commit(yn_period, users, kunming, django_capture_on_commit_callbacks, settings):
