@@ -63,6 +63,20 @@ def progress_grouped(*, enterprise) -> list[tuple]:
     return group_progress(list(progress_for_enterprise(enterprise=enterprise)))
 
 
+def progress_counts(*, enterprise) -> dict:
+    """{"done": …, "applicable": …}: the enterprise page's “已完成 x/n” (done or ongoing, of the applicable measures),
+    counted again after an in-place save so the page's header follows."""
+    from django.db.models import Count, Q
+
+    from .choices import DONE_STATUSES
+
+    return (
+        Progress.objects.filter(enterprise=enterprise)
+        .applicable()
+        .aggregate(done=Count("pk", filter=Q(status__in=DONE_STATUSES)), applicable=Count("pk"))
+    )
+
+
 def group_progress(rows: list) -> list[tuple]:
     """Group already loaded progress rows (in document, position order) by document and section."""
     grouped = []

@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +26,7 @@ from .selectors import (
     indicator_history,
     indicator_row,
     indicator_values_with_last_source,
+    progress_counts,
     progress_history,
     progress_visible,
 )
@@ -74,8 +77,14 @@ def _enterprise_url(progress) -> str:
     return reverse("enterprises:detail", args=[progress.enterprise_id]) + f"#progress-{progress.pk}"
 
 
-def _render_row(request, progress):
-    return render(request, "measures/progress_row.html", {"p": progress, "can_update": True})
+def _render_row(request, progress, *, counts=None):
+    context = {"p": progress, "can_update": True, "counts": counts}
+    return render(request, "measures/progress_row.html", context)
+
+
+def _saved_trigger(response, message: str, **extra) -> None:
+    """The `portal-saved` event (a toast, behaviour.js) and any other events, in ASCII JSON (a header is latin-1)."""
+    response["HX-Trigger"] = json.dumps({"portal-saved": {"message": message}, **extra})
 
 
 @login_required
@@ -130,8 +139,10 @@ def progress_edit(request, pk):
             else:
                 progress = _progress_for(request, pk, edit=False)
                 if request.htmx:
-                    response = _render_row(request, progress)
-                    response["HX-Trigger"] = "progress-saved"
+                    # The row, the page's “已完成 x/n” out of band, and a toast.
+                    response = _render_row(request, progress, counts=progress_counts(enterprise=progress.enterprise))
+                    message = _("已保存 %(code)s。") % {"code": progress.measure.code}
+                    _saved_trigger(response, message, **{"progress-saved": {"row": f"progress-{progress.pk}"}})
                     return response
                 messages.success(request, _("已保存 %(code)s。") % {"code": progress.measure.code})
                 return redirect(_enterprise_url(progress))
@@ -249,7 +260,10 @@ def indicator_value_edit(request, enterprise_pk, indicator_pk):
         "saved": form.is_valid(),
         "conflict": conflict,
     }
-    return render(request, "measures/partials/indicator_row.html", context)
+    response = render(request, "measures/partials/indicator_row.html", context)
+    if context["saved"]:
+        _saved_trigger(response, _("已保存指标“%(name)s”。") % {"name": indicator.name})
+    return response
 
 
 @login_required
