@@ -103,3 +103,23 @@ def test_a_code_registered_meanwhile_out_of_scope_is_not_revealed(users, sx_soe,
 
     [message] = messages_of(refused.value)
     assert "西安" not in message and message == "该统一社会信用代码无法登记，请核对后重试；如确认无误，请联系省总工会。"
+
+
+def test_a_second_period_of_a_year_is_refused_by_the_api_in_the_portals_words(users, yn_enterprise):
+    from rest_framework.test import APIClient
+
+    # given
+    period = open_period(province_id=yn_enterprise.region.parent_id, opened_by=users["admin"])
+    api = APIClient()
+    api.force_authenticate(users["admin"])
+    body = {"province": "530000", "year": period.year, "opens_on": period.opens_on, "deadline": period.deadline}
+
+    # when
+    response = api.post("/api/assessment-periods/", body, format="json")
+
+    # then
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert f"云南省已有{period.year}年度填报期。" in text
+    assert not any(words in text for words in DJANGO_WORDS)
+    assert ReportingPeriod.objects.filter(province_id=period.province_id, year=period.year).count() == 1

@@ -91,6 +91,9 @@ class AssessmentPeriodSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "reminder_offsets"]
         extra_kwargs = {"year": {"min_value": YEAR_MIN, "max_value": YEAR_MAX}}
+        # Not DRF's "字段 year, province 必须能构成唯一集合。": the service refuses a second period of a year in the
+        # portal's words ("云南省已有2026年度填报期。", services.period_open).
+        validators = []
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
