@@ -123,3 +123,34 @@ def test_a_second_period_of_a_year_is_refused_by_the_api_in_the_portals_words(us
     assert f"云南省已有{period.year}年度填报期。" in text
     assert not any(words in text for words in DJANGO_WORDS)
     assert ReportingPeriod.objects.filter(province_id=period.province_id, year=period.year).count() == 1
+
+
+def test_a_period_opened_meanwhile_is_refused_in_the_same_words(users, yn_enterprise, monkeypatch):
+    from reporting.assessments import services
+
+    # given: Yunnan's period, opened after another officer's check found none (the check is made to find none)
+    period = open_period(province_id=yn_enterprise.region.parent_id, opened_by=users["admin"])
+    real_filter = ReportingPeriod.objects.filter
+
+    class Nothing:
+        def exists(self):
+            return False
+
+    monkeypatch.setattr(
+        ReportingPeriod.objects, "filter", lambda **kw: Nothing() if "year" in kw else real_filter(**kw)
+    )
+
+    # when
+    with pytest.raises(ValidationError) as refused:
+        services.period_open(
+            province=period.province,
+            year=period.year,
+            opens_on=period.opens_on,
+            deadline=period.deadline,
+            by=users["admin"],
+        )
+
+    # then: the words of the check, not a server error; the transaction goes on
+    assert refused.value.message_dict == {"year": [f"云南省已有{period.year}年度填报期。"]}
+    monkeypatch.undo()
+    assert ReportingPeriod.objects.filter(province_id=period.province_id, year=period.year).count() == 1

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,19 +30,29 @@ def period_open(
         errors["province"] = [_("填报期按省设置，请选择省份。")]
     if reminder_offsets is not None and offsets_problem(reminder_offsets):
         errors["reminder_offsets"] = [offsets_problem(reminder_offsets)]
+    taken = {"year": [_("%(province)s已有%(year)s年度填报期。") % {"province": province.name, "year": year}]}
     if ReportingPeriod.objects.filter(year=year, province=province).exists():
-        errors["year"] = [_("%(province)s已有%(year)s年度填报期。") % {"province": province.name, "year": year}]
+        errors.update(taken)
     if errors:
         raise ValidationError(errors)
-    return ReportingPeriod.objects.create(
-        year=year,
-        province=province,
-        opens_on=opens_on,
-        deadline=deadline,
-        is_open=True,
-        opened_by=by,
-        reminder_offsets=default_offsets() if reminder_offsets is None else sorted(reminder_offsets, reverse=True),
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a period opened meanwhile is refused in the same words
+            return ReportingPeriod.objects.create(
+                year=year,
+                province=province,
+                opens_on=opens_on,
+                deadline=deadline,
+                is_open=True,
+                opened_by=by,
+                reminder_offsets=default_offsets()
+                if reminder_offsets is None
+                else sorted(reminder_offsets, reverse=True),
+            )
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+        if constraint != "reporting_period_unique_year_province":
+            raise
+        raise ValidationError(taken) from None
 
 
 @records_as(ChangeSource.MANUAL)  # who moved the deadline, closed or reopened, in ReportingPeriodEvent
