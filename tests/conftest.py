@@ -47,22 +47,19 @@ def xian(db):
     return Region.objects.get(code="610100")
 
 
-@pytest.fixture
-def yn_enterprise(kunming):
+def make_yn_enterprise(kunming):
     enterprise = EnterpriseFactory(name="昆明测试机械有限公司", region=kunming)
     progress_ensure(enterprise=enterprise)
     return enterprise
 
 
-@pytest.fixture
-def sx_soe(xian):
+def make_sx_soe(xian):
     enterprise = EnterpriseFactory(name="西安测试重工集团有限公司", region=xian, soe=True)
     progress_ensure(enterprise=enterprise)
     return enterprise
 
 
-@pytest.fixture
-def users(kunming, xian, yn_enterprise, sx_soe):
+def make_users(kunming, xian, yn_enterprise, sx_soe) -> dict:
     """One user of each role, in the shape of the demo accounts."""
     return {
         "admin": make_admin("t-admin"),
@@ -73,6 +70,21 @@ def users(kunming, xian, yn_enterprise, sx_soe):
         "enterprise-yn": make_enterprise_user("t-enterprise-yn", enterprise=yn_enterprise),
         "enterprise-sx": make_enterprise_user("t-enterprise-sx", enterprise=sx_soe),
     }
+
+
+@pytest.fixture
+def yn_enterprise(kunming):
+    return make_yn_enterprise(kunming)
+
+
+@pytest.fixture
+def sx_soe(xian):
+    return make_sx_soe(xian)
+
+
+@pytest.fixture
+def users(kunming, xian, yn_enterprise, sx_soe):
+    return make_users(kunming, xian, yn_enterprise, sx_soe)
 
 
 @pytest.fixture
