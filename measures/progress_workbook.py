@@ -26,8 +26,7 @@ from reform_portal.choices import ChangeSource
 from reform_portal.locks import lock_rows
 from reform_portal.spreadsheets import sheet_row
 from reform_portal.text_limits import NOTE_MAX_CHARS
-from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
-from reform_portal.workbooks import choice_from_label, sheet_rows
+from reform_portal.workbooks import choice_from_label, uploaded_xlsx_rows
 
 from .choices import Status
 from .history import change_context
@@ -185,13 +184,7 @@ def _int(value) -> int | None:
 def progress_workbook_read(upload) -> list[ProgressRow]:
     """The rows of an uploaded workbook (those with a key); ProgressWorkbookRefused when the file is not one."""
     try:
-        checked = check_upload(upload)
-    except ValidationError as exc:
-        raise ProgressWorkbookRefused([CellProblem(0, "", m) for m in exc.messages]) from None
-    if checked.content_type != CONTENT_TYPES[XLSX]:
-        raise ProgressWorkbookRefused([CellProblem(0, "", _("请上传 Excel（.xlsx）文件。"))])
-    try:
-        values = sheet_rows(upload)
+        values = uploaded_xlsx_rows(upload)
     except ValidationError as exc:
         raise ProgressWorkbookRefused([CellProblem(0, "", m) for m in exc.messages]) from None
 

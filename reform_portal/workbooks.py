@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 
-from .uploads import check_zip_sizes, measure_archive, read_member_capped
+from .uploads import CONTENT_TYPES, XLSX, check_upload, check_zip_sizes, measure_archive, read_member_capped
 
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -219,6 +219,15 @@ def sheet_rows(upload) -> list[tuple]:
         raise unreadable() from None
     finally:
         workbook.close()
+
+
+def uploaded_xlsx_rows(upload) -> list[tuple]:
+    """The rows of an uploaded file that must be an .xlsx: the upload checks (content, size, archives) first, then
+    `sheet_rows`; ValidationError with the messages to show otherwise."""
+    checked = check_upload(upload)
+    if checked.content_type != CONTENT_TYPES[XLSX]:
+        raise ValidationError(_("请上传 Excel（.xlsx）文件。"))
+    return sheet_rows(upload)
 
 
 def choice_from_label(choices, raw) -> str:

@@ -23,8 +23,7 @@ from measures.choices import IndicatorKind, Status
 from measures.derived import derived_value
 from measures.indicator_values import sheet_format, sheet_value, value_display
 from reform_portal.spreadsheets import sheet_row
-from reform_portal.uploads import CONTENT_TYPES, XLSX, check_upload
-from reform_portal.workbooks import choice_from_label, sheet_rows
+from reform_portal.workbooks import choice_from_label, uploaded_xlsx_rows
 
 from .choices import PrefillSource, SelfRating
 from .services.values import DERIVED, NOT_APPLICABLE, OPTIONAL, answer_role, applicable_ids
@@ -312,13 +311,7 @@ def workbook_read(upload) -> tuple[int, int | None, list[AnswerRow]]:
     of the form's downloads or a limit of `reform_portal.workbooks` is passed. A dropdown's label becomes its stored
     value; anything else is passed on as typed, for the services to judge with the form's messages."""
     try:
-        checked = check_upload(upload)
-    except ValidationError as exc:
-        raise WorkbookRefused([CellProblem(0, "", m) for m in exc.messages]) from None
-    if checked.content_type != CONTENT_TYPES[XLSX]:
-        raise WorkbookRefused([CellProblem(0, "", _("请上传 Excel（.xlsx）文件。"))])
-    try:
-        rows = sheet_rows(upload)
+        rows = uploaded_xlsx_rows(upload)
     except ValidationError as exc:
         raise WorkbookRefused([CellProblem(0, "", m) for m in exc.messages]) from None
 
