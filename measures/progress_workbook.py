@@ -26,7 +26,7 @@ from reform_portal.choices import ChangeSource
 from reform_portal.locks import lock_rows
 from reform_portal.spreadsheets import sheet_row
 from reform_portal.text_limits import NOTE_MAX_CHARS
-from reform_portal.workbooks import choice_from_label, uploaded_xlsx_rows
+from reform_portal.workbooks import cell_int, choice_from_label, uploaded_xlsx_rows
 
 from .choices import Status
 from .history import change_context
@@ -169,18 +169,6 @@ class ProgressWorkbookResult:
     unchanged: int = 0
 
 
-def _int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 10:
-        return int(value.strip())
-    return None
-
-
 def progress_workbook_read(upload) -> list[ProgressRow]:
     """The rows of an uploaded workbook (those with a key); ProgressWorkbookRefused when the file is not one."""
     try:
@@ -197,7 +185,7 @@ def progress_workbook_read(upload) -> list[ProgressRow]:
         key = at(cells, KEY)
         if key in (None, ""):
             continue
-        pk = _int(str(key).removeprefix(KEY_PREFIX)) if str(key).startswith(KEY_PREFIX) else None
+        pk = cell_int(str(key).removeprefix(KEY_PREFIX)) if str(key).startswith(KEY_PREFIX) else None
         if pk is None:
             problems.append(CellProblem(number, KEY, _("隐藏的键列被改动，无法对应到进度记录。")))
             continue
@@ -208,9 +196,9 @@ def progress_workbook_read(upload) -> list[ProgressRow]:
             ProgressRow(
                 number=number,
                 pk=pk,
-                version=_int(at(cells, VERSION)),
+                version=cell_int(at(cells, VERSION)),
                 status=choice_from_label(Status, at(cells, STATUS)),
-                percent=_int(at(cells, PERCENT)),
+                percent=cell_int(at(cells, PERCENT)),
                 note=None if note in (None, "") else str(note),
                 percent_raw=at(cells, PERCENT),
             )

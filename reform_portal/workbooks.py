@@ -221,6 +221,20 @@ def sheet_rows(upload) -> list[tuple]:
         workbook.close()
 
 
+def cell_int(value) -> int | None:
+    """A whole number read from a cell (a key, a version, a percent) as openpyxl gives it — int, a whole float, or
+    digits typed as text (at most 18: a bigint) — else None (a boolean is not a number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 19:
+        return int(value.strip())
+    return None
+
+
 def uploaded_xlsx_rows(upload) -> list[tuple]:
     """The rows of an uploaded file that must be an .xlsx: the upload checks (content, size, archives) first, then
     `sheet_rows`; ValidationError with the messages to show otherwise."""

@@ -23,7 +23,7 @@ from measures.choices import IndicatorKind, Status
 from measures.derived import derived_value
 from measures.indicator_values import sheet_format, sheet_value, value_display
 from reform_portal.spreadsheets import sheet_row
-from reform_portal.workbooks import choice_from_label, uploaded_xlsx_rows
+from reform_portal.workbooks import cell_int, choice_from_label, uploaded_xlsx_rows
 
 from .choices import PrefillSource, SelfRating
 from .services.values import DERIVED, NOT_APPLICABLE, OPTIONAL, answer_role, applicable_ids
@@ -294,18 +294,6 @@ def assessment_workbook(assessment) -> bytes:
 # ---- reading it back -------------------------------------------------------------------------------------------
 
 
-def _int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 19:
-        return int(value.strip())
-    return None
-
-
 def workbook_read(upload) -> tuple[int, int | None, list[AnswerRow]]:
     """(the form's primary key, its version, the answers) of an uploaded workbook; WorkbookRefused when it is not one
     of the form's downloads or a limit of `reform_portal.workbooks` is passed. A dropdown's label becomes its stored
@@ -321,7 +309,7 @@ def workbook_read(upload) -> tuple[int, int | None, list[AnswerRow]]:
     first = rows[0] if rows else ()
     key, form_pk = at(first, KEY), None
     if isinstance(key, str) and key.startswith("assessment:"):
-        form_pk = _int(key.removeprefix("assessment:"))
+        form_pk = cell_int(key.removeprefix("assessment:"))
     if form_pk is None:
         raise WorkbookRefused([CellProblem(0, "", _("这不是从本页下载的自评表文件，请先下载自评表，填写后再上传。"))])
     answers, problems = [], []
@@ -330,7 +318,7 @@ def workbook_read(upload) -> tuple[int, int | None, list[AnswerRow]]:
         if raw_key in (None, ""):
             continue  # an information row (a derived indicator) or an empty one
         kind, _sep, pk = str(raw_key).partition(":")
-        pk = _int(pk)
+        pk = cell_int(pk)
         if kind not in (ITEM_KEY, ANSWER_KEY) or pk is None:
             problems.append(CellProblem(number, KEY, _("隐藏的键列被改动，无法对应到自评表的答案。")))
             continue
@@ -348,12 +336,12 @@ def workbook_read(upload) -> tuple[int, int | None, list[AnswerRow]]:
             parsed, letters = {"value": at(values, VALUE)}, ANSWER_FIELDS
         answers.append(
             AnswerRow(
-                number=number, kind=kind, pk=pk, version=_int(at(values, VERSION)), values=parsed, letters=letters
+                number=number, kind=kind, pk=pk, version=cell_int(at(values, VERSION)), values=parsed, letters=letters
             )
         )
     if problems:
         raise WorkbookRefused(problems)
-    return form_pk, _int(at(first, VERSION)), answers
+    return form_pk, cell_int(at(first, VERSION)), answers
 
 
 def text_value(raw) -> str:
@@ -369,7 +357,7 @@ def percent_value(raw):
     refuses it with the form's message; 60.5 is not truncated to 60)."""
     if raw is None:
         return ""
-    number = _int(raw)
+    number = cell_int(raw)
     if number is not None:
         return str(number)
     return text_value(raw)
