@@ -47,11 +47,12 @@ def portal(transactional_db, live_server, settings):
 
 @pytest.fixture
 def login(browser, portal):
-    """login("officer-yn") → a logged-in Page in its own browser context; console errors collected."""
+    """login("officer-yn") → a logged-in Page in its own browser context; console errors collected. Options of the
+    context (a phone's viewport, touch) may be given: login("officer-yn", viewport=…, is_mobile=True)."""
     contexts = []
 
-    def _login(username: str):
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    def _login(username: str, **context_options):
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []

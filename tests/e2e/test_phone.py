@@ -10,7 +10,6 @@ from measures.choices import DONE_STATUSES, Status
 from measures.models import Progress
 from reporting.assessments.models import Assessment
 
-from .conftest import PASSWORD
 from .test_fill_once import Counted, accepted_last_year, period, user  # noqa: F401 (the period fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -19,34 +18,11 @@ WIDTH, HEIGHT = 390, 844
 
 
 @pytest.fixture
-def phone(browser, portal):
+def phone(login):
     """phone("officer-yn") → a logged-in Page at 390×844, as a phone's browser (mobile viewport, touch)."""
-    contexts = []
-
-    def _login(username: str):
-        context = browser.new_context(
-            viewport={"width": WIDTH, "height": HEIGHT},
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
-        page.goto(f"{portal}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{portal}/")
-        return page
-
-    yield _login
-    for context in contexts:
-        context.close()
+    return lambda username: login(
+        username, viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
 
 
 def no_sideways_scroll(page):
