@@ -68,7 +68,9 @@ def test_two_factor_is_optional_for_an_officer(client):
     _user(make_officer, "t-2fa-optional")
     log_in(client, "t-2fa-optional", STRONG)
     assert client.get("/").status_code == 200
-    assert "关闭" not in client.get("/account/otp/").content.decode()  # the setup page, not a status page
+    page = client.get("/account/otp/")
+    assert [t.name for t in page.templates][0] == "accounts/otp_setup.html"  # the setup page, not a status page
+    assert "/account/otp/disable/" not in page.content.decode()
 
 
 def test_an_officer_may_turn_it_off_a_sasac_may_not(client):
