@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,24 @@ class ProgressForm(forms.Form):
         )
 
 
+class YesNoSwitch(forms.RadioSelect):
+    """是 / 否 as a switch of buttons, with a third for no value (a yes/no answer may be cleared, or left "as
+    claimed" on review). The group carries the field's id and aria attributes (the label, a problem's
+    aria-invalid and message): the problem list's jump focuses it; each button is a radio of the field's name."""
+
+    template_name = "measures/widgets/yes_no_switch.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        group = {k: v for k, v in context["widget"]["attrs"].items() if k == "id" or k.startswith("aria-")}
+        context["widget"]["group_attrs"] = flatatt(group)
+        return context
+
+    def id_for_label(self, id_, index=None):
+        # the group's own id for the field (a <label for>, the jump to a problem); each button's id for its radio
+        return id_ if index is None else super().id_for_label(id_, index)
+
+
 def indicator_value_widget(indicator, *, blank_label=None, attrs=None) -> forms.Widget:
     """The input for a value of `indicator`, by its kind: 是/否 a choice, a count a whole number, a share a number
     from 0 to 100 in steps of 0.01 (the page adds the “%”), a date a date picker (not after today), a text a line
@@ -55,8 +74,7 @@ def indicator_value_widget(indicator, *, blank_label=None, attrs=None) -> forms.
     attrs = {"aria-label": indicator.name, **(attrs or {})}
     kind = indicator.kind
     if kind == IndicatorKind.BOOLEAN:
-        choices = [("", blank_label or "—"), ("1", _("是")), ("0", _("否"))]
-        return forms.Select(choices=choices, attrs=attrs)
+        return YesNoSwitch(choices=[("1", _("是")), ("0", _("否")), ("", blank_label or _("未填"))], attrs=attrs)
     if kind == IndicatorKind.COUNT:
         return forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric", **attrs})
     if kind == IndicatorKind.SHARE:

@@ -192,7 +192,11 @@ def test_the_enterprise_page_has_the_input_of_each_kind_and_no_row_for_what_does
         found = re.search(rf'<tr id="indicator-{pk}">(.*?)</tr>', html, re.S)
         return found.group(1) if found else None
 
-    assert re.search(r'<select name="value"[^>]*>.*<option value="1">是</option>', row_of(KINDS["boolean"][0]), re.S)
+    switch = row_of(KINDS["boolean"][0])  # 是 / 否 as a switch: radio buttons of the field's name
+    assert 'role="radiogroup"' in switch
+    assert re.search(
+        r'type="radio" class="btn-check" name="value"[^>]*value="1"[^>]*>\s*<label[^>]*>是</label>', switch
+    )
     assert re.search(r'type="number"[^>]*step="1"', row_of(KINDS["count"][0]))
     share = row_of(KINDS["share"][0])
     assert re.search(r'type="number"[^>]*max="100"[^>]*step="0.01"', share) and '"input-group-text">%<' in share

@@ -104,7 +104,13 @@ def test_a_100_employee_enterprise_is_shown_the_union_indicator_from_the_registe
 def test_the_form_has_the_input_of_each_kind(client, draft, users):
     html = page(client, users["enterprise-yn"], draft)
     boolean = block(html, "YN-09-collective-contract")
-    assert re.search(r"<select[^>]*>\s*<option value=\"\"[^>]*>—</option>\s*<option value=\"1\">是</option>", boolean)
+    # 是 / 否 as a switch of radio buttons, with 未填 to clear it; the group carries the field's id
+    assert 'role="radiogroup"' in boolean and 'id="id_YN-09-collective-contract-value"' in boolean
+    assert re.findall(r'type="radio"[^>]*value="([01]?)"[^>]*>\s*<label[^>]*>([^<]+)</label>', boolean) == [
+        ("1", "是"),
+        ("0", "否"),
+        ("", "未填"),
+    ]
     assert re.search(r'type="number"[^>]*step="1"', block(html, "YN-05-suggestions"))
     share = block(html, "YN-06-edu-fund")
     assert re.search(r'type="number"[^>]*max="100"[^>]*step="0.01"', share) and '"input-group-text">%<' in share
@@ -117,7 +123,7 @@ def test_the_form_has_the_input_of_each_kind(client, draft, users):
 def test_the_officers_correction_takes_the_input_of_each_kind(client, submitted, users):
     html = page(client, users["officer-yn"], submitted)
     assert re.search(
-        r"<select[^>]*>\s*<option value=\"\"[^>]*>与填报一致</option>", block(html, "YN-09-collective-contract")
+        r'type="radio"[^>]*value=""[^>]*>\s*<label[^>]*>与填报一致</label>', block(html, "YN-09-collective-contract")
     )
     assert 'type="date"' in block(html, "YN-09-collective-contract-date")
     answer = submitted.indicator_answers.get(indicator__code="YN-06-edu-fund")
