@@ -174,3 +174,21 @@ def test_enterprise_fills_and_submits_its_self_assessment_on_a_phone(phone, port
     assessment = Assessment.objects.get(period=period, enterprise=user("enterprise-yn").profile.enterprise)
     assert assessment.status == "submitted"
     assert page.console_errors == []
+
+
+def test_the_dashboards_figures_on_a_phone(phone, portal):
+    """SASAC's dashboard at 390 px: the headline figures stack in one column inside the screen, the page never
+    scrolls sideways (wide tables scroll inside their cards), and a figure opens its drill-down with a tap."""
+    page = phone("sasac-yn")
+    page.goto(f"{portal}/reporting/dashboard/")
+    page.wait_for_load_state("networkidle")
+    no_sideways_scroll(page)
+    links = page.locator("a[href*='/reporting/dashboard/figure/']")
+    assert links.count() > 0
+    first = links.first
+    first.scroll_into_view_if_needed()
+    box = first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH
+    first.tap()
+    page.wait_for_url("**/dashboard/figure/**")
+    no_sideways_scroll(page)
