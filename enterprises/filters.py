@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -166,7 +167,11 @@ class EnterpriseFilter(django_filters.FilterSet):
         label=_("集团（含各级下属企业）"),
         method="by_group",
     )
-    ownership = django_filters.MultipleChoiceFilter(choices=Ownership.choices, label=_("所有制"))
+    ownership = django_filters.MultipleChoiceFilter(
+        choices=Ownership.choices,
+        label=_("所有制"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),  # several without Ctrl-click
+    )
     supervision_level = django_filters.ChoiceFilter(choices=SupervisionLevel.choices, label=_("国资监管层级"))
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("行业门类"))
     size_class = django_filters.ChoiceFilter(choices=SizeClass.choices, label=_("企业规模"))
@@ -305,3 +310,22 @@ class EnterpriseFilter(django_filters.FilterSet):
         # lagging_q is two-valued (never NULL), so its negation is exactly the enterprises that do not lag.
         lagging = lagging_q(inputs=SUMMARY_INPUTS)
         return qs.filter(lagging) if value == "true" else qs.filter(~lagging)
+
+
+# The list's columns that sort by a click on their header, by the sort's parameter values (`EnterpriseFilter.sort`).
+SORTABLE_COLUMNS = ("name", "region", "done", "percent", "updated")
+
+
+def sort_headers(params) -> dict[str, dict[str, str]]:
+    """Per sortable column: the list's URL query sorted by it (ascending, or descending when it is the ascending sort
+    already), keeping every filter but starting at page 1, and its `aria-sort` state (ascending/descending/none)."""
+    current = params.get("sort", "")
+    headers = {}
+    for column in SORTABLE_COLUMNS:
+        query = params.copy()
+        for name in ("page", "after", "before"):
+            query.pop(name, None)
+        query["sort"] = f"-{column}" if current == column else column
+        state = {column: "ascending", f"-{column}": "descending"}.get(current, "none")
+        headers[column] = {"query": query.urlencode(), "state": state}
+    return headers

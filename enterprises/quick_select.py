@@ -43,6 +43,8 @@ def quicken(form: forms.Form) -> None:
             quick = QuickSelectMultiple if old.allow_multiple_selected else QuickSelect
             field.widget = quick(attrs={**old.attrs, "class": "form-select"}, choices=old.choices)
             field.widget.is_required = old.is_required
+        elif isinstance(old, forms.CheckboxSelectMultiple):
+            old.attrs.setdefault("class", "form-check-input")
         elif isinstance(old, forms.Select):
             old.attrs.setdefault("class", "form-select")
         elif not isinstance(old, QuickSelectMixin):

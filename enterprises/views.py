@@ -23,7 +23,7 @@ from reform_portal.versioning import StaleEdit
 
 from .activity import activity_page
 from .exporting import enterprises_workbook
-from .filters import EnterpriseFilter, list_segments
+from .filters import EnterpriseFilter, list_segments, sort_headers
 from .forms import ActivityFilterForm, EnterpriseForm, ImportForm
 from .importing import template_workbook
 from .selectors import (
@@ -77,6 +77,7 @@ def enterprise_list(request):
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
+        "sort_headers": sort_headers(request.GET),
         "can_update": can_update,
         "can_add": EnterprisePolicy.can(request.user, EnterprisePolicy.ADD),
         "bulk_form": BulkProgressForm() if can_update else None,

@@ -1,9 +1,11 @@
 """The officer's list: search, filters (one FilterSet for page, export and API), sort, and a fixed query count."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -240,3 +242,40 @@ def test_export_and_api_use_the_county_and_group_filters(client, users, group):
     data = api.get("/api/enterprises/", {"group": group["head"].credit_code}).json()
     assert {e["name"] for e in data["results"]} == {group[k].name for k in ("head", "child", "grandchild", "far")}
     assert api.get("/api/enterprises/", {"county": "530103"}).json()["count"] == 1
+
+
+def test_column_headers_sort_the_list_and_ownership_is_checkboxes(client, users, kunming):
+    # given three Kunming enterprises whose names sort one way and whose done counts sort the other
+    names = ["甲一测试有限公司", "乙二测试有限公司", "丙三测试有限公司"]
+    made = [EnterpriseFactory(name=name, region=kunming) for name in names]
+    for done, enterprise in enumerate(made):
+        progress_ensure(enterprise=enterprise)
+        rows = Progress.objects.filter(enterprise=enterprise).order_by("pk")[:done]
+        Progress.objects.filter(pk__in=[r.pk for r in rows]).update(status=Status.DONE, percent=100)
+    client.force_login(users["officer-yn"])
+    url = reverse("enterprises:list")
+
+    def header(html, label):
+        cell = re.search(
+            rf'<th[^>]*aria-sort="(\w+)"[^>]*><a class="sort-header[^"]*" href="\?([^"]+)"[^>]*>{label}', html
+        )
+        return cell.group(1), cell.group(2).replace("&amp;", "&")
+
+    # when the 完成/适用 header is clicked (the search kept, back to page 1)
+    html = client.get(url, {"q": "测试有限公司", "page": 2}).content.decode()
+    state, query = header(html, "完成/适用")
+    assert state == "none" and "sort=done" in query and "q=" in query and "page=" not in query
+    html = client.get(f"{url}?{query}").content.decode()
+
+    def shown(html):  # the names in the order of the rows (each row names its enterprise more than once)
+        return list(dict.fromkeys(re.findall(r"[甲乙丙][一二三]测试有限公司", html)))
+
+    # then the list is sorted by done, fewest first, the header says so, and a second click reverses it
+    assert shown(html) == ["甲一测试有限公司", "乙二测试有限公司", "丙三测试有限公司"]
+    state, query = header(html, "完成/适用")
+    assert state == "ascending" and "sort=-done" in query
+    html = client.get(f"{url}?{query}").content.decode()
+    assert shown(html) == ["丙三测试有限公司", "乙二测试有限公司", "甲一测试有限公司"]
+    assert header(html, "完成/适用")[0] == "descending"
+    # the ownership filter is a set of checkboxes: several are chosen without Ctrl-click
+    assert re.search(r'<input type="checkbox" name="ownership" value="state_sole" class="form-check-input"', html)
