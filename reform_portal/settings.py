@@ -357,8 +357,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # JSON nested too deep (or holding a NUL) is a 400, never a 500 (docs/security/input-output.md)
     "EXCEPTION_HANDLER": "reform_portal.api_exceptions.exception_handler",  # `code` beside every `detail`
+    # JSON nested too deep (or holding a NUL) is a 400, never a 500 (docs/security/input-output.md)
     "DEFAULT_PARSER_CLASSES": [
         "reform_portal.json_parser.JSONParser",
         "rest_framework.parsers.FormParser",
