@@ -637,6 +637,15 @@ class NoticePolicy:
             return EnterprisePolicy.can(user, EnterprisePolicy.VIEW, enterprise)
         return False
 
+    @staticmethod
+    def visible_escalations(user, qs: QuerySet) -> QuerySet:
+        """The escalations of overdue enterprises (DeadlineReminder of kind escalation) are the union's and the
+        regulator's business: officers, SASAC staff and administrators see those of the enterprises they see; an
+        enterprise or group user sees none (its own reminders are its notices)."""
+        if access_for(user).role in (ENTERPRISE, GROUP):
+            return qs.none()
+        return EnterprisePolicy.visible(user, qs, prefix="enterprise__")
+
 
 # Who is told when an enterprise is overdue (reporting/assessments/services/deadline_reminders.py) ----------------
 

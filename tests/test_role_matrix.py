@@ -98,7 +98,25 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "assessment_evidence": assessment_evidence,
         "token": token_issue(user=users[f"officer-{side}"], name="matrix")[0],  # the side's officer's API token
         "job": _finished_export_job(users[f"officer-{side}"]),  # the side's officer's background export, done
+        **_reminder_and_escalation(period, enterprise, users[f"officer-{side}"]),
     }
+
+
+def _reminder_and_escalation(period, enterprise, officer) -> dict:
+    """A reminder sent to the enterprise by its officer, and an escalation of it to that officer."""
+    from reporting.assessments.models import AssessmentNotice, DeadlineReminder
+
+    notice = AssessmentNotice.objects.create(period=period, enterprise=enterprise, message="请填报", sent_by=officer)
+    escalation = DeadlineReminder.objects.create(
+        period=period,
+        enterprise=enterprise,
+        kind="escalation",
+        step=0,
+        due_date=period.deadline,
+        level="prefecture",
+        recipients=[officer.pk],
+    )
+    return {"notice": notice, "escalation": escalation}
 
 
 def _finished_export_job(owner):
@@ -200,6 +218,8 @@ URL_KWARGS = {
     "api-progress-detail": lambda o: {"pk": o["progress"].pk},
     "api-progress-evidence": lambda o: {"pk": o["progress"].pk},
     "api-region-detail": lambda o: {"code": o["enterprise"].region.code},
+    "api-reminder-detail": lambda o: {"pk": o["notice"].pk},
+    "api-escalation-detail": lambda o: {"pk": o["escalation"].pk},
     "enterprises:detail": lambda o: {"pk": o["enterprise"].pk},
     "jobs:detail": lambda o: {"pk": o["job"].pk},
     "jobs:download": lambda o: {"pk": o["job"].pk},
@@ -415,6 +435,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api-evidence-download": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
     "api-evidence-withdraw": {"POST": "ok ok 404 403 404 403 404 403 404 ok 404"},
     "api-rollups": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    # reminders: officers (and administrators) send them for their charge; whoever sees the enterprise reads them
+    "api-reminder-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "api-reminder-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    # escalations of overdue enterprises: the union's and the regulator's, not the enterprise's
+    "api-escalation-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-escalation-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 ok 404"},
     "api-assessment-period-list": {
         "GET": "ok ok ok ok ok ok ok ok ok ok ok",
         "POST": "ok 403 403 ok ok 403 403 403 403 403 403",
@@ -577,6 +606,13 @@ def _valid_bodies(o) -> list[tuple[str, str, dict, tuple[str, ...]]]:
             S_YN,
         ),
         ("reporting:assessments:remind", "POST", lambda: {"enterprise": [enterprise.pk]}, (S_YN, E_YN, G_YN), C_YN),
+        (
+            "api-reminder-list",
+            "POST",
+            lambda: {"period": o["period"].pk, "enterprises": [enterprise.pk]},
+            (O_SX, S_YN, S_SX, E_YN, E_SX, G_YN, G_SX, C_SX),
+            C_YN,
+        ),
         ("reporting:assessments:evidence_upload", "POST", lambda: {f"ev-{code}-file": pdf()}, (A, O_YN, C_YN), G_YN),
         (
             "measures:evidence_withdraw",

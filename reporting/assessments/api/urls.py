@@ -1,8 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
+from .reminders import EscalationViewSet, ReminderViewSet
 from .views import AssessmentViewSet, PeriodViewSet
 
 router = SimpleRouter()
 router.register("assessment-periods", PeriodViewSet, basename="api-assessment-period")
 router.register("assessments", AssessmentViewSet, basename="api-assessment")
+router.register("reminders", ReminderViewSet, basename="api-reminder")
+router.register("escalations", EscalationViewSet, basename="api-escalation")
 urlpatterns = router.urls
