@@ -251,6 +251,11 @@ def _source(event) -> str:
     return event.get_source_display()
 
 
+def _event_row(event, kind: str, title: str, action: str = "", **more) -> ActivityRow:
+    """A row for one history event: its time, who and from where, as every event reader shows them."""
+    return ActivityRow(event.changed_at, kind, _who(event), _source(event), title, action, **more)
+
+
 def _file(name: str, size) -> str:
     from django.template.defaultfilters import filesizeformat
 
@@ -262,7 +267,7 @@ def _register(events) -> dict:
 
     rows = {}
     for event in events:
-        row = ActivityRow(event.changed_at, "register", _who(event), _source(event), _("企业信息"), "")
+        row = _event_row(event, "register", _("企业信息"))
         if event.is_creation:
             row.action = _("登记企业")
             row.diffs = [Diff(str(Enterprise._meta.get_field("name").verbose_name), None, event.name)]
@@ -286,11 +291,9 @@ def _progress(events) -> dict:
     for event in events:
         measure = event.pgh_obj.measure
         created = event.is_creation
-        row = ActivityRow(
-            event.changed_at,
+        row = _event_row(
+            event,
             "progress",
-            _who(event),
-            _source(event),
             measure.label,
             _("建立推进记录") if created else _("更新推进情况"),
         )
@@ -319,11 +322,9 @@ def _indicator(events) -> dict:
             "name": indicator.name,
             "year": value.year,
         }
-        row = ActivityRow(
-            event.changed_at,
+        row = _event_row(
+            event,
             "indicator",
-            _who(event),
-            _source(event),
             title,
             _("填报指标值") if event.is_creation else _("修改指标值"),
             diffs=[
@@ -339,7 +340,7 @@ def _indicator(events) -> dict:
 def _evidence(events) -> dict:
     rows = {}
     for event in events:
-        row = ActivityRow(event.changed_at, "evidence", _who(event), _source(event), event.progress.measure.label, "")
+        row = _event_row(event, "evidence", event.progress.measure.label)
         name = _file(event.original_name, event.size)
         row.diffs = [Diff(_("文件"), None, name)]
         if event.is_creation:
@@ -398,11 +399,9 @@ def _assessment_items(events) -> dict:
     rows = {}
     for event in events:
         item = event.pgh_obj
-        row = ActivityRow(
-            event.changed_at,
+        row = _event_row(
+            event,
             "assessment",
-            _who(event),
-            _source(event),
             f"{_form_title(item.assessment)} · {item.measure.label}",
             _("修改自评措施"),
         )
@@ -419,11 +418,9 @@ def _assessment_indicators(events) -> dict:
     for event in events:
         answer = event.pgh_obj
         indicator = answer.indicator
-        row = ActivityRow(
-            event.changed_at,
+        row = _event_row(
+            event,
             "assessment",
-            _who(event),
-            _source(event),
             f"{_form_title(answer.assessment)} · {indicator.measure.code} {indicator.name}",
             _("修改自评指标"),
         )
@@ -449,11 +446,9 @@ def _assessment_evidence(events) -> dict:
     for event in events:
         item = event.item
         added = event.is_creation
-        row = ActivityRow(
-            event.changed_at,
+        row = _event_row(
+            event,
             "assessment",
-            _who(event),
-            _source(event),
             f"{_form_title(item.assessment)} · {item.measure.label}",
             _("添加自评佐证材料") if added else _("删除自评佐证材料"),
         )
