@@ -49,6 +49,7 @@ from reporting.assessments.models import (
 )
 
 from .models import REGISTER_FIELDS, Enterprise, EnterpriseEvent
+from .pilots.models import PilotDesignationEvent, PilotFundEvent
 
 PAGE_SIZE = 50
 
@@ -58,6 +59,7 @@ KINDS = {
     "indicator": gettext_lazy("指标值"),
     "evidence": gettext_lazy("证明材料"),
     "assessment": gettext_lazy("年度自评"),
+    "pilot": gettext_lazy("试点与经费"),
 }
 
 
@@ -179,6 +181,22 @@ def _sources(enterprise, user, filters: ActivityFilters) -> list:
             ),
             "pgh_created_at",
             "item__measure_id",
+        ),
+        (
+            "pilot",
+            "pilot",
+            PilotDesignationEvent.objects.filter(pgh_obj__enterprise_id=e).filter(
+                Q(pgh_label="insert") | _changed(PilotDesignationEvent.audited_fields)
+            ),
+            "pgh_created_at",
+            None,
+        ),
+        (
+            "pilot_fund",
+            "pilot",
+            PilotFundEvent.objects.filter(pgh_obj__designation__enterprise_id=e),
+            "pgh_created_at",
+            None,
         ),
     ]
 
@@ -457,6 +475,51 @@ def _assessment_evidence(events) -> dict:
     return rows
 
 
+def _pilot_value(event, name: str, prefix: str = "") -> str:
+    value = getattr(event, f"{prefix}{name}")
+    if name == "region":
+        region = getattr(event, f"{prefix}region")
+        return region.name if region is not None else ""
+    if name == "status":
+        from .pilots.choices import PilotStatus
+
+        return str(PilotStatus(value).label) if value else ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+
+
+def _pilots(events) -> dict:
+    rows = {}
+    for event in events:
+        created = event.is_creation
+        ended = not created and event.old_status != event.status
+        action = _("认定为试点企业") if created else _("结束试点") if ended else _("修改试点认定")
+        row = _event_row(event, "pilot", _("试点：%(number)s") % {"number": event.document_number}, action)
+        for name in PilotDesignationEvent.audited_fields:
+            old, new = None if created else _pilot_value(event, name, "old_"), _pilot_value(event, name)
+            if (created and new) or (not created and old != new):
+                label = str(PilotDesignationEvent._meta.get_field(name).verbose_name)
+                row.diffs.append(Diff(label, old, new))
+        rows[event.pgh_id] = row
+    return rows
+
+
+def _pilot_funds(events) -> dict:
+    rows = {}
+    for event in events:
+        title = _("试点：%(number)s") % {"number": event.pgh_obj.designation.document_number}
+        row = _event_row(event, "pilot", title, _("记录工作经费"))
+        row.diffs.append(
+            Diff(
+                event.get_kind_display(),
+                None,
+                _("%(amount)s 元（%(date)s）") % {"amount": f"{event.amount:,.2f}", "date": event.on_date.isoformat()},
+            )
+        )
+        row.notes.append(event.purpose)
+        rows[event.pgh_id] = row
+    return rows
+
+
 # source → (how its page rows are read, by id, and how they are shown)
 _READERS = {
     "register": (
@@ -500,6 +563,16 @@ _READERS = {
             "changed_by", "item__measure", "item__assessment__period"
         ),
         _assessment_evidence,
+    ),
+    "pilot": (
+        lambda ids: PilotDesignationEvent.objects.filter(pgh_id__in=ids).select_related(
+            "changed_by", "region", "old_region"
+        ),
+        _pilots,
+    ),
+    "pilot_fund": (
+        lambda ids: PilotFundEvent.objects.filter(pgh_id__in=ids).select_related("changed_by", "pgh_obj__designation"),
+        _pilot_funds,
     ),
 }
 

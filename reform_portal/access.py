@@ -647,6 +647,62 @@ class NoticePolicy:
         return EnterprisePolicy.visible(user, qs, prefix="enterprise__")
 
 
+# Pilot enterprises (试点) and their working funds (enterprises/pilots/) -------------------------------------------
+
+
+class PilotPolicy:
+    """Pilot enterprises (试点) and their working funds (Yunnan 四（三）): the union of the province or of a prefecture
+    designates an enterprise a pilot and records the funds it grants and pays.
+
+    - administrators designate any enterprise, for its province or its prefecture;
+    - an officer in charge of a province designates the province's enterprises (for the province or the enterprise's
+      prefecture); an officer in charge of a prefecture, its enterprises (for that prefecture); county officers and
+      officers with only named enterprises designate none (they read the pilots of what they see);
+    - a designation is changed, ended and funded by those who could designate it for its region (CHANGE): the
+      province's officers change any designation of their province, a prefecture's only its own;
+    - whoever sees the enterprise sees its designations and funds (SASAC staff their province, an enterprise its
+      own); LIST (the list of pilots, its export): administrators, officers, SASAC staff. Out of scope is a 404."""
+
+    VIEW = "view"
+    LIST = "list"
+    DESIGNATE = "designate"  # obj: the enterprise
+    CHANGE = "change"  # obj: the designation (update, end, record funds)
+
+    @staticmethod
+    def visible(user, qs: QuerySet, prefix: str = "") -> QuerySet:
+        """Narrow designations (or rows reaching one through `prefix`, e.g. "designation__")."""
+        return EnterprisePolicy.visible(user, qs, prefix=f"{prefix}enterprise__")
+
+    @staticmethod
+    def designating_region_ids(user, enterprise) -> list[int]:
+        """The regions (the enterprise's province, its prefecture) for which `user` may designate `enterprise`
+        (its `region` loaded; no query)."""
+        access = access_for(user)
+        province_id = enterprise.region.parent_id
+        if access.role == ADMIN or (access.role == OFFICER and province_id in access.charge_province_ids):
+            return [province_id, enterprise.region_id]
+        if access.role == OFFICER and enterprise.region_id in access.charge_prefecture_ids:
+            return [enterprise.region_id]
+        return []
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        access = access_for(user)
+        if action == PilotPolicy.LIST:
+            return access.role in (ADMIN, OFFICER, SASAC)
+        if action == PilotPolicy.VIEW:
+            return access.has_role if obj is None else access.sees_enterprise(obj.enterprise)
+        if action == PilotPolicy.DESIGNATE:
+            if obj is None:
+                return access.role == ADMIN or bool(access.charge_province_ids or access.charge_prefecture_ids)
+            return bool(PilotPolicy.designating_region_ids(user, obj))
+        if action == PilotPolicy.CHANGE:
+            if obj is None or access.role == ADMIN:
+                return PilotPolicy.can(user, PilotPolicy.DESIGNATE)
+            return obj.region_id in PilotPolicy.designating_region_ids(user, obj.enterprise)
+        return False
+
+
 # Who is told when an enterprise is overdue (reporting/assessments/services/deadline_reminders.py) ----------------
 
 ESCALATION_LEVELS = (RegionLevel.COUNTY, RegionLevel.PREFECTURE, RegionLevel.PROVINCE)  # nearest first
@@ -958,6 +1014,7 @@ class Menu:
     fills_in_assessment: bool
     audit: bool = False  # the security audit log
     api: bool = False  # the API's documentation (/api/docs/)
+    pilots: bool = False  # the pilot enterprises (试点) and their funds
 
 
 # Who is offered the API in the menu: administrators, and officers, who keep many enterprises' progress and may
@@ -978,6 +1035,7 @@ def menu_for(user) -> Menu:
         fills_in_assessment=bool(access_for(user).fills_in_ids),
         audit=AuditPolicy.can(user, AuditPolicy.VIEW),
         api=access_for(user).role in API_MENU_ROLES,
+        pilots=PilotPolicy.can(user, PilotPolicy.LIST),
     )
 
 

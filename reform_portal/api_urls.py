@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("enterprises.api.urls")),
     path("", include("measures.api.urls")),
     path("", include("reporting.api.urls")),
+    path("", include("enterprises.pilots.api.urls")),
 ]

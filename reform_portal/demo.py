@@ -406,4 +406,7 @@ def seed_demo(*, year: int | None = None) -> SeedResult:
             from enterprises.group_access import group_grant
 
             group_grant(by=admin, profile=profile, enterprises=[enterprises[k] for k in extra["granted"]])
+    from enterprises.pilots.demo import seed_pilots  # a few pilots with funds: the dashboard's 试点企业 panel
+
+    seed_pilots(enterprises=enterprises, by=admin)
     return result

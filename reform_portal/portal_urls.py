@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("reform_portal.accounts.urls")),
+    path("enterprises/pilots/", include("enterprises.pilots.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("", include("measures.urls")),  # catalogue/… and the measures' pages under enterprises/…
     path("reporting/", include("reporting.urls")),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "measures",
     "reporting",
     "reporting.assessments",
+    "enterprises.pilots",  # pilot enterprises (试点) and their working funds (docs/pilots.md)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

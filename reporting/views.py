@@ -40,6 +40,7 @@ from .exports import (
 )
 from .figures import FIGURES, SORTS, enterprises_behind, sorted_behind, standing_display, with_standing
 from .filters import DashboardFilters
+from .pilots_panel import pilots_panel
 from .selectors import (
     Filters,
     dashboard_data,
@@ -181,6 +182,7 @@ def dashboard(request):
         "regions": _regions_with_links(data.get("regions") or [], filters, scope, drill),
         "groups": group_rows(user=request.user, scope=scope, document=filters.document),
         "filter_labels": _filter_labels(filters),
+        "pilots": pilots_panel(user=request.user, scope=scope, document=filters.document),
     }
     return render(request, "reporting/dashboard.html", context)
 

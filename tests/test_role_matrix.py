@@ -99,7 +99,22 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "token": token_issue(user=users[f"officer-{side}"], name="matrix")[0],  # the side's officer's API token
         "job": _finished_export_job(users[f"officer-{side}"]),  # the side's officer's background export, done
         **_reminder_and_escalation(period, enterprise, users[f"officer-{side}"]),
+        "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
     }
+
+
+def _pilot(enterprise, officer):
+    from enterprises.pilots.services import pilot_designate
+    from measures.applicability import applicable_measures
+
+    return pilot_designate(
+        enterprise=enterprise,
+        region=enterprise.region,
+        document_number="试点〔2024〕1号",
+        designated_on=timezone.localdate(),
+        measures=list(applicable_measures(enterprise).order_by("pk")[:2]),
+        by=officer,
+    )
 
 
 def _reminder_and_escalation(period, enterprise, officer) -> dict:
@@ -253,6 +268,13 @@ URL_KWARGS = {
     "reporting:assessments:xlsx": _assessment,
     "reporting:assessments:workbook": _assessment,
     "reporting:assessments:workbook_upload": _assessment,
+    "pilots:designate": lambda o: {"enterprise_pk": o["enterprise"].pk},
+    "pilots:detail": lambda o: {"pk": o["pilot"].pk},
+    "pilots:edit": lambda o: {"pk": o["pilot"].pk},
+    "pilots:end": lambda o: {"pk": o["pilot"].pk},
+    "pilots:fund_add": lambda o: {"pk": o["pilot"].pk},
+    "api-pilot-detail": lambda o: {"pk": o["pilot"].pk},
+    "api-pilot-funds": lambda o: {"pk": o["pilot"].pk},
 }
 
 
@@ -394,6 +416,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     # -- the security audit log (administrators only) -------------------------------------------------------
     "audit:list": {"GET": "ok 403 403 403 403 403 403 403 403 403 403"},
     "audit:export": {"GET": "ok 403 403 403 403 403 403 403 403 403 403"},
+    # -- pilot enterprises (试点) and their funds: the pilot is designated by officer-yn (Kunming) for Kunming; the
+    # province's and the prefecture's officers designate and change, county officers and SASAC staff read --------
+    "pilots:list": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "pilots:export": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "pilots:find": {"GET": "ok ok ok 403 403 403 403 403 403 403 403"},
+    "pilots:designate": {
+        "GET": "ok ok 404 403 404 403 404 403 404 403 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 403 404",
     # -- API -----------------------------------------------------------------------------------------
     "api-region-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-region-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
