@@ -1003,6 +1003,119 @@ def _has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
 
+# Supervision orders (督办单, reporting/supervision/) -------------------------------------------------------------
+
+
+class OrderPolicy:
+    """Supervision orders (督办单).
+
+    - ISSUE: SASAC staff to the enterprises of their province, officers to those in their charge (as EnterprisePolicy
+      says they see them), administrators to any; the order's issuing body follows the issuer's role
+      (`issuer_body`: 国资委 for SASAC staff, 工会 for officers and administrators);
+    - VIEW and the list: the issuer's side (SASAC staff of the province, the officers in charge of the enterprise,
+      administrators) and the enterprise's side (its users, the group users it is granted to): whoever sees the
+      enterprise;
+    - REPLY: the enterprise's side (its users, the group users it is granted to), while the order waits for a reply;
+    - DECIDE (accept or return a reply): the issuer, the same body in scope (SASAC staff of the province for a
+      国资委 order, the officers in charge of the enterprise for a 工会 order) and administrators.
+    Out of scope is a 404 (load through `visible`), in scope but not allowed a 403."""
+
+    VIEW = "view"
+    LIST = "list"
+    ISSUE = "issue"  # obj: the enterprise
+    REPLY = "reply"  # obj: the order
+    DECIDE = "decide"  # obj: the order
+    EXPORT = "export"
+
+    _ISSUERS = (ADMIN, OFFICER, SASAC)
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        """Narrow orders (whoever sees the enterprise sees its orders)."""
+        if not access_for(user).has_role:
+            return qs.none()
+        return EnterprisePolicy.visible(user, qs, prefix="enterprise__")
+
+    @staticmethod
+    def issuer_body(user) -> str | None:
+        """The body an order issued by `user` is issued by ("sasac" or "union"), None if they issue none."""
+        role = access_for(user).role
+        if role == SASAC:
+            return "sasac"
+        return "union" if role in (ADMIN, OFFICER) else None
+
+    @staticmethod
+    def issuable(user, qs: QuerySet) -> QuerySet:
+        """Narrow enterprises to those `user` may issue an order to."""
+        if access_for(user).role not in OrderPolicy._ISSUERS:
+            return qs.none()
+        return EnterprisePolicy.visible(user, qs)
+
+    @staticmethod
+    def decidable(user, qs: QuerySet) -> QuerySet:
+        """Narrow orders to those whose replies `user` accepts or returns (the home page's 待核查的回复)."""
+        access = access_for(user)
+        if access.role == ADMIN:
+            return qs
+        if access.role == SASAC:
+            return EnterprisePolicy.visible(user, qs.filter(issuer_body="sasac"), prefix="enterprise__")
+        if access.role == OFFICER:
+            q = Q(issued_by_id=user.pk) | (
+                Q(issuer_body="union") & (access.enterprise_q("enterprise__") or Q())
+            )
+            return qs.filter(q)
+        return qs.none()
+
+    @staticmethod
+    def on_enterprise_side(user, order) -> bool:
+        """`user` is of the order's enterprise: its own user, or a group user it is granted to (or the head's)."""
+        access = access_for(user)
+        return access.role in (ENTERPRISE, GROUP) and order.enterprise_id in access.enterprise_ids
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        access = access_for(user)
+        if action in (OrderPolicy.LIST, OrderPolicy.VIEW):
+            return access.has_role if obj is None else access.sees_enterprise(obj.enterprise)
+        if action == OrderPolicy.EXPORT:
+            return access.has_role
+        if action == OrderPolicy.ISSUE:
+            if access.role not in OrderPolicy._ISSUERS:
+                return False
+            return obj is None or access.sees_enterprise(obj)
+        if action == OrderPolicy.REPLY:
+            if obj is None:
+                return access.role in (ENTERPRISE, GROUP)
+            return OrderPolicy.on_enterprise_side(user, obj) and obj.status in ("open", "returned")
+        if action == OrderPolicy.DECIDE:
+            if obj is None:
+                return access.role in OrderPolicy._ISSUERS
+            if access.role == ADMIN or obj.issued_by_id == user.pk:
+                return True
+            if obj.issuer_body == "sasac":
+                return access.role == SASAC and access.sees_enterprise(obj.enterprise)
+            return access.role == OFFICER and access.sees_enterprise(obj.enterprise)
+        return False
+
+    @staticmethod
+    def enterprise_side_users(enterprise_ids) -> dict[int, list[int]]:
+        """Per enterprise, the active users of its side (its own users, the group users it is granted to), who are
+        told of an order issued to it and of each decision (reporting/supervision/notifications.py). Two queries."""
+        from enterprises.models import Profile
+
+        ids = sorted(set(enterprise_ids))
+        active = Profile.objects.filter(user__is_active=True)
+        result: dict[int, set[int]] = {pk: set() for pk in ids}
+        for user_id, enterprise_id in active.filter(role=ENTERPRISE, enterprise_id__in=ids).values_list(
+            "user_id", "enterprise_id"
+        ):
+            result[enterprise_id].add(user_id)
+        granted = active.filter(role=GROUP, charge_enterprises__in=ids).values_list("user_id", "charge_enterprises")
+        for user_id, enterprise_id in granted:
+            result[enterprise_id].add(user_id)
+        return {pk: sorted(users) for pk, users in result.items()}
+
+
 # The interface's menus and buttons read these (reform_portal.context_processors).
 
 
@@ -1015,6 +1128,7 @@ class Menu:
     audit: bool = False  # the security audit log
     api: bool = False  # the API's documentation (/api/docs/)
     pilots: bool = False  # the pilot enterprises (试点) and their funds
+    supervision: bool = False  # supervision orders (督办单)
 
 
 # Who is offered the API in the menu: administrators, and officers, who keep many enterprises' progress and may
@@ -1036,6 +1150,7 @@ def menu_for(user) -> Menu:
         audit=AuditPolicy.can(user, AuditPolicy.VIEW),
         api=access_for(user).role in API_MENU_ROLES,
         pilots=PilotPolicy.can(user, PilotPolicy.LIST),
+        supervision=OrderPolicy.can(user, OrderPolicy.LIST),
     )
 
 

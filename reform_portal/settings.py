@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reporting",
     "reporting.assessments",
     "enterprises.pilots",  # pilot enterprises (试点) and their working funds (docs/pilots.md)
+    "reporting.supervision",  # supervision orders (督办单, docs/supervision.md)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -307,6 +308,8 @@ CELERY_TASK_ROUTES = {
     "reporting.assessments.tasks.send_escalation_email": {"queue": "notifications"},
     # the daily reminders and escalations of the deadlines (they record the mails; the mails go to notifications)
     "reporting.assessments.tasks.deadline_reminders_send": {"queue": "celery"},
+    "reporting.supervision.tasks.order_notify": {"queue": "notifications"},
+    "reporting.supervision.tasks.order_escalations_send": {"queue": "celery"},
     # the rest: the outbox's flush, the daily audit check, the nightly progress rows
     "reform_portal.outbox.tasks.outbox_flush": {"queue": "celery"},
     "reform_portal.audit.tasks.audit_daily": {"queue": "celery"},
@@ -428,6 +431,11 @@ LAGGING_GRACE_DAYS = int(os.environ.get("LAGGING_GRACE_DAYS", "30"))  # days bef
 # An enterprise overdue is escalated to the officers in charge, then to each union level above after this many more
 # working days (docs/reminders.md).
 ESCALATION_DELAY_WORKDAYS = int(os.environ.get("ESCALATION_DELAY_WORKDAYS", "5"))
+# Supervision orders (docs/supervision.md): yellow while due within this many working days; at most this many
+# enterprises per issue; exports above this many rows are refused on the page (narrow the filter).
+ORDER_YELLOW_WORKDAYS = int(os.environ.get("ORDER_YELLOW_WORKDAYS", "3"))
+ORDER_ISSUE_MAX_ENTERPRISES = int(os.environ.get("ORDER_ISSUE_MAX_ENTERPRISES", "2000"))
+ORDER_EXPORT_MAX_ROWS = int(os.environ.get("ORDER_EXPORT_MAX_ROWS", "20000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
