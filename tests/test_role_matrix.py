@@ -424,6 +424,32 @@ EXPECTED: dict[str, dict[str, str]] = {
     "pilots:designate": {
         "GET": "ok ok 404 403 404 403 404 403 404 403 404",
         "POST": "ok ok 404 403 404 403 404 403 404 403 404",
+    },
+    "pilots:detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "pilots:edit": {
+        "GET": "ok ok 404 403 404 403 404 403 404 403 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 403 404",
+    },
+    "pilots:end": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 403 404",
+    },
+    "pilots:fund_add": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 403 404",
+    },
+    "api-pilot-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 403 403",
+    },
+    "api-pilot-detail": {
+        "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
+        "PATCH": "ok ok 404 403 404 403 404 403 404 403 404",
+    },
+    "api-pilot-funds": {
+        "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 403 404",
+    },
     # -- API -----------------------------------------------------------------------------------------
     "api-region-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-region-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
