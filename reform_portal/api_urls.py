@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("enterprises.api.urls")),
     path("", include("measures.api.urls")),
     path("", include("reporting.api.urls")),
+    path("", include("reporting.supervision.api.urls")),  # orders/ (docs/supervision.md)
     path("", include("enterprises.pilots.api.urls")),
 ]

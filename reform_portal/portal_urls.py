@@ -11,6 +11,7 @@ urlpatterns = [
     path("enterprises/pilots/", include("enterprises.pilots.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("", include("measures.urls")),  # catalogue/… and the measures' pages under enterprises/…
+    path("supervision/", include("reporting.supervision.urls")),  # supervision orders (docs/supervision.md)
     path("reporting/", include("reporting.urls")),
     path("audit/", include("reform_portal.audit.urls")),
     path("jobs/", include("reform_portal.jobs.urls")),

@@ -99,6 +99,7 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "token": token_issue(user=users[f"officer-{side}"], name="matrix")[0],  # the side's officer's API token
         "job": _finished_export_job(users[f"officer-{side}"]),  # the side's officer's background export, done
         **_reminder_and_escalation(period, enterprise, users[f"officer-{side}"]),
+        **_supervision_order(users, enterprise, side),
         "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
     }
 
@@ -132,6 +133,25 @@ def _reminder_and_escalation(period, enterprise, officer) -> dict:
         recipients=[officer.pk],
     )
     return {"notice": notice, "escalation": escalation}
+
+
+def _supervision_order(users, enterprise, side) -> dict:
+    """An order issued by the side's SASAC staff to the enterprise, replied by its user with a file (awaiting the
+    check)."""
+    from measures.applicability import applicable_measures
+    from reporting.supervision import services as order_services
+
+    (order,) = order_services.order_issue(
+        enterprises=[enterprise],
+        measures=list(applicable_measures(enterprise).order_by("pk")[:1]),
+        request="请整改",
+        due_date=timezone.localdate() + timedelta(days=30),
+        by=users[f"sasac-{side}"],
+    )
+    reply = order_services.order_reply(
+        order=order, text="已整改", files=[SimpleUploadedFile("整改.pdf", PDF)], by=users[f"enterprise-{side}"]
+    )
+    return {"order": order, "order_file": reply.files.get()}
 
 
 def _finished_export_job(owner):
@@ -235,6 +255,15 @@ URL_KWARGS = {
     "api-region-detail": lambda o: {"code": o["enterprise"].region.code},
     "api-reminder-detail": lambda o: {"pk": o["notice"].pk},
     "api-escalation-detail": lambda o: {"pk": o["escalation"].pk},
+    "supervision:detail": lambda o: {"pk": o["order"].pk},
+    "supervision:reply": lambda o: {"pk": o["order"].pk},
+    "supervision:decide": lambda o: {"pk": o["order"].pk},
+    "supervision:file": lambda o: {"pk": o["order_file"].pk},
+    "supervision:issue": lambda o: {"enterprise_pk": o["enterprise"].pk},
+    "api-order-detail": lambda o: {"pk": o["order"].pk},
+    "api-order-replies": lambda o: {"pk": o["order"].pk},
+    "api-order-accept": lambda o: {"pk": o["order"].pk},
+    "api-order-return-": lambda o: {"pk": o["order"].pk},
     "enterprises:detail": lambda o: {"pk": o["enterprise"].pk},
     "jobs:detail": lambda o: {"pk": o["job"].pk},
     "jobs:download": lambda o: {"pk": o["job"].pk},
@@ -525,6 +554,32 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api-assessment-submit": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
     "api-assessment-return-": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     "api-assessment-accept": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    # -- supervision orders (督办单): SASAC-yn's order to the Kunming enterprise, replied, awaiting SASAC's check ----
+    "supervision:list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "supervision:export": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "supervision:issue_by_filter": {
+        "GET": "ok ok ok ok ok 403 403 403 403 ok ok",
+        "POST": "ok ok ok ok ok 403 403 403 403 ok ok",
+    },
+    "supervision:issue": {
+        "GET": "ok ok 404 ok 404 403 403 403 403 ok 404",
+        "POST": "ok ok 404 ok 404 403 403 403 403 ok 404",
+    },
+    "supervision:detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "supervision:reply": {"POST": "403 403 404 403 404 ok 404 ok 404 403 404"},
+    "supervision:decide": {"POST": "ok 403 404 ok 404 403 404 403 404 403 404"},
+    "supervision:file": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-order-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok ok ok 403 403 403 403 ok ok",
+    },
+    "api-order-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-order-replies": {
+        "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
+        "POST": "403 403 404 403 404 ok 404 ok 404 403 404",
+    },
+    "api-order-accept": {"POST": "ok 403 404 ok 404 403 404 403 404 403 404"},
+    "api-order-return-": {"POST": "ok 403 404 ok 404 403 404 403 404 403 404"},
     # -- one's own account (the token is officer-yn's: everyone else's is out of scope) ---------------------
     "accounts:password_change": {
         "GET": "ok ok ok ok ok ok ok ok ok ok ok",
