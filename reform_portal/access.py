@@ -539,6 +539,16 @@ class AssessmentPolicy:
     REVIEW = "review"  # the officer's corrections, comments, return and acceptance
     START = "start"  # start the enterprise's form for a period (obj: the enterprise)
     OVERVIEW = "overview"  # the submissions of every enterprise in scope
+    # Two levels of review (the period's `review_levels` == 2): the officer in charge at county or prefecture level
+    # (or named to the enterprise) reviews a submitted form (REVIEW: corrections, comments, return to the
+    # enterprise) and forwards it (FORWARD); the province union's officers in charge accept it (ACCEPT) or return it
+    # to the first level (RETURN_TO_REVIEWER). Administrators may take either step. With one level, ACCEPT is REVIEW.
+    FORWARD = "forward"
+    ACCEPT = "accept"
+    RETURN_TO_REVIEWER = "return_to_reviewer"
+    # Values changed after an acceptance (reporting/assessments/changes_since.py): the officers in charge (and
+    # administrators) confirm or question them (obj: the enterprise).
+    CHECK_CHANGES = "check_changes"
 
     @staticmethod
     def visible(user, qs: QuerySet) -> QuerySet:
@@ -563,10 +573,10 @@ class AssessmentPolicy:
             if obj is None:
                 return access.own_enterprise_id is not None
             return getattr(obj, "enterprise_id", obj.pk) in access.fills_in_ids
-        if action == AssessmentPolicy.REVIEW:
-            if obj is None:
-                return EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS)
-            return EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS, obj.enterprise)
+        if action in AssessmentPolicy._REVIEW_STEPS:
+            return AssessmentPolicy._may_review(user, access, action, obj)
+        if action == AssessmentPolicy.CHECK_CHANGES:
+            return EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS, obj)
         if action == AssessmentPolicy.VIEW:
             if obj is None:
                 return access.has_role
@@ -576,6 +586,43 @@ class AssessmentPolicy:
                 return False
             return access.sees_enterprise(obj.enterprise)
         return False
+
+    _REVIEW_STEPS = (REVIEW, FORWARD, ACCEPT, RETURN_TO_REVIEWER)
+
+    @staticmethod
+    def _may_review(user, access, action: str, obj) -> bool:
+        """The review's steps: who may take `action` on the assessment `obj` (None: ever, for some assessment)."""
+        if obj is None:
+            return EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS)
+        enterprise = obj.enterprise
+        if not EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS, enterprise):
+            return False
+        two_levels = obj.period.review_levels == 2
+        if not two_levels:
+            return action in (AssessmentPolicy.REVIEW, AssessmentPolicy.ACCEPT)
+        if access.role == ADMIN:
+            return True
+        if action in (AssessmentPolicy.REVIEW, AssessmentPolicy.FORWARD):
+            return AssessmentPolicy.first_level(access, enterprise)
+        return enterprise.region.parent_id in access.charge_province_ids
+
+    @staticmethod
+    def first_level(access, enterprise) -> bool:
+        """Whether the officer is in charge of `enterprise` below the province: its county's or its prefecture's
+        union, or named to it (the first level of a two-level review)."""
+        return (
+            enterprise.pk in access.enterprise_ids
+            or enterprise.region_id in access.charge_prefecture_ids
+            or (enterprise.county_id is not None and enterprise.county_id in access.charge_county_ids)
+        )
+
+    @staticmethod
+    def changes_visible(user, qs: QuerySet, prefix: str = "enterprise__") -> QuerySet:
+        """Narrow `qs` (rows reaching an enterprise through `prefix`) to the values changed since an acceptance that
+        the user checks: those of the enterprises in the charge of an officer (administrators: all); nobody else."""
+        if not EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS):
+            return qs.none()
+        return EnterprisePolicy.visible(user, qs, prefix=prefix)
 
 
 class PeriodPolicy:

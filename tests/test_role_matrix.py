@@ -232,6 +232,15 @@ def _assessment(o, **extra):
 # The URL arguments of every route that takes some, from the real rows of `objects`.
 URL_KWARGS = {
     "api-assessment-accept": _assessment,
+    # two-level sign-off and the changes since acceptance (the world's period has one level: nobody forwards; a
+    # progress record with no change since an acceptance is in nobody's queue: 404 for those who may look)
+    "api-assessment-forward": _assessment,
+    "api-assessment-return-to-reviewer": _assessment,
+    "reporting:assessments:forward": _assessment,
+    "reporting:assessments:return_to_reviewer": _assessment,
+    "reporting:assessments:change_decide": lambda o: {"kind": "progress", "record_id": o["progress"].pk},
+    "api-assessment-change-confirm": lambda o: {"key": f"progress-{o['progress'].pk}"},
+    "api-assessment-change-question": lambda o: {"key": f"progress-{o['progress'].pk}"},
     "api-assessment-detail": _assessment,
     "api-assessment-evidence": _assessment,
     "api-assessment-evidence-download": lambda o: _assessment(o, evidence_pk=o["assessment_evidence"].pk),
@@ -442,6 +451,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "reporting:assessments:review_indicator": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     "reporting:assessments:return": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     "reporting:assessments:accept": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    # two levels of review: with the world's one-level period nobody forwards or returns to a reviewer (403 in scope)
+    "reporting:assessments:forward": {"POST": "403 403 404 404 404 403 404 403 404 403 404"},
+    "reporting:assessments:return_to_reviewer": {"POST": "403 403 404 404 404 403 404 403 404 403 404"},
+    # values changed since an acceptance: officers and administrators
+    "reporting:assessments:changes": {"GET": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    "reporting:assessments:change_decide": {"POST": "404 404 404 403 403 403 403 403 403 404 404"},
     # -- the security audit log (administrators only) -------------------------------------------------------
     "audit:list": {"GET": "ok 403 403 403 403 403 403 403 403 403 403"},
     "audit:export": {"GET": "ok 403 403 403 403 403 403 403 403 403 403"},
@@ -554,6 +569,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api-assessment-submit": {"POST": "403 403 404 404 404 ok 404 ok 404 403 404"},
     "api-assessment-return-": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
     "api-assessment-accept": {"POST": "ok ok 404 404 404 403 404 403 404 ok 404"},
+    "api-assessment-forward": {"POST": "403 403 404 404 404 403 404 403 404 403 404"},
+    "api-assessment-return-to-reviewer": {"POST": "403 403 404 404 404 403 404 403 404 403 404"},
+    "api-assessment-change-list": {"GET": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    "api-assessment-change-confirm": {"POST": "404 404 404 403 403 403 403 403 403 404 404"},
+    "api-assessment-change-question": {"POST": "404 404 404 403 403 403 403 403 403 404 404"},
     # -- supervision orders (督办单): SASAC-yn's order to the Kunming enterprise, replied, awaiting SASAC's check ----
     "supervision:list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "supervision:export": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},

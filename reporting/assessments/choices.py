@@ -7,6 +7,9 @@ class AssessmentStatus(models.TextChoices):
 
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("已提交")
+    # Two-level review (ReportingPeriod.review_levels == 2): the officer in charge verified it and forwarded it to
+    # the province union, which accepts it or returns it to that officer (back to 已提交).
+    FORWARDED = "forwarded", _("已初审")
     RETURNED = "returned", _("已退回")
     ACCEPTED = "accepted", _("已通过")
 
@@ -15,11 +18,12 @@ class AssessmentStatus(models.TextChoices):
 NOT_FILLED = "not_filled"
 NOT_FILLED_LABEL = _("未填报")
 
-# States in which the enterprise may edit its answers, and those an officer may review.
+# States in which the enterprise may edit its answers, and those an officer may review (the officer in charge a
+# submitted form; with two levels the province union a forwarded one).
 EDITABLE_STATUSES = (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
-REVIEWABLE_STATUSES = (AssessmentStatus.SUBMITTED,)
+REVIEWABLE_STATUSES = (AssessmentStatus.SUBMITTED, AssessmentStatus.FORWARDED)
 # States that count as "submitted" for the year (the dashboard's 自评提交率, its drill-down and the rollup).
-SUBMITTED_STATUSES = (AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED)
+SUBMITTED_STATUSES = (AssessmentStatus.SUBMITTED, AssessmentStatus.FORWARDED, AssessmentStatus.ACCEPTED)
 # States that count as "late" for reminders (nothing submitted yet, or sent back and not resubmitted).
 LATE_STATES = (NOT_FILLED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
 
@@ -43,7 +47,32 @@ class TransitionAction(models.TextChoices):
     CREATE = "create", _("开始填报")
     SUBMIT = "submit", _("提交")
     RETURN = "return", _("退回")
+    FORWARD = "forward", _("初审通过并上报")
+    RETURN_TO_REVIEWER = "return_to_reviewer", _("退回初审")
     ACCEPT = "accept", _("通过")
+
+
+# How many levels review a province's self-assessments (ReportingPeriod.review_levels).
+REVIEW_LEVELS_MIN, REVIEW_LEVELS_MAX = 1, 2
+
+
+class ReviewLevel(models.IntegerChoices):
+    """The level of a review step (AssessmentTransition.level)."""
+
+    FIRST = 1, _("初审（县级、州市级工会）")
+    SECOND = 2, _("复审（省级工会）")
+
+
+class ValueReviewKind(models.TextChoices):
+    """What an officer looked at after an acceptance: a progress record or an indicator value (AcceptedValueReview)."""
+
+    PROGRESS = "progress", _("推进情况")
+    INDICATOR = "indicator", _("指标值")
+
+
+class ValueReviewDecision(models.TextChoices):
+    CONFIRM = "confirm", _("确认")
+    QUESTION = "question", _("提出疑问")
 
 
 class PrefillSource(models.TextChoices):

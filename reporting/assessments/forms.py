@@ -137,6 +137,9 @@ class EvidenceForm(forms.Form):
     )
 
 
+REVIEW_LEVEL_CHOICES = [(1, _("一级审核")), (2, _("两级审核"))]
+
+
 class DecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("总体意见"), required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})
@@ -155,6 +158,16 @@ class PeriodForm(forms.Form):
         required=False,
         initial=offsets_display(DEFAULT_REMINDER_OFFSETS),
         help_text=_("正数：截止前的天数；负数：逾期的工作日数（-1 即逾期第一个工作日）；留空则不自动提醒。"),
+    )
+
+    review_levels = forms.TypedChoiceField(
+        label=_("审核层级"),
+        choices=REVIEW_LEVEL_CHOICES,
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=1,
+        help_text=_("两级审核：县级或州（市）级工会初审上报，省级工会审核通过或退回初审。"),
     )
 
     def __init__(self, *args, provinces=None, **kwargs):
@@ -183,6 +196,10 @@ class PeriodForm(forms.Form):
 class PeriodUpdateForm(forms.Form):
     deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
     is_open = forms.BooleanField(label=_("开放中"), required=False)
+    # absent from the request: left as it is
+    review_levels = forms.TypedChoiceField(
+        label=_("审核层级"), choices=REVIEW_LEVEL_CHOICES, coerce=int, required=False, empty_value=None
+    )
     # absent from the request: left as it is (None); empty: no automatic reminders
     reminder_offsets = forms.CharField(label=_("提醒时点"), required=False)
 

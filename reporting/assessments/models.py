@@ -9,6 +9,7 @@ these names and values.
 
 from datetime import date
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -24,7 +25,18 @@ from measures.models import Indicator, Measure
 from reform_portal.history import audited
 from reform_portal.models import TimeStampedModel
 
-from .choices import EDITABLE_STATUSES, AssessmentStatus, ReminderKind, SelfRating, TransitionAction
+from .choices import (
+    EDITABLE_STATUSES,
+    REVIEW_LEVELS_MAX,
+    REVIEW_LEVELS_MIN,
+    AssessmentStatus,
+    ReminderKind,
+    ReviewLevel,
+    SelfRating,
+    TransitionAction,
+    ValueReviewDecision,
+    ValueReviewKind,
+)
 from .deadlines import DeadlineState, deadline_state, default_offsets, due_date, offsets_problem
 from .period_limits import DATE_SLACK_YEARS, YEAR_MAX, YEAR_MIN, period_problems
 
@@ -35,6 +47,7 @@ from .period_limits import DATE_SLACK_YEARS, YEAR_MAX, YEAR_MIN, period_problems
     "deadline",
     "is_open",
     "reminder_offsets",
+    "review_levels",
     model_name="ReportingPeriodEvent",
     verbose_name=_("填报期变更"),
 )
@@ -79,6 +92,14 @@ class ReportingPeriod(TimeStampedModel):
         blank=True,
         help_text=_("截止前的天数（正数）或逾期的工作日数（负数），如 30, 7, 1, -1；留空则不自动提醒"),
     )
+    # 1: the officer in charge accepts (as always); 2: the officer in charge (county or prefecture union) verifies
+    # and forwards, the province union accepts or returns to that officer (access.AssessmentPolicy decides who).
+    review_levels = models.PositiveSmallIntegerField(
+        _("审核层级"),
+        default=REVIEW_LEVELS_MIN,
+        validators=[MinValueValidator(REVIEW_LEVELS_MIN), MaxValueValidator(REVIEW_LEVELS_MAX)],
+        help_text=_("1：负责的工会干部审核通过；2：县级或州（市）级工会初审后上报省级工会复审通过"),
+    )
 
     class Meta:
         ordering = ["-year", "province__code"]
@@ -92,6 +113,10 @@ class ReportingPeriod(TimeStampedModel):
             # period_limits: the year in range, the dates within the year or the one before or after
             models.CheckConstraint(
                 condition=models.Q(year__gte=YEAR_MIN, year__lte=YEAR_MAX), name="period_year_in_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_levels__gte=REVIEW_LEVELS_MIN, review_levels__lte=REVIEW_LEVELS_MAX),
+                name="period_review_levels_in_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(
@@ -144,6 +169,10 @@ class ReportingPeriod(TimeStampedModel):
     def accepts_submissions(self, today: date | None = None) -> bool:
         return self.submission_refusal(today) is None
 
+    @property
+    def two_levels(self) -> bool:
+        return self.review_levels == ReviewLevel.SECOND
+
 
 class Assessment(TimeStampedModel):
     period = models.ForeignKey(
@@ -181,6 +210,11 @@ class Assessment(TimeStampedModel):
         related_name="+",
     )
     days_taken = models.PositiveIntegerField(_("用时（天）"), null=True, blank=True, help_text=_("首次提交到通过"))
+    # The last history events of the enterprise's progress and indicator values when the form was accepted (read
+    # after the acceptance locked its rows): a later event not written by an acceptance is a change since then
+    # (changes_since.py). Null: accepted before this was kept.
+    accepted_progress_event = models.BigIntegerField(_("通过时的推进记录位置"), null=True, blank=True)
+    accepted_value_event = models.BigIntegerField(_("通过时的指标值记录位置"), null=True, blank=True)
 
     class Meta:
         ordering = ["-period__year", "enterprise__name"]
@@ -189,7 +223,11 @@ class Assessment(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["period", "enterprise"], name="assessment_unique_period_enterprise")
         ]
-        indexes = [models.Index(fields=["period", "status"])]
+        indexes = [
+            models.Index(fields=["period", "status"]),
+            # changes since acceptance (changes_since.py): an enterprise's latest acceptance
+            models.Index(fields=["enterprise", "accepted_at"], name="assessment_enterprise_accepted"),
+        ]
 
     def __str__(self):
         return f"{self.enterprise} · {self.period.label} · {self.get_status_display()}"
@@ -424,6 +462,8 @@ class AssessmentTransition(models.Model):
     )
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     round = models.PositiveSmallIntegerField(_("轮次"), default=0)
+    # the review level that took the step (1 the officer in charge, 2 the province union); null for the enterprise
+    level = models.PositiveSmallIntegerField(_("审核层级"), choices=ReviewLevel.choices, null=True, blank=True)
     comment = models.TextField(_("意见"), blank=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)
 
@@ -434,6 +474,37 @@ class AssessmentTransition(models.Model):
 
     def __str__(self):
         return f"{self.assessment_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class AcceptedValueReview(models.Model):
+    """An officer's look at a value changed after its enterprise's assessment was accepted (changes_since.py):
+    confirmed, or questioned with a comment (the editor is told). Append-only: a later change of the same record is
+    looked at again and gets a row of its own; `event_id` is the last history event (ProgressEvent or
+    IndicatorValueEvent) the decision covers."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="value_reviews")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类别"), max_length=20, choices=ValueReviewKind.choices)
+    record_id = models.BigIntegerField(_("记录"))  # measures.Progress or measures.IndicatorValue
+    event_id = models.BigIntegerField(_("变更记录"))
+    decision = models.CharField(_("处理"), max_length=20, choices=ValueReviewDecision.choices)
+    comment = models.TextField(_("意见"), blank=True)
+    accepted_value = models.CharField(_("通过时的值"), max_length=300, blank=True)
+    new_value = models.CharField(_("新值"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("通过后变更的核对")
+        verbose_name_plural = _("通过后变更的核对")
+        indexes = [models.Index(fields=["kind", "record_id", "event_id"], name="value_review_record")]
+        triggers = [pgtrigger.Protect(name="value_review_append_only", operation=pgtrigger.Update)]
+
+    def __str__(self):
+        return f"{self.kind} {self.record_id} @{self.event_id}: {self.decision}"
 
 
 class AssessmentNotice(TimeStampedModel):

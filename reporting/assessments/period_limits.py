@@ -10,6 +10,10 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from .choices import REVIEW_LEVELS_MAX, REVIEW_LEVELS_MIN
+
+__all__ = ["REVIEW_LEVELS_MAX", "REVIEW_LEVELS_MIN", "period_problems", "review_levels_problem", "year_problem"]
+
 YEAR_MIN = 2000
 YEAR_MAX = 2100
 DATE_SLACK_YEARS = 1  # dates may fall this many years before or after the period's year
@@ -43,3 +47,13 @@ def period_problems(*, year, opens_on, deadline) -> dict[str, list[str]]:
                     % {"year": year, "first": first, "last": last}
                 ]
     return errors
+
+
+# How many levels review a period's forms (1: the officer in charge accepts; 2: the officer in charge forwards and
+# the province union accepts): the model's check constraint, the form, the serializer and the services.
+
+
+def review_levels_problem(levels) -> str | None:
+    if isinstance(levels, bool) or not isinstance(levels, int) or not REVIEW_LEVELS_MIN <= levels <= REVIEW_LEVELS_MAX:
+        return _("审核层级只能是 1（一级审核）或 2（两级审核）。")
+    return None

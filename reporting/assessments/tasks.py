@@ -33,3 +33,11 @@ def deadline_reminders_send(batch: int | None = None) -> dict:
         enqueue_escalation_email=bound(send_escalation_email),
         batch=batch or BATCH,
     )
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_value_question_email(review_id: int) -> int:
+    """An officer's question about a value changed since its acceptance, mailed to whoever changed it."""
+    from .services.accepted_changes import value_question_email
+
+    return value_question_email(review_id=review_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import evidence, exports, form, overview, page, periods, review, workbook
+from .views import changes, evidence, exports, form, overview, page, periods, review, workbook
 
 app_name = "assessments"
 urlpatterns = [
@@ -20,6 +20,10 @@ urlpatterns = [
     path("<int:pk>/review/indicators/<int:answer_pk>/", review.review_indicator, name="review_indicator"),
     path("<int:pk>/return/", review.return_assessment, name="return"),
     path("<int:pk>/accept/", review.accept, name="accept"),
+    path("<int:pk>/forward/", review.forward, name="forward"),
+    path("<int:pk>/return-to-reviewer/", review.return_to_reviewer, name="return_to_reviewer"),
+    path("changes/", changes.change_list, name="changes"),
+    path("changes/<str:kind>/<int:record_id>/", changes.change_decide, name="change_decide"),
     path("<int:pk>/pdf/", exports.pdf, name="pdf"),
     path("<int:pk>/xlsx/", exports.xlsx, name="xlsx"),
     path("<int:pk>/workbook/", workbook.workbook_download, name="workbook"),

@@ -19,7 +19,7 @@ from ..models import (
     AssessmentTransition,
     ReportingPeriod,
 )
-from ..period_limits import YEAR_MAX, YEAR_MIN, period_problems
+from ..period_limits import REVIEW_LEVELS_MAX, REVIEW_LEVELS_MIN, YEAR_MAX, YEAR_MIN, period_problems
 from ..services.values import answer_role, applicable_ids
 
 # Indicator values are passed on as sent: the service judges them by the one rule of measures.indicator_values,
@@ -85,12 +85,16 @@ class AssessmentPeriodSerializer(serializers.ModelSerializer):
             "deadline",
             "due_date",
             "reminder_offsets",
+            "review_levels",
             "is_open",
             "accepts_submissions",
             "created_at",
         ]
         read_only_fields = ["created_at", "reminder_offsets"]
-        extra_kwargs = {"year": {"min_value": YEAR_MIN, "max_value": YEAR_MAX}}
+        extra_kwargs = {
+            "year": {"min_value": YEAR_MIN, "max_value": YEAR_MAX},
+            "review_levels": {"min_value": REVIEW_LEVELS_MIN, "max_value": REVIEW_LEVELS_MAX},
+        }
         # Not DRF's "字段 year, province 必须能构成唯一集合。": the service refuses a second period of a year in the
         # portal's words ("云南省已有2026年度填报期。", services.period_open).
         validators = []
@@ -111,6 +115,7 @@ class AssessmentPeriodSerializer(serializers.ModelSerializer):
 class AssessmentPeriodUpdateSerializer(serializers.Serializer):
     deadline = serializers.DateField(required=False)
     is_open = serializers.BooleanField(required=False)
+    review_levels = serializers.IntegerField(required=False, min_value=REVIEW_LEVELS_MIN, max_value=REVIEW_LEVELS_MAX)
 
 
 class AssessmentEvidenceSerializer(serializers.ModelSerializer):
@@ -236,7 +241,13 @@ class AssessmentTransitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssessmentTransition
-        fields = ["action", "from_status", "to_status", "by", "at", "round", "comment"]
+        fields = ["action", "from_status", "to_status", "by", "at", "round", "level", "comment", "reasons"]
+
+    reasons = serializers.SerializerMethodField(help_text="退回理由（措施编号 → 理由）：退回企业、退回初审")
+
+    def get_reasons(self, obj) -> dict[str, str]:
+        reasons = (obj.details or {}).get("reasons") if obj.action in ("return", "return_to_reviewer") else None
+        return reasons if isinstance(reasons, dict) else {}
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -331,3 +342,58 @@ def sent_value(indicator, data: dict, field: str):
 class AssessmentDecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_CHARS)
     version = VersionField(required=False, allow_null=True)
+
+
+REASONS_MAX = 200  # a form has a few dozen measures
+
+
+class AssessmentReturnToReviewerSerializer(AssessmentDecisionSerializer):
+    reasons = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=NOTE_MAX_CHARS),
+        help_text="每项需要修改的措施的退回理由：措施编号 → 理由（至少一项）",
+    )
+
+    def validate_reasons(self, value):
+        if len(value) > REASONS_MAX:
+            raise ValidationError(_("退回理由最多 %(n)s 项。") % {"n": REASONS_MAX})
+        if any(len(code) > 40 for code in value):
+            raise ValidationError(_("措施编号不超过 40 个字符。"))
+        return value
+
+
+class AssessmentChangeSerializer(serializers.Serializer):
+    """A value changed since its enterprise's assessment was accepted (changes_since.ChangedValue)."""
+
+    kind = serializers.CharField(help_text="progress（推进情况）或 indicator（指标值）")
+    record_id = serializers.IntegerField()
+    event_id = serializers.IntegerField()
+    enterprise = serializers.IntegerField(source="enterprise.pk")
+    enterprise_name = serializers.CharField(source="enterprise.name")
+    assessment = serializers.IntegerField(source="assessment.pk")
+    year = serializers.IntegerField(source="assessment.period.year")
+    label = serializers.CharField()
+    accepted_value = serializers.CharField()
+    new_value = serializers.CharField()
+    changed_by = serializers.SerializerMethodField()
+    changed_at = serializers.DateTimeField(source="at")
+    version = serializers.IntegerField()
+
+    def get_changed_by(self, obj) -> str | None:
+        return obj.by.username if obj.by is not None else None
+
+
+class AssessmentChangeDecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_CHARS)
+    version = VersionField(required=False, allow_null=True)
+
+
+class AcceptedValueReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    record_id = serializers.IntegerField()
+    event_id = serializers.IntegerField()
+    decision = serializers.CharField()
+    comment = serializers.CharField()
+    accepted_value = serializers.CharField()
+    new_value = serializers.CharField()
+    at = serializers.DateTimeField()

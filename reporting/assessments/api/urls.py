@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .changes import AssessmentChangeViewSet
 from .reminders import EscalationViewSet, ReminderViewSet
 from .views import AssessmentViewSet, PeriodViewSet
 
@@ -8,4 +9,5 @@ router.register("assessment-periods", PeriodViewSet, basename="api-assessment-pe
 router.register("assessments", AssessmentViewSet, basename="api-assessment")
 router.register("reminders", ReminderViewSet, basename="api-reminder")
 router.register("escalations", EscalationViewSet, basename="api-escalation")
+router.register("assessment-changes", AssessmentChangeViewSet, basename="api-assessment-change")
 urlpatterns = router.urls

@@ -37,6 +37,7 @@ from .serializers import (
     AssessmentItemSerializer,
     AssessmentPeriodSerializer,
     AssessmentPeriodUpdateSerializer,
+    AssessmentReturnToReviewerSerializer,
     AssessmentReviewIndicatorSerializer,
     AssessmentReviewItemSerializer,
     AssessmentSerializer,
@@ -61,11 +62,15 @@ def _require(request, assessment, may: str) -> None:
     """403 for a user who may not edit (or review) this assessment at all: checked before the body is, so that
     a refused user is refused whatever they send."""
     if not AssessmentPolicy.can(request.user, may, assessment):
-        raise PermissionDenied(
-            _("只有本企业的填报人员可以修改自评表。")
-            if may == AssessmentPolicy.EDIT
-            else _("只有负责该企业的工会干部可以审核自评表。")
-        )
+        if may == AssessmentPolicy.EDIT:
+            raise PermissionDenied(_("只有本企业的填报人员可以修改自评表。"))
+        if assessment.period.two_levels and may in (AssessmentPolicy.ACCEPT, AssessmentPolicy.RETURN_TO_REVIEWER):
+            raise PermissionDenied(_("本省自评实行两级审核：初审上报后由省级工会审核通过或退回初审。"))
+        if assessment.period.two_levels:
+            raise PermissionDenied(_("本省自评实行两级审核：由负责该企业的县级或州（市）级工会干部初审并上报。"))
+        if may in (AssessmentPolicy.FORWARD, AssessmentPolicy.RETURN_TO_REVIEWER):
+            raise PermissionDenied(_("本省自评实行一级审核，没有初审上报和退回初审。"))
+        raise PermissionDenied(_("只有负责该企业的工会干部可以审核自评表。"))
 
 
 def _refusal(exc) -> Response:
@@ -118,6 +123,7 @@ class PeriodViewSet(AssessmentErrorsMixin, mixins.CreateModelMixin, viewsets.Rea
             opens_on=data["opens_on"],
             deadline=data["deadline"],
             by=self.request.user,
+            review_levels=data.get("review_levels", 1),
         )
 
     @extend_schema(request=AssessmentPeriodUpdateSerializer, responses=AssessmentPeriodSerializer)
@@ -168,13 +174,16 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
             indicator__code=indicator_code,
         )
 
-    def _decide(self, request, service):
+    def _decide(self, request, service, may=AssessmentPolicy.REVIEW, body=AssessmentDecisionSerializer, **extra):
         """The officer's return or acceptance, with the version read and an overall comment."""
         assessment = self.get_object()
-        _require(request, assessment, AssessmentPolicy.REVIEW)
-        data = _validated(AssessmentDecisionSerializer, request)
+        _require(request, assessment, may)
+        data = _validated(body, request)
         version = version_read(request, data)
-        assessment = service(assessment=assessment, by=request.user, comment=data["comment"], expected_version=version)
+        extra = {name: data[name] for name in extra}
+        assessment = service(
+            assessment=assessment, by=request.user, comment=data["comment"], expected_version=version, **extra
+        )
         return self._detail(assessment)
 
     @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentDetailSerializer})
@@ -298,7 +307,37 @@ class AssessmentViewSet(AssessmentErrorsMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._decide(request, services.assessment_accept)
+        """Accept: with one level the officer in charge a submitted form, with two the province union a forwarded
+        one; the verified values go into the enterprise's progress."""
+        return self._decide(request, services.assessment_accept, AssessmentPolicy.ACCEPT)
+
+    @extend_schema(
+        request=AssessmentDecisionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentDetailSerializer, 409: StaleResponse},
+    )
+    @action(detail=True, methods=["post"])
+    def forward(self, request, pk=None):
+        """Two levels: the officer in charge (county or prefecture union) verified a submitted form and forwards it
+        to the province union (status forwarded)."""
+        return self._decide(request, services.assessment_forward, AssessmentPolicy.FORWARD)
+
+    @extend_schema(
+        request=AssessmentReturnToReviewerSerializer,
+        parameters=[IF_MATCH],
+        responses={200: AssessmentDetailSerializer, 409: StaleResponse},
+    )
+    @action(detail=True, methods=["post"], url_path="return-to-reviewer")
+    def return_to_reviewer(self, request, pk=None):
+        """Two levels: the province union returns a forwarded form to the first level (status submitted again),
+        with a reason for at least one measure (`reasons`: measure code → reason)."""
+        return self._decide(
+            request,
+            services.assessment_return_to_reviewer,
+            AssessmentPolicy.RETURN_TO_REVIEWER,
+            AssessmentReturnToReviewerSerializer,
+            reasons=True,
+        )
 
     @extend_schema(
         methods=["GET"],

@@ -14,13 +14,20 @@ from reform_portal.locks import lock_one
 
 from ..deadlines import default_offsets, offsets_problem
 from ..models import ReportingPeriod
-from ..period_limits import period_problems
+from ..period_limits import REVIEW_LEVELS_MIN, period_problems, review_levels_problem
 
 
 @records_as(ChangeSource.MANUAL)  # who opened it, in ReportingPeriodEvent
 @transaction.atomic
 def period_open(
-    *, province, year: int, opens_on: date, deadline: date, by, reminder_offsets: list[int] | None = None
+    *,
+    province,
+    year: int,
+    opens_on: date,
+    deadline: date,
+    by,
+    reminder_offsets: list[int] | None = None,
+    review_levels: int = REVIEW_LEVELS_MIN,
 ) -> ReportingPeriod:
     """Open the reporting period of `year` in `province` (administrators, SASAC staff of the province)."""
     if not PeriodPolicy.can(by, PeriodPolicy.MANAGE, province):
@@ -30,6 +37,8 @@ def period_open(
         errors["province"] = [_("填报期按省设置，请选择省份。")]
     if reminder_offsets is not None and offsets_problem(reminder_offsets):
         errors["reminder_offsets"] = [offsets_problem(reminder_offsets)]
+    if review_levels_problem(review_levels):
+        errors["review_levels"] = [review_levels_problem(review_levels)]
     taken = {"year": [_("%(province)s已有%(year)s年度填报期。") % {"province": province.name, "year": year}]}
     if ReportingPeriod.objects.filter(year=year, province=province).exists():
         errors.update(taken)
@@ -47,6 +56,7 @@ def period_open(
                 reminder_offsets=default_offsets()
                 if reminder_offsets is None
                 else sorted(reminder_offsets, reverse=True),
+                review_levels=review_levels,
             )
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
@@ -64,8 +74,10 @@ def period_update(
     is_open: bool | None = None,
     deadline: date | None = None,
     reminder_offsets: list[int] | None = None,
+    review_levels: int | None = None,
 ) -> ReportingPeriod:
-    """Close or reopen a period, move its deadline, or set when its automatic reminders go out."""
+    """Close or reopen a period, move its deadline, set when its automatic reminders go out, or how many levels
+    review its forms (a form already forwarded stays forwarded: with one level, it is accepted as it is)."""
     period = lock_one(ReportingPeriod, period.pk)
     if not PeriodPolicy.can(by, PeriodPolicy.MANAGE, period.province_id):
         raise PermissionDenied(_("只有管理员或本省国资委工作人员可以开放或关闭填报期。"))
@@ -82,6 +94,12 @@ def period_update(
             raise ValidationError({"reminder_offsets": [problem]})
         period.reminder_offsets = sorted(reminder_offsets, reverse=True)
         fields.append("reminder_offsets")
+    if review_levels is not None and review_levels != period.review_levels:
+        problem = review_levels_problem(review_levels)
+        if problem:
+            raise ValidationError({"review_levels": [problem]})
+        period.review_levels = review_levels
+        fields.append("review_levels")
     if is_open is not None and is_open != period.is_open:
         period.is_open = is_open
         if is_open:

@@ -2,21 +2,23 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from measures.derived import derived_values_sync
 from measures.indicator_values import holds_text
-from measures.models import Progress
+from measures.models import IndicatorValueEvent, Progress, ProgressEvent
 from measures.services import indicator_value_set, progress_ensure, progress_moves_back, progress_update
+from reform_portal.access import AssessmentPolicy
 from reform_portal.choices import ChangeSource
 from reform_portal.history import records_as
 from reform_portal.locks import lock_one, lock_rows
 from reform_portal.versioning import check_version
 
-from ..choices import AssessmentStatus, TransitionAction
+from ..choices import AssessmentStatus, ReviewLevel, TransitionAction
 from ..models import Assessment, AssessmentIndicator, AssessmentItem
-from .state import record_transition, require_reviewable
+from .state import record_transition, require_reviewable, require_step
 from .values import (
     OPTIONAL,
     REQUIRED,
@@ -114,6 +116,98 @@ def assessment_return(*, assessment: Assessment, by, comment: str = "", expected
         by=by,
         comment=comment,
         details={"reasons": reasons},
+        level=ReviewLevel.FIRST,
+    )
+    return assessment
+
+
+def _review_snapshot(assessment) -> dict:
+    """The first level's corrections and comments as forwarded: {measure code: {...}} and {indicator code: value}
+    (kept on the transition, so each level's work can be read later whatever changes after)."""
+    items = {}
+    for item in assessment.items.select_related("measure"):
+        if item.officer_comment or item.is_corrected:
+            items[item.measure.code] = {
+                "verified_status": item.verified_status,
+                "verified_percent": item.verified_percent,
+                "officer_comment": item.officer_comment,
+            }
+    indicators = {
+        answer.indicator.code: answer.verified_text or str(answer.verified_value)
+        for answer in assessment.indicator_answers.select_related("indicator")
+        if answer.is_corrected
+    }
+    return {"corrections": items, "indicator_corrections": indicators}
+
+
+@transaction.atomic
+def assessment_forward(*, assessment: Assessment, by, comment: str = "", expected_version=None) -> Assessment:
+    """Two levels: the officer in charge (county or prefecture union) verified the form and forwards it, with its
+    corrections and comments, to the province union (已初审)."""
+    assessment = require_step(assessment, by, AssessmentPolicy.FORWARD)
+    check_version(assessment, expected_version, label=_("自评表"))
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError({"comment": [_("审核意见不超过 %(n)s 字。") % {"n": COMMENT_MAX}]})
+    from_status = assessment.status
+    assessment.status = AssessmentStatus.FORWARDED
+    assessment.version += 1
+    assessment.save(update_fields=["status", "version", "updated_at"])
+    record_transition(
+        assessment,
+        action=TransitionAction.FORWARD,
+        from_status=from_status,
+        by=by,
+        comment=comment,
+        details=_review_snapshot(assessment),
+        level=ReviewLevel.FIRST,
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_return_to_reviewer(
+    *, assessment: Assessment, by, reasons: dict, comment: str = "", expected_version=None
+) -> Assessment:
+    """Two levels: the province union sends a forwarded form back to the first level (已提交 again) with a reason
+    for at least one measure ({measure code: reason}); the officer in charge corrects it and forwards it again, or
+    returns it to the enterprise."""
+    assessment = require_step(assessment, by, AssessmentPolicy.RETURN_TO_REVIEWER)
+    check_version(assessment, expected_version, label=_("自评表"))
+    comment = (comment or "").strip()
+    codes = set(assessment.items.values_list("measure__code", flat=True))
+    errors: dict = {}
+    cleaned = {}
+    for code, reason in (reasons or {}).items():
+        reason = (str(reason) if reason is not None else "").strip()
+        if not reason:
+            continue
+        if code not in codes:
+            errors.setdefault("reasons", []).append(_("自评表中没有措施“%(code)s”。") % {"code": str(code)[:40]})
+        elif len(reason) > COMMENT_MAX:
+            errors.setdefault("reasons", []).append(
+                _("措施 %(code)s 的退回理由不超过 %(n)s 字。") % {"code": code, "n": COMMENT_MAX}
+            )
+        else:
+            cleaned[code] = reason
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = [_("审核意见不超过 %(n)s 字。") % {"n": COMMENT_MAX}]
+    if not cleaned and not errors:
+        errors["reasons"] = [_("退回初审时请至少为一项措施填写退回理由；总体意见可选。")]
+    if errors:
+        raise ValidationError(errors)
+    from_status = assessment.status
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.version += 1
+    assessment.save(update_fields=["status", "version", "updated_at"])
+    record_transition(
+        assessment,
+        action=TransitionAction.RETURN_TO_REVIEWER,
+        from_status=from_status,
+        by=by,
+        comment=comment,
+        details={"reasons": dict(sorted(cleaned.items()))},
+        level=ReviewLevel.SECOND,
     )
     return assessment
 
@@ -121,8 +215,9 @@ def assessment_return(*, assessment: Assessment, by, comment: str = "", expected
 @transaction.atomic
 def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected_version=None) -> Assessment:
     """Accept: the verified statuses, percents and indicator values go into the enterprise's progress
-    records, each change in their history marked as coming from the assessment."""
-    assessment = require_reviewable(assessment, by)
+    records, each change in their history marked as coming from the assessment. One level: the officer in charge
+    accepts a submitted form; two levels: the province union a forwarded one (access.AssessmentPolicy.ACCEPT)."""
+    assessment = require_step(assessment, by, AssessmentPolicy.ACCEPT)
     check_version(assessment, expected_version, label=_("自评表"))
     enterprise, period = assessment.enterprise, assessment.period
     progress_ensure(enterprise=enterprise, by=by)
@@ -176,6 +271,10 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
             comment=history_comment,
         )
     derived_values_sync(enterprise, year=period.year, by=by)
+    # Where the history stands now that the acceptance's own writes are in it (its rows are locked: an edit of them
+    # waiting on the lock comes after): a later event is a change since the acceptance (changes_since.py).
+    assessment.accepted_progress_event = ProgressEvent.objects.aggregate(last=Max("pgh_id"))["last"] or 0
+    assessment.accepted_value_event = IndicatorValueEvent.objects.aggregate(last=Max("pgh_id"))["last"] or 0
     now = timezone.now()
     from_status = assessment.status
     assessment.status = AssessmentStatus.ACCEPTED
@@ -184,8 +283,24 @@ def assessment_accept(*, assessment: Assessment, by, comment: str = "", expected
     first = timezone.localtime(assessment.first_submitted_at or now).date()
     assessment.days_taken = (timezone.localtime(now).date() - first).days
     assessment.version += 1
-    assessment.save(update_fields=["status", "accepted_at", "accepted_by", "days_taken", "version", "updated_at"])
+    assessment.save(
+        update_fields=[
+            "status",
+            "accepted_at",
+            "accepted_by",
+            "days_taken",
+            "accepted_progress_event",
+            "accepted_value_event",
+            "version",
+            "updated_at",
+        ]
+    )
     record_transition(
-        assessment, action=TransitionAction.ACCEPT, from_status=from_status, by=by, comment=comment.strip()
+        assessment,
+        action=TransitionAction.ACCEPT,
+        from_status=from_status,
+        by=by,
+        comment=comment.strip(),
+        level=ReviewLevel.SECOND if assessment.period.review_levels == ReviewLevel.SECOND else ReviewLevel.FIRST,
     )
     return assessment

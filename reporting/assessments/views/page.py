@@ -12,8 +12,9 @@ from measures.models import Progress
 from reform_portal.access import AssessmentPolicy
 
 from .. import services
-from ..choices import SELF_RATING_HELP, AssessmentStatus, PrefillSource, SelfRating
+from ..choices import SELF_RATING_HELP, AssessmentStatus, PrefillSource, SelfRating, TransitionAction
 from ..forms import DecisionForm, EvidenceForm, IndicatorForm, ItemForm, ReviewIndicatorForm, ReviewItemForm
+from ..review_times import level_times
 from ..selectors import last_return, progress_changes_from, round_changes
 from ..services.values import DERIVED, NOT_APPLICABLE, answer_role, applicable_ids
 from ._common import assessment_or_404
@@ -21,6 +22,17 @@ from ._common import assessment_or_404
 # A problem's field (services.submission) → the item form's field that shows it.
 ITEM_FORM_FIELDS = {"self_rating": "self_rating", "status": "claimed_status", "percent": "claimed_percent"}
 ITEM_FORM_FIELDS["what_done"] = "what_done"
+
+
+def last_reviewer_return(transitions):
+    """The province union's last return to the first level (its reasons per measure), if that was the last step
+    of the review."""
+    for step in reversed(transitions):
+        if step.action == TransitionAction.RETURN_TO_REVIEWER:
+            return step
+        if step.action in (TransitionAction.FORWARD, TransitionAction.RETURN, TransitionAction.ACCEPT):
+            return None
+    return None
 
 
 @login_required
@@ -36,6 +48,19 @@ def assessment_page(
     reviewing = assessment.status == AssessmentStatus.SUBMITTED and AssessmentPolicy.can(
         user, AssessmentPolicy.REVIEW, assessment
     )
+    two_levels = assessment.period.two_levels
+    # the buttons each level sees (access.AssessmentPolicy decides who; the services check again)
+    can_forward = reviewing and two_levels and AssessmentPolicy.can(user, AssessmentPolicy.FORWARD, assessment)
+    accept_from = (
+        (AssessmentStatus.FORWARDED,) if two_levels else (AssessmentStatus.SUBMITTED, AssessmentStatus.FORWARDED)
+    )
+    can_accept = assessment.status in accept_from and AssessmentPolicy.can(user, AssessmentPolicy.ACCEPT, assessment)
+    second_reviewing = (
+        two_levels
+        and assessment.status == AssessmentStatus.FORWARDED
+        and AssessmentPolicy.can(user, AssessmentPolicy.RETURN_TO_REVIEWER, assessment)
+    )
+    transitions = list(assessment.transitions.all())
     items, answers = _decorate(assessment, editing=editing, reviewing=reviewing)
     form_state = _form_state(assessment, items, problems) if editing else {}
     context = {
@@ -46,10 +71,21 @@ def assessment_page(
         "answers": answers,
         "editing": editing,
         "reviewing": reviewing,
+        "two_levels": two_levels,
+        "can_forward": can_forward,
+        "can_accept": can_accept,
+        "second_reviewing": second_reviewing,
+        "reviewer_return": last_reviewer_return(transitions)
+        if assessment.status == AssessmentStatus.SUBMITTED
+        else None,
+        "level_times": level_times(transitions, two_levels=two_levels)
+        if any(t.action == TransitionAction.SUBMIT for t in transitions)
+        else [],
+        "reasons_typed": (decision_error or {}).get("reasons", {}),
         "problems": problems,
         "refusal": assessment.period.submission_refusal() if editing else None,
         "last_return": last_return(assessment=assessment),
-        "transitions": assessment.transitions.all(),
+        "transitions": transitions,
         "rating_help": [(label, SELF_RATING_HELP[value]) for value, label in SelfRating.choices],
         "decision_form": DecisionForm(initial={"version": assessment.version}),
         "decision_error": decision_error or {},

@@ -71,6 +71,7 @@ def period_update(request, pk):
             deadline=form.cleaned_data["deadline"],
             is_open=form.cleaned_data["is_open"],
             reminder_offsets=form.cleaned_data["reminder_offsets"],
+            review_levels=form.cleaned_data.get("review_levels"),
         )
     except ValidationError as exc:
         messages.error(request, joined(exc.messages))

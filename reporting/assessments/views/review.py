@@ -84,7 +84,36 @@ def accept(request, pk):
     )
 
 
-def _decide(request, pk, service, success, *, form_id):
+@login_required
+@require_POST
+def forward(request, pk):
+    return _decide(request, pk, services.assessment_forward, _("已初审通过并上报省级工会审核。"), form_id="forward")
+
+
+# a measure's reason for returning a forwarded form to the first level: `reason-<measure code>`
+REASON_PREFIX = "reason-"
+REASONS_MAX = 200  # a form has a few dozen measures
+
+
+@login_required
+@require_POST
+def return_to_reviewer(request, pk):
+    reasons = {
+        key.removeprefix(REASON_PREFIX): value
+        for key, value in list(request.POST.items())[: REASONS_MAX + 10]
+        if key.startswith(REASON_PREFIX) and value.strip()
+    }
+    return _decide(
+        request,
+        pk,
+        services.assessment_return_to_reviewer,
+        _("已退回初审，等待负责的工会干部核实后重新上报。"),
+        form_id="return_to_reviewer",
+        extra={"reasons": reasons},
+    )
+
+
+def _decide(request, pk, service, success, *, form_id, extra=None):
     assessment = assessment_or_404(request, pk)
     data = posted(DecisionForm(request.POST))
     try:
@@ -93,13 +122,19 @@ def _decide(request, pk, service, success, *, form_id):
             by=request.user,
             comment=data.get("comment", ""),
             expected_version=data.get("version"),
+            **(extra or {}),
         )
     except ValidationError as exc:
-        # shown next to the button that was pressed, with the comment typed so far kept
+        # shown next to the button that was pressed, with the comment (and the reasons) typed so far kept
         return assessment_page(
             request,
             assessment_or_404(request, pk),
-            decision_error={"form": form_id, "message": joined(exc.messages), "comment": data.get("comment", "")},
+            decision_error={
+                "form": form_id,
+                "message": joined(exc.messages),
+                "comment": data.get("comment", ""),
+                **(extra or {}),
+            },
             status=400,
         )
     except (services.AssessmentError, services.StaleEdit) as exc:
