@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise, Region
 from measures.applicability import scope_applies
+from measures.choices import TRACKED_ADDRESSEES
 from measures.models import Measure
 from reform_portal.access import PilotPolicy, access_for
 from reform_portal.choices import ChangeSource
@@ -82,7 +83,8 @@ def designation_problems(
     elif len(measures) > SCOPE_MAX_MEASURES:
         _add(problems, "measures", _("试点措施不能超过 %(n)s 项。") % {"n": SCOPE_MAX_MEASURES})
     for measure in measures:
-        if not scope_applies(measure.scope, enterprise):
+        # a measure addressed to the authorities (not tracked per enterprise) applies to no enterprise's progress
+        if measure.addressee not in TRACKED_ADDRESSEES or not scope_applies(measure.scope, enterprise):
             _add(
                 problems,
                 "measures",

@@ -234,3 +234,22 @@ def test_enterprise_of_another_region_is_checked_by_the_region_not_by_the_name(u
     qujing = Region.objects.get(code="530300")
     other = EnterpriseFactory(region=qujing)
     _refused(lambda: designate(other, users["officer-yn"]), "enterprise", "不在您负责的范围内")
+
+
+def test_a_measure_addressed_to_the_authorities_is_refused(users, yn_enterprise):
+    from measures.choices import TRACKED_ADDRESSEES
+
+    authorities = Measure.objects.filter(document__province__code="530000").exclude(addressee__in=TRACKED_ADDRESSEES)
+    assert authorities.exists()
+    _refused(
+        lambda: services.pilot_designate(
+            enterprise=yn_enterprise,
+            region=yn_enterprise.region,
+            document_number="云工发〔2024〕5号",
+            designated_on=TODAY(),
+            measures=[authorities.first()],
+            by=users["officer-yn"],
+        ),
+        "measures",
+        "不适用于该企业",
+    )
