@@ -60,6 +60,7 @@ KINDS = {
     "evidence": gettext_lazy("证明材料"),
     "assessment": gettext_lazy("年度自评"),
     "pilot": gettext_lazy("试点与经费"),
+    "supervision": gettext_lazy("督办单"),
 }
 
 
@@ -198,6 +199,26 @@ def _sources(enterprise, user, filters: ActivityFilters) -> list:
             "pgh_created_at",
             None,
         ),
+        *_supervision_sources(e),
+    ]
+
+
+def _supervision_sources(e: int) -> list:
+    """The enterprise's supervision orders (reporting/supervision/): each order issued and each change of its due
+    date or request (its history), each reply and each decision (append-only rows, by their time)."""
+    from reporting.supervision.models import OrderDecision, OrderReply, SupervisionOrderEvent
+
+    issued_or_changed = Q(pgh_label="insert") | _changed(("due_date", "request"))
+    return [
+        (
+            "order",
+            "supervision",
+            SupervisionOrderEvent.objects.filter(pgh_obj__enterprise_id=e).filter(issued_or_changed),
+            "pgh_created_at",
+            None,
+        ),
+        ("order_reply", "supervision", OrderReply.objects.filter(order__enterprise_id=e), "at", None),
+        ("order_decision", "supervision", OrderDecision.objects.filter(order__enterprise_id=e), "at", None),
     ]
 
 
@@ -520,6 +541,61 @@ def _pilot_funds(events) -> dict:
     return rows
 
 
+def _order_models():
+    from reporting.supervision.models import OrderDecision, OrderReply, SupervisionOrderEvent
+
+    return SupervisionOrderEvent, OrderReply, OrderDecision
+
+
+def _order_title(number: str) -> str:
+    return _("督办单 %(number)s") % {"number": number}
+
+
+def _orders(events) -> dict:
+    rows = {}
+    for event in events:
+        created = event.is_creation
+        action = _("下达督办单") if created else _("修改督办单")
+        row = _event_row(event, "supervision", _order_title(event.pgh_obj.number), action)
+        for name, label in (("due_date", _("办结期限")), ("request", _("督办要求"))):
+            new = getattr(event, name)
+            new = new.isoformat() if hasattr(new, "isoformat") else str(new or "")
+            old = None if created else getattr(event, f"old_{name}")
+            old = old.isoformat() if hasattr(old, "isoformat") else (None if created else str(old or ""))
+            if created or old != new:
+                row.diffs.append(Diff(str(label), old, new))
+        rows[event.pgh_id] = row
+    return rows
+
+
+def _order_replies(replies) -> dict:
+    rows = {}
+    for reply in replies:
+        manual = str(ChangeSource.MANUAL.label)
+        row = ActivityRow(reply.at, "supervision", reply.by, manual, _order_title(reply.order.number), _("回复督办单"))
+        row.notes.append(reply.text)
+        for f in reply.files.all():
+            row.diffs.append(Diff(_("文件"), None, _file(f.original_name, f.size)))
+        rows[reply.pk] = row
+    return rows
+
+
+def _order_decisions(decisions) -> dict:
+    rows = {}
+    for decision in decisions:
+        row = ActivityRow(
+            decision.at,
+            "supervision",
+            decision.by,
+            str(ChangeSource.MANUAL.label),
+            _order_title(decision.order.number),
+            str(decision.get_action_display()),
+        )
+        row.notes.append(decision.comment or _("（无核查意见）"))
+        rows[decision.pk] = row
+    return rows
+
+
 # source → (how its page rows are read, by id, and how they are shown)
 _READERS = {
     "register": (
@@ -573,6 +649,20 @@ _READERS = {
     "pilot_fund": (
         lambda ids: PilotFundEvent.objects.filter(pgh_id__in=ids).select_related("changed_by", "pgh_obj__designation"),
         _pilot_funds,
+    ),
+    "order": (
+        lambda ids: _order_models()[0].objects.filter(pgh_id__in=ids).select_related("changed_by", "pgh_obj"),
+        _orders,
+    ),
+    "order_reply": (
+        lambda ids: (
+            _order_models()[1].objects.filter(pk__in=ids).select_related("by", "order").prefetch_related("files")
+        ),
+        _order_replies,
+    ),
+    "order_decision": (
+        lambda ids: _order_models()[2].objects.filter(pk__in=ids).select_related("by", "order"),
+        _order_decisions,
     ),
 }
 
