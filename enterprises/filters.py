@@ -10,9 +10,12 @@ from measures.applicability import applies_to_outer_q
 from measures.choices import Status
 from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import PolicyDocument, Progress
+from reform_portal.inbox.choices import VisitedPage
+from reform_portal.inbox.visits import since
 from reform_portal.ordering import OrderingFilter
 from reform_portal.paging import COUNT_CACHED_FROM, Part, Parts, cached_count, cached_rows
 
+from .changed_since import changed_q, newly_lagging_q
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .credit_code import normalise_credit_code
 from .models import Enterprise, Region
@@ -180,10 +183,13 @@ class EnterpriseFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("有措施处于"), method="by_status")
     lagging = django_filters.ChoiceFilter(
-        choices=[("true", _("仅看滞后企业")), ("false", _("不含滞后企业"))],
+        choices=[("true", _("仅看滞后企业")), ("false", _("不含滞后企业")), ("new", _("自上次访问以来新滞后"))],
         empty_label=_("全部"),
         label=_("滞后"),
         method="by_lagging",
+    )
+    changed = django_filters.ChoiceFilter(
+        choices=[("1", _("自上次访问以来有变化"))], empty_label=_("全部"), label=_("变化"), method="by_changed"
     )
     sort = ProgressOrderingFilter(
         fields=(
@@ -218,6 +224,7 @@ class EnterpriseFilter(django_filters.FilterSet):
             "document",
             "status",
             "lagging",
+            "changed",
         ]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
@@ -308,8 +315,26 @@ class EnterpriseFilter(django_filters.FilterSet):
         # The one rule over the summaries the database keeps (reporting's ProgressSummary, reached through the
         # `progress_summary` relation: no import of the read model), not recomputed from every progress row.
         # lagging_q is two-valued (never NULL), so its negation is exactly the enterprises that do not lag.
+        if value == "new":  # gone lagging since the user's last visit of the list (enterprises/changed_since.py)
+            moment = self.last_visit()
+            return qs.filter(newly_lagging_q(moment)) if moment else qs.none()
         lagging = lagging_q(inputs=SUMMARY_INPUTS)
         return qs.filter(lagging) if value == "true" else qs.filter(~lagging)
+
+    def last_visit(self):
+        """The moment "since my last visit" compares with: the one the list page noted (`request.last_visit`),
+        else read (the export, the API) without noting a visit. None: no visit before."""
+        if self.request is None:
+            return None
+        if not hasattr(self.request, "last_visit"):
+            self.request.last_visit = since(user=self.request.user, page=VisitedPage.ENTERPRISES)
+        return self.request.last_visit
+
+    def by_changed(self, qs, name, value):
+        if not value:
+            return qs
+        moment = self.last_visit()
+        return qs.filter(changed_q(moment)) if moment else qs.none()
 
 
 # The list's columns that sort by a click on their header, by the sort's parameter values (`EnterpriseFilter.sort`).

@@ -16,12 +16,15 @@ from measures.selectors import group_progress, indicator_rows, progress_for_ente
 from measures.services import progress_bulk_update
 from reform_portal.access import EnterprisePolicy, GroupGrantPolicy
 from reform_portal.audit.services import record_export
+from reform_portal.inbox.choices import VisitedPage
+from reform_portal.inbox.visits import visit
 from reform_portal.jobs.models import Job
 from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.paging import IdsFirstPaginator
 from reform_portal.versioning import StaleEdit
 
 from .activity import activity_page
+from .changed_since import changed_ids
 from .exporting import enterprises_workbook
 from .filters import EnterpriseFilter, list_segments, sort_headers
 from .forms import ActivityFilterForm, EnterpriseForm, ImportForm
@@ -64,9 +67,12 @@ def enterprise_list(request):
     _refuse_unless_may_list(request)
     # Filter, sort and page the ids, then read the page's rows and figures by their ids (reform_portal/paging.py).
     qs = enterprises_listed(user=request.user).order_by("region__code", "name", "pk")
+    # "changed since my last visit": this visit noted, the one before compared with (marks, `?changed=1`)
+    request.last_visit = visit(user=request.user, page=VisitedPage.ENTERPRISES)
     filterset = EnterpriseFilter(request.GET or None, queryset=qs, request=request)
     segments = partial(list_segments, prefectures=filterset.prefectures())
-    paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=rows_shown, segments=segments)
+    fetch = partial(_rows_marked, since=request.last_visit)
+    paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=fetch, segments=segments)
     # "next" and "previous" carry the boundary row of this page: the neighbour is sought from it, not skipped to
     page = paginator.get_page(request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before"))
     query = request.GET.copy()
@@ -81,8 +87,18 @@ def enterprise_list(request):
         "can_update": can_update,
         "can_add": EnterprisePolicy.can(request.user, EnterprisePolicy.ADD),
         "bulk_form": BulkProgressForm() if can_update else None,
+        "last_visit": request.last_visit,
     }
     return render(request, "enterprises/enterprise_list.html", context)
+
+
+def _rows_marked(ids, *, since):
+    """The page's rows, those changed since the last visit marked (`changed_since_visit`; one query more)."""
+    rows = rows_shown(ids)
+    changed = changed_ids(ids, since)
+    for row in rows:
+        row.changed_since_visit = row.pk in changed
+    return rows
 
 
 @login_required

@@ -694,6 +694,53 @@ class NoticePolicy:
         return EnterprisePolicy.visible(user, qs, prefix="enterprise__")
 
 
+# Each user's inbox and work queue (reform_portal/inbox/, reporting/work_queue.py; docs/inbox.md) ----------------
+
+
+class NoticeInboxPolicy:
+    """The notices of the inbox (reform_portal.inbox.models.Notice; not AssessmentNotice, which is NoticePolicy's):
+    a notice is its recipient's alone, whatever the role — administrators included — so anyone else's is a 404.
+    Every signed-in user has an inbox."""
+
+    VIEW = "view"  # list one's notices, open one, mark them read
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return qs.none()
+        return qs.filter(recipient_id=user.pk)
+
+    @staticmethod
+    def can(user, action: str, notice=None) -> bool:
+        if action != NoticeInboxPolicy.VIEW or not getattr(user, "is_authenticated", False):
+            return False
+        return notice is None or notice.recipient_id == user.pk
+
+
+class WorkQueuePolicy:
+    """Which parts of the home page's work queue (reporting/work_queue.py) a user has, by what they may do: the
+    reviews of those who review self-assessments (officers in charge, administrators), the deadlines and returned
+    forms of those who fill them in (enterprise and group users), and the prefectures falling behind for those who
+    watch whole provinces (SASAC staff their province, officers in charge of a province theirs)."""
+
+    @staticmethod
+    def reviews(user) -> bool:
+        return access_for(user).role in (ADMIN, OFFICER)
+
+    @staticmethod
+    def fills_in(user) -> frozenset[int]:
+        return access_for(user).fills_in_ids
+
+    @staticmethod
+    def watched_provinces(user) -> frozenset[int]:
+        access = access_for(user)
+        if access.role == SASAC and access.province_id:
+            return frozenset({access.province_id})
+        if access.role == OFFICER:
+            return access.charge_province_ids
+        return frozenset()
+
+
 # Pilot enterprises (试点) and their working funds (enterprises/pilots/) -------------------------------------------
 
 

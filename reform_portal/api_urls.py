@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("measures.api.urls")),
     path("", include("reporting.api.urls")),
     path("", include("reporting.supervision.api.urls")),  # orders/ (docs/supervision.md)
+    path("", include("reform_portal.inbox.api.urls")),  # notices/ (docs/inbox.md)
     path("", include("enterprises.pilots.api.urls")),
 ]

@@ -15,4 +15,5 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("audit/", include("reform_portal.audit.urls")),
     path("jobs/", include("reform_portal.jobs.urls")),
+    path("inbox/", include("reform_portal.inbox.urls")),  # notices (docs/inbox.md)
 ]

@@ -37,6 +37,12 @@ PERIODIC_TASKS = [
         "description": "重新计算审计日志的哈希链（断链时记录错误日志），并删除超过保留期（至少 180 天）的审计记录。",
     },
     {
+        "name": "清理一年前的站内通知（每天）",
+        "task": "reform_portal.inbox.tasks.notices_purge_daily",
+        "crontab": {"minute": "45", "hour": "3"},
+        "description": "分批删除创建超过 365 天的站内通知（docs/inbox.md）。",
+    },
+    {
         "name": "截止提醒与逾期督促（每天）",
         "task": "reporting.assessments.tasks.deadline_reminders_send",
         "crontab": {"minute": "0", "hour": "8"},

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "reform_portal.audit",  # the security audit log (docs/security/audit.md)
     "reform_portal.outbox",  # work for the workers, kept until the broker takes it (docs/security/outages.md)
     "reform_portal.jobs",  # imports and large exports run by a worker (docs/security/jobs.md)
+    "reform_portal.inbox",  # every user's notices and last visits (docs/inbox.md)
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reform_portal.context_processors.menu",
+                "reform_portal.context_processors.badges",  # unread notices, the work queue (docs/inbox.md)
             ],
         },
     },
@@ -313,6 +315,7 @@ CELERY_TASK_ROUTES = {
     # the rest: the outbox's flush, the daily audit check, the nightly progress rows
     "reform_portal.outbox.tasks.outbox_flush": {"queue": "celery"},
     "reform_portal.audit.tasks.audit_daily": {"queue": "celery"},
+    "reform_portal.inbox.tasks.notices_purge_daily": {"queue": "celery"},  # notices older than a year
     "measures.tasks.progress_ensure_all": {"queue": "celery"},
 }
 CELERY_TIMEZONE = TIME_ZONE

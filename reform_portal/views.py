@@ -13,6 +13,7 @@ from reporting.assessments.models import Assessment, ReportingPeriod
 from reporting.assessments.selectors import enterprise_count, period_for_enterprise
 from reporting.assessments.services import AssessmentError, assessment_start
 from reporting.home import home_figures, slowest_lagging
+from reporting.work_queue import queue_for
 
 from .access import AssessmentPolicy, EnterprisePolicy, access_for
 
@@ -29,7 +30,11 @@ def home(request):
         return render(
             request,
             "home_enterprise.html",
-            {"enterprise": enterprise, "grouped": progress_grouped(enterprise=enterprise)},
+            {
+                "enterprise": enterprise,
+                "grouped": progress_grouped(enterprise=enterprise),
+                "queue": queue_for(user, fresh=True),  # what needs this person first (reporting/work_queue.py)
+            },
         )
     head = access.head_enterprise
     if head is not None:
@@ -46,6 +51,7 @@ def home(request):
             "lagging_count": figures.lagging_count,
             "enterprise_count": enterprise_count(user=user),  # kept per place by the database, not counted
             "province": access.province,
+            "queue": queue_for(user, fresh=True),  # what needs this person first (reporting/work_queue.py)
         }
         return render(request, f"home_{access.role}.html", context)
     # No role, or a role without what it needs (an enterprise user whose profile names no enterprise): say which.
@@ -78,7 +84,8 @@ def _group_home(request, head):
         }
         for e in subsidiaries
     ]
-    return render(request, "home_group.html", {"head": head, "rows": rows})
+    context = {"head": head, "rows": rows, "queue": queue_for(request.user, fresh=True)}  # reporting/work_queue.py
+    return render(request, "home_group.html", context)
 
 
 def _group_start(request):

@@ -20,6 +20,8 @@ from enterprises.models import Enterprise, Region
 from measures.models import Measure
 from reform_portal.access import RollupPolicy
 from reform_portal.audit.services import record_export
+from reform_portal.inbox.choices import VisitedPage
+from reform_portal.inbox.visits import visit
 from reform_portal.jobs.models import Job
 from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.outbox.services import bound
@@ -50,6 +52,7 @@ from .selectors import (
     named_enterprises,
     scope_enterprises,
 )
+from .since_visit import headline_changes
 
 DRILLDOWN_PAGE_SIZE = 50
 
@@ -183,6 +186,10 @@ def dashboard(request):
         "groups": group_rows(user=request.user, scope=scope, document=filters.document),
         "filter_labels": _filter_labels(filters),
         "pilots": pilots_panel(user=request.user, scope=scope, document=filters.document),
+        # "自上次访问以来": this visit noted, the headline compared with the snapshots of the last one's day
+        "since_visit": headline_changes(
+            scope=scope, filters=filters, data=data, since=visit(user=request.user, page=VisitedPage.DASHBOARD)
+        ),
     }
     return render(request, "reporting/dashboard.html", context)
 

@@ -101,7 +101,16 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         **_reminder_and_escalation(period, enterprise, users[f"officer-{side}"]),
         **_supervision_order(users, enterprise, side),
         "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
+        "inbox_notice": _inbox_notice(users[f"officer-{side}"], enterprise),  # in the side's officer's inbox
     }
+
+
+def _inbox_notice(officer, enterprise):
+    from reform_portal.inbox.models import Notice
+    from reform_portal.inbox.services import notify
+
+    notify(user_ids=[officer.pk], kind="assessment", title="请审核", url="/", enterprise_id=enterprise.pk)
+    return Notice.objects.filter(recipient=officer).order_by("-pk").first()
 
 
 def _pilot(enterprise, officer):
@@ -276,6 +285,9 @@ URL_KWARGS = {
     "enterprises:detail": lambda o: {"pk": o["enterprise"].pk},
     "jobs:detail": lambda o: {"pk": o["job"].pk},
     "jobs:download": lambda o: {"pk": o["job"].pk},
+    "inbox:open": lambda o: {"pk": o["inbox_notice"].pk},
+    "api-notice-detail": lambda o: {"pk": o["inbox_notice"].pk},
+    "api-notice-read": lambda o: {"pk": o["inbox_notice"].pk},
     "enterprises:edit": lambda o: {"pk": o["enterprise"].pk},
     "enterprises:history": lambda o: {"pk": o["enterprise"].pk},
     "enterprises:group_access": lambda o: {"pk": o["enterprise"].pk},
@@ -373,6 +385,17 @@ EXPECTED: dict[str, dict[str, str]] = {
     "jobs:list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "jobs:detail": {"GET": "ok ok 404 404 404 404 404 404 404 404 404"},
     "jobs:download": {"GET": "ok ok 404 404 404 404 404 404 404 404 404"},
+    # the inbox: everyone has one; the notice is officer-yn's alone (administrators included: anyone else's is a 404)
+    "inbox:list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "inbox:open": {"GET": "404 ok 404 404 404 404 404 404 404 404 404"},
+    "inbox:read_all": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok ok ok ok ok ok ok ok ok ok",
+    },
+    "api-notice-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-notice-detail": {"GET": "404 ok 404 404 404 404 404 404 404 404 404"},
+    "api-notice-read": {"POST": "404 ok 404 404 404 404 404 404 404 404 404"},
+    "api-notice-read-all": {"POST": "ok ok ok ok ok ok ok ok ok ok ok"},
     "enterprises:bulk_progress": {"POST": "ok ok ok 403 403 403 403 403 403 ok ok"},
     # the filter names the enterprise; the selection is always within the charge (test_bulk_by_filter_per_role)
     "enterprises:bulk_by_filter": {

@@ -8,3 +8,8 @@ class AssessmentsConfig(AppConfig):
     name = "reporting.assessments"
     label = "assessments"
     verbose_name = _("年度自评")
+
+    def ready(self):
+        from .inbox_notices import connect
+
+        connect()  # the trail's steps tell the people concerned in their inbox (docs/inbox.md)

@@ -32,6 +32,7 @@ from reform_portal.locks import lock_rows
 
 from ..choices import SUBMITTED_STATUSES, ReminderKind
 from ..deadlines import deadline_state, due_offset, escalation_stages_due
+from ..inbox_notices import notify_escalated, notify_reminded
 from ..models import Assessment, AssessmentNotice, DeadlineReminder, ReportingPeriod
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,7 @@ def _remind_batch(*, ids, period, offset, today, enqueue) -> int:
     )
     for notice in notices:
         enqueue(notice.pk)
+    notify_reminded(period=period, enterprise_ids=sorted(recorded), message=message)  # their inboxes (docs/inbox.md)
     return len(notices)
 
 
@@ -175,6 +177,7 @@ def _escalate_batch(*, ids, period, stage, today, enqueue) -> int:
     recorded = _record(period=period, kind=ReminderKind.ESCALATION, step=stage, rows=rows)
     if recorded:
         enqueue(sorted(recorded.values()))
+        notify_escalated(period=period, rows=rows, recorded=recorded, enterprises=enterprises, today=today)
     return len(recorded)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from reform_portal.locks import lock_first
 
+from ..inbox_notices import notify_reminded
 from ..models import AssessmentNotice, ReportingPeriod
 
 
@@ -39,6 +40,7 @@ def reminders_send(
         )
         notices.append(notice)
         enqueue_email(notice.pk)
+        notify_reminded(period=period, enterprise_ids=[enterprise.pk], message=notice.message)  # docs/inbox.md
     return notices
 
 

@@ -1,0 +1,213 @@
+"""The work queue at the top of each home page: what needs this person now, each item a count leading to the list
+behind it (docs/inbox.md).
+
+`queue_for(user)` asks each provider of `PROVIDERS` in turn; a provider takes the user and answers a list of
+`QueueItem`s (none when the item is not for that user: who gets what is reform_portal.access's `WorkQueuePolicy`),
+with one or two indexed queries. Another app adds its items by adding one function to `PROVIDERS` (the supervision
+orders' `orders_queue_counts`, the questions…). The queue is cached `CACHE_SECONDS` per user (the navigation's badge
+reads it on every page) and forgotten when the user reads a notice or is sent one."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from enterprises.changed_since import newly_lagging_q
+from enterprises.models import Enterprise
+from reform_portal.access import AssessmentPolicy, EnterprisePolicy, WorkQueuePolicy, access_for
+from reform_portal.inbox.choices import VisitedPage
+from reform_portal.inbox.counts import WORK_QUEUE_KEY, unread_count
+from reform_portal.inbox.visits import since
+from reporting.assessments.choices import SUBMITTED_STATUSES, AssessmentStatus
+from reporting.assessments.deadlines import deadline_state
+from reporting.assessments.models import Assessment, ReportingPeriod
+
+from .models import RollupSnapshot
+
+CACHE_SECONDS = 30
+MAX_LISTED = 1000  # a group user's returned forms counted at most (a group has tens)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    key: str  # what it counts ("reviews", "notices", "deadline-12", …): tests and pages find it by this
+    label: str
+    count: int
+    url: str  # the list behind the count, filtered
+    tone: str = "info"  # a Bootstrap colour: danger (overdue, to do now), warning (soon), info, primary, secondary
+    note: str = ""  # a short text beside the count (a deadline's "剩余 3 个工作日")
+    actionable: bool = True  # counted in the navigation's badge (the unread notices have their own)
+
+
+Provider = Callable[[object], list[QueueItem]]
+
+
+# Officers (and administrators): reviews -------------------------------------------------------------------------
+
+
+def reviews(user) -> list[QueueItem]:
+    """待审核: the submitted self-assessments of the enterprises in the user's charge; 退回后重新提交: those of them
+    submitted again after a return (one count of both on the status index)."""
+    if not WorkQueuePolicy.reviews(user):
+        return []
+    submitted = AssessmentPolicy.visible(user, Assessment.objects.filter(status=AssessmentStatus.SUBMITTED))
+    counts = submitted.aggregate(pending=Count("pk"), again=Count("pk", filter=Q(round__gt=1)))
+    url = f"{reverse('reporting:assessments:index')}?{urlencode({'state': AssessmentStatus.SUBMITTED})}"
+    return [
+        QueueItem("reviews", _("待审核的自评表"), counts["pending"], url, "danger" if counts["pending"] else "info"),
+        QueueItem("resubmitted", _("退回后重新提交"), counts["again"], url, "warning" if counts["again"] else "info"),
+    ]
+
+
+def newly_lagging(user) -> list[QueueItem]:
+    """新近滞后企业: the enterprises in the user's charge that went lagging since their last visit of the enterprise
+    list (the list's `?lagging=new` shows them). None before a first visit."""
+    if not WorkQueuePolicy.reviews(user) or not EnterprisePolicy.can(user, EnterprisePolicy.LIST):
+        return []
+    moment = since(user=user, page=VisitedPage.ENTERPRISES)
+    if moment is None:
+        return []
+    count = EnterprisePolicy.visible(user, Enterprise.objects.filter(newly_lagging_q(moment))).count()
+    url = f"{reverse('enterprises:list')}?lagging=new"
+    note = _("自 %(day)s 以来") % {"day": timezone.localtime(moment).strftime("%m-%d %H:%M")}
+    return [QueueItem("newly-lagging", _("新近滞后的企业"), count, url, "warning" if count else "info", note)]
+
+
+# Enterprise and group users: deadlines, returned forms -----------------------------------------------------------
+
+
+def deadlines(user) -> list[QueueItem]:
+    """Each open period of the user's enterprises not yet submitted by all of them, with its working days left (the
+    one count: reporting/assessments/deadlines.py). Two queries: the periods, the enterprises' forms."""
+    own = WorkQueuePolicy.fills_in(user)
+    if not own:
+        return []
+    provinces = sorted(access_for(user).province_ids)
+    periods = list(ReportingPeriod.objects.filter(is_open=True, province_id__in=provinces).order_by("deadline", "pk"))
+    if not periods:
+        return []
+    done = set(
+        Assessment.objects.filter(
+            period__in=periods, enterprise_id__in=sorted(own), status__in=SUBMITTED_STATUSES
+        ).values_list("period_id", "enterprise_id")
+    )
+    per_province: dict[int, int] = {}
+    if len(own) > 1:  # a group user: how many of its enterprises each period concerns
+        rows = Enterprise.objects.filter(pk__in=sorted(own)).values_list("pk", "region__parent_id")
+        for _pk, province in rows:
+            per_province[province] = per_province.get(province, 0) + 1
+    today = timezone.localdate()
+    items = []
+    for period in periods:
+        concerned = per_province.get(period.province_id, 1) if per_province else 1
+        left = concerned - sum(1 for p, _e in done if p == period.pk)
+        if left <= 0:
+            continue
+        state = deadline_state(period.deadline, today)
+        tone = "danger" if state.past or state.left <= 3 else "warning" if state.left <= 10 else "info"
+        label = _("%(period)s自评截止 %(due)s") % {"period": period.label, "due": state.due.strftime("%Y-%m-%d")}
+        if len(own) > 1:
+            label += ngettext("（%(n)s 家未提交）", "（%(n)s 家未提交）", left) % {"n": left}
+        count = state.overdue if state.past else state.left
+        url = reverse("home") if len(own) > 1 else reverse("reporting:assessments:index")
+        items.append(QueueItem(f"deadline-{period.pk}", label, count, url, tone, state.text))
+    return items
+
+
+def returned(user) -> list[QueueItem]:
+    """退回待修改: the user's enterprises' forms sent back by the officer (one query; a group user's few)."""
+    own = WorkQueuePolicy.fills_in(user)
+    if not own:
+        return []
+    forms = list(
+        Assessment.objects.filter(enterprise_id__in=sorted(own), status=AssessmentStatus.RETURNED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:MAX_LISTED]
+    )
+    url = reverse("reporting:assessments:detail", args=[forms[0]]) if len(forms) == 1 else reverse("home")
+    return [QueueItem("returned", _("退回待修改的自评表"), len(forms), url, "danger" if forms else "info")]
+
+
+# SASAC staff (and officers of a province): prefectures falling behind ------------------------------------------
+
+
+def prefectures_behind(user) -> list[QueueItem]:
+    """落后的州（市）: from the rollup's two latest snapshot days of the provinces the user watches, the prefectures
+    whose completion rate is below the province's or fell since the previous day, for any document (two queries)."""
+    provinces = sorted(WorkQueuePolicy.watched_provinces(user))
+    if not provinces:
+        return []
+    totals = RollupSnapshot.objects.filter(
+        province_id__in=provinces, measure__isnull=True, ownership__isnull=True, industry__isnull=True
+    ).filter(county__isnull=True)
+    days = list(totals.filter(prefecture__isnull=True).values_list("day", flat=True).distinct().order_by("-day")[:2])
+    if not days:
+        return []
+    rows = list(totals.filter(day__in=days).values_list("day", "document_id", "prefecture_id", "completion_rate"))
+    behind = behind_prefectures(rows, latest=days[0], previous=days[1] if len(days) > 1 else None)
+    url = f"{reverse('reporting:dashboard')}#regions"
+    count = len(behind)
+    return [QueueItem("prefectures-behind", _("落后的州（市）"), count, url, "warning" if count else "info")]
+
+
+def behind_prefectures(rows, *, latest, previous) -> set[int]:
+    """Of snapshot rows (day, document, prefecture or None for the province, completion rate), the prefectures
+    below their province's rate on `latest`, or lower than on `previous`, for some document."""
+    rate = {(day, doc, pref): value for day, doc, pref, value in rows}
+    behind = set()
+    for (day, doc, pref), value in rate.items():
+        if day != latest or pref is None or value is None:
+            continue
+        province = rate.get((latest, doc, None))
+        before = rate.get((previous, doc, pref)) if previous else None
+        if (province is not None and value < province) or (before is not None and value < before):
+            behind.add(pref)
+    return behind
+
+
+# Everyone: the unread notices ------------------------------------------------------------------------------------
+
+
+def notices(user) -> list[QueueItem]:
+    count = unread_count(user=user)
+    url = f"{reverse('inbox:list')}?show=unread"
+    return [QueueItem("notices", _("未读通知"), count, url, "primary" if count else "secondary", actionable=False)]
+
+
+# The providers, in the order the home page lists them. Another app adds its own here (one line each):
+# from reporting.supervision.queue import orders_queue_counts; PROVIDERS.append(orders_queue_counts) — or a line below.
+PROVIDERS: list[Provider] = [
+    reviews,
+    newly_lagging,
+    deadlines,
+    returned,
+    prefectures_behind,
+    notices,
+]
+
+
+def queue_for(user, *, fresh: bool = False) -> list[QueueItem]:
+    """The user's queue: every provider's items, in order (cached `CACHE_SECONDS`; `fresh` recounts)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    key = f"{WORK_QUEUE_KEY.format(user_id=user.pk)}:{get_language()}"
+    items = None if fresh else cache.get(key)
+    if items is None:
+        items = [item for provider in PROVIDERS for item in provider(user)]
+        cache.set(key, items, CACHE_SECONDS)
+    return items
+
+
+def queue_total(*, user) -> int:
+    """The navigation's badge: the actionable counts of the queue (deadlines count as one each)."""
+    total = 0
+    for item in queue_for(user):
+        if item.actionable and item.count:
+            total += 1 if item.key.startswith("deadline-") else item.count
+    return total
