@@ -1,7 +1,9 @@
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal.history import audited, version_trigger
@@ -161,6 +163,12 @@ class Enterprise(TimeStampedModel):
             # within each prefecture (the default order, prefecture by prefecture), and by name.
             models.Index(fields=["region", "name", "id"], name="enterprise_region_name"),
             models.Index(fields=["name", "id"], name="enterprise_name"),
+            # The list's search (`?q=`, name or credit code contains: `UPPER(col::text) LIKE UPPER('%…%')`) on
+            # pg_trgm; created only where the server has pg_trgm (migration 0012, docs/performance/lists.md). Without
+            # a pending list (fastupdate off): a bulk insert would otherwise leave the new rows unindexed until the
+            # next vacuum, and the planner pricing that list prefers to scan the table.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="enterprise_name_trgm", fastupdate=False),
+            GinIndex(OpClass(Upper("credit_code"), name="gin_trgm_ops"), name="enterprise_code_trgm", fastupdate=False),
         ]
         triggers = [
             version_trigger(name="enterprise_version", columns=register_columns()),

@@ -1,13 +1,15 @@
 """The progress of many enterprises by workbook (measures/progress_workbook.py): the officer picks a measure for the
 enterprise list's current filter, downloads the rows in their charge pre-filled, fills them in without the portal
-and uploads the file: every row judged by the progress rule, each problem at its cell, nothing saved unless all
-pass, a file older than an edit refused (409). Only roles that may update progress reach it; the rows never leave
-their charge (the list's own scope, checked again on upload)."""
+and uploads the file. The upload runs as a background job (reform_portal.jobs, issue 12): the page checks the file
+(size, an .xlsx by its content) and stores it under a job; a worker reads it, judges every row by the progress rule
+and saves all or nothing (measures.progress_workbook); the job's page shows the rows changed or each problem at its
+cell (a file older than an edit: nothing saved, download again). Only roles that may update progress reach it; the
+rows never leave their charge (the list's own scope, checked again by the job as the user)."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -17,16 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from measures.models import Measure
-from measures.progress_workbook import (
-    MAX_ROWS,
-    CellProblem,
-    ProgressWorkbookRefused,
-    progress_workbook,
-    progress_workbook_apply,
-    progress_workbook_read,
-)
+from measures.progress_workbook import MAX_ROWS, CellProblem, progress_workbook
 from reform_portal.access import EnterprisePolicy
 from reform_portal.audit.services import record_export
+from reform_portal.jobs.models import Job
+from reform_portal.jobs.services import job_submit
+from reform_portal.uploads import CONTENT_TYPES, check_upload
+from reform_portal.uploads import XLSX as XLSX_EXTENSION
 
 from .bulk_selection import BulkValues, enterprise_filter, filter_is_valid, filter_params, selected_rows
 
@@ -42,6 +41,18 @@ class MeasureChoiceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["measure"].label_from_instance = lambda m: m.label
+
+
+class UploadForm(forms.Form):
+    workbook = forms.FileField(error_messages={"required": gettext_lazy("请选择要上传的 Excel 文件。")})
+
+    def clean_workbook(self):
+        """The cheap checks, before the job is queued: size, and that it is an .xlsx by content (the worker reads
+        the rows)."""
+        upload = self.cleaned_data["workbook"]
+        if check_upload(upload).content_type != CONTENT_TYPES[XLSX_EXTENSION]:
+            raise ValidationError(_("请上传 Excel（.xlsx）文件。"))
+        return upload
 
 
 def _refuse_role(request):
@@ -66,21 +77,17 @@ def progress_workbook_page(request):
     }
     status = 200
     if request.method == "POST":
-        upload = request.FILES.get("workbook")
-        try:
-            if upload is None:
-                raise ProgressWorkbookRefused([CellProblem(0, "", _("请选择要上传的 Excel 文件。"))])
-            result = progress_workbook_apply(user=request.user, rows=progress_workbook_read(upload))
-        except ProgressWorkbookRefused as exc:
-            context["problems"] = exc.problems
-            context["stale"], status = exc.stale, 409 if exc.stale else 400
-        else:
-            messages.success(
-                request,
-                _("已从 Excel 更新 %(n)d 条进度（%(same)d 条未改动）。")
-                % {"n": result.updated, "same": result.unchanged},
+        upload = UploadForm(request.POST, request.FILES)
+        if upload.is_valid():
+            job = job_submit(
+                kind=Job.Kind.PROGRESS_WORKBOOK,
+                owner=request.user,
+                parameters={"back": context["list_url"], "query": query},
+                upload=upload.cleaned_data["workbook"],
             )
-            return redirect(context["list_url"])
+            return redirect("jobs:detail", pk=job.pk)
+        context["problems"] = [CellProblem(0, "", m) for m in upload.errors.get("workbook", [])]
+        status = 400
     return render(request, "enterprises/progress_workbook.html", context, status=status)
 
 

@@ -7,8 +7,11 @@ columns take input. The upload is read with `reform_portal.workbooks.sheet_rows`
 judged row by row with the one progress rule (`services.progress_problems`: status and percent agree, a move back
 needs its own note); a row someone changed since the download is refused (its version), a row outside the user's
 charge is refused without saying whether it exists. Nothing is written unless every row passes; then one set-based
-write: the rows locked in one statement, one UPDATE per batch (`bulk_update`), the database writing the history
-(by the user, source 导入) and raising each version. A constant number of queries whatever the number of rows."""
+write in one short transaction: the changed rows locked in one statement and their versions checked again, one
+UPDATE per batch (`bulk_update`), the database writing the history (by the user, source 导入) and raising each
+version. A constant number of queries whatever the number of rows. The upload runs as a background job
+(`reform_portal.jobs`, kind 上传进度填报表): the page checks the file and stores it, the worker reads, checks
+(`progress` after each row) and writes it, and the job's page shows the result or each problem at its cell."""
 
 import io
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -130,6 +133,12 @@ class CellProblem:
     row: int  # 0: the file as a whole
     letter: str  # "": the row as a whole
     message: str
+    sheet: str = ""  # the worksheet's name, when known (the job's report)
+
+    @property
+    def column(self) -> str:
+        """The column's heading in the downloaded file ("" for the row or the file as a whole)."""
+        return _headers().get(self.letter, "") if self.letter else ""
 
     def __str__(self) -> str:
         if not self.row:
@@ -167,6 +176,21 @@ class ProgressRow:
 class ProgressWorkbookResult:
     updated: int = 0
     unchanged: int = 0
+
+
+def sheet_name(upload) -> str:
+    """The name of the worksheet `sheet_rows` reads (the first), for the report; "" when it cannot be told. Call it
+    after the rows were read: the file has passed the bounded checks, and read-only openpyxl reads only the
+    workbook's index for this."""
+    try:
+        upload.seek(0)
+        workbook = load_workbook(upload, read_only=True)
+        try:
+            return workbook.worksheets[0].title if workbook.worksheets else ""
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - a name for the report only
+        return ""
 
 
 def progress_workbook_read(upload) -> list[ProgressRow]:
@@ -210,32 +234,35 @@ def progress_workbook_read(upload) -> list[ProgressRow]:
     return rows
 
 
-@transaction.atomic
-def progress_workbook_apply(*, user, rows: list[ProgressRow]) -> ProgressWorkbookResult:
+def progress_workbook_apply(*, user, rows: list[ProgressRow], progress=None) -> ProgressWorkbookResult:
     """Write the file's rows on behalf of `user`: all of them, or none (ProgressWorkbookRefused, each problem at its
-    cell). PermissionDenied for a role that may not update progress. Set-based (module docstring)."""
+    cell). PermissionDenied for a role that may not update progress. Every row is checked first, without a lock
+    (`progress(done, total)` after each: a job shows it, so it must be cheap and is never inside the transaction);
+    then the changed rows are written in one short transaction that locks them and checks their versions again.
+    Set-based (module docstring)."""
     from reform_portal.access import EnterprisePolicy  # as services.progress_bulk_update: at call time
 
     if not EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS):
         raise PermissionDenied
-    locked = {
+    current_rows = {
         p.pk: p
-        for p in lock_rows(
-            Progress.objects.filter(pk__in=sorted({r.pk for r in rows})).only(
-                "id", "enterprise_id", "status", "percent", "note", "version"
-            )
+        for p in Progress.objects.filter(pk__in=sorted({r.pk for r in rows})).only(
+            "id", "enterprise_id", "status", "percent", "note", "version"
         )
     }
     # For a role that may update progress, what it sees is what it may update (EnterprisePolicy.can).
     in_charge = set(
         EnterprisePolicy.visible(
-            user, Enterprise.objects.filter(pk__in=sorted({p.enterprise_id for p in locked.values()}))
+            user, Enterprise.objects.filter(pk__in=sorted({p.enterprise_id for p in current_rows.values()}))
         ).values_list("pk", flat=True)
     )
-    problems, changed, stale, seen = [], [], False, set()
+    problems, changed, stale, seen = [], {}, False, set()
     result = ProgressWorkbookResult()
-    for row in rows:
-        current = locked.get(row.pk)
+    total = len(rows)
+    for done, row in enumerate(rows):
+        if progress is not None:
+            progress(done, total)
+        current = current_rows.get(row.pk)
         if current is None or current.enterprise_id not in in_charge or row.pk in seen:
             # the same words whether the row is gone or out of the charge: nothing about it is revealed
             problems.append(CellProblem(row.number, "", _("这一行不是您负责的进度记录（或隐藏的键列被改动、重复）。")))
@@ -243,14 +270,7 @@ def progress_workbook_apply(*, user, rows: list[ProgressRow]) -> ProgressWorkboo
         seen.add(row.pk)
         if row.version != current.version:
             stale = True
-            problems.append(
-                CellProblem(
-                    row.number,
-                    "",
-                    _("该企业这项措施的进度在下载后已被修改（现为 %(status)s %(percent)s%%），请重新下载后再填写。")
-                    % {"status": Status(current.status).label, "percent": current.percent},
-                )
-            )
+            problems.append(_stale_problem(row.number, current))
             continue
         errors = progress_problems(old=current, status=row.status, percent=row.percent, note=row.note)
         if row.note is not None and len(row.note) > NOTE_MAX_CHARS:
@@ -264,15 +284,40 @@ def progress_workbook_apply(*, user, rows: list[ProgressRow]) -> ProgressWorkboo
             result.unchanged += 1
             continue
         current.status, current.percent, current.note = row.status, row.percent, note
-        changed.append(current)
+        changed[current.pk] = (row.number, current)
+    if progress is not None:
+        progress(total, total)
     if problems:
         raise ProgressWorkbookRefused(problems, stale=stale)
-    now = timezone.now()
-    for row in changed:
-        row.updated_by, row.updated_at = user, now
-    with change_context(by=user, source=ChangeSource.IMPORT):
-        Progress.objects.bulk_update(
-            changed, ["status", "percent", "note", "updated_by", "updated_at"], batch_size=BATCH
-        )
+    _write(user, changed)
     result.updated = len(changed)
     return result
+
+
+def _stale_problem(number: int, current) -> CellProblem:
+    return CellProblem(
+        number,
+        "",
+        _("该企业这项措施的进度在下载后已被修改（现为 %(status)s %(percent)s%%），请重新下载后再填写。")
+        % {"status": Status(current.status).label, "percent": current.percent},
+    )
+
+
+@transaction.atomic
+def _write(user, changed: dict[int, tuple[int, Progress]]) -> None:
+    """The checked rows, in one transaction: locked in one statement (primary-key order), refused as stale if any
+    changed since they were checked, then one UPDATE per batch with the history by `user`, source 导入."""
+    if not changed:
+        return
+    locked = lock_rows(Progress.objects.filter(pk__in=sorted(changed)).only("id", "status", "percent", "version"))
+    moved = [_stale_problem(changed[p.pk][0], p) for p in locked if p.version != changed[p.pk][1].version]
+    gone = sorted(set(changed) - {p.pk for p in locked})
+    moved += [CellProblem(changed[pk][0], "", _("该进度记录在下载后已被删除，请重新下载后再填写。")) for pk in gone]
+    if moved:
+        raise ProgressWorkbookRefused(sorted(moved, key=lambda c: c.row), stale=True)
+    now = timezone.now()
+    rows = [row for _number, row in changed.values()]
+    for row in rows:
+        row.updated_by, row.updated_at = user, now
+    with change_context(by=user, source=ChangeSource.IMPORT):
+        Progress.objects.bulk_update(rows, ["status", "percent", "note", "updated_by", "updated_at"], batch_size=BATCH)

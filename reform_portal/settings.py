@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # OpClass in index expressions (the enterprise search's trigram indexes)
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -19,6 +19,7 @@ class Job(models.Model):
         ENTERPRISE_EXPORT = "enterprise_export", _("导出企业名录")
         DASHBOARD_EXPORT = "dashboard_export", _("导出统计看板")
         AUDIT_EXPORT = "audit_export", _("导出审计记录")
+        PROGRESS_WORKBOOK = "progress_workbook", _("上传进度填报表")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")

@@ -10,7 +10,7 @@ from reform_portal.access import JobPolicy
 from reform_portal.audit.services import record_download
 
 from .models import Job
-from .work import import_result
+from .work import job_result
 
 PAGE_SIZE = 20
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,7 +36,7 @@ def job_detail(request, pk):
     job = _job(request, pk)
     context = {
         "job": job,
-        "result": import_result(job),
+        "result": job_result(job),
         "may_download": JobPolicy.can(request.user, JobPolicy.DOWNLOAD, job),
     }
     if getattr(request, "htmx", False):  # the poll: the status block alone

@@ -6,15 +6,24 @@ import os
 import uuid
 from types import SimpleNamespace
 
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from enterprises.exporting import enterprises_workbook_stream
 from enterprises.filters import EnterpriseFilter
 from enterprises.importing import ImportProblem, ImportResult, enterprises_import
 from enterprises.selectors import enterprises_in_charge
+from measures.progress_workbook import (
+    CellProblem,
+    ProgressWorkbookRefused,
+    progress_workbook_apply,
+    progress_workbook_read,
+    sheet_name,
+)
 from reform_portal.audit.exports import entries_workbook
 from reform_portal.audit.selectors import audit_entries
 from reform_portal.chunked import in_chunks
@@ -25,6 +34,7 @@ from . import services
 from .models import Job
 
 EXPORT_CHUNK = 2000
+NO_RIGHT = gettext_lazy("您已无权更新进度，文件未保存。")
 
 
 def enterprise_import_run(job: Job) -> None:
@@ -61,6 +71,72 @@ def import_result(job: Job) -> ImportResult | None:
         unchanged=summary.get("unchanged", 0),
         errors=errors,
     )
+
+
+def progress_workbook_run(job: Job) -> None:
+    """The officers' progress workbook (measures.progress_workbook): read with the bounded reader, every row checked
+    (progress per row), then written in one transaction, all or nothing, history by the owner, source 导入. A file
+    refused is a finished job whose summary lists each problem at its sheet, row and column (nothing saved)."""
+    meter = services.ProgressMeter(job)
+    summary = {"ok": True, "updated": 0, "unchanged": 0, "stale": False, "problems": []}
+    sheet = ""  # the worksheet's name is read only from a file the bounded reader accepted
+    with open(job.upload.path, "rb") as handle:
+        upload = File(handle, name=job.upload_name)
+        try:
+            rows = progress_workbook_read(upload)
+            sheet = sheet_name(upload)
+            result = progress_workbook_apply(user=job.owner, rows=rows, progress=meter)
+        except PermissionDenied:  # the owner lost the right to update progress since asking
+            summary |= {"ok": False, "problems": [{"sheet": "", "row": 0, "letter": "", "message": str(NO_RIGHT)}]}
+        except ProgressWorkbookRefused as exc:
+            if not sheet and any(p.row for p in exc.problems):  # a problem at a row: the file was read
+                sheet = sheet_name(upload)
+            summary |= {
+                "ok": False,
+                "stale": exc.stale,
+                "problems": [
+                    {"sheet": sheet if p.row else "", "row": p.row, "letter": p.letter, "message": str(p.message)}
+                    for p in exc.problems
+                ],
+            }
+        else:
+            summary |= {"updated": result.updated, "unchanged": result.unchanged}
+    meter.flush()
+    services.drop_upload(job)
+    services.job_succeed(job, summary=summary)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgressWorkbookOutcome:
+    """A finished progress workbook's result as its page shows it."""
+
+    ok: bool
+    updated: int
+    unchanged: int
+    stale: bool
+    problems: list[CellProblem]
+    back: str  # the enterprise list the officer came from
+    back_query: str  # its filter, for the upload page again
+
+
+def job_result(job: Job):
+    """What a finished job's page shows besides its status: an import's report, a progress workbook's outcome."""
+    if job.status != Job.Status.SUCCEEDED:
+        return None
+    if job.kind == Job.Kind.ENTERPRISE_IMPORT:
+        return import_result(job)
+    if job.kind == Job.Kind.PROGRESS_WORKBOOK:
+        summary = job.summary
+        return ProgressWorkbookOutcome(
+            ok=summary.get("ok", False),
+            updated=summary.get("updated", 0),
+            unchanged=summary.get("unchanged", 0),
+            stale=summary.get("stale", False),
+            problems=[CellProblem(**p) for p in summary.get("problems", [])],
+            back=job.parameters.get("back", ""),
+            back_query=job.parameters.get("query", ""),
+        )
+    return None
 
 
 def query_dict(filters: dict) -> QueryDict:
