@@ -1093,6 +1093,102 @@ class JobPolicy:
         return False
 
 
+# Group robots (reform_portal/channels/) --------------------------------------------------------------------------
+
+
+class ChannelPolicy:
+    """Group robots of 企业微信 and 钉钉 (Channel) and the messages posted to them (Delivery); docs/channels.md.
+
+    - union officers and administrators keep robots of their own (an officer's own group: their escalations reach it);
+    - a region's robot is managed by administrators and by the officers in charge of its province (the province's
+      robot and its prefectures'); an officer of a prefecture or a county manages none (the province union does);
+    - a robot is seen by whoever manages it (anyone else: 404); nobody else has robots (403);
+    - deliveries: each user sees those they caused (a test message, later a supervision order) and those of the robots
+      they manage; administrators all."""
+
+    MANAGE = "manage"  # have robots at all (the page, the API's create); with a channel: change, delete, test it
+    VIEW = "view"
+
+    _ROLES = (ADMIN, OFFICER)
+
+    @staticmethod
+    def region_ids(user) -> frozenset[int] | None:
+        """The regions (provinces, prefectures) whose robots the user manages; None: every region. No query."""
+        access = access_for(user)
+        if access.role == ADMIN:
+            return None
+        provinces = access.charge_province_ids if access.role == OFFICER else frozenset()
+        if not provinces:
+            return frozenset()
+        charged = {pk for pk, _level, _province in access.charge}
+        # region_ids holds the regions in charge and the prefectures below a province in charge
+        below = {pk for pk in access.region_ids or () if pk not in charged}
+        direct = {pk for pk, level, of in access.charge if level == RegionLevel.PREFECTURE and of in provinces}
+        return frozenset(provinces | below | direct)
+
+    @classmethod
+    def _q(cls, user, prefix: str = "") -> Q | None:
+        managed = cls.region_ids(user)
+        if managed is None:
+            return None
+        q = Q(**{f"{prefix}owner_id": user.pk})
+        return q | Q(**{f"{prefix}region_id__in": sorted(managed)}) if managed else q
+
+    @classmethod
+    def visible(cls, user, qs: QuerySet) -> QuerySet:
+        """Narrow channels to those the user manages."""
+        if access_for(user).role not in cls._ROLES:
+            return qs.none()
+        q = cls._q(user)
+        return qs if q is None else qs.filter(q)
+
+    @classmethod
+    def visible_deliveries(cls, user, qs: QuerySet) -> QuerySet:
+        """Narrow deliveries to those the user caused and those of the robots they manage."""
+        if not getattr(user, "is_authenticated", False):
+            return qs.none()
+        access = access_for(user)
+        if access.role == ADMIN:
+            return qs
+        q = Q(caused_by_id=user.pk)
+        if access.role in cls._ROLES:
+            q |= cls._q(user, "channel__")
+        return qs.filter(q)
+
+    @classmethod
+    def can(cls, user, action: str, channel=None) -> bool:
+        access = access_for(user)
+        if action not in (cls.MANAGE, cls.VIEW) or access.role not in cls._ROLES:
+            return False
+        if channel is None or access.role == ADMIN:
+            return True
+        return channel.owner_id == user.pk or channel.region_id in cls.region_ids(user)
+
+    @classmethod
+    def may_own_region(cls, user, region_id: int) -> bool:
+        managed = cls.region_ids(user)
+        return managed is None or region_id in managed
+
+    @classmethod
+    def region_choices(cls, user) -> list[tuple[int, str]]:
+        """The provinces and prefectures whose robots the user manages, as (id, name) for a form (one query)."""
+        from enterprises.models import Region
+
+        managed = cls.region_ids(user)
+        regions = Region.objects.filter(level__in=(RegionLevel.PROVINCE, RegionLevel.PREFECTURE))
+        if managed is not None:
+            regions = regions.filter(pk__in=sorted(managed))
+        return [(pk, name) for pk, name in regions.order_by("code").values_list("pk", "name")]
+
+    @staticmethod
+    def region_names(ids) -> dict[int, str]:
+        """Region names by id, for a page listing robots of regions (one query)."""
+        from enterprises.models import Region
+
+        ids = sorted({pk for pk in ids if pk})
+        return dict(Region.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
 def _has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
@@ -1221,6 +1317,7 @@ class Menu:
     fills_in_assessment: bool
     audit: bool = False  # the security audit log
     api: bool = False  # the API's documentation (/api/docs/)
+    channels: bool = False  # group robots (企业微信, 钉钉): one's own and the regions'
     pilots: bool = False  # the pilot enterprises (试点) and their funds
     supervision: bool = False  # supervision orders (督办单)
 
@@ -1243,6 +1340,7 @@ def menu_for(user) -> Menu:
         fills_in_assessment=bool(access_for(user).fills_in_ids),
         audit=AuditPolicy.can(user, AuditPolicy.VIEW),
         api=access_for(user).role in API_MENU_ROLES,
+        channels=ChannelPolicy.can(user, ChannelPolicy.MANAGE),
         pilots=PilotPolicy.can(user, PilotPolicy.LIST),
         supervision=OrderPolicy.can(user, OrderPolicy.LIST),
     )

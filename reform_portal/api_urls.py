@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("enterprises.api.urls")),
     path("", include("measures.api.urls")),
     path("", include("reporting.api.urls")),
+    path("", include("reform_portal.channels.api.urls")),  # channels/, deliveries/ (docs/channels.md)
     path("", include("reporting.supervision.api.urls")),  # orders/ (docs/supervision.md)
     path("", include("reform_portal.inbox.api.urls")),  # notices/ (docs/inbox.md)
     path("", include("enterprises.pilots.api.urls")),

@@ -15,5 +15,6 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("audit/", include("reform_portal.audit.urls")),
     path("jobs/", include("reform_portal.jobs.urls")),
+    path("channels/", include("reform_portal.channels.urls")),  # group robots (docs/channels.md)
     path("inbox/", include("reform_portal.inbox.urls")),  # notices (docs/inbox.md)
 ]

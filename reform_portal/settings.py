@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "reform_portal.audit",  # the security audit log (docs/security/audit.md)
     "reform_portal.outbox",  # work for the workers, kept until the broker takes it (docs/security/outages.md)
     "reform_portal.jobs",  # imports and large exports run by a worker (docs/security/jobs.md)
+    "reform_portal.channels",  # 企业微信 / 钉钉 group robots and each message posted to them (docs/channels.md)
     "reform_portal.inbox",  # every user's notices and last visits (docs/inbox.md)
 ]
 
@@ -309,6 +310,7 @@ CELERY_TASK_ROUTES = {
     # mail
     "reporting.assessments.tasks.send_notice_email": {"queue": "notifications"},
     "reporting.assessments.tasks.send_escalation_email": {"queue": "notifications"},
+    "reform_portal.channels.tasks.channel_deliver": {"queue": "notifications"},  # group robots (docs/channels.md)
     # the daily reminders and escalations of the deadlines (they record the mails; the mails go to notifications)
     "reporting.assessments.tasks.deadline_reminders_send": {"queue": "celery"},
     "reporting.supervision.tasks.order_notify": {"queue": "notifications"},
@@ -435,6 +437,16 @@ LAGGING_GRACE_DAYS = int(os.environ.get("LAGGING_GRACE_DAYS", "30"))  # days bef
 # An enterprise overdue is escalated to the officers in charge, then to each union level above after this many more
 # working days (docs/reminders.md).
 ESCALATION_DELAY_WORKDAYS = int(os.environ.get("ESCALATION_DELAY_WORKDAYS", "5"))
+# Group robots (docs/channels.md): the only hosts posted to (https, port 443; validated when a channel is saved and
+# before each attempt), hosts also allowed over http on any port (tests: 127.0.0.1), the timeouts of one attempt,
+# the attempts of a delivery and the pauses between them (seconds), and the portal's address for links in messages.
+CHANNEL_WEBHOOK_HOSTS = env_list("CHANNEL_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
+CHANNEL_WEBHOOK_ALLOW_HTTP_HOSTS = env_list("CHANNEL_WEBHOOK_ALLOW_HTTP_HOSTS", "")
+CHANNEL_CONNECT_TIMEOUT = float(os.environ.get("CHANNEL_CONNECT_TIMEOUT", "3"))
+CHANNEL_READ_TIMEOUT = float(os.environ.get("CHANNEL_READ_TIMEOUT", "5"))
+CHANNEL_MAX_ATTEMPTS = int(os.environ.get("CHANNEL_MAX_ATTEMPTS", "5"))
+CHANNEL_RETRY_DELAYS = [float(s) for s in env_list("CHANNEL_RETRY_DELAYS", "60,120,240,480")]
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/")
 # Supervision orders (docs/supervision.md): yellow while due within this many working days; at most this many
 # enterprises per issue; exports above this many rows are refused on the page (narrow the filter).
 ORDER_YELLOW_WORKDAYS = int(os.environ.get("ORDER_YELLOW_WORKDAYS", "3"))

@@ -99,6 +99,7 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "token": token_issue(user=users[f"officer-{side}"], name="matrix")[0],  # the side's officer's API token
         "job": _finished_export_job(users[f"officer-{side}"]),  # the side's officer's background export, done
         **_reminder_and_escalation(period, enterprise, users[f"officer-{side}"]),
+        **_channel_and_delivery(users[f"officer-{side}"]),
         **_supervision_order(users, enterprise, side),
         "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
         "inbox_notice": _inbox_notice(users[f"officer-{side}"], enterprise),  # in the side's officer's inbox
@@ -161,6 +162,18 @@ def _supervision_order(users, enterprise, side) -> dict:
         order=order, text="已整改", files=[SimpleUploadedFile("整改.pdf", PDF)], by=users[f"enterprise-{side}"]
     )
     return {"order": order, "order_file": reply.files.get()}
+
+
+def _channel_and_delivery(officer) -> dict:
+    """The side's officer's own group robot, and a test message to it (reform_portal/channels)."""
+    from reform_portal.channels import services as channel_services
+
+    channel = channel_services.channel_create(
+        data={"kind": "wecom", "name": "矩阵", "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=m"},
+        by=officer,
+        owner=officer,
+    )
+    return {"channel": channel, "delivery": channel_services.channel_test(channel=channel, by=officer)}
 
 
 def _finished_export_job(owner):
@@ -273,6 +286,11 @@ URL_KWARGS = {
     "api-region-detail": lambda o: {"code": o["enterprise"].region.code},
     "api-reminder-detail": lambda o: {"pk": o["notice"].pk},
     "api-escalation-detail": lambda o: {"pk": o["escalation"].pk},
+    "api-channel-detail": lambda o: {"pk": o["channel"].pk},
+    "api-delivery-detail": lambda o: {"pk": o["delivery"].pk},
+    "channels:edit": lambda o: {"pk": o["channel"].pk},
+    "channels:delete": lambda o: {"pk": o["channel"].pk},
+    "channels:test": lambda o: {"pk": o["channel"].pk},
     "supervision:detail": lambda o: {"pk": o["order"].pk},
     "supervision:reply": lambda o: {"pk": o["order"].pk},
     "supervision:decide": lambda o: {"pk": o["order"].pk},
@@ -517,6 +535,26 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
         "POST": "ok ok 404 403 404 403 404 403 404 403 404",
     },
+    # -- group robots (reform_portal/channels): officers and administrators have robots, the channel is officer-yn's
+    # own (a county officer or another officer: 404; roles without robots: 403); everyone sees their deliveries
+    "channels:list": {"GET": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    "channels:create": {
+        "GET": "ok ok ok 403 403 403 403 403 403 ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "channels:edit": {
+        "GET": "ok ok 404 403 403 403 403 403 403 404 404",
+        "POST": "ok ok 404 403 403 403 403 403 403 404 404",
+    },
+    "channels:delete": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 403 403 403 403 403 404 404",
+    },
+    "channels:test": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 403 403 403 403 403 404 404",
+    },
+    "channels:deliveries": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     # -- API -----------------------------------------------------------------------------------------
     "api-region-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-region-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
@@ -567,6 +605,18 @@ EXPECTED: dict[str, dict[str, str]] = {
     # escalations of overdue enterprises: the union's and the regulator's, not the enterprise's
     "api-escalation-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-escalation-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 ok 404"},
+    # group robots: as their pages; the delivery is officer-yn's test message to its own robot
+    "api-channel-list": {
+        "GET": "ok ok ok 403 403 403 403 403 403 ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "api-channel-detail": {
+        "GET": "ok ok 404 403 403 403 403 403 403 404 404",
+        "PATCH": "ok ok 404 403 403 403 403 403 403 404 404",
+        "DELETE": "ok ok 404 403 403 403 403 403 403 404 404",
+    },
+    "api-delivery-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-delivery-detail": {"GET": "ok ok 404 404 404 404 404 404 404 404 404"},
     "api-assessment-period-list": {
         "GET": "ok ok ok ok ok ok ok ok ok ok ok",
         "POST": "ok 403 403 ok ok 403 403 403 403 403 403",

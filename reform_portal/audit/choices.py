@@ -30,6 +30,10 @@ LABELS = {
     "session.ended_all": _("退出所有设备"),
     "otp.enabled": _("启用双因素认证"),
     "otp.disabled": _("停用双因素认证"),
+    # written by reform_portal/channels (group robots: docs/channels.md)
+    "channel.created": _("添加推送渠道"),
+    "channel.changed": _("修改推送渠道"),
+    "channel.deleted": _("删除推送渠道"),
 }
 
 

@@ -21,6 +21,7 @@ from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from enterprises.models import Enterprise, Region
 from reform_portal import workdays
 from reform_portal.access import officers_in_charge
+from reform_portal.channels.services import announce
 from reform_portal.locks import lock_rows
 
 from ..choices import SUBMITTED_STATUSES, ReminderKind
@@ -177,8 +179,52 @@ def _escalate_batch(*, ids, period, stage, today, enqueue) -> int:
     recorded = _record(period=period, kind=ReminderKind.ESCALATION, step=stage, rows=rows)
     if recorded:
         enqueue(sorted(recorded.values()))
+        _announce_escalation(period=period, today=today, enterprises=enterprises, rows=rows, recorded=recorded)
         notify_escalated(period=period, rows=rows, recorded=recorded, enterprises=enterprises, today=today)
     return len(recorded)
+
+
+# The region whose group robots an escalation at each union level reaches (docs/channels.md).
+_LEVEL_REGION = {
+    "county": lambda e: e.county_id,
+    "prefecture": lambda e: e.region_id,
+    "province": lambda e: e.region.parent_id,
+}
+
+
+def _announce_escalation(*, period, today, enterprises, rows, recorded) -> None:
+    """The escalation also posted to group robots (reform_portal/channels): one message to the own robots of each
+    officer told and one to the robots of each region at the stage's union level, listing their enterprises. In the
+    batch's transaction, with the ledger rows: once; a failing robot fails only its delivery, later, in a worker."""
+    by_pk = {e.pk: e for e in enterprises}
+    officers: dict[int, list] = {}
+    regions: dict[int, list] = {}
+    for pk, level, recipients in rows:
+        if pk not in recorded:
+            continue
+        enterprise = by_pk[pk]
+        for user_id in recipients:
+            officers.setdefault(user_id, []).append(enterprise)
+        region_of = _LEVEL_REGION.get(level)
+        if region_of and region_of(enterprise):
+            regions.setdefault(region_of(enterprise), []).append(enterprise)
+    url = reverse("reporting:assessments:index")
+
+    def post(listed, **to):
+        title = _("【产改通】%(period)s自评逾期未提交企业（%(n)s 家）") % {"period": period.label, "n": len(listed)}
+        lines = [
+            f"- {e.name}（{deadline_state(period.deadline, today).text}）" for e in sorted(listed, key=lambda e: e.name)
+        ]
+        text = _("以下企业的%(period)s自评已逾期（截止日期 %(due)s），仍未提交，请督促：") % {
+            "period": period.label,
+            "due": period.due_date,
+        }
+        announce(**to, title=title, text=text + "\n\n" + "\n".join(lines), url=url, label=_("查看自评进度"))
+
+    for user_id, listed in sorted(officers.items()):
+        post(listed, user_ids=[user_id])
+    for region_id, listed in sorted(regions.items()):
+        post(listed, region_ids=[region_id])
 
 
 def escalation_email(*, reminder_ids: list[int]) -> int:
