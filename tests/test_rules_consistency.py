@@ -261,7 +261,8 @@ def test_submitted_statuses_in_the_rollup_and_the_drilldown(client, users, kunmi
         deadline=today + 30 * DAY,
         by=users["sasac-yn"],
     )
-    counts_as_submitted = {"draft": False, "submitted": True, "returned": False, "accepted": True}
+    # a form forwarded by the first level of a two-level review (已初审) has been submitted
+    counts_as_submitted = {"draft": False, "submitted": True, "forwarded": True, "returned": False, "accepted": True}
     enterprises = {}
     for status in counts_as_submitted:
         enterprise = EnterpriseFactory(region=kunming, name=f"昆明自评{status}公司")

@@ -10,6 +10,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -42,9 +43,18 @@ def _int(raw, default: int, low: int, high: int, name: str) -> int:
     return value
 
 
+class _PageSchema(AutoSchema):
+    """The list answers one object (count, next offset, the page's rows), not an array of rows."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class AssessmentChangeViewSet(viewsets.ViewSet):
     """Values changed since their enterprise's assessment was accepted, for the officers in charge to confirm or
     question."""
+
+    schema = _PageSchema()
 
     lookup_field = "key"
     lookup_value_regex = r"(?:progress|indicator)-[0-9]{1,18}"
@@ -54,6 +64,7 @@ class AssessmentChangeViewSet(viewsets.ViewSet):
             raise PermissionDenied(_("只有工会干部和管理员可以核对通过后的变更。"))
 
     @extend_schema(
+        operation_id="assessment_changes_list",
         parameters=[
             OpenApiParameter("kind", str, enum=ValueReviewKind.values, description="progress 或 indicator"),
             OpenApiParameter("offset", int, description="从第几条开始（0 起）"),
