@@ -10,6 +10,7 @@ from enterprises.choices import RegionLevel
 from enterprises.credit_code import normalise_credit_code
 from enterprises.models import Region
 from measures.models import Measure
+from reform_portal.access import OrderPolicy
 
 from . import lights
 from .choices import IssuerBody, Light, OrderStatus
@@ -48,14 +49,31 @@ class OrderFilter(django_filters.FilterSet):
         help_text=_("措施代码，如 YN-06"),
     )
     issuer_body = django_filters.ChoiceFilter(label=_("督办单位"), choices=IssuerBody.choices)
+    overdue = django_filters.BooleanFilter(label=_("逾期未办结"), method="by_overdue")
+    awaiting = django_filters.BooleanFilter(label=_("待我核查"), method="by_awaiting")
     due_from = django_filters.DateFilter(label=_("办结期限自"), field_name="due_date", lookup_expr="gte")
     due_to = django_filters.DateFilter(label=_("办结期限至"), field_name="due_date", lookup_expr="lte")
 
     class Meta:
-        fields = ["status", "light", "prefecture", "county", "q", "measure", "issuer_body", "due_from", "due_to"]
+        fields = [
+            "status", "light", "prefecture", "county", "q", "measure", "issuer_body", "overdue", "awaiting",
+            "due_from", "due_to",
+        ]  # fmt: skip
 
     def by_light(self, queryset, name, value):
         return queryset.filter(lights.light_q(value)) if value else queryset
+
+    def by_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(lights.overdue_q()) if value else queryset.exclude(lights.overdue_q())
+
+    def by_awaiting(self, queryset, name, value):
+        """Replies awaiting the user's check (OrderPolicy.decidable); needs the request's user."""
+        user = getattr(self.request, "user", None)
+        if not value or user is None:
+            return queryset
+        return OrderPolicy.decidable(user, queryset).filter(status=OrderStatus.REPLIED)
 
     def by_enterprise(self, queryset, name, value):
         value = (value or "").strip()

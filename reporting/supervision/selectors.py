@@ -10,7 +10,7 @@ from reform_portal.access import OrderPolicy, RegionPolicy
 from reform_portal.paging import in_order
 
 from . import lights
-from .choices import Light, OrderStatus
+from .choices import OrderStatus
 from .models import OrderDecision, OrderReply, SupervisionOrder
 
 LIST_ORDER = ("-created_at", "-id")
@@ -89,7 +89,6 @@ def orders_by_prefecture(*, user) -> list[dict]:
             open=Count("pk", filter=~Q(status=OrderStatus.CLOSED)),
             overdue=Count("pk", filter=lights.overdue_q(today)),
             closed=Count("pk", filter=Q(status=OrderStatus.CLOSED)),
-            red=Count("pk", filter=lights.light_q(Light.RED, today)),
         )
         .order_by("enterprise__region__code")
     )

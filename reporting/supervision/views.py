@@ -42,6 +42,7 @@ def _refuse_unless(user, action, obj=None):
 def _filtered(request) -> OrderFilter:
     return OrderFilter(
         request.GET or None,
+        request=request,
         queryset=orders_visible(user=request.user),
         prefectures=order_prefectures(user=request.user),
     )

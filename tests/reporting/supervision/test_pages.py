@@ -106,3 +106,14 @@ def test_export_content(client, users, yn_enterprise):
     assert rows[1][0] == order.number and rows[1][1] == yn_enterprise.name
     assert rows[1][7] == '=HYPERLINK("x")' and sheet.cell(2, 8).data_type == "s"  # text, never a formula
     assert rows[1][11] == "黄灯（临期）" and rows[1][12] == "剩余 1 个工作日"
+
+
+def test_issue_buttons_on_the_enterprise_pages(client, users, yn_enterprise):
+    detail = reverse("enterprises:detail", args=[yn_enterprise.pk])
+    client.force_login(users["sasac-yn"])
+    assert reverse("supervision:issue", args=[yn_enterprise.pk]) in client.get(detail).content.decode()
+    client.force_login(users["officer-yn"])
+    listed = client.get(reverse("enterprises:list"), {"lagging": "true"}).content.decode()
+    assert reverse("supervision:issue_by_filter") + "?lagging=true" in listed
+    client.force_login(users["enterprise-yn"])
+    assert "下达督办单" not in client.get(detail).content.decode()
