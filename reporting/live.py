@@ -34,6 +34,15 @@ from reporting.assessments.choices import SUBMITTED_STATUSES
 
 LIVE_TIMEOUT_MS = 15_000
 PLACE = ("region_id", "county_id")
+# A combination of more enterprises than this is computed by a worker (`tasks.rollup_live_figures`), not in the
+# request: the page says 正在计算 and polls until the figures are cached (docs/performance/dashboard.md).
+LIVE_JOB_THRESHOLD = 5_000
+
+
+def live_is_large(base) -> bool:
+    """Whether the enterprises `base` are more than LIVE_JOB_THRESHOLD: a COUNT over a LIMIT, the same cost at any
+    size (the rule of `reform_portal.jobs.services.export_is_large`)."""
+    return base.order_by()[: LIVE_JOB_THRESHOLD + 1].count() > LIVE_JOB_THRESHOLD
 
 
 class LiveTooSlow(Exception):

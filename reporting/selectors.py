@@ -27,7 +27,7 @@ from reform_portal.access import EnterprisePolicy, RollupPolicy, access_for
 
 from .choices import STATE_OWNED
 from .groups import group_figures, provincial_groups
-from .live import LiveTooSlow, live_rows
+from .live import LIVE_TIMEOUT_MS, LiveTooSlow, live_is_large, live_rows
 from .models import ProgressSummary, RollupRun, RollupSnapshot
 from .rollup import GROUPINGS, generation, stored_dims
 
@@ -333,15 +333,30 @@ def _pct(value):
     return None if value is None else round(value * 100, 1)
 
 
-def dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
+def dashboard_data(*, user, scope: DashboardScope, filters: Filters, defer=None) -> dict:
     """Everything the dashboard shows, from the snapshots of the newest day (or, for filters on the enterprises'
     attributes, computed live: reporting.live), and the lagging panel (`lagging_panel`: its rows and their count
-    from one statement); cached until the next rollup, so a warm page reads no table that grows."""
+    from one statement); cached until the next rollup, so a warm page reads no table that grows.
+
+    `defer`: a callable that hands the computation to a worker (the page's; the worker's own call passes none). A
+    live combination of more than `live.LIVE_JOB_THRESHOLD` enterprises is then not computed here: `defer()` is
+    called once per figures' key while pending, and the data says `computing` (not cached). With the cache away it
+    is computed here, as before."""
     key = f"reporting:dashboard:{generation()}:{scope.cache_part}:{filters.cache_part()}"
     data = cache.get(key)
     if data is None:
-        data = _dashboard_data(user=user, scope=scope, filters=filters)
-        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+
+        def defer_once() -> bool:
+            """Whether a worker computes the figures: asked now, or already pending. False when the cache cannot
+            say (Redis away: nothing would hold the worker's result), and the request computes them itself."""
+            if cache.add(f"{key}:pending", 1, LIVE_TIMEOUT_MS // 1000 + 60):
+                defer()
+                return True
+            return cache.get(f"{key}:pending") is not None
+
+        data = _dashboard_data(user=user, scope=scope, filters=filters, defer=defer_once if defer else None)
+        if not data.get("computing"):
+            cache.set(key, data, DASHBOARD_CACHE_SECONDS)
     return data
 
 
@@ -362,7 +377,7 @@ def _check_reach(scope: DashboardScope, where: dict, counties: dict) -> None:
         raise PermissionDenied(_("该州（市）不在您的负责范围内。"))
 
 
-def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
+def _dashboard_data(*, user, scope: DashboardScope, filters: Filters, defer=None) -> dict:
     document = filters.document
     data: dict = {"day": None, "headline": None}
     if document is None:
@@ -393,6 +408,7 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
             prefectures=prefectures,
             all_prefectures=all_prefectures,
             counties=counties,
+            defer=defer,
         )
     if day is None:
         return data
@@ -429,12 +445,16 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters) -> dict:
     return data
 
 
-def _live_data(data, *, user, scope, filters, measures, prefectures, all_prefectures, counties) -> dict:
+def _live_data(data, *, user, scope, filters, measures, prefectures, all_prefectures, counties, defer=None) -> dict:
     """The dashboard's panels computed live (reporting.live) from the enterprises matching every filter: the
     headline, the measures, the map and prefectures, the heat map and the region table all honour every filter;
     the trend (past days) can only come from the snapshots: by place, and said so."""
     data["live"] = True
     base = scope_enterprises(user=user, scope=scope, document=filters.document, filters=filters)
+    if defer is not None and live_is_large(base) and defer():
+        # a worker computes and caches the figures; the page polls (docs/performance/dashboard.md)
+        data["unsupported"] = data["computing"] = True
+        return data
     try:
         live = live_rows(base=base, measures=measures.values())
     except LiveTooSlow:

@@ -110,3 +110,19 @@ def tallies_check() -> dict[str, int]:
         log.error("tallies differ from the source rows %s: rebuilding", counts)
         tallies.rebuild()
     return counts
+
+
+@shared_task(ignore_result=True)
+def rollup_live_figures(user_id: int, parameters: dict) -> None:
+    """The dashboard's figures of a large live filter combination (reporting.live), computed for the user who asked
+    (their reach: the access policy as them) and cached under the page's key, which the page polls for. Asked by the
+    dashboard through the outbox; on the `rollups` queue (its name's route). `parameters`:
+    `exports.export_parameters`, the filters as the page resolved them."""
+    from . import selectors
+    from .exports import export_scope
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    scope, filters = export_scope(user=user, parameters=parameters)
+    selectors.dashboard_data(user=user, scope=scope, filters=filters)  # computes and caches

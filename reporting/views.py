@@ -138,7 +138,16 @@ def _heat_with_links(heat, filters, scope, drill):
 @require_GET
 def dashboard(request):
     scope, form, filters = _scope_and_filters(request)
-    data = dashboard_data(user=request.user, scope=scope, filters=filters)
+    # a large live combination is computed by a worker: the page says 正在计算 and polls (docs/performance/dashboard.md)
+    live_later = bound(tasks.rollup_live_figures)
+    data = dashboard_data(
+        user=request.user,
+        scope=scope,
+        filters=filters,
+        defer=lambda: live_later(request.user.pk, export_parameters(scope, filters, ())),
+    )
+    if request.headers.get("HX-Trigger") == "live-computing":  # the poll: reload the page once the figures are in
+        return HttpResponse(status=204) if data.get("computing") else HttpResponse(headers={"HX-Refresh": "true"})
     base = _query(filters, scope)
     drill, page = reverse("reporting:drilldown"), reverse("reporting:dashboard")
     headline = []
