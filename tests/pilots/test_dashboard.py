@@ -82,9 +82,13 @@ def _tracked():
 
 def _panel(client, user):
     client.force_login(user)
-    response = client.get(reverse("reporting:dashboard"), {"province": "530000"})
+    page = client.get(reverse("reporting:dashboard"), {"province": "530000"})
+    assert page.status_code == 200
+    slot = page.content.decode()
+    assert 'id="pilots-panel-slot"' in slot and reverse("reporting:pilots_panel") in slot  # loaded after the page
+    response = client.get(reverse("reporting:pilots_panel"), {"province": "530000"})
     assert response.status_code == 200
-    return response.context["pilots"], response.content.decode()
+    return (response.context or {}).get("pilots"), response.content.decode()
 
 
 @pytest.mark.parametrize(("role", "prefectures"), [("sasac-yn", None), ("officer-yn", {"530100"})])
@@ -127,7 +131,26 @@ def test_funds_by_prefecture_add_up_the_entries(client, users, world, role, pref
 
 
 def test_the_other_province_and_enterprise_users_see_no_panel(client, users, world):
-    panel, _html = _panel(client, users["sasac-sx"])  # the Shaanxi dashboard (its own province)
+    client.force_login(users["sasac-sx"])  # the Shaanxi dashboard (its own province, whatever is asked)
+    response = client.get(reverse("reporting:pilots_panel"), {"province": "530000"})
+    panel = (response.context or {}).get("pilots")
     assert panel is None or (not panel["funds"] and panel["completion"]["pilots"].enterprises == 0)
     client.force_login(users["enterprise-yn"])
     assert client.get(reverse("reporting:dashboard")).status_code == 403
+    assert client.get(reverse("reporting:pilots_panel")).status_code == 403
+    assert 'id="pilots-panel-slot"' not in client.get(reverse("home")).content.decode()
+
+
+def test_the_panel_adds_no_query_to_the_dashboard(client, users, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users["sasac-yn"])
+    client.get(reverse("reporting:dashboard"))
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(reverse("reporting:dashboard")).status_code == 200
+    assert not [q for q in page.captured_queries if "pilots_" in q["sql"]]  # the panel comes after the page
+    with CaptureQueriesContext(connection) as panel:
+        assert client.get(reverse("reporting:pilots_panel")).status_code == 200
+    # the login gate (4), the dashboard's scope (3), the panel's grouped figures (5), whatever the number of pilots
+    assert len(panel.captured_queries) <= 12
