@@ -10,5 +10,6 @@ urlpatterns = [
     path("dashboard/export.xlsx", views.export, name="export"),
     path("dashboard/refresh/", views.refresh, name="refresh"),
     path("dashboard/runs/", views.run_status, name="runs"),
+    path("dashboard/pilots/", views.pilots_panel_fragment, name="pilots_panel"),  # the 试点企业 panel (htmx)
     path("assessments/", include("reporting.assessments.urls")),
 ]

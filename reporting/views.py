@@ -194,7 +194,6 @@ def dashboard(request):
         "regions": _regions_with_links(data.get("regions") or [], filters, scope, drill),
         "groups": group_rows(user=request.user, scope=scope, document=filters.document),
         "filter_labels": _filter_labels(filters),
-        "pilots": pilots_panel(user=request.user, scope=scope, document=filters.document),
         # "自上次访问以来": this visit noted, the headline compared with the snapshots of the last one's day
         "since_visit": headline_changes(
             scope=scope, filters=filters, data=data, since=visit(user=request.user, page=VisitedPage.DASHBOARD)
@@ -397,3 +396,15 @@ def run_status(request):
     scope = dashboard_scope(user=request.user, province_code=request.GET.get("province"))
     runs = latest_runs(province=scope.province)
     return render(request, "reporting/partials/run_status.html", {"runs": runs, "scope": scope})
+
+
+@login_required
+@require_GET
+def pilots_panel_fragment(request):
+    """The dashboard's 试点企业 panel (reporting/pilots_panel.py), loaded by the page after it is shown (htmx), so
+    that the dashboard's own queries stay what its figures cost; the same province, document and reach."""
+    scope, _form, filters = _scope_and_filters(request)
+    panel = pilots_panel(user=request.user, scope=scope, document=filters.document)
+    if panel is None:
+        return HttpResponse("")
+    return render(request, "reporting/partials/pilots_panel.html", {"pilots": panel})

@@ -504,6 +504,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # -- pilot enterprises (试点) and their funds: the pilot is designated by officer-yn (Kunming) for Kunming; the
     # province's and the prefecture's officers designate and change, county officers and SASAC staff read --------
     "pilots:list": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "reporting:pilots_panel": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},  # the dashboard's panel
     "pilots:export": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
     "pilots:find": {"GET": "ok ok ok 403 403 403 403 403 403 403 403"},
     "pilots:designate": {
