@@ -624,6 +624,33 @@ class AssessmentPolicy:
             return qs.none()
         return EnterprisePolicy.visible(user, qs, prefix=prefix)
 
+    @staticmethod
+    def awaiting_review(user, qs: QuerySet) -> QuerySet:
+        """Narrow `qs` (of assessments) to the forms waiting for the user's next review step (the work queue's
+        待审核), as `can` decides it: with one level the submitted forms of the enterprises the user reviews (and any
+        forwarded before the province went back to one level); with two levels the submitted ones where the user is
+        the first level, the forwarded ones where the user is the province union; administrators both."""
+        from reporting.assessments.choices import AssessmentStatus
+
+        if not EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS):
+            return qs.none()
+        access = access_for(user)
+        waiting = (AssessmentStatus.SUBMITTED, AssessmentStatus.FORWARDED)
+        qs = EnterprisePolicy.visible(user, qs.filter(status__in=waiting), prefix="enterprise__")
+        one_level = Q(period__review_levels=1)
+        if access.role == ADMIN:
+            return qs
+        first = (
+            Q(enterprise_id__in=sorted(access.enterprise_ids))
+            | Q(enterprise__region_id__in=sorted(access.charge_prefecture_ids))
+            | Q(enterprise__county_id__in=sorted(access.charge_county_ids))
+        )
+        province = Q(enterprise__region__parent_id__in=sorted(access.charge_province_ids))
+        two_levels = Q(period__review_levels=2) & (
+            (Q(status=AssessmentStatus.SUBMITTED) & first) | (Q(status=AssessmentStatus.FORWARDED) & province)
+        )
+        return qs.filter(one_level | two_levels)
+
 
 class PeriodPolicy:
     """Reporting periods: everyone sees those of the provinces they work in; administrators manage every period,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, Exists, F, IntegerField, Min, OuterRef, QuerySet, Subquery, Value
 
 from measures.indicator_values import IndicatorAnswer, value_display
 from measures.models import IndicatorValue, IndicatorValueEvent, Progress, ProgressEvent
@@ -43,6 +43,13 @@ def _reviewed(kind: str) -> Exists:
     )
 
 
+def _floor(user, mark: str) -> int | None:
+    """The lowest mark of the accepted forms in the user's scope: no change since an acceptance has an event id at
+    or below it, so the events are read from there along their primary key (one aggregate on the assessments)."""
+    accepted = AssessmentPolicy.changes_visible(user, Assessment.objects.filter(status=AssessmentStatus.ACCEPTED))
+    return accepted.aggregate(floor=Min(mark))["floor"]
+
+
 def _progress_rows(user) -> QuerySet:
     accepted = Assessment.objects.filter(
         enterprise_id=OuterRef("pgh_obj__enterprise_id"), status=AssessmentStatus.ACCEPTED
@@ -50,7 +57,12 @@ def _progress_rows(user) -> QuerySet:
     later = ProgressEvent.objects.filter(pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__gt=OuterRef("pgh_id")).exclude(
         source=ChangeSource.ASSESSMENT
     )
-    events = AssessmentPolicy.changes_visible(user, ProgressEvent.objects.all(), prefix="pgh_obj__enterprise__")
+    floor = _floor(user, "accepted_progress_event")
+    if floor is None:
+        return ProgressEvent.objects.none()
+    events = AssessmentPolicy.changes_visible(
+        user, ProgressEvent.objects.filter(pgh_id__gt=floor), prefix="pgh_obj__enterprise__"
+    )
     return (
         events.exclude(source=ChangeSource.ASSESSMENT)
         .annotate(
@@ -81,7 +93,12 @@ def _indicator_rows(user) -> QuerySet:
     later = IndicatorValueEvent.objects.filter(
         pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__gt=OuterRef("pgh_id")
     ).exclude(source=ChangeSource.ASSESSMENT)
-    events = AssessmentPolicy.changes_visible(user, IndicatorValueEvent.objects.all(), prefix="pgh_obj__enterprise__")
+    floor = _floor(user, "accepted_value_event")
+    if floor is None:
+        return IndicatorValueEvent.objects.none()
+    events = AssessmentPolicy.changes_visible(
+        user, IndicatorValueEvent.objects.filter(pgh_id__gt=floor), prefix="pgh_obj__enterprise__"
+    )
     return (
         events.exclude(source=ChangeSource.ASSESSMENT)
         .annotate(

@@ -274,3 +274,9 @@ def notices_for_enterprise(*, user, enterprise, period=None, limit: int = 3) -> 
 
 def today():
     return timezone.localdate()
+
+
+def awaiting_review(*, user) -> QuerySet:
+    """The forms waiting for the user's next review step (access.AssessmentPolicy.awaiting_review): with two levels
+    the first level's submitted forms, the province union's forwarded ones. For the work queue's 待审核."""
+    return AssessmentPolicy.awaiting_review(user, Assessment.objects.all())

@@ -274,3 +274,28 @@ def test_period_page_and_api_set_the_levels(client, yn_period, users):
     assert response.status_code == 200 and response.json()["review_levels"] == 1
     with pytest.raises(ValidationError):
         services.period_update(period=yn_period, by=users["admin"], review_levels=5)
+
+
+def test_awaiting_review_follows_the_levels(two_levels, submitted, users, province_officer):
+    from reporting.assessments.selectors import awaiting_review
+
+    first, admin = users["officer-yn"], users["admin"]
+
+    def waiting(user):
+        return set(awaiting_review(user=user).values_list("pk", flat=True))
+
+    def may_act(user, assessment):  # independent: the one-object face of the same policy
+        assessment.refresh_from_db()
+        if assessment.status == "submitted":
+            return AssessmentPolicy.can(user, AssessmentPolicy.FORWARD, assessment)
+        return assessment.status == "forwarded" and AssessmentPolicy.can(user, AssessmentPolicy.ACCEPT, assessment)
+
+    everyone = (first, province_officer, admin, users["officer-sx"], users["sasac-yn"], users["enterprise-yn"])
+    assert [waiting(u) == ({submitted.pk} if may_act(u, submitted) else set()) for u in everyone] == [True] * 6
+    assert waiting(first) == {submitted.pk} and waiting(province_officer) == set()
+    services.assessment_forward(assessment=submitted, by=first)
+    assert [waiting(u) == ({submitted.pk} if may_act(u, submitted) else set()) for u in everyone] == [True] * 6
+    assert waiting(first) == set() and waiting(province_officer) == {submitted.pk} == waiting(admin)
+    # back to one level: the officers in charge at any level see it (and may accept it)
+    services.period_update(period=two_levels, by=admin, review_levels=1)
+    assert waiting(first) == {submitted.pk} == waiting(province_officer)
