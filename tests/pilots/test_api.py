@@ -99,7 +99,7 @@ def test_an_enterprise_out_of_scope_is_refused_as_if_unknown(api, users, sx_soe)
         "measures": [m.code for m in scope_measures(sx_soe, 1)],
     }
     response = client.post(reverse("api-pilot-list"), body, format="json")
-    assert response.status_code == 400 and "enterprise_id" in response.json()
+    assert response.status_code == 404 and not PilotDesignation.objects.exists()
 
 
 def test_funds(api, users, yn_enterprise):

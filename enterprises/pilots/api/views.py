@@ -4,7 +4,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from enterprises.models import Enterprise, Region
@@ -90,6 +90,11 @@ class PilotViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
             .select_related("region")
             .first()
         )
+        # as for every object a body names: out of scope is a 404, in scope but not in one's charge a 403
+        if enterprise is None:
+            raise NotFound("未找到该企业，或该企业不在您的范围内。")
+        if not PilotPolicy.can(request.user, PilotPolicy.DESIGNATE, enterprise):
+            raise PermissionDenied("您不负责该企业所在的州（市）或省，不能认定其为试点。")
         try:
             designation = services.pilot_designate(
                 enterprise=enterprise,
