@@ -818,6 +818,19 @@ def _valid_bodies(o) -> list[tuple[str, str, dict, tuple[str, ...]]]:
             (O_SX, S_YN, S_SX, E_YN, E_SX, G_YN, G_SX, C_SX),
             C_YN,
         ),
+        (
+            "api-pilot-list",
+            "POST",
+            lambda: {
+                "enterprise_id": enterprise.pk,
+                "region": enterprise.region.code,
+                "document_number": "昆工发〔2025〕1号",
+                "designated_on": today.isoformat(),
+                "measures": [m.code for m in o["pilot"].measures.all()],
+            },
+            (O_SX, S_YN, S_SX, E_YN, E_SX, G_YN, G_SX, C_YN, C_SX),
+            O_YN,
+        ),
         ("reporting:assessments:evidence_upload", "POST", lambda: {f"ev-{code}-file": pdf()}, (A, O_YN, C_YN), G_YN),
         (
             "measures:evidence_withdraw",
