@@ -10,9 +10,9 @@ def menu(request):
 
 
 def badges(request):
-    """`badges.unread` (notices not yet read) and `badges.queue` (the work queue's total) for the navigation, read
-    when drawn: each cached 30 s per user (reform_portal/inbox/counts.py, reporting/work_queue.py) and forgotten when
-    the user reads; a cold cache costs one count on the unread index and the queue's few indexed counts."""
+    """`badges.unread` (notices not yet read: cached 30 s per user and forgotten when the user reads or is notified;
+    a cold cache costs one count on the partial index of the unread) and `badges.queue` (the work queue's total as
+    the home page last counted it: from the cache alone), read when the navigation is drawn (docs/inbox.md)."""
 
     def read():
         from reform_portal.inbox.counts import unread_count
@@ -20,7 +20,7 @@ def badges(request):
 
         user = request.user
         if not getattr(user, "is_authenticated", False):
-            return {"unread": 0, "queue": 0}
+            return {"unread": 0, "queue": None}
         return {"unread": unread_count(user=user), "queue": queue_total(user=user)}
 
     return {"badges": SimpleLazyObject(read)}

@@ -33,7 +33,7 @@ def home(request):
             {
                 "enterprise": enterprise,
                 "grouped": progress_grouped(enterprise=enterprise),
-                "queue": queue_for(user, fresh=True),  # what needs this person first (reporting/work_queue.py)
+                "queue": queue_for(user),  # what needs this person first (reporting/work_queue.py)
             },
         )
     head = access.head_enterprise
@@ -51,7 +51,7 @@ def home(request):
             "lagging_count": figures.lagging_count,
             "enterprise_count": enterprise_count(user=user),  # kept per place by the database, not counted
             "province": access.province,
-            "queue": queue_for(user, fresh=True),  # what needs this person first (reporting/work_queue.py)
+            "queue": queue_for(user),  # what needs this person first (reporting/work_queue.py)
         }
         return render(request, f"home_{access.role}.html", context)
     # No role, or a role without what it needs (an enterprise user whose profile names no enterprise): say which.
@@ -84,7 +84,7 @@ def _group_home(request, head):
         }
         for e in subsidiaries
     ]
-    context = {"head": head, "rows": rows, "queue": queue_for(request.user, fresh=True)}  # reporting/work_queue.py
+    context = {"head": head, "rows": rows, "queue": queue_for(request.user)}  # reporting/work_queue.py
     return render(request, "home_group.html", context)
 
 

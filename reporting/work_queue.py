@@ -4,8 +4,8 @@ behind it (docs/inbox.md).
 `queue_for(user)` asks each provider of `PROVIDERS` in turn; a provider takes the user and answers a list of
 `QueueItem`s (none when the item is not for that user: who gets what is reform_portal.access's `WorkQueuePolicy`),
 with one or two indexed queries. Another app adds its items by adding one function to `PROVIDERS` (the supervision
-orders' `orders_queue_counts`, the questions…). The queue is cached `CACHE_SECONDS` per user (the navigation's badge
-reads it on every page) and forgotten when the user reads a notice or is sent one."""
+orders' `orders_queue_counts`, the questions…). The home page counts the queue on every visit and keeps its total
+`QUEUE_SECONDS` for the navigation's badge, which the other pages read from the cache alone (no query)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +15,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from enterprises.changed_since import newly_lagging_q
 from enterprises.models import Enterprise
@@ -30,7 +30,7 @@ from reporting.assessments.models import Assessment, ReportingPeriod
 
 from .models import RollupSnapshot
 
-CACHE_SECONDS = 30
+QUEUE_SECONDS = 600  # the badge's total, as the home page last counted it
 MAX_LISTED = 1000  # a group user's returned forms counted at most (a group has tens)
 
 
@@ -175,7 +175,7 @@ def behind_prefectures(rows, *, latest, previous) -> set[int]:
 
 
 def notices(user) -> list[QueueItem]:
-    count = unread_count(user=user)
+    count = unread_count(user=user, fresh=True)  # counted now; the navigation's badge then reads it
     url = f"{reverse('inbox:list')}?show=unread"
     return [QueueItem("notices", _("未读通知"), count, url, "primary" if count else "secondary", actionable=False)]
 
@@ -192,22 +192,28 @@ PROVIDERS: list[Provider] = [
 ]
 
 
-def queue_for(user, *, fresh: bool = False) -> list[QueueItem]:
-    """The user's queue: every provider's items, in order (cached `CACHE_SECONDS`; `fresh` recounts)."""
+def queue_for(user) -> list[QueueItem]:
+    """The user's queue: every provider's items, in order, counted now (the home page); its total is kept
+    `QUEUE_SECONDS` for the navigation's badge on the other pages."""
     if not getattr(user, "is_authenticated", False):
         return []
-    key = f"{WORK_QUEUE_KEY.format(user_id=user.pk)}:{get_language()}"
-    items = None if fresh else cache.get(key)
-    if items is None:
-        items = [item for provider in PROVIDERS for item in provider(user)]
-        cache.set(key, items, CACHE_SECONDS)
+    items = [item for provider in PROVIDERS for item in provider(user)]
+    cache.set(WORK_QUEUE_KEY.format(user_id=user.pk), total_of(items), QUEUE_SECONDS)
     return items
 
 
-def queue_total(*, user) -> int:
-    """The navigation's badge: the actionable counts of the queue (deadlines count as one each)."""
+def total_of(items: list[QueueItem]) -> int:
+    """The badge's number: the actionable counts of the queue (a deadline counts as one)."""
     total = 0
-    for item in queue_for(user):
+    for item in items:
         if item.actionable and item.count:
             total += 1 if item.key.startswith("deadline-") else item.count
     return total
+
+
+def queue_total(*, user) -> int | None:
+    """The queue's total as the home page last counted it (None: not counted within `QUEUE_SECONDS`), read from the
+    cache alone: the badge costs the other pages no query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return cache.get(WORK_QUEUE_KEY.format(user_id=user.pk))

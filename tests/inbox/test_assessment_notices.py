@@ -102,7 +102,8 @@ def test_reminders_reach_the_enterprises_inboxes(people, yn_enterprise, users):
 
     period = open_period(province_id=yn_enterprise.region.parent_id, opened_by=users["admin"])
     sent = []
-    services.reminders_send(period=period, enterprises=[yn_enterprise], by=people["officer-yn"], enqueue_email=sent.append)
+    officer = people["officer-yn"]
+    services.reminders_send(period=period, enterprises=[yn_enterprise], by=officer, enqueue_email=sent.append)
 
     reminders = Notice.objects.filter(kind="reminder")
     assert {n.recipient_id for n in reminders} == {people["enterprise-yn"].pk, people["group"].pk}

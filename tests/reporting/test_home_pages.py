@@ -83,7 +83,8 @@ def test_home_query_count_does_not_grow_with_the_enterprises(client, users, who)
     few = queries()
     make_enterprises(60, seed=2)
     many = queries()
-    assert many == few <= 14, (few, many)
+    # 14, and the work queue first on the page (reporting/work_queue.py): at most 4 indexed counts, none growing
+    assert many == few <= 14 + 4, (few, many)
 
 
 @pytest.mark.parametrize(
