@@ -1277,9 +1277,7 @@ class OrderPolicy:
         if access.role == SASAC:
             return EnterprisePolicy.visible(user, qs.filter(issuer_body="sasac"), prefix="enterprise__")
         if access.role == OFFICER:
-            q = Q(issued_by_id=user.pk) | (
-                Q(issuer_body="union") & (access.enterprise_q("enterprise__") or Q())
-            )
+            q = Q(issued_by_id=user.pk) | (Q(issuer_body="union") & (access.enterprise_q("enterprise__") or Q()))
             return qs.filter(q)
         return qs.none()
 

@@ -53,8 +53,8 @@ PERIODIC_TASKS = [
         "name": "督办单逾期督促（每天）",
         "task": "reporting.supervision.tasks.order_escalations_send",
         "crontab": {"minute": "10", "hour": "8"},
-        "description": "把超过办结期限仍未办结的督办单依次督促到负责的工会干部及其上级工会（每满 ESCALATION_DELAY_WORKDAYS "
-        "个工作日升一级）；每张督办单每一级只发一次（docs/supervision.md）。",
+        "description": "把超过办结期限仍未办结的督办单依次督促到负责的工会干部及其上级工会"
+        "（每满 ESCALATION_DELAY_WORKDAYS 个工作日升一级）；每张督办单每一级只发一次（docs/supervision.md）。",
     },
     {
         "name": "发送待发任务（每分钟）",
