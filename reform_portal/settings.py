@@ -310,6 +310,7 @@ CELERY_TASK_ROUTES = {
     # mail
     "reporting.assessments.tasks.send_notice_email": {"queue": "notifications"},
     "reporting.assessments.tasks.send_escalation_email": {"queue": "notifications"},
+    "reporting.assessments.tasks.send_value_question_email": {"queue": "notifications"},
     "reform_portal.channels.tasks.channel_deliver": {"queue": "notifications"},  # group robots (docs/channels.md)
     # the daily reminders and escalations of the deadlines (they record the mails; the mails go to notifications)
     "reporting.assessments.tasks.deadline_reminders_send": {"queue": "celery"},

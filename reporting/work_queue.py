@@ -3,8 +3,8 @@ behind it (docs/inbox.md).
 
 `queue_for(user)` asks each provider of `PROVIDERS` in turn; a provider takes the user and answers a list of
 `QueueItem`s (none when the item is not for that user: who gets what is reform_portal.access's `WorkQueuePolicy`),
-with one or two indexed queries. Another app adds its items by adding one function to `PROVIDERS` (the supervision
-orders' `orders_queue_counts`, the questions…). The home page counts the queue on every visit and keeps its total
+with one or two indexed queries. Another app adds its items by adding one function to `PROVIDERS` (as the supervision
+orders and the changes since acceptance do). The home page counts the queue on every visit and keeps its total
 `QUEUE_SECONDS` for the navigation's badge, which the other pages read from the cache alone (no query)."""
 
 from collections.abc import Callable
@@ -20,13 +20,16 @@ from django.utils.translation import ngettext
 
 from enterprises.changed_since import newly_lagging_q
 from enterprises.models import Enterprise
-from reform_portal.access import AssessmentPolicy, EnterprisePolicy, WorkQueuePolicy, access_for
+from reform_portal.access import AssessmentPolicy, EnterprisePolicy, OrderPolicy, WorkQueuePolicy, access_for
 from reform_portal.inbox.choices import VisitedPage
 from reform_portal.inbox.counts import WORK_QUEUE_KEY, unread_count
 from reform_portal.inbox.visits import since
+from reporting.assessments.changes_since import changes_since_acceptance_count
 from reporting.assessments.choices import SUBMITTED_STATUSES, AssessmentStatus
 from reporting.assessments.deadlines import deadline_state
 from reporting.assessments.models import Assessment, ReportingPeriod
+from reporting.assessments.selectors import awaiting_review
+from reporting.supervision.selectors import orders_queue_counts
 
 from .models import RollupSnapshot
 
@@ -52,16 +55,55 @@ Provider = Callable[[object], list[QueueItem]]
 
 
 def reviews(user) -> list[QueueItem]:
-    """待审核: the submitted self-assessments of the enterprises in the user's charge; 退回后重新提交: those of them
-    submitted again after a return (one count of both on the status index)."""
+    """待审核: the self-assessments waiting for the user's next review step (with two levels: the first level's
+    submitted forms, the province union's forwarded ones: `awaiting_review`); 退回后重新提交: those of them submitted
+    again after a return (one count of both on the status index)."""
     if not WorkQueuePolicy.reviews(user):
         return []
-    submitted = AssessmentPolicy.visible(user, Assessment.objects.filter(status=AssessmentStatus.SUBMITTED))
-    counts = submitted.aggregate(pending=Count("pk"), again=Count("pk", filter=Q(round__gt=1)))
-    url = f"{reverse('reporting:assessments:index')}?{urlencode({'state': AssessmentStatus.SUBMITTED})}"
+    counts = awaiting_review(user=user).aggregate(
+        pending=Count("pk"),
+        forwarded=Count("pk", filter=Q(status=AssessmentStatus.FORWARDED)),
+        again=Count("pk", filter=Q(round__gt=1)),
+    )
+    state = AssessmentStatus.FORWARDED if counts["forwarded"] * 2 > counts["pending"] else AssessmentStatus.SUBMITTED
+    url = f"{reverse('reporting:assessments:index')}?{urlencode({'state': state})}"
     return [
         QueueItem("reviews", _("待审核的自评表"), counts["pending"], url, "danger" if counts["pending"] else "info"),
         QueueItem("resubmitted", _("退回后重新提交"), counts["again"], url, "warning" if counts["again"] else "info"),
+    ]
+
+
+def value_changes(user) -> list[QueueItem]:
+    """验收后修改: progress and indicator values edited after the year's self-assessment was accepted, waiting for
+    the reviewing officer to confirm or question (reporting/assessments/changes_since.py)."""
+    if not AssessmentPolicy.can(user, AssessmentPolicy.CHECK_CHANGES):
+        return []
+    count = changes_since_acceptance_count(user)
+    url = reverse("reporting:assessments:changes")
+    return [QueueItem("value-changes", _("通过后又修改的数据"), count, url, "warning" if count else "info")]
+
+
+def tone_of(count: int) -> str:
+    return "danger" if count else "info"
+
+
+# Supervision orders (reporting/supervision): one query for the three counts -------------------------------------
+
+
+def orders(user) -> list[QueueItem]:
+    """督办单: replies awaiting the user's decision and overdue orders (issuers and the union), orders of the user's
+    enterprises waiting for a reply (enterprise and group users)."""
+    if not OrderPolicy.can(user, OrderPolicy.VIEW):
+        return []
+    counts = orders_queue_counts(user)
+    listed = reverse("supervision:list")
+    if OrderPolicy.can(user, OrderPolicy.REPLY):
+        n = counts["to_reply"]
+        return [QueueItem("orders-to-reply", _("待回复的督办单"), n, listed, "danger" if n else "info")]
+    to_check, overdue = counts["to_check"], counts["overdue"]
+    return [
+        QueueItem("orders-to-check", _("待核查的督办回复"), to_check, f"{listed}?awaiting=true", "primary"),
+        QueueItem("orders-overdue", _("逾期督办单"), overdue, f"{listed}?overdue=true", tone_of(overdue)),
     ]
 
 
@@ -181,9 +223,10 @@ def notices(user) -> list[QueueItem]:
 
 
 # The providers, in the order the home page lists them. Another app adds its own here (one line each):
-# from reporting.supervision.queue import orders_queue_counts; PROVIDERS.append(orders_queue_counts) — or a line below.
 PROVIDERS: list[Provider] = [
     reviews,
+    value_changes,
+    orders,
     newly_lagging,
     deadlines,
     returned,

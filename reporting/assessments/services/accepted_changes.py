@@ -62,9 +62,39 @@ def value_review_record(
         new_value=change.new_value[:300],
         by=by,
     )
-    if decision == ValueReviewDecision.QUESTION and enqueue_email is not None:
-        enqueue_email(review.pk)
+    if decision == ValueReviewDecision.QUESTION:
+        _question_notice(review=review, change=change)
+        if enqueue_email is not None:
+            enqueue_email(review.pk)
     return review
+
+
+def _question_notice(*, review, change) -> None:
+    """The question in the editor's inbox too (reform_portal/inbox), with the enterprise's page as its link."""
+    from django.urls import reverse
+
+    from reform_portal.inbox.choices import NoticeKind
+    from reform_portal.inbox.services import notify
+
+    if change.by is None or change.by.pk == review.by_id:
+        return
+    notify(
+        user_ids=[change.by.pk],
+        kind=NoticeKind.QUESTION,
+        title=_("对通过后修改的数据有疑问：%(enterprise)s · %(label)s")
+        % {
+            "enterprise": change.enterprise.name,
+            "label": change.label,
+        },
+        body=_("通过时：%(accepted)s；修改后：%(new)s。疑问：%(comment)s")
+        % {
+            "accepted": review.accepted_value,
+            "new": review.new_value,
+            "comment": review.comment,
+        },
+        url=reverse("enterprises:detail", args=[change.enterprise.pk]),
+        enterprise_id=change.enterprise.pk,
+    )
 
 
 class _Version:

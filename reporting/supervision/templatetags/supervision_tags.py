@@ -1,9 +1,10 @@
-"""The home pages' order panels read these (one include line in each home template)."""
+"""The enterprise home pages' open orders and the dashboard's panel read these (one include line each); the
+officers' and SASAC's counts are items of the work queue (reporting/work_queue.py `orders`)."""
 
 from django import template
 
 from ..choices import OrderStatus
-from ..selectors import order_rows, orders_queue_counts, orders_visible
+from ..selectors import order_rows, orders_visible
 
 register = template.Library()
 
@@ -21,11 +22,6 @@ def supervision_open_orders(context) -> list:
         .values_list("pk", flat=True)[:HOME_ORDERS]
     )
     return order_rows(ids)
-
-
-@register.simple_tag(takes_context=True)
-def supervision_queue_counts(context) -> dict:
-    return orders_queue_counts(context["request"].user)
 
 
 @register.simple_tag(takes_context=True)

@@ -132,6 +132,12 @@ def test_scope_confirm_and_question(accepted, users, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         services.value_question_email(review_id=question.pk)
     assert [m.to for m in mail.outbox] == [["admin@example.cn"]] and "为何提高到 90%" in mail.outbox[0].body
+    # and in the editor's inbox
+    from reform_portal.inbox.models import Notice
+
+    (notice,) = Notice.objects.filter(recipient=users["admin"], kind="question")
+    assert enterprise.name in notice.title and "为何提高到 90%" in notice.body
+    assert notice.url == reverse("enterprises:detail", args=[enterprise.pk])
 
 
 def test_page_and_api(client, accepted, users):

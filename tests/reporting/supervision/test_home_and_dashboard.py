@@ -32,7 +32,7 @@ def test_queue_counts_and_the_officer_home(client, users, yn_enterprise, second_
     assert orders_queue_counts(users["enterprise-yn"])["to_reply"] == 1
     client.force_login(users["officer-yn"])
     page = client.get(reverse("home")).content.decode()
-    assert 'data-order-queue="to_check"' in page
+    assert 'data-queue="orders-to-check"' in page and 'data-queue="orders-overdue"' in page  # the work queue
     listed = client.get(reverse("supervision:list"), {"awaiting": "true"}).content.decode()
     assert replied.number in listed and late.number not in listed
 
