@@ -50,30 +50,31 @@ def _floor(user, mark: str) -> int | None:
     return accepted.aggregate(floor=Min(mark))["floor"]
 
 
-def _progress_rows(user) -> QuerySet:
+def _rows(user, *, kind: str, events, mark: str, accepted_filter: dict) -> QuerySet:
+    """The events of one kind of record (`events`: ProgressEvent or IndicatorValueEvent) changed since their
+    enterprise's latest accepted form (whose `mark` is the last event of the acceptance), the latest per record, not
+    from an acceptance, not yet looked at; as (kind, record, event, at, by, enterprise, accepted form)."""
     accepted = Assessment.objects.filter(
-        enterprise_id=OuterRef("pgh_obj__enterprise_id"), status=AssessmentStatus.ACCEPTED
+        enterprise_id=OuterRef("pgh_obj__enterprise_id"), status=AssessmentStatus.ACCEPTED, **accepted_filter
     ).order_by("-accepted_at", "-pk")
-    later = ProgressEvent.objects.filter(pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__gt=OuterRef("pgh_id")).exclude(
+    later = events.filter(pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__gt=OuterRef("pgh_id")).exclude(
         source=ChangeSource.ASSESSMENT
     )
-    floor = _floor(user, "accepted_progress_event")
+    floor = _floor(user, mark)
     if floor is None:
-        return ProgressEvent.objects.none()
-    events = AssessmentPolicy.changes_visible(
-        user, ProgressEvent.objects.filter(pgh_id__gt=floor), prefix="pgh_obj__enterprise__"
-    )
+        return events.none()
+    visible = AssessmentPolicy.changes_visible(user, events.filter(pgh_id__gt=floor), prefix="pgh_obj__enterprise__")
     return (
-        events.exclude(source=ChangeSource.ASSESSMENT)
+        visible.exclude(source=ChangeSource.ASSESSMENT)
         .annotate(
-            accepted_id=Subquery(accepted.values("pk")[:1]),
-            mark=Subquery(accepted.values("accepted_progress_event")[:1]),
+            accepted_id=Subquery(accepted.values("pk")[:1], output_field=IntegerField()),
+            mark=Subquery(accepted.values(mark)[:1]),
         )
         .filter(mark__isnull=False, pgh_id__gt=F("mark"))
         .exclude(Exists(later))
-        .exclude(_reviewed(ValueReviewKind.PROGRESS))
+        .exclude(_reviewed(kind))
         .values_list(
-            Value(ValueReviewKind.PROGRESS.value, output_field=CharField()),
+            Value(kind, output_field=CharField()),
             "pgh_obj_id",
             "pgh_id",
             "pgh_created_at",
@@ -81,42 +82,27 @@ def _progress_rows(user) -> QuerySet:
             "pgh_obj__enterprise_id",
             "accepted_id",
         )
+    )
+
+
+def _progress_rows(user) -> QuerySet:
+    return _rows(
+        user,
+        kind=ValueReviewKind.PROGRESS.value,
+        events=ProgressEvent.objects.all(),
+        mark="accepted_progress_event",
+        accepted_filter={},
     )
 
 
 def _indicator_rows(user) -> QuerySet:
-    accepted = Assessment.objects.filter(
-        enterprise_id=OuterRef("pgh_obj__enterprise_id"),
-        period__year=OuterRef("pgh_obj__year"),
-        status=AssessmentStatus.ACCEPTED,
-    ).order_by("-accepted_at", "-pk")
-    later = IndicatorValueEvent.objects.filter(
-        pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__gt=OuterRef("pgh_id")
-    ).exclude(source=ChangeSource.ASSESSMENT)
-    floor = _floor(user, "accepted_value_event")
-    if floor is None:
-        return IndicatorValueEvent.objects.none()
-    events = AssessmentPolicy.changes_visible(
-        user, IndicatorValueEvent.objects.filter(pgh_id__gt=floor), prefix="pgh_obj__enterprise__"
-    )
-    return (
-        events.exclude(source=ChangeSource.ASSESSMENT)
-        .annotate(
-            accepted_id=Subquery(accepted.values("pk")[:1], output_field=IntegerField()),
-            mark=Subquery(accepted.values("accepted_value_event")[:1]),
-        )
-        .filter(mark__isnull=False, pgh_id__gt=F("mark"))
-        .exclude(Exists(later))
-        .exclude(_reviewed(ValueReviewKind.INDICATOR))
-        .values_list(
-            Value(ValueReviewKind.INDICATOR.value, output_field=CharField()),
-            "pgh_obj_id",
-            "pgh_id",
-            "pgh_created_at",
-            "changed_by_id",
-            "pgh_obj__enterprise_id",
-            "accepted_id",
-        )
+    # an indicator value is of a year: the form accepted for that year's period
+    return _rows(
+        user,
+        kind=ValueReviewKind.INDICATOR.value,
+        events=IndicatorValueEvent.objects.all(),
+        mark="accepted_value_event",
+        accepted_filter={"period__year": OuterRef("pgh_obj__year")},
     )
 
 
