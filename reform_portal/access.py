@@ -1331,6 +1331,85 @@ class OrderPolicy:
         return {pk: sorted(users) for pk, users in result.items()}
 
 
+# Award shortlists (评优推荐, reporting/awards/) ----------------------------------------------------------------
+
+
+class AwardPolicy:
+    """Award rounds and their shortlists.
+
+    - MANAGE (create a round, confirm or strike its candidates): administrators, SASAC staff of the round's province,
+      officers in charge of the province;
+    - VIEW / LIST: those, and officers in charge of a prefecture of the province, who read their prefectures' part
+      (`prefecture_ids`); county officers, enterprise and group users: none (404)."""
+
+    VIEW = "view"
+    LIST = "list"
+    MANAGE = "manage"
+
+    @staticmethod
+    def _province_ids(access) -> frozenset[int] | None:
+        """Provinces whose rounds the user sees (None: every one)."""
+        if access.role == ADMIN:
+            return None
+        if access.role == SASAC and access.province_id:
+            return frozenset({access.province_id})
+        if access.role == OFFICER:
+            return frozenset(
+                province
+                for _pk, level, province in access.charge
+                if level in (RegionLevel.PROVINCE, RegionLevel.PREFECTURE)
+            )
+        return frozenset()
+
+    @staticmethod
+    def _managed_province_ids(access) -> frozenset[int] | None:
+        if access.role == ADMIN:
+            return None
+        if access.role == SASAC and access.province_id:
+            return frozenset({access.province_id})
+        if access.role == OFFICER:
+            return access.charge_province_ids
+        return frozenset()
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        provinces = AwardPolicy._province_ids(access_for(user))
+        return qs if provinces is None else qs.filter(province_id__in=provinces)
+
+    @staticmethod
+    def managed_provinces(user, qs: QuerySet) -> QuerySet:
+        """Narrow provinces (regions) to those whose rounds `user` creates."""
+        provinces = AwardPolicy._managed_province_ids(access_for(user))
+        return qs if provinces is None else qs.filter(pk__in=provinces)
+
+    @staticmethod
+    def prefecture_ids(user, award_round) -> frozenset[int] | None:
+        """The prefectures of the round whose part `user` reads (None: the whole province)."""
+        access = access_for(user)
+        if AwardPolicy.can(user, AwardPolicy.MANAGE, award_round):
+            return None
+        return frozenset(
+            pk
+            for pk, level, province in access.charge
+            if level == RegionLevel.PREFECTURE and province == award_round.province_id
+        )
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        access = access_for(user)
+        if action in (AwardPolicy.LIST, AwardPolicy.VIEW):
+            provinces = AwardPolicy._province_ids(access)
+            if provinces is None:
+                return True
+            return bool(provinces) if obj is None else obj.province_id in provinces
+        if action == AwardPolicy.MANAGE:
+            provinces = AwardPolicy._managed_province_ids(access)
+            if provinces is None:
+                return True
+            return bool(provinces) if obj is None else obj.province_id in provinces
+        return False
+
+
 # The interface's menus and buttons read these (reform_portal.context_processors).
 
 
@@ -1345,6 +1424,7 @@ class Menu:
     channels: bool = False  # group robots (企业微信, 钉钉): one's own and the regions'
     pilots: bool = False  # the pilot enterprises (试点) and their funds
     supervision: bool = False  # supervision orders (督办单)
+    awards: bool = False  # award shortlists (评优推荐)
 
 
 # Who is offered the API in the menu: administrators, and officers, who keep many enterprises' progress and may
@@ -1368,6 +1448,7 @@ def menu_for(user) -> Menu:
         channels=ChannelPolicy.can(user, ChannelPolicy.MANAGE),
         pilots=PilotPolicy.can(user, PilotPolicy.LIST),
         supervision=OrderPolicy.can(user, OrderPolicy.LIST),
+        awards=AwardPolicy.can(user, AwardPolicy.LIST),
     )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("", include("measures.urls")),  # catalogue/… and the measures' pages under enterprises/…
     path("supervision/", include("reporting.supervision.urls")),  # supervision orders (docs/supervision.md)
+    path("reporting/awards/", include("reporting.awards.urls")),  # award shortlists (docs/awards.md)
     path("reporting/", include("reporting.urls")),
     path("audit/", include("reform_portal.audit.urls")),
     path("jobs/", include("reform_portal.jobs.urls")),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "reporting.assessments",
     "enterprises.pilots",  # pilot enterprises (试点) and their working funds (docs/pilots.md)
     "reporting.supervision",  # supervision orders (督办单, docs/supervision.md)
+    "reporting.awards",  # award shortlists (评优推荐, docs/awards.md)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -103,7 +103,21 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         **_supervision_order(users, enterprise, side),
         "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
         "inbox_notice": _inbox_notice(users[f"officer-{side}"], enterprise),  # in the side's officer's inbox
+        "award_round": _award_round(users[f"sasac-{side}"], enterprise),  # the side's province, by its SASAC staff
     }
+
+
+def _award_round(sasac, enterprise):
+    from reporting.awards.services import round_create
+
+    return round_create(
+        name="评优推荐",
+        year=timezone.localdate().year,
+        level="省级",
+        province=enterprise.region.parent,
+        quota={enterprise.region.code: 1},
+        by=sasac,
+    )
 
 
 def _inbox_notice(officer, enterprise):
@@ -342,6 +356,11 @@ URL_KWARGS = {
     "pilots:end": lambda o: {"pk": o["pilot"].pk},
     "pilots:fund_add": lambda o: {"pk": o["pilot"].pk},
     "api-pilot-detail": lambda o: {"pk": o["pilot"].pk},
+    "awards:detail": lambda o: {"pk": o["award_round"].pk},
+    "awards:decide": lambda o: {"pk": o["award_round"].pk},
+    "awards:export": lambda o: {"pk": o["award_round"].pk},
+    "api-award-round-detail": lambda o: {"pk": o["award_round"].pk},
+    "api-award-round-shortlist": lambda o: {"pk": o["award_round"].pk},
     "api-pilot-funds": lambda o: {"pk": o["pilot"].pk},
 }
 
@@ -703,6 +722,24 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET": "405 405 405 405 405 405 405 405 405 405 405",
         "POST": "ok ok ok ok ok ok ok ok ok ok ok",
     },
+    # -- award shortlists (评优推荐): the side's round, made by its SASAC staff; SASAC staff, the province's officers
+    # and administrators manage, a prefecture's officers read their part, nobody else sees any ---------------------
+    "awards:list": {
+        "GET": "ok ok ok ok ok 404 404 404 404 404 404",
+        "POST": "ok 403 403 ok ok 404 404 404 404 404 404",
+    },
+    "awards:detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "awards:decide": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok 403 404 ok 404 404 404 404 404 404 404",
+    },
+    "awards:export": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "api-award-round-list": {
+        "GET": "ok ok ok ok ok 404 404 404 404 404 404",
+        "POST": "ok 403 403 ok ok 404 404 404 404 404 404",
+    },
+    "api-award-round-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "api-award-round-shortlist": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
     "api-token-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-token-detail": {
         "GET": "404 ok 404 404 404 404 404 404 404 404 404",
