@@ -327,4 +327,6 @@ def test_the_history_triggers_run_once_per_statement():
     tables = {"measures_progress", "measures_indicatorvalue", "enterprises_enterprise"}
     tables |= {"assessments_assessmentitem", "assessments_assessmentindicator"}
     tables |= {"assessments_reportingperiod", "assessments_assessmentevidence", "measures_evidence"}  # issue 11
+    tables |= {"supervision_supervisionorder", "pilots_pilotdesignation", "pilots_pilotfund"}  # issues 14, 15
+    tables |= {"channels_channel", "channels_delivery"}  # the group robots and their deliveries' attempts
     assert found == {(table, "STATEMENT") for table in tables}
