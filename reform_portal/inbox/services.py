@@ -26,27 +26,8 @@ def notify(*, user_ids, kind: str, title: str, body: str = "", url: str = "", en
 
     `url`: a path of this portal ("/reporting/…"), never another site; `title` is cut to its length, `body` too.
     Raises ValidationError for an unknown kind or a url that is not a portal path (a programming error)."""
-    if kind not in NoticeKind.values:
-        raise ValidationError({"kind": _("未知的通知类别：%(kind)s") % {"kind": kind}})
-    problem = portal_path_problem(url or "")
-    if problem:
-        raise ValidationError({"url": problem})
-    ids = sorted({int(pk) for pk in user_ids if pk is not None})
-    if not ids:
-        return 0
-    if len(ids) > MAX_RECIPIENTS:
-        raise ValidationError({"user_ids": _("一次最多通知 %(n)s 人。") % {"n": MAX_RECIPIENTS}})
-    title = (title or "").strip()[:TITLE_MAX_CHARS] or _("通知")
-    body = (body or "").strip()[:BODY_MAX_CHARS]
-    users = get_user_model()._meta.db_table
-    sql = f"""
-        INSERT INTO {Notice._meta.db_table} (recipient_id, kind, title, body, url, enterprise_id, created_at)
-        SELECT u.id, %s, %s, %s, %s, %s, %s FROM {users} u WHERE u.id = ANY(%s) AND u.is_active"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, title, body, url or "", enterprise_id, timezone.now(), ids])
-        written = cursor.rowcount
-    transaction.on_commit(lambda: forget_counts(ids))
-    return written
+    rows = [(pk, enterprise_id) for pk in user_ids]
+    return notify_each(rows=rows, kind=kind, title=title, body=body, url=url)
 
 
 def notify_each(*, rows, kind: str, title: str, body: str = "", url: str = "") -> int:
