@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "reporting",
     "reporting.assessments",
     "enterprises.pilots",  # pilot enterprises (试点) and their working funds (docs/pilots.md)
+    "enterprises.liaisons",  # 产改联络员 / 指导员 and 直通车 visits (docs/liaisons.md)
     "reporting.supervision",  # supervision orders (督办单, docs/supervision.md)
     "reporting.awards",  # award shortlists (评优推荐, docs/awards.md)
     "axes",
