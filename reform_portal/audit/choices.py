@@ -34,6 +34,9 @@ LABELS = {
     "channel.created": _("添加推送渠道"),
     "channel.changed": _("修改推送渠道"),
     "channel.deleted": _("删除推送渠道"),
+    # written by reporting/awards (award shortlists: docs/awards.md)
+    "award.round_created": _("创建评优推荐轮次"),
+    "award.decided": _("确认或剔除评优候选"),
 }
 
 

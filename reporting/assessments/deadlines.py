@@ -13,15 +13,21 @@ when each reminder of the period is due and when an overdue enterprise is escala
   overdue, stage k (k levels up: county → prefecture → province union) `ESCALATION_DELAY_WORKDAYS` × k working days
   later. Every stage reached is due (each goes to other people).
 
-Faces: `due_date`, `deadline_state` (pages: the figures and the sentence), `reminder_day` / `due_offset` and
+- A submission is on time when it is made on or before the due date, by the portal's clock (its local date);
+  `on_time_cutoff(due)` is the first moment too late, for queries (`at < cutoff`). Which submission counts is the
+  caller's: the award shortlists take the first one (reporting/awards/ranking.py, docs/awards.md).
+
+Faces: `due_date`, `deadline_state` (pages: the figures and the sentence), `submitted_on_time` / `on_time_cutoff`
+(the award shortlists), `reminder_day` / `due_offset` and
 `escalation_stages_due` (the beat task, reporting/assessments/services/deadline_reminders.py), `offsets_problem` /
 `parse_offsets` (the period form, the service, the model's check).
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -76,6 +82,17 @@ def offsets_display(offsets) -> str:
 def due_date(deadline: date) -> date:
     """The day a deadline falls due: itself, or the next working day when it is a day off."""
     return workdays.next_workday(deadline)
+
+
+def on_time_cutoff(due: date) -> datetime:
+    """The first moment too late for a submission due on `due`: the start of the next day, in the portal's time
+    zone (a submission at 23:59 on the due date is on time)."""
+    return timezone.make_aware(datetime.combine(due + timedelta(days=1), time.min))
+
+
+def submitted_on_time(submitted_at: datetime, due: date) -> bool:
+    """Whether a submission made at `submitted_at` was on or before the due date (see `on_time_cutoff`)."""
+    return submitted_at < on_time_cutoff(due)
 
 
 @dataclass(frozen=True)

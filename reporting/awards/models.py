@@ -1,13 +1,21 @@
-"""An award round (评优推荐轮次) and the officers' decisions on its candidates (append-only: the latest counts)."""
+"""An award round (评优推荐轮次) and the officers' decisions on its candidates (append-only: the latest counts).
+Both are in the history (reform_portal/history.py `@audited`: the database writes an event per row created or
+changed, with who and from where)."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reform_portal.history import audited
+
 from .choices import Decision
 
+ROUND_AUDITED = ("name", "year", "level", "quota", "weights")
+DECISION_AUDITED = ("decision", "reason")
 
+
+@audited(*ROUND_AUDITED, model_name="AwardRoundEvent", verbose_name=_("评优推荐轮次变更"))
 class AwardRound(models.Model):
     """A round: its year, level and quota per prefecture; the weights copied from data/weights.json at creation, so
     that the same data give the same shortlist whatever the file says later (ranking.shortlist)."""
@@ -34,6 +42,7 @@ class AwardRound(models.Model):
         return self.name
 
 
+@audited(*DECISION_AUDITED, model_name="AwardCandidateDecisionEvent", verbose_name=_("候选决定记录"))
 class AwardCandidateDecision(models.Model):
     """An officer's confirmation or striking of a candidate (a strike with its reason). Rows are only added."""
 

@@ -6,19 +6,19 @@ round's weights (a copy of data/weights.json):
   the enterprise list) × the completion points;
 - indicators met: the indicator values of the round's year, of indicators that apply to it, that meet their target
   (measures.targets.met_q) × the points each, at most `max`;
-- self-assessment on time: its self-assessment of the round's year accepted and first submitted (the submit step of
-  its trail) on or before the period's due date (reporting.assessments.deadlines) → the points.
+- self-assessment on time: its self-assessment of the round's year eventually accepted AND its first submission (the
+  first submit step of its trail) on time by the one rule, reporting.assessments.deadlines.on_time_cutoff of the
+  period's due date → the points. A form first submitted on time, returned and resubmitted after the due date
+  scores; a form first submitted late does not, whenever it is accepted (docs/awards.md gives the reason).
 An enterprise with an open overdue supervision order (reporting.supervision.lights.overdue_q) is excluded, with
 the orders as the reason. The rest are ranked within their prefecture by total points, ties by name (then id); the
 first `quota[prefecture code]` are proposed. Points are Decimals rounded to 0.01 half up; the same data and weights
 give the same list. A constant number of queries whatever the number of enterprises."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Min
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
@@ -26,6 +26,7 @@ from measures.applicability import has_applicable_measures_q
 from measures.models import IndicatorValue
 from measures.targets import met_q
 from reporting.assessments.choices import AssessmentStatus, TransitionAction
+from reporting.assessments.deadlines import on_time_cutoff
 from reporting.assessments.models import AssessmentTransition, ReportingPeriod
 from reporting.models import ProgressSummary
 from reporting.supervision import lights
@@ -65,8 +66,7 @@ def _on_time_ids(award_round, ids) -> set[int]:
     period = ReportingPeriod.objects.filter(province_id=award_round.province_id, year=award_round.year).first()
     if period is None:
         return set()
-    # the first moment after the due date, in the portal's time zone
-    cutoff = timezone.make_aware(datetime.combine(period.due_date + timedelta(days=1), time.min))
+    cutoff = on_time_cutoff(period.due_date)  # the one rule of "on time" (reporting/assessments/deadlines.py)
     first_submits = (
         AssessmentTransition.objects.filter(
             assessment__period=period,

@@ -1,5 +1,6 @@
 """Reads of award rounds: the rounds a user sees, the latest decision per candidate, the confirmed list."""
 
+from enterprises.models import Region
 from reform_portal.access import AwardPolicy
 
 from .choices import Decision
@@ -12,14 +13,37 @@ def rounds_visible(user):
     return AwardPolicy.visible(user, AwardRound.objects.select_related("province", "created_by"))
 
 
-def latest_decisions(award_round) -> dict[int, AwardCandidateDecision]:
-    """{enterprise id: its latest decision} (one query)."""
-    rows = (
+def prefectures_shown(user, award_round) -> list:
+    """The prefectures of the round's province whose part `user` reads, by code (one query)."""
+    qs = Region.objects.filter(parent_id=award_round.province_id)
+    ids = AwardPolicy.prefecture_ids(user, award_round)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return list(qs.order_by("code"))
+
+
+def confirmed_prefecture_ids(award_round) -> set[int]:
+    """The prefectures with at least one enterprise whose latest decision is a confirmation (one query): the only
+    ones the export needs to rank."""
+    latest = (
         AwardCandidateDecision.objects.filter(round=award_round)
-        .select_related("by")
         .order_by("enterprise_id", "-at", "-id")
         .distinct("enterprise_id")
+        .values("pk")
     )
+    return set(
+        AwardCandidateDecision.objects.filter(pk__in=latest, decision=Decision.CONFIRM)
+        .values_list("enterprise__region_id", flat=True)
+        .distinct()
+    )
+
+
+def latest_decisions(award_round, enterprise_ids=None) -> dict[int, AwardCandidateDecision]:
+    """{enterprise id: its latest decision} (one query), for `enterprise_ids` when given (a page's)."""
+    rows = AwardCandidateDecision.objects.filter(round=award_round)
+    if enterprise_ids is not None:
+        rows = rows.filter(enterprise_id__in=list(enterprise_ids))
+    rows = rows.select_related("by").order_by("enterprise_id", "-at", "-id").distinct("enterprise_id")
     return {d.enterprise_id: d for d in rows}
 
 

@@ -1,15 +1,22 @@
-"""Writes of award rounds: a round (with the weights of the day) and a decision on a candidate (append-only)."""
+"""Writes of award rounds: a round (with the weights of the day) and a decision on a candidate (append-only). Each
+is written in the history (the models' `@audited` events, attributed by `change_context`) and on the security
+record (reform_portal/audit: `award.round_created`, `award.decided`): who put which enterprise forward or struck it."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from enterprises.models import Region
+from reform_portal.audit.services import record
+from reform_portal.choices import ChangeSource
+from reform_portal.history import change_context
 
 from .choices import Decision
 from .models import AwardCandidateDecision, AwardRound
 from .weights import current_weights
 
+AUDIT_ROUND_CREATED = "award.round_created"  # labelled in reform_portal/audit/choices.py
+AUDIT_DECIDED = "award.decided"
 QUOTA_MAX = 1000
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -34,15 +41,23 @@ def round_create(*, name, year, level, province, quota, by) -> AwardRound:
         problems["year"] = [_("年度须在 %(min)s 到 %(max)s 之间。") % {"min": YEAR_MIN, "max": YEAR_MAX}]
     if problems:
         raise ValidationError(problems)
-    return AwardRound.objects.create(
-        name=name,
-        year=year,
-        level=level,
-        province=province,
-        quota=quota,
-        weights=current_weights(),
-        created_by=by,
+    with change_context(by=by, source=ChangeSource.MANUAL):
+        award_round = AwardRound.objects.create(
+            name=name,
+            year=year,
+            level=level,
+            province=province,
+            quota=quota,
+            weights=current_weights(),
+            created_by=by,
+        )
+    record(
+        AUDIT_ROUND_CREATED,
+        user=by,
+        target=award_round,
+        details={"year": award_round.year, "level": level, "province": province.code, "quota": quota},
     )
+    return award_round
 
 
 @transaction.atomic
@@ -53,6 +68,14 @@ def decide(*, award_round, enterprise, decision, reason, by) -> AwardCandidateDe
         raise ValidationError({"decision": [_("请选择确认或剔除。")]})
     if decision == Decision.STRIKE and not reason:
         raise ValidationError({"reason": [_("剔除须说明理由。")]})
-    return AwardCandidateDecision.objects.create(
-        round=award_round, enterprise=enterprise, decision=decision, reason=reason, by=by
+    with change_context(by=by, source=ChangeSource.MANUAL):
+        row = AwardCandidateDecision.objects.create(
+            round=award_round, enterprise=enterprise, decision=decision, reason=reason, by=by
+        )
+    record(
+        AUDIT_DECIDED,
+        user=by,
+        target=enterprise,
+        details={"round": award_round.pk, "decision": decision, "reason": reason},
     )
+    return row

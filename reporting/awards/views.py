@@ -1,12 +1,20 @@
-"""The award rounds' pages: the list with the form to create a round, a round's shortlist per prefecture (points,
-explanations, exclusions, confirm / strike), the confirmed list's export. Rounds are loaded through
-`AwardPolicy.visible` (out of scope: 404), then the action is asked of the policy (not allowed: 403)."""
+"""The award rounds' pages: the list with the form to create a round, a round's shortlist one prefecture at a time
+(points, explanations, exclusions, confirm / strike; `?prefecture=<code>&page=<n>`), the confirmed list's export.
+Rounds are loaded through `AwardPolicy.visible` (out of scope: 404), then the action is asked of the policy (not
+allowed: 403).
+
+The round's page is computed in the request but bounded: ranks within a prefecture do not depend on the others, so
+a request ranks one prefecture (a constant number of queries, `ranking.shortlist`) and shows `PAGE_SIZE` of its
+candidates; the export ranks only the prefectures holding a confirmed candidate."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,8 +27,16 @@ from . import services
 from .exporting import confirmed_workbook
 from .forms import DecisionForm, RoundForm
 from .ranking import shortlist
-from .selectors import ROUNDS_SHOWN, confirmed, latest_decisions, rounds_visible
+from .selectors import (
+    ROUNDS_SHOWN,
+    confirmed,
+    confirmed_prefecture_ids,
+    latest_decisions,
+    prefectures_shown,
+    rounds_visible,
+)
 
+PAGE_SIZE = 50  # candidates of a prefecture per page
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -64,15 +80,21 @@ def round_list(request):
     return render(request, "awards/round_list.html", {"rounds": rounds, "form": form, "may_create": may_create})
 
 
-def _detail_context(request, award_round):
-    ranked, excluded = shortlist(award_round, AwardPolicy.prefecture_ids(request.user, award_round))
-    decisions = latest_decisions(award_round)
-    for candidates in ranked.values():
-        for candidate in candidates:
-            candidate.decision = decisions.get(candidate.enterprise.pk)
+def _detail_context(request, award_round, prefecture_code=None, page_number=None):
+    prefectures = prefectures_shown(request.user, award_round)
+    code = prefecture_code or request.GET.get("prefecture")
+    prefecture = next((p for p in prefectures if p.code == code), prefectures[0] if prefectures else None)
+    ranked, excluded = shortlist(award_round, [prefecture.pk]) if prefecture else ({}, [])
+    page = Paginator(ranked.get(prefecture, []), PAGE_SIZE).get_page(page_number or request.GET.get("page"))
+    decisions = latest_decisions(award_round, [c.enterprise.pk for c in page])
+    for candidate in page:
+        candidate.decision = decisions.get(candidate.enterprise.pk)
     return {
         "award_round": award_round,
-        "ranked": [(prefecture, candidates) for prefecture, candidates in ranked.items()],
+        "prefectures": prefectures,
+        "prefecture": prefecture,
+        "page": page,
+        "quota": int(award_round.quota.get(prefecture.code, 0)) if prefecture else 0,
         "excluded": excluded,
         "may_manage": AwardPolicy.can(request.user, AwardPolicy.MANAGE, award_round),
         "weights": award_round.weights,
@@ -95,9 +117,11 @@ def round_decide(request, pk):
     form = DecisionForm(request.POST)
     enterprise = None
     if form.is_valid():
-        enterprise = Enterprise.objects.filter(
-            pk=form.cleaned_data["enterprise"], region__parent_id=award_round.province_id
-        ).first()
+        enterprise = (
+            Enterprise.objects.filter(pk=form.cleaned_data["enterprise"], region__parent_id=award_round.province_id)
+            .select_related("region")
+            .first()
+        )
         ranked, _excluded = shortlist(award_round, [enterprise.region_id]) if enterprise else ({}, [])
         if not any(c.enterprise.pk == getattr(enterprise, "pk", None) for cs in ranked.values() for c in cs):
             form.add_error("enterprise", _("该企业不在本轮的推荐名单中。"))
@@ -110,8 +134,16 @@ def round_decide(request, pk):
             by=request.user,
         )
         messages.success(request, _("已记录决定。"))
-        return redirect("awards:detail", pk=award_round.pk)
-    context = _detail_context(request, award_round)
+        back = reverse("awards:detail", args=[award_round.pk])
+        page = request.POST.get("page", "")
+        query = urlencode({"prefecture": enterprise.region.code, "page": page if page.isdigit() else 1})
+        return redirect(f"{back}?{query}#enterprise-{enterprise.pk}")
+    context = _detail_context(
+        request,
+        award_round,
+        prefecture_code=enterprise.region.code if enterprise else None,
+        page_number=request.POST.get("page"),
+    )
     context["decision_form"] = form
     context["decision_enterprise"] = form.data.get("enterprise")
     return render(request, "awards/round_detail.html", context, status=400)
@@ -121,7 +153,9 @@ def round_decide(request, pk):
 @require_GET
 def round_export(request, pk):
     award_round = _round(request, pk)
-    ranked, _excluded = shortlist(award_round, AwardPolicy.prefecture_ids(request.user, award_round))
+    shown = AwardPolicy.prefecture_ids(request.user, award_round)
+    wanted = confirmed_prefecture_ids(award_round)
+    ranked, _excluded = shortlist(award_round, wanted if shown is None else wanted & shown) if wanted else ({}, [])
     decisions = latest_decisions(award_round)
     response = HttpResponse(content_type=XLSX_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''award-round-{award_round.pk}.xlsx"
