@@ -824,6 +824,94 @@ class PilotPolicy:
         return False
 
 
+# 产改联络员 / 指导员 and 直通车 visits (enterprises/liaisons/) -------------------------------------------------
+
+
+class LiaisonPolicy:
+    """产改联络员 / 指导员 assigned to enterprises, and the 产改直通车 visits logged to them (Yunnan 四（二）).
+
+    - a liaison is a union officer marked 联络员 and/or 指导员 (`liaisons.LiaisonQualification`, one row per role);
+      only such an officer whose charge covers the enterprise (a region in charge or the enterprise named to them:
+      `officers_in_charge`) may be assigned to it in that role (`assignable_user_ids`);
+    - ASSIGN / END: administrators, and officers whose charge regions cover the enterprise (a province, its
+      prefecture or its county in charge; not an officer with only named enterprises);
+    - assignments are seen by whoever sees the enterprise (`visible`): its users know who their liaison is;
+    - visits: LOG (obj: the enterprise) administrators and officers who see the enterprise (an assigned liaison is
+      one: they were in charge of it when assigned); VISITS (the list, its export, the dashboard's panel,
+      `visible_visits`): administrators, officers and SASAC staff, each for the enterprises they see; an enterprise's
+      own users do not read the union's visit notes; CHANGE_VISIT (obj: the visit) administrators, the officer who
+      logged it and the officers whose charge regions cover the enterprise, while they see it;
+    - MINE ("我联系的企业"): administrators and officers. Out of scope is a 404; an assignment never widens what
+      anyone sees (EnterprisePolicy decides that alone)."""
+
+    VIEW = "view"
+    ASSIGN = "assign"  # obj: the enterprise
+    END = "end"  # obj: the assignment
+    MINE = "mine"
+    VISITS = "visits"
+    LOG = "log"  # obj: the enterprise
+    CHANGE_VISIT = "change_visit"  # obj: the visit
+
+    _VISIT_ROLES = (ADMIN, OFFICER, SASAC)
+
+    @staticmethod
+    def visible(user, qs: QuerySet, prefix: str = "") -> QuerySet:
+        """Narrow assignments (or rows reaching one through `prefix`)."""
+        return EnterprisePolicy.visible(user, qs, prefix=f"{prefix}enterprise__")
+
+    @staticmethod
+    def visible_visits(user, qs: QuerySet) -> QuerySet:
+        if access_for(user).role not in LiaisonPolicy._VISIT_ROLES:
+            return qs.none()
+        return EnterprisePolicy.visible(user, qs, prefix="enterprise__")
+
+    @staticmethod
+    def _in_charge(access, enterprise) -> bool:
+        return access.region_charge_covers(enterprise.region_id, enterprise.county_id)
+
+    @staticmethod
+    def assignable_user_ids(enterprise, role: str) -> set[int]:
+        """The users who may be assigned to `enterprise` (its `region` loaded) as `role`: active officers in charge
+        of it who are qualified for the role (three queries)."""
+        from enterprises.liaisons.models import LiaisonQualification
+
+        in_charge = {pk for _level, ids in officers_in_charge([enterprise]).get(enterprise.pk, []) for pk in ids}
+        qualified = LiaisonQualification.objects.filter(user_id__in=sorted(in_charge), role=role)
+        return set(qualified.values_list("user_id", flat=True))
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        access = access_for(user)
+        if action == LiaisonPolicy.VIEW:
+            return access.has_role if obj is None else access.sees_enterprise(obj.enterprise)
+        if action == LiaisonPolicy.MINE:
+            return access.role in (ADMIN, OFFICER)
+        if action == LiaisonPolicy.ASSIGN:
+            if obj is None:
+                return access.role == ADMIN or bool(access.charge)
+            return access.sees_enterprise(obj) and LiaisonPolicy._in_charge(access, obj)
+        if action == LiaisonPolicy.END:
+            if obj is None:
+                return LiaisonPolicy.can(user, LiaisonPolicy.ASSIGN)
+            return LiaisonPolicy.can(user, LiaisonPolicy.ASSIGN, obj.enterprise)
+        if action == LiaisonPolicy.VISITS:
+            return access.role in LiaisonPolicy._VISIT_ROLES
+        if action == LiaisonPolicy.LOG:
+            if access.role not in (ADMIN, OFFICER):
+                return False
+            return obj is None or access.sees_enterprise(obj)
+        if action == LiaisonPolicy.CHANGE_VISIT:
+            if access.role not in (ADMIN, OFFICER):
+                return False
+            if obj is None:
+                return True
+            enterprise = obj.enterprise
+            if not access.sees_enterprise(enterprise):
+                return False
+            return obj.recorded_by_id == access.user_id or LiaisonPolicy._in_charge(access, enterprise)
+        return False
+
+
 # Who is told when an enterprise is overdue (reporting/assessments/services/deadline_reminders.py) ----------------
 
 ESCALATION_LEVELS = (RegionLevel.COUNTY, RegionLevel.PREFECTURE, RegionLevel.PROVINCE)  # nearest first
@@ -1425,6 +1513,7 @@ class Menu:
     pilots: bool = False  # the pilot enterprises (试点) and their funds
     supervision: bool = False  # supervision orders (督办单)
     awards: bool = False  # award shortlists (评优推荐)
+    visits: bool = False  # 产改直通车 visits (直通车走访) and "我联系的企业"
 
 
 # Who is offered the API in the menu: administrators, and officers, who keep many enterprises' progress and may
@@ -1449,6 +1538,7 @@ def menu_for(user) -> Menu:
         pilots=PilotPolicy.can(user, PilotPolicy.LIST),
         supervision=OrderPolicy.can(user, OrderPolicy.LIST),
         awards=AwardPolicy.can(user, AwardPolicy.LIST),
+        visits=LiaisonPolicy.can(user, LiaisonPolicy.VISITS),
     )
 
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("reporting.supervision.api.urls")),  # orders/ (docs/supervision.md)
     path("", include("reform_portal.inbox.api.urls")),  # notices/ (docs/inbox.md)
     path("", include("enterprises.pilots.api.urls")),
+    path("", include("enterprises.liaisons.api.urls")),  # liaisons/, visits/ (docs/liaisons.md)
     path("", include("reporting.awards.api.urls")),  # award-rounds/ (docs/awards.md)
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("reform_portal.accounts.urls")),
     path("enterprises/pilots/", include("enterprises.pilots.urls")),
+    path("enterprises/liaisons/", include("enterprises.liaisons.urls")),  # 联络员, 直通车 visits (docs/liaisons.md)
     path("enterprises/", include("enterprises.urls")),
     path("", include("measures.urls")),  # catalogue/… and the measures' pages under enterprises/…
     path("supervision/", include("reporting.supervision.urls")),  # supervision orders (docs/supervision.md)

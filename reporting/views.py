@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from enterprises.choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from enterprises.models import Enterprise, Region
 from measures.models import Measure
-from reform_portal.access import RollupPolicy
+from reform_portal.access import LiaisonPolicy, RollupPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.inbox.choices import VisitedPage
 from reform_portal.inbox.visits import visit
@@ -53,6 +53,7 @@ from .selectors import (
     scope_enterprises,
 )
 from .since_visit import headline_changes
+from .visits_panel import visits_panel
 
 DRILLDOWN_PAGE_SIZE = 50
 
@@ -408,3 +409,17 @@ def pilots_panel_fragment(request):
     if panel is None:
         return HttpResponse("")
     return render(request, "reporting/partials/pilots_panel.html", {"pilots": panel})
+
+
+@login_required
+@require_GET
+def visits_panel_fragment(request):
+    """The dashboard's 产改直通车走访 panel (reporting/visits_panel.py), loaded by the page after it is shown (htmx):
+    visits per prefecture of the same province and reach over the last 90 days."""
+    if not LiaisonPolicy.can(request.user, LiaisonPolicy.VISITS):
+        raise PermissionDenied
+    scope = dashboard_scope(user=request.user, province_code=request.GET.get("province"))
+    panel = visits_panel(user=request.user, scope=scope)
+    if panel is None:
+        return HttpResponse("")
+    return render(request, "reporting/partials/visits_panel.html", {"visits": panel})

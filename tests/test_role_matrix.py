@@ -104,6 +104,7 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
         "inbox_notice": _inbox_notice(users[f"officer-{side}"], enterprise),  # in the side's officer's inbox
         "award_round": _award_round(users[f"sasac-{side}"], enterprise),  # the side's province, by its SASAC staff
+        **_liaison_and_visit(users, enterprise, side),  # the side's officer, its 联络员, and a visit it logged
     }
 
 
@@ -118,6 +119,27 @@ def _award_round(sasac, enterprise):
         quota={enterprise.region.code: 1},
         by=sasac,
     )
+
+
+def _liaison_and_visit(users, enterprise, side) -> dict:
+    """The side's officer qualified as 联络员 and assigned to the enterprise by an administrator, and a 直通车 visit it
+    logged there (enterprises/liaisons)."""
+    from enterprises.liaisons import services as liaison_services
+    from enterprises.liaisons.models import LiaisonQualification
+
+    officer = users[f"officer-{side}"]
+    LiaisonQualification.objects.create(user=officer, role="liaison")
+    assignment = liaison_services.assignment_create(
+        enterprise=enterprise, user=officer, role="liaison", by=users["admin"]
+    )
+    visit = liaison_services.visit_log(
+        enterprise=enterprise,
+        visited_on=timezone.localdate() - timedelta(days=2),
+        people_met="工会主席",
+        questions_answered="技能等级认定",
+        by=officer,
+    )
+    return {"liaison_assignment": assignment, "visit": visit}
 
 
 def _inbox_notice(officer, enterprise):
@@ -362,6 +384,14 @@ URL_KWARGS = {
     "api-award-round-detail": lambda o: {"pk": o["award_round"].pk},
     "api-award-round-shortlist": lambda o: {"pk": o["award_round"].pk},
     "api-pilot-funds": lambda o: {"pk": o["pilot"].pk},
+    "liaisons:assign": lambda o: {"enterprise_pk": o["enterprise"].pk},
+    "liaisons:end": lambda o: {"pk": o["liaison_assignment"].pk},
+    "liaisons:visit_create": lambda o: {"enterprise_pk": o["enterprise"].pk},
+    "liaisons:visit_detail": lambda o: {"pk": o["visit"].pk},
+    "liaisons:visit_edit": lambda o: {"pk": o["visit"].pk},
+    "api-liaison-detail": lambda o: {"pk": o["liaison_assignment"].pk},
+    "api-liaison-end": lambda o: {"pk": o["liaison_assignment"].pk},
+    "api-visit-detail": lambda o: {"pk": o["visit"].pk},
 }
 
 
@@ -554,6 +584,44 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api-pilot-funds": {
         "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
         "POST": "ok ok 404 403 404 403 404 403 404 403 404",
+    },
+    # -- 产改联络员 and 直通车 visits (enterprises/liaisons): officer-yn is the Kunming enterprise's 联络员 (assigned by
+    # the administrator) and logged the visit; officers whose regions cover the enterprise assign and change, SASAC
+    # staff read the visits, the enterprise's own users see the assignments but not the visits (403) ----------------
+    "liaisons:mine": {"GET": "ok ok ok 403 403 403 403 403 403 ok ok"},
+    "liaisons:assign": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "liaisons:end": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "liaisons:visit_list": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "liaisons:visit_export": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},
+    "reporting:visits_panel": {"GET": "ok ok ok ok ok 403 403 403 403 ok ok"},  # the dashboard's panel
+    "liaisons:visit_create": {
+        "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "liaisons:visit_detail": {"GET": "ok ok 404 ok 404 403 403 403 403 ok 404"},
+    "liaisons:visit_edit": {
+        "GET": "ok ok 404 403 404 403 403 403 403 ok 404",
+        "POST": "ok ok 404 403 404 403 403 403 403 ok 404",
+    },
+    "api-liaison-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "api-liaison-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-liaison-end": {"POST": "ok ok 404 403 404 403 404 403 404 ok 404"},
+    "api-visit-list": {
+        "GET": "ok ok ok ok ok 403 403 403 403 ok ok",
+        "POST": "ok ok ok 403 403 403 403 403 403 ok ok",
+    },
+    "api-visit-detail": {
+        "GET": "ok ok 404 ok 404 403 403 403 403 ok 404",
+        "PATCH": "ok ok 404 403 404 403 403 403 403 ok 404",
     },
     # -- group robots (reform_portal/channels): officers and administrators have robots, the channel is officer-yn's
     # own (a county officer or another officer: 404; roles without robots: 403); everyone sees their deliveries

@@ -2,7 +2,8 @@
 
 An assignment ties one officer (a union user) to one enterprise in one role (联络员 or 指导员). It is active while
 `ended_at` is empty; at most one active assignment per enterprise, user and role (a database constraint). Ending an
-assignment keeps the row (who was assigned when). Writes go through `services.py`; reads through `selectors.py`.
+assignment keeps the row (who was assigned when). A visit (产改直通车走访) is logged by an officer or an assigned
+liaison. Writes go through `services.py`; reads through `selectors.py`.
 """
 
 from django.conf import settings
@@ -11,9 +12,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
+from reform_portal.history import audited, version_trigger
 from reform_portal.models import TimeStampedModel
+from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 
-from .choices import LiaisonRole
+from .choices import PEOPLE_MET_MAX_CHARS, VISITORS_MAX_CHARS, LiaisonRole
 
 
 class LiaisonAssignment(TimeStampedModel):
@@ -96,3 +99,56 @@ class LiaisonQualification(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()}"
+
+
+VISIT_AUDITED = (
+    "visited_on",
+    "other_visitors",
+    "people_met",
+    "questions_answered",
+    "follow_ups",
+    "follow_up_due",
+)
+
+
+@audited(*VISIT_AUDITED, model_name="VisitEvent", verbose_name=_("直通车走访记录变更"))
+class Visit(TimeStampedModel):
+    """One 产改直通车 visit to an enterprise: when, who went (the officer who logs it, `recorded_by`, and others by
+    name), whom they met, the questions answered on the spot and what is to follow, by when. `version` rises with
+    each change (the stale-edit check, reform_portal/versioning.py)."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="visits")
+    visited_on = models.DateField(_("走访日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("走访人（记录人）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    other_visitors = models.CharField(_("其他走访人员"), max_length=VISITORS_MAX_CHARS, blank=True)
+    people_met = models.CharField(_("接待人员"), max_length=PEOPLE_MET_MAX_CHARS)
+    questions_answered = models.TextField(_("解答的问题"), max_length=ANSWER_MAX_CHARS)
+    follow_ups = models.TextField(_("后续事项"), max_length=NOTE_MAX_CHARS, blank=True)
+    follow_up_due = models.DateField(_("后续事项完成期限"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = _("直通车走访")
+        verbose_name_plural = _("直通车走访")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(follow_up_due__isnull=True) | Q(follow_up_due__gte=models.F("visited_on")),
+                name="visit_follow_up_after_visit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["visited_on", "id"], name="visit_visited"),
+            models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise"),
+        ]
+        triggers = [version_trigger(name="visit_version", columns=VISIT_AUDITED)]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.visited_on:%Y-%m-%d}"
