@@ -60,3 +60,13 @@ def test_the_api_documentation_leads_back_to_the_portal(client, users):
     assert re.search(r'<script src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle\.js', html)
     assert "https://" not in html
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [("admin", True), ("officer-yn", True), ("sasac-yn", True), ("enterprise-yn", False), ("enterprise-sx", False)],
+)
+def test_the_visits_are_in_the_menu_of_the_union_and_sasac_only(client, users, role, offered):
+    client.force_login(users[role])
+    page = client.get(reverse("home")).content.decode()
+    assert (f'href="{reverse("liaisons:visit_list")}"' in page) is offered
