@@ -1,5 +1,6 @@
 """The confirmed list of a round as a workbook: every cell through the one formula-safe writer."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -22,7 +23,8 @@ def export_header() -> list[str]:
 def confirmed_workbook(award_round, candidates, decisions) -> Workbook:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("确认名单"))
-    sheet.append(sheet_row(sheet, [award_round.name, award_round.level, award_round.year]))
+    as_of = _("截至 %(time)s") % {"time": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+    sheet.append(sheet_row(sheet, [award_round.name, award_round.level, award_round.year, as_of]))
     sheet.append(sheet_row(sheet, export_header()))
     for c in candidates:
         d = decisions[c.enterprise.pk]

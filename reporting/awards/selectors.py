@@ -1,12 +1,20 @@
 """Reads of award rounds: the rounds a user sees, the latest decision per candidate, the confirmed list."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.utils import timezone
+
 from enterprises.models import Region
 from reform_portal.access import AwardPolicy
 
 from .choices import Decision
 from .models import AwardCandidateDecision, AwardRound
+from .ranking import shortlist
 
 ROUNDS_SHOWN = 200  # a province makes a few rounds a year
+PAGE_SIZE = 50  # candidates of a prefecture per page (page and API)
 
 
 def rounds_visible(user):
@@ -57,3 +65,31 @@ def confirmed(award_round, ranked) -> list:
         for candidate in candidates
         if (d := decisions.get(candidate.enterprise.pk)) is not None and d.decision == Decision.CONFIRM
     ]
+
+
+@dataclass
+class ShortlistPage:
+    """One prefecture's part of a round's shortlist, one page of its candidates (each with its latest decision)."""
+
+    prefectures: list  # the prefectures whose part the user reads, by code
+    prefecture: Region | None  # the one shown (None: the user reads none)
+    page: Page  # of ranking.Candidate, by rank
+    excluded: list  # ranking.Excluded of that prefecture
+    quota: int
+    as_of: datetime  # when it was computed: the record as it stood then
+
+
+def shortlist_page(user, award_round, *, prefecture_code=None, page_number=None) -> ShortlistPage:
+    """The shortlist as a request shows it, bounded: ranks within a prefecture do not depend on the others, so only
+    the prefecture asked for (else the user's first) is ranked (ranking.shortlist, a constant number of queries),
+    and only the page's candidates are read with their decisions."""
+    prefectures = prefectures_shown(user, award_round)
+    prefecture = next((p for p in prefectures if p.code == prefecture_code), prefectures[0] if prefectures else None)
+    as_of = timezone.now()
+    ranked, excluded = shortlist(award_round, [prefecture.pk]) if prefecture else ({}, [])
+    page = Paginator(ranked.get(prefecture, []), PAGE_SIZE).get_page(page_number)
+    decisions = latest_decisions(award_round, [c.enterprise.pk for c in page])
+    for candidate in page:
+        candidate.decision = decisions.get(candidate.enterprise.pk)
+    quota = int(award_round.quota.get(prefecture.code, 0)) if prefecture else 0
+    return ShortlistPage(prefectures, prefecture, page, excluded, quota, as_of)

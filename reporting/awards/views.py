@@ -10,7 +10,6 @@ candidates; the export ranks only the prefectures holding a confirmed candidate.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,11 +31,10 @@ from .selectors import (
     confirmed,
     confirmed_prefecture_ids,
     latest_decisions,
-    prefectures_shown,
     rounds_visible,
+    shortlist_page,
 )
 
-PAGE_SIZE = 50  # candidates of a prefecture per page
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -81,21 +79,20 @@ def round_list(request):
 
 
 def _detail_context(request, award_round, prefecture_code=None, page_number=None):
-    prefectures = prefectures_shown(request.user, award_round)
-    code = prefecture_code or request.GET.get("prefecture")
-    prefecture = next((p for p in prefectures if p.code == code), prefectures[0] if prefectures else None)
-    ranked, excluded = shortlist(award_round, [prefecture.pk]) if prefecture else ({}, [])
-    page = Paginator(ranked.get(prefecture, []), PAGE_SIZE).get_page(page_number or request.GET.get("page"))
-    decisions = latest_decisions(award_round, [c.enterprise.pk for c in page])
-    for candidate in page:
-        candidate.decision = decisions.get(candidate.enterprise.pk)
+    part = shortlist_page(
+        request.user,
+        award_round,
+        prefecture_code=prefecture_code or request.GET.get("prefecture"),
+        page_number=page_number or request.GET.get("page"),
+    )
     return {
         "award_round": award_round,
-        "prefectures": prefectures,
-        "prefecture": prefecture,
-        "page": page,
-        "quota": int(award_round.quota.get(prefecture.code, 0)) if prefecture else 0,
-        "excluded": excluded,
+        "part": part,
+        "prefectures": part.prefectures,
+        "prefecture": part.prefecture,
+        "page": part.page,
+        "quota": part.quota,
+        "excluded": part.excluded,
         "may_manage": AwardPolicy.can(request.user, AwardPolicy.MANAGE, award_round),
         "weights": award_round.weights,
     }

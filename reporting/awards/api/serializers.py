@@ -41,5 +41,12 @@ class ExcludedSerializer(serializers.Serializer):
 
 
 class ShortlistSerializer(serializers.Serializer):
+    prefecture = serializers.CharField(allow_null=True)
+    prefectures = serializers.ListField(child=serializers.CharField())
+    quota = serializers.IntegerField()
+    as_of = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
     ranked = CandidateSerializer(many=True)
     excluded = ExcludedSerializer(many=True)

@@ -19,7 +19,7 @@ from reporting.assessments.models import Assessment, AssessmentTransition, Repor
 from reporting.awards import services
 from reporting.awards.models import AwardCandidateDecisionEvent, AwardRoundEvent
 from reporting.awards.ranking import shortlist
-from reporting.awards.views import PAGE_SIZE
+from reporting.awards.selectors import PAGE_SIZE
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db

@@ -282,7 +282,14 @@ def test_api_create_and_shortlist(client, world, users, kunming):
     assert other.status_code == 400 and "province_code" in other.json()
     shortlist_json = client.get(reverse("api-award-round-shortlist", args=[world["round"].pk])).json()
     assert [x["enterprise_id"] for x in shortlist_json["excluded"]] == [world["e"]["k3"].pk]
-    assert len(shortlist_json["ranked"]) == 5
+    # one prefecture at a time: Kunming first (k3 excluded), then Qujing; an unknown or unread prefecture is refused
+    assert shortlist_json["prefecture"] == "530100" and shortlist_json["prefectures"][:2] == ["530100", "530300"]
+    assert len(shortlist_json["ranked"]) == shortlist_json["count"] == 3 and shortlist_json["quota"] == 2
+    qujing = client.get(reverse("api-award-round-shortlist", args=[world["round"].pk]), {"prefecture": "530300"})
+    assert {c["enterprise_id"] for c in qujing.json()["ranked"]} == {world["e"]["q1"].pk, world["e"]["q2"].pk}
+    assert qujing.json()["excluded"] == []
+    bad = client.get(reverse("api-award-round-shortlist", args=[world["round"].pk]), {"prefecture": "610100"})
+    assert bad.status_code == 400 and "prefecture" in bad.json()
 
 
 def test_bounded_queries(client, world, users, kunming):
