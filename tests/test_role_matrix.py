@@ -104,29 +104,8 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
         "inbox_notice": _inbox_notice(users[f"officer-{side}"], enterprise),  # in the side's officer's inbox
         "award_round": _award_round(users[f"sasac-{side}"], enterprise),  # the side's province, by its SASAC staff
-        "bulletin": _bulletin(users[f"sasac-{side}"], enterprise),  # a draft of the side's prefecture, with its files
         **_liaison_and_visit(users, enterprise, side),  # the side's officer, its 联络员, and a visit it logged
     }
-
-
-def _bulletin(sasac, enterprise):
-    """A draft bulletin of the enterprise's prefecture (Kunming, Xi'an) by the side's SASAC staff, its files built."""
-    from django.core.files.base import ContentFile
-
-    from reporting.bulletins.services import bulletin_create
-
-    bulletin = bulletin_create(
-        province=enterprise.region.parent,
-        prefecture=enterprise.region,
-        date_from=timezone.localdate() - timedelta(days=30),
-        date_to=timezone.localdate(),
-        by=sasac,
-    )
-    bulletin.docx_file.save("b.docx", ContentFile(b"PK\x03\x04"), save=False)
-    bulletin.pdf_file.save("b.pdf", ContentFile(PDF), save=False)
-    bulletin.status = "built"
-    bulletin.save()
-    return bulletin
 
 
 def _award_round(sasac, enterprise):
@@ -406,14 +385,6 @@ URL_KWARGS = {
     "api-award-round-detail": lambda o: {"pk": o["award_round"].pk},
     "api-award-round-shortlist": lambda o: {"pk": o["award_round"].pk},
     "api-pilot-funds": lambda o: {"pk": o["pilot"].pk},
-    "bulletins:detail": lambda o: {"pk": o["bulletin"].pk},
-    "bulletins:edit": lambda o: {"pk": o["bulletin"].pk},
-    "bulletins:build": lambda o: {"pk": o["bulletin"].pk},
-    "bulletins:issue": lambda o: {"pk": o["bulletin"].pk},
-    "bulletins:download": lambda o: {"pk": o["bulletin"].pk, "kind": "pdf"},
-    "api-bulletin-detail": lambda o: {"pk": o["bulletin"].pk},
-    "api-bulletin-build": lambda o: {"pk": o["bulletin"].pk},
-    "api-bulletin-issue": lambda o: {"pk": o["bulletin"].pk},
     "liaisons:assign": lambda o: {"enterprise_pk": o["enterprise"].pk},
     "liaisons:end": lambda o: {"pk": o["liaison_assignment"].pk},
     "liaisons:visit_create": lambda o: {"enterprise_pk": o["enterprise"].pk},
@@ -838,35 +809,6 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "api-award-round-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
     "api-award-round-shortlist": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
-    # -- the official bulletin (通报): a draft of the side's prefecture (Kunming) by its SASAC staff, files built;
-    # SASAC staff of the province, the prefecture's officers and administrators manage it; a county's officer reads
-    # only issued ones (so none here) and creates none; enterprises and groups see nothing -----------------------------
-    "bulletins:list": {"GET": "ok ok ok ok ok 404 404 404 404 ok ok"},
-    "bulletins:create": {
-        "GET": "ok ok ok ok ok 404 404 404 404 403 403",
-        "POST": "ok ok ok ok ok 404 404 404 404 403 403",
-    },
-    "bulletins:detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
-    "bulletins:edit": {
-        "GET": "ok ok 404 ok 404 404 404 404 404 404 404",
-        "POST": "ok ok 404 ok 404 404 404 404 404 404 404",
-    },
-    "bulletins:build": {
-        "GET": "405 405 405 405 405 405 405 405 405 405 405",
-        "POST": "ok ok 404 ok 404 404 404 404 404 404 404",
-    },
-    "bulletins:issue": {
-        "GET": "405 405 405 405 405 405 405 405 405 405 405",
-        "POST": "ok ok 404 ok 404 404 404 404 404 404 404",
-    },
-    "bulletins:download": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
-    "api-bulletin-list": {
-        "GET": "ok ok ok ok ok 404 404 404 404 ok ok",
-        "POST": "ok ok ok ok ok 404 404 404 404 403 403",
-    },
-    "api-bulletin-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
-    "api-bulletin-build": {"POST": "ok ok 404 ok 404 404 404 404 404 404 404"},
-    "api-bulletin-issue": {"POST": "ok ok 404 ok 404 404 404 404 404 404 404"},
     "api-token-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-token-detail": {
         "GET": "404 ok 404 404 404 404 404 404 404 404 404",
