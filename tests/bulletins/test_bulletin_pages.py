@@ -185,3 +185,13 @@ def test_downloads_are_recorded(client, users, settings):
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4"
     assert AuditEntry.objects.filter(details__what="bulletin:pdf").exists()
     assert client.get(reverse("bulletins:download", args=[bulletin.pk, "exe"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [("admin", True), ("officer-yn", True), ("sasac-yn", True), ("enterprise-yn", False), ("enterprise-sx", False)],
+)
+def test_the_menu_offers_bulletins_to_the_roles_allowed(client, users, role, offered):
+    client.force_login(users[role])
+    page = client.get(reverse("home")).content.decode()
+    assert (f'href="{reverse("bulletins:list")}"' in page) is offered
