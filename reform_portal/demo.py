@@ -409,4 +409,7 @@ def seed_demo(*, year: int | None = None) -> SeedResult:
     from enterprises.pilots.demo import seed_pilots  # a few pilots with funds: the dashboard's 试点企业 panel
 
     seed_pilots(enterprises=enterprises, by=admin)
+    from enterprises.liaisons.demo import seed_liaisons  # 联络员 / 指导员 and two 直通车 visits (docs/liaisons.md)
+
+    seed_liaisons(enterprises=enterprises, by=admin)
     return result
