@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from measures.choices import Status
 from measures.indicator_values import IndicatorAnswer, value_display
 from measures.models import EvidenceEvent, IndicatorValueEvent, ProgressEvent
-from reform_portal.access import AssessmentPolicy
+from reform_portal.access import AssessmentPolicy, LiaisonPolicy
 from reform_portal.choices import ChangeSource
 from reporting.assessments.choices import AssessmentStatus, SelfRating, TransitionAction
 from reporting.assessments.models import (
@@ -48,6 +48,7 @@ from reporting.assessments.models import (
     AssessmentTransition,
 )
 
+from .liaisons.models import VisitEvent
 from .models import REGISTER_FIELDS, Enterprise, EnterpriseEvent
 from .pilots.models import PilotDesignationEvent, PilotFundEvent
 
@@ -61,6 +62,7 @@ KINDS = {
     "assessment": gettext_lazy("年度自评"),
     "pilot": gettext_lazy("试点与经费"),
     "supervision": gettext_lazy("督办单"),
+    "visit": gettext_lazy("直通车走访"),
 }
 
 
@@ -200,6 +202,7 @@ def _sources(enterprise, user, filters: ActivityFilters) -> list:
             None,
         ),
         *_supervision_sources(e),
+        *_visit_sources(e, user),
     ]
 
 
@@ -219,6 +222,23 @@ def _supervision_sources(e: int) -> list:
         ),
         ("order_reply", "supervision", OrderReply.objects.filter(order__enterprise_id=e), "at", None),
         ("order_decision", "supervision", OrderDecision.objects.filter(order__enterprise_id=e), "at", None),
+    ]
+
+
+def _visit_sources(e: int, user) -> list:
+    """The enterprise's 直通车 visits (enterprises/liaisons/): each logged and each change (their history), for those
+    who read visits (LiaisonPolicy: not the enterprise's own users)."""
+    if not LiaisonPolicy.can(user, LiaisonPolicy.VISITS):
+        return []
+    events = VisitEvent.objects.filter(pgh_obj__enterprise_id=e)
+    return [
+        (
+            "visit",
+            "visit",
+            events.filter(Q(pgh_label="insert") | _changed(VisitEvent.audited_fields)),
+            "pgh_created_at",
+            None,
+        )
     ]
 
 
@@ -541,6 +561,23 @@ def _pilot_funds(events) -> dict:
     return rows
 
 
+def _visits(events) -> dict:
+    rows = {}
+    for event in events:
+        created = event.is_creation
+        title = _("直通车走访：%(date)s") % {"date": event.visited_on.isoformat()}
+        row = _event_row(event, "visit", title, _("记录直通车走访") if created else _("修改走访记录"))
+        for name in VisitEvent.audited_fields:
+            old = None if created else getattr(event, f"old_{name}")
+            new = getattr(event, name)
+            old, new = (v.isoformat() if hasattr(v, "isoformat") else v for v in (old, new))
+            if (created and new) or (not created and old != new):
+                label = str(VisitEvent._meta.get_field(name).verbose_name)
+                row.diffs.append(Diff(label, None if created else (old or ""), new or ""))
+        rows[event.pgh_id] = row
+    return rows
+
+
 def _order_models():
     from reporting.supervision.models import OrderDecision, OrderReply, SupervisionOrderEvent
 
@@ -663,6 +700,10 @@ _READERS = {
     "order_decision": (
         lambda ids: _order_models()[2].objects.filter(pk__in=ids).select_related("by", "order"),
         _order_decisions,
+    ),
+    "visit": (
+        lambda ids: VisitEvent.objects.filter(pgh_id__in=ids).select_related("changed_by"),
+        _visits,
     ),
 }
 
