@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from enterprises.consultations import services
 from enterprises.models import Region
 from measures.models import Measure
+from measures.services import progress_ensure
 from tests.factories import EnterpriseFactory, make_enterprise_user, make_officer
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -45,7 +46,8 @@ def chain(users, yn_enterprise, wuhua, yunnan):
 def other_yn(kunming):
     """Another Kunming enterprise (of the same kind: the same measures apply) and its user."""
     enterprise = EnterpriseFactory(name="昆明另一家测试有限公司", region=kunming)
-    return enterprise, make_enterprise_user("t-enterprise-yn-2", enterprise=enterprise)
+    progress_ensure(enterprise=enterprise)
+    return enterprise, make_enterprise_user("t-other-yn", enterprise=enterprise)
 
 
 def ask(users, enterprise, measure=None, **kwargs):

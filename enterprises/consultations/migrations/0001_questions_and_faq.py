@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('enterprises', '0013_listed_count'),
+        ('enterprises', '0012_search_trigram'),
         ('measures', '0015_evidence_withdrawal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
