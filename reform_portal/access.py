@@ -1498,6 +1498,227 @@ class AwardPolicy:
         return False
 
 
+# 产改直通车: questions and the FAQ per measure (enterprises/consultations/, docs/consultations.md) ------------------
+
+_QUESTION_AWAITING = ("open", "forwarded")  # consultations.choices.AWAITING_STATUSES
+_QUESTION_ANSWERED = ("answered", "closed")
+
+
+class QuestionPolicy:
+    """Questions of the 产改直通车 (Yunnan 四（二）).
+
+    - VIEW and the list: an enterprise user its enterprise's questions, a group user those of its head enterprise and
+      granted subsidiaries, an officer those of the enterprises in their charge (any level: a higher union may step
+      in) plus those whose current handlers they are (`handler_ids`, set by a forward up or an escalation) and those
+      forwarded to them as 联络员 / 指导员 (`assignee`), SASAC staff those of their province (read only),
+      administrators all;
+    - ASK (obj: the enterprise): the users who fill in its self-assessment (its own users, the group users it is
+      granted to);
+    - ANSWER (while it waits for an answer): administrators, the officers who see it (its handlers, the officers in
+      charge of the enterprise, the liaison it was forwarded to);
+    - FORWARD (up a level, or to a liaison; while it waits): administrators and the officers who see it, except a
+      liaison who sees it only because it was forwarded to them;
+    - RESPOND (rate the answer, follow up, close): the enterprise's side, on an answered question;
+    - PUBLISH (to the FAQ, from an answered question): as FORWARD.
+    Out of scope is a 404 (load through `visible`), in scope but not allowed a 403."""
+
+    VIEW = "view"
+    LIST = "list"
+    ASK = "ask"  # obj: the enterprise
+    ANSWER = "answer"
+    FORWARD = "forward"
+    RESPOND = "respond"
+    PUBLISH = "publish"
+
+    @staticmethod
+    def _q(access) -> Q | None:
+        if access.role == ADMIN:
+            return None
+        if access.role in (ENTERPRISE, GROUP):
+            return Q(enterprise_id__in=sorted(access.enterprise_ids))
+        if access.role == SASAC:
+            return access.enterprise_q("enterprise__")
+        if access.role == OFFICER:
+            mine = Q(handler_ids__contains=[access.user_id]) | Q(assignee_id=access.user_id)
+            return access.enterprise_q("enterprise__") | mine
+        return Q(pk__in=[])
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        q = QuestionPolicy._q(access_for(user))
+        return qs if q is None else qs.filter(q)
+
+    @staticmethod
+    def on_enterprise_side(user, question) -> bool:
+        access = access_for(user)
+        return access.role in (ENTERPRISE, GROUP) and question.enterprise_id in access.enterprise_ids
+
+    @staticmethod
+    def _union_sees(access, question, *, as_liaison: bool) -> bool:
+        """An officer (or administrator) who sees the question: in charge of its enterprise, a handler, or (when
+        `as_liaison`) the liaison it was forwarded to."""
+        if access.role == ADMIN:
+            return True
+        if access.role != OFFICER:
+            return False
+        if access.user_id in (question.handler_ids or []) or access.sees_enterprise(question.enterprise):
+            return True
+        return as_liaison and question.assignee_id == access.user_id
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        access = access_for(user)
+        if action in (QuestionPolicy.LIST, QuestionPolicy.VIEW):
+            if obj is None:
+                return access.has_role
+            if QuestionPolicy.on_enterprise_side(user, obj):
+                return True
+            if access.role == SASAC:
+                return access.sees_enterprise(obj.enterprise)
+            return QuestionPolicy._union_sees(access, obj, as_liaison=True)
+        if action == QuestionPolicy.ASK:
+            return bool(access.fills_in_ids) if obj is None else obj.pk in access.fills_in_ids
+        if action in (QuestionPolicy.ANSWER, QuestionPolicy.FORWARD, QuestionPolicy.PUBLISH):
+            if obj is None:
+                return access.role in (ADMIN, OFFICER)
+            waits = obj.status in _QUESTION_AWAITING
+            if action == QuestionPolicy.ANSWER:
+                return waits and QuestionPolicy._union_sees(access, obj, as_liaison=True)
+            if action == QuestionPolicy.FORWARD:
+                return waits and QuestionPolicy._union_sees(access, obj, as_liaison=False)
+            return obj.status in _QUESTION_ANSWERED and QuestionPolicy._union_sees(access, obj, as_liaison=False)
+        if action == QuestionPolicy.RESPOND:
+            if obj is None:
+                return access.role in (ENTERPRISE, GROUP)
+            return QuestionPolicy.on_enterprise_side(user, obj) and obj.status in _QUESTION_ANSWERED
+        return False
+
+
+class FaqPolicy:
+    """The FAQ (常见问题) of the 产改直通车, per measure: an entry of a measure of a province is read by the users of
+    the enterprises that measure applies to (measures/applicability.py), by the officers and SASAC staff of that
+    province and by administrators; MANAGE (publish, edit, withdraw): administrators and the officers in charge of a
+    region of that province. Withdrawn entries are seen by those who manage them only."""
+
+    VIEW = "view"
+    LIST = "list"
+    MANAGE = "manage"  # obj: a FaqEntry with its measure's document loaded
+
+    @staticmethod
+    def _charge_provinces(access) -> frozenset[int]:
+        return frozenset(province for _pk, _level, province in access.charge)
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        access = access_for(user)
+        if access.role == ADMIN:
+            return qs
+        published = qs.filter(status="published")
+        if access.role == OFFICER:
+            managed = Q(measure__document__province_id__in=sorted(FaqPolicy._charge_provinces(access)))
+            return qs.filter(managed | Q(status="published", measure__document__province_id__in=access.province_ids))
+        if access.role == SASAC:
+            return published.filter(measure__document__province_id=access.province_id)
+        if access.role in (ENTERPRISE, GROUP):
+            from enterprises.models import Enterprise
+            from measures.applicability import scopes_for
+
+            q = Q(pk__in=[])
+            for enterprise in Enterprise.objects.filter(pk__in=sorted(access.enterprise_ids)).select_related("region"):
+                q |= scopes_for(enterprise, "measure__scope__")
+            return published.filter(q)
+        return qs.none()
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        access = access_for(user)
+        if action in (FaqPolicy.LIST, FaqPolicy.VIEW):
+            return access.has_role  # an entry itself: loaded through `visible`
+        if action == FaqPolicy.MANAGE:
+            if access.role == ADMIN:
+                return True
+            provinces = FaqPolicy._charge_provinces(access) if access.role == OFFICER else frozenset()
+            return bool(provinces) if obj is None else obj.measure.document.province_id in provinces
+        return False
+
+
+class BulletinPolicy:
+    """The official bulletin (通报) of a province or of one of its prefectures (reporting/bulletins).
+
+    - MANAGE (create, edit the text blocks, build, issue): administrators; SASAC staff for their province's bulletins
+      (the province's or a prefecture's); officers in charge of a province for its bulletins, officers in charge of a
+      prefecture for that prefecture's;
+    - VIEW / the list: those, and once issued (`issued_at` set: archived, read-only), SASAC staff and officers (any
+      charge: province, prefecture, county) of the bulletin's province; enterprise and group users: none (404)."""
+
+    VIEW = "view"
+    LIST = "list"
+    MANAGE = "manage"
+
+    @staticmethod
+    def _managed(access) -> tuple[frozenset[int], frozenset[int]] | None:
+        """(provinces whose every bulletin the user manages, prefectures whose bulletins they manage); None: all."""
+        if access.role == ADMIN:
+            return None
+        if access.role == SASAC and access.province_id:
+            return frozenset({access.province_id}), frozenset()
+        if access.role == OFFICER:
+            return access.charge_province_ids, access.charge_prefecture_ids
+        return frozenset(), frozenset()
+
+    @staticmethod
+    def _reader_province_ids(access) -> frozenset[int]:
+        if access.role == SASAC and access.province_id:
+            return frozenset({access.province_id})
+        if access.role == OFFICER:
+            return frozenset(province for _pk, _level, province in access.charge)
+        return frozenset()
+
+    @staticmethod
+    def visible(user, qs: QuerySet) -> QuerySet:
+        access = access_for(user)
+        managed = BulletinPolicy._managed(access)
+        if managed is None:
+            return qs
+        provinces, prefectures = managed
+        readers = BulletinPolicy._reader_province_ids(access)
+        q = Q(province_id__in=sorted(provinces)) | Q(prefecture_id__in=sorted(prefectures))
+        q |= Q(issued_at__isnull=False, province_id__in=sorted(readers))
+        return qs.filter(q)
+
+    @staticmethod
+    def managed_regions(user, qs: QuerySet) -> QuerySet:
+        """Narrow regions (provinces and prefectures) to the scopes whose bulletins `user` may create."""
+        managed = BulletinPolicy._managed(access_for(user))
+        if managed is None:
+            return qs
+        provinces, prefectures = managed
+        return qs.filter(
+            Q(pk__in=sorted(provinces)) | Q(parent_id__in=sorted(provinces)) | Q(pk__in=sorted(prefectures))
+        )
+
+    @staticmethod
+    def can(user, action: str, obj=None) -> bool:
+        access = access_for(user)
+        managed = BulletinPolicy._managed(access)
+        if managed is None:
+            return True
+        provinces, prefectures = managed
+        may_manage = (
+            bool(provinces or prefectures)
+            if obj is None
+            else obj.province_id in provinces or (obj.prefecture_id is not None and obj.prefecture_id in prefectures)
+        )
+        if action == BulletinPolicy.MANAGE:
+            return may_manage
+        if action in (BulletinPolicy.LIST, BulletinPolicy.VIEW):
+            readers = BulletinPolicy._reader_province_ids(access)
+            if obj is None:
+                return may_manage or bool(readers)
+            return may_manage or (obj.issued_at is not None and obj.province_id in readers)
+        return False
+
+
 # The interface's menus and buttons read these (reform_portal.context_processors).
 
 
@@ -1514,6 +1735,8 @@ class Menu:
     supervision: bool = False  # supervision orders (督办单)
     awards: bool = False  # award shortlists (评优推荐)
     visits: bool = False  # 产改直通车 visits (直通车走访) and "我联系的企业"
+    bulletins: bool = False  # the official bulletin (通报)
+    consultations: bool = False  # 产改直通车: questions and the FAQ
 
 
 # Who is offered the API in the menu: administrators, and officers, who keep many enterprises' progress and may
@@ -1539,6 +1762,8 @@ def menu_for(user) -> Menu:
         supervision=OrderPolicy.can(user, OrderPolicy.LIST),
         awards=AwardPolicy.can(user, AwardPolicy.LIST),
         visits=LiaisonPolicy.can(user, LiaisonPolicy.VISITS),
+        bulletins=BulletinPolicy.can(user, BulletinPolicy.LIST),
+        consultations=QuestionPolicy.can(user, QuestionPolicy.LIST),
     )
 
 

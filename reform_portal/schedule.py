@@ -57,6 +57,13 @@ PERIODIC_TASKS = [
         "（每满 ESCALATION_DELAY_WORKDAYS 个工作日升一级）；每张督办单每一级只发一次（docs/supervision.md）。",
     },
     {
+        "name": "直通车问题逾期上报（每天）",
+        "task": "enterprises.consultations.tasks.question_escalations_send",
+        "crontab": {"minute": "20", "hour": "8"},
+        "description": "超过答复期限（QUESTION_SLA_WORKDAYS 个工作日）仍未答复的直通车问题，通知负责的工会干部"
+        "并上报上一级工会；每个问题每个答复期限只上报一次（docs/consultations.md）。",
+    },
+    {
         "name": "发送待发任务（每分钟）",
         "task": "reform_portal.outbox.tasks.outbox_flush",
         "every_minutes": 1,
