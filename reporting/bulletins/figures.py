@@ -23,6 +23,7 @@ same figures. Percentages are rounded to one decimal place once, here."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -171,8 +172,17 @@ def overdue_orders(*, province, prefecture, on: date, limit=ORDERS_SHOWN) -> dic
     }
 
 
-def pilots(*, user, province, prefecture, document) -> dict:
+def _scope_reader():
+    """Whom the pilots panel's selectors (which narrow by a user's reach) read for: a bulletin's figures are its
+    scope's whoever builds it (BulletinPolicy let its author manage that scope; a worker or `make_bulletin` builds
+    it), so they are read with an administrator's reach (an unsaved user: no row, no session), the scope
+    (DashboardScope: the province, or the prefecture) narrowing them."""
+    return get_user_model()(username="bulletin-figures", is_superuser=True)
+
+
+def pilots(*, province, prefecture, document) -> dict:
     """The pilots' completion vs the others and their funds (reporting.pilots_panel), over the scope."""
+    user = _scope_reader()
     scope = DashboardScope(
         province=province, prefecture_ids=None if prefecture is None else frozenset({prefecture.pk}), cache_part=""
     )
@@ -188,9 +198,8 @@ def pilots(*, user, province, prefecture, document) -> dict:
     return out
 
 
-def bulletin_figures(*, province, prefecture, date_from: date, date_to: date, user) -> dict:
-    """Everything a bulletin prints (see the module's docstring). `user`: whose reach narrows the pilots' figures
-    (the bulletin's author, whose reach covers the scope: BulletinPolicy)."""
+def bulletin_figures(*, province, prefecture, date_from: date, date_to: date) -> dict:
+    """Everything a bulletin prints (see the module's docstring): the same for whoever asks."""
     document = document_of(province)
     out: dict = {
         "scope": {
@@ -274,5 +283,5 @@ def bulletin_figures(*, province, prefecture, date_from: date, date_to: date, us
         province=province, prefecture=prefecture, document=document, date_from=date_from, date_to=date_to
     )
     out["overdue_orders"] = overdue_orders(province=province, prefecture=prefecture, on=date_to)
-    out["pilots"] = pilots(user=user, province=province, prefecture=prefecture, document=document)
+    out["pilots"] = pilots(province=province, prefecture=prefecture, document=document)
     return out

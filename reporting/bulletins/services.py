@@ -194,7 +194,6 @@ def bulletin_build(*, bulletin_id: int, by=None) -> Bulletin:
             prefecture=bulletin.prefecture,
             date_from=bulletin.date_from,
             date_to=bulletin.date_to,
-            user=bulletin.created_by or by,
         )
         _progress(bulletin.pk, 40)
         scope = figures["scope"]["name"]

@@ -168,3 +168,64 @@ def test_make_bulletin_builds_both_files(yunnan, tmp_path):
     Document(str(next(tmp_path.glob("*.docx"))))
     assert (next(tmp_path.glob("*.pdf"))).read_bytes().startswith(b"%PDF")
     assert "云工产改通报" in out.getvalue()
+
+
+def test_pilots_and_overdue_orders_are_the_scopes_whoever_builds(yunnan):
+    from enterprises.models import Enterprise
+    from enterprises.pilots.services import fund_record, pilot_designate
+    from measures.applicability import applicable_measures
+    from reporting.supervision.models import SupervisionOrder
+    from reporting.supervision.services import order_issue
+    from tests.factories import make_officer
+
+    kunming = Region.objects.get(code="530100")
+    officer = make_officer("t-bulletin-pilots", regions=[kunming])
+    enterprise = Enterprise.objects.filter(region=kunming).order_by("pk").first()
+    designation = pilot_designate(
+        enterprise=enterprise,
+        region=kunming,
+        document_number="昆工发〔2026〕1号",
+        designated_on=timezone.localdate(),
+        measures=list(applicable_measures(enterprise).order_by("pk")[:2]),
+        by=officer,
+    )
+    fund_record(
+        designation=designation,
+        kind="granted",
+        amount="50000",
+        on_date=timezone.localdate(),
+        purpose="试点",
+        by=officer,
+    )
+    sasac = make_sasac("t-bulletin-sasac", province_code="530000")
+    others = list(Enterprise.objects.filter(region__parent=yunnan).order_by("pk")[:3])
+    orders = order_issue(
+        enterprises=others,
+        measures=list(applicable_measures(others[0]).order_by("pk")[:1]),
+        request="请整改",
+        due_date=timezone.localdate() + timedelta(days=10),
+        by=sasac,
+    )
+    SupervisionOrder.objects.filter(pk__in=[o.pk for o in orders[:2]]).update(
+        due_date=timezone.localdate() - timedelta(days=3)
+    )
+    call_command(
+        "make_bulletin",
+        "--province",
+        "530000",
+        "--from",
+        "2026-01-01",
+        "--to",
+        str(timezone.localdate()),
+        stdout=io.StringIO(),
+    )
+    built = Bulletin.objects.get()  # built by nobody (the command): the same figures as an officer's build
+    assert built.created_by is None
+    assert built.figures["pilots"]["active"] == 1 and built.figures["pilots"]["granted"] == "50000.00"
+    assert built.figures["pilots"]["pilots"]["enterprises"] == 1
+    assert built.figures["overdue_orders"]["count"] == 2
+    assert [r["days_overdue"] for r in built.figures["overdue_orders"]["rows"]] == [3, 3]
+    mine = _built(yunnan, sasac)
+    assert mine.figures["pilots"] == built.figures["pilots"]
+    text = _pdf_text(built)
+    assert "逾期未办结的督办单2件" in text and "在册试点企业1家" in text
