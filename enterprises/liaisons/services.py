@@ -18,7 +18,7 @@ from reform_portal.locks import lock_one
 from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 from reform_portal.versioning import check_version
 
-from .choices import PEOPLE_MET_MAX_CHARS, VISITORS_MAX_CHARS, LiaisonRole
+from .choices import PEOPLE_MET_MAX_CHARS, VISITORS_MAX_CHARS, LiaisonRole, is_liaison_role
 from .models import LiaisonAssignment, Visit
 
 
@@ -40,7 +40,7 @@ def assignment_problems(*, by, enterprise: Enterprise, user, role: str) -> dict[
     if enterprise is None or not LiaisonPolicy.can(by, LiaisonPolicy.ASSIGN, enterprise):
         _add(problems, "enterprise", _("您不负责该企业所在的地区，不能为其指派产改联络员或指导员。"))
         return problems
-    if role not in LiaisonRole.values:
+    if not is_liaison_role(role):
         _add(problems, "role", _("请选择角色：联络员或指导员。"))
         return problems
     user_id = getattr(user, "pk", user)
