@@ -329,4 +329,5 @@ def test_the_history_triggers_run_once_per_statement():
     tables |= {"assessments_reportingperiod", "assessments_assessmentevidence", "measures_evidence"}  # issue 11
     tables |= {"supervision_supervisionorder", "pilots_pilotdesignation", "pilots_pilotfund"}  # issues 14, 15
     tables |= {"channels_channel", "channels_delivery"}  # the group robots and their deliveries' attempts
+    tables |= {"awards_awardround", "awards_awardcandidatedecision"}  # award rounds and decisions (issue 15)
     assert found == {(table, "STATEMENT") for table in tables}
