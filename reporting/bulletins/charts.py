@@ -46,7 +46,9 @@ def completion_bars(areas: list[dict], *, title: str) -> bytes | None:
     values = [a["completion"] for a in shown]
     bars = ax.bar(range(len(values)), values, color=RED)
     ax.set_xticks(range(len(values)))
-    ax.set_xticklabels(names, fontproperties=font, rotation=45 if len(names) > 6 else 0, ha="right", fontsize=8)
+    ax.set_xticklabels(
+        names, fontproperties=font, rotation=45 if len(names) > 6 else 0, ha="right", rotation_mode="anchor", fontsize=8
+    )
     ax.set_ylim(0, 100)
     ax.set_ylabel("%", fontproperties=font)
     ax.set_title(title, fontproperties=font, fontsize=11)

@@ -126,7 +126,7 @@ def _picture(doc, png: bytes | None) -> None:
 def _blocks(doc, words: str) -> None:
     for line in (words or "").splitlines():
         if line.strip():
-            _paragraph(doc, line.strip())
+            _paragraph(doc, line.strip(), indent=not text.is_salutation(line.strip()))
 
 
 def bulletin_docx(bulletin, figures: dict, charts: dict) -> bytes:

@@ -32,6 +32,10 @@ def bulletin_pdf(bulletin, figures: dict, charts: dict) -> bytes:
     pdf.add_page()
     width = pdf.epw
 
+    def body(words):
+        # the first line indented two characters, as in the .docx; a salutation (主送机关, "各有关单位：") flush left
+        line(words if text.is_salutation(words) else f"\u3000\u3000{words}")
+
     def line(words, size=14, height=9, align="L", colour=None):
         pdf.set_font("cjk", size=size)
         if colour:
@@ -69,39 +73,39 @@ def bulletin_pdf(bulletin, figures: dict, charts: dict) -> bytes:
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.2)
     pdf.ln(8)
-    line(bulletin.title, size=20, height=12, align="C")
+    line(bulletin.title, size=20 if len(bulletin.title) <= 22 else 17, height=12, align="C")
     pdf.ln(4)
 
     heads = text.sections()
     for block in (bulletin.opening or "").splitlines():
         if block.strip():
-            line(block.strip())
+            body(block.strip())
     line(heads["overall"], size=15)
-    line(text.headline_sentence(figures))
+    body(text.headline_sentence(figures))
     table([_("指标"), _("数值")], [list(r) for r in text.headline_rows(figures)])
     for block in (bulletin.assessment or "").splitlines():
         if block.strip():
-            line(block.strip())
+            body(block.strip())
     picture(charts.get("trend"))
     line(heads["areas"], size=15)
     table(*text.area_table(figures))
     picture(charts.get("areas"))
-    line(text.area_moves_sentence(figures))
+    body(text.area_moves_sentence(figures))
     line(heads["measures"], size=15)
     head, rows = text.measure_table(figures)
     table(head, rows, widths=(10, 70, 25, 25, 20))
     line(heads["enterprises"], size=15)
     table(*text.enterprise_table(figures))
     line(heads["orders"], size=15)
-    line(text.orders_sentence(figures))
+    body(text.orders_sentence(figures))
     if figures["overdue_orders"]["rows"]:
         table(*text.orders_table(figures))
     line(heads["pilots"], size=15)
-    line(text.pilots_sentence(figures))
+    body(text.pilots_sentence(figures))
     line(heads["next"], size=15)
     for block in (bulletin.next_steps or "").splitlines():
         if block.strip():
-            line(block.strip())
+            body(block.strip())
     pdf.ln(6)
     line(text.issuer(figures), align="R")
     line(text.cn_date(figures["range"]["to"]), align="R")

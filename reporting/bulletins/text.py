@@ -14,6 +14,11 @@ def cn_date(iso: str | None) -> str:
     return _("%(y)s年%(m)s月%(d)s日") % {"y": d.year, "m": d.month, "d": d.day}
 
 
+def is_salutation(line: str) -> bool:
+    """A line addressing the recipients (主送机关, "各州（市）总工会："): printed flush left."""
+    return line.endswith(("：", ":")) and len(line) <= 60
+
+
 def pct(value) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
