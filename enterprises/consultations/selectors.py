@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from enterprises.liaisons.selectors import liaison_users
 from enterprises.models import Enterprise, Region
 from measures.applicability import applicable_measures
 from reform_portal.access import FaqPolicy, QuestionPolicy, RegionPolicy, access_for
@@ -66,8 +67,6 @@ def measures_for(enterprise) -> list:
 
 def liaison_choices(question) -> list:
     """The 联络员 / 指导员 assigned to the question's enterprise (enterprises/liaisons), to forward it to."""
-    from enterprises.liaisons.selectors import liaison_users
-
     return list(liaison_users(question.enterprise))
 
 

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enterprises.liaisons.selectors import liaison_users
 from enterprises.models import Enterprise
 from measures.applicability import applicable_measures
 from measures.models import Measure
@@ -215,6 +216,30 @@ def question_forward_up(*, question: Question, note: str = "", by, expected_vers
     message = _message(current, kind=MessageKind.FORWARD_UP, by=by, text=note, level=level)
     _save(current, ["stage", "level", "handler_ids", "assignee", "status"], by)
     notifications.question_forwarded(current, handlers)
+    return message
+
+
+@transaction.atomic
+def question_forward_to_liaison(
+    *, question: Question, user, note: str = "", by, expected_version: int | None
+) -> QuestionMessage:
+    """转交联络员: to a 产改联络员 / 指导员 assigned to the enterprise (enterprises/liaisons), who then sees and answers
+    it; the handlers stay in charge (it stays in their queue, and the escalation's)."""
+    current = _locked(question)
+    if not QuestionPolicy.can(by, QuestionPolicy.FORWARD, current):
+        raise PermissionDenied
+    check_version(current, expected_version, label=_label(current))
+    problems: dict[str, list[str]] = {}
+    note = _text(problems, "note", note, label=_("转交说明"), limit=BODY_MAX_CHARS, required=False)
+    user_id = getattr(user, "pk", user)
+    target = liaison_users(current.enterprise).filter(pk=user_id).first() if user_id is not None else None
+    if target is None:
+        _add(problems, "user", _("请选择该企业的产改联络员或指导员。"))
+    _raise(problems)
+    message = _message(current, kind=MessageKind.FORWARD_LIAISON, by=by, text=note, to_user=target)
+    current.assignee, current.status = target, QuestionStatus.FORWARDED
+    _save(current, ["assignee", "status"], by)
+    notifications.question_forwarded(current, [target.pk])
     return message
 
 

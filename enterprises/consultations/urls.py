@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.question_detail, name="detail"),
     path("<int:pk>/answer/", views.question_answer, name="answer"),
     path("<int:pk>/forward/", views.question_forward, name="forward"),
+    path("<int:pk>/forward-liaison/", views.question_forward_liaison, name="forward_liaison"),
     path("<int:pk>/follow-up/", views.question_follow_up, name="follow_up"),
     path("<int:pk>/rate/", views.question_rate, name="rate"),
     path("<int:pk>/publish/", views.faq_publish, name="publish"),

@@ -224,6 +224,26 @@ def question_forward(request, pk):
 
 @login_required
 @require_POST
+def question_forward_liaison(request, pk):
+    def run(question, data):
+        services.question_forward_to_liaison(
+            question=question, user=data["user"], note=data["note"], by=request.user, expected_version=data["version"]
+        )
+
+    return _act(
+        request,
+        pk,
+        action=QuestionPolicy.FORWARD,
+        form_class=ForwardLiaisonForm,
+        form_name="liaison_form",
+        run=run,
+        done=_("已转交产改联络员。"),
+        form_kwargs=lambda question: {"users": liaison_choices(question)},
+    )
+
+
+@login_required
+@require_POST
 def question_follow_up(request, pk):
     def run(question, data):
         services.question_follow_up(

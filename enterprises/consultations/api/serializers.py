@@ -87,6 +87,10 @@ class ForwardSerializer(serializers.Serializer):
     version = VersionField(required=False)
 
 
+class ForwardLiaisonSerializer(ForwardSerializer):
+    user = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="该企业的产改联络员或指导员的用户 id")
+
+
 class RateSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
     comment = serializers.CharField(max_length=BODY_MAX_CHARS, required=False, allow_blank=True)

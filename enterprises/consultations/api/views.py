@@ -1,6 +1,7 @@
 """The 直通车's API: /api/questions/ (list with the page's filters; POST asks), /api/questions/{id}/ (with its thread
-at /messages/), and the actions answer, forward (up a level), follow-up and rate (each with the `version` read or
-If-Match: 409 when stale); /api/faq/ (search `q`, `measure`). Out of scope: 404; in scope but not allowed: 403."""
+at /messages/), and the actions answer, forward (up a level), forward-liaison (to a 联络员 / 指导员), follow-up and
+rate (each with the `version` read or If-Match: 409 when stale); /api/faq/ (search `q`, `measure`). Out of scope: 404;
+in scope but not allowed: 403."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,6 +27,7 @@ from .serializers import (
     AnswerSerializer,
     FaqSerializer,
     FollowUpSerializer,
+    ForwardLiaisonSerializer,
     ForwardSerializer,
     MessageSerializer,
     QuestionSerializer,
@@ -150,6 +152,27 @@ class QuestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
 
         return self._act(request, pk, policy_action=QuestionPolicy.FORWARD, serializer_class=ForwardSerializer, run=run)
+
+    @_action_schema(ForwardLiaisonSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="forward-liaison",
+        filter_backends=[],
+        serializer_class=ForwardLiaisonSerializer,
+    )
+    def forward_liaison(self, request, pk=None):
+        """Forward to a 产改联络员 / 指导员 assigned to the enterprise (`user`: their id), who sees and answers it."""
+
+        def run(question, data, version):
+            services.question_forward_to_liaison(
+                question=question, user=data["user"], note=data.get("note", ""), by=request.user,
+                expected_version=version,
+            )  # fmt: skip
+
+        return self._act(
+            request, pk, policy_action=QuestionPolicy.FORWARD, serializer_class=ForwardLiaisonSerializer, run=run
+        )
 
     @_action_schema(FollowUpSerializer)
     @action(
