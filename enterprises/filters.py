@@ -18,6 +18,7 @@ from reform_portal.paging import COUNT_CACHED_FROM, Part, Parts, cached_count, c
 from .changed_since import changed_q, newly_lagging_q
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .credit_code import normalise_credit_code
+from .list_counts import STATUS_IN_SUMMARY, kept_count
 from .models import Enterprise, Region
 from .quick_select import quicken
 from .selectors import counties_visible, group_heads, in_group, prefectures_visible
@@ -135,15 +136,10 @@ class ProgressOrderingFilter(OrderingFilter):
         return qs.order_by(*order_terms(fields)) if fields else qs
 
 
-# An enterprise with at least one applicable measure in a status, from its summary's counts (已完成 alone is the
-# done count less 常态化推进).
-_SUMMARY = "progress_summary__"
-STATUS_IN_SUMMARY = {
-    Status.NOT_STARTED: Q(**{f"{_SUMMARY}not_started__gt": 0}),
-    Status.IN_PROGRESS: Q(**{f"{_SUMMARY}in_progress__gt": 0}),
-    Status.DONE: Q(**{f"{_SUMMARY}done__gt": F(f"{_SUMMARY}ongoing")}),
-    Status.ONGOING: Q(**{f"{_SUMMARY}ongoing__gt": 0}),
-}
+# An enterprise with at least one applicable measure in a status, from its summary's counts: the rule and its SQL
+# face (the triggers that keep the list's counts per place) are in list_counts.py.
+# The filters that leave the list's count to the counts kept per place (`EnterpriseFilter.kept_count`).
+KEPT_COUNT_FILTERS = ("document", "status", "sort")
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -275,6 +271,20 @@ class EnterpriseFilter(django_filters.FilterSet):
                 regions.filter(parent=region) if region.level == RegionLevel.PROVINCE else regions.filter(pk=region.pk)
             )
         return regions
+
+    def kept_count(self) -> int | None:
+        """The list's count from the counts the database keeps per place (list_counts.py), when only `?status=`
+        and/or `?document=` filter it (a sort changes no count); None otherwise (the paginator counts the rows)."""
+        if self.request is None or not self.is_bound or not self.form.is_valid():
+            return None
+        data = self.form.cleaned_data
+        if any(data.get(name) not in EMPTY_VALUES for name in data if name not in KEPT_COUNT_FILTERS):
+            return None
+        status, document = data.get("status") or None, data.get("document")
+        if not status and document is None:
+            return None
+        qs = self.qs
+        return kept_count(user=self.request.user, qs=qs, status=status, document_id=getattr(document, "pk", None))
 
     def search(self, qs, name, value):
         value = value.strip()

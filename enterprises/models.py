@@ -322,3 +322,51 @@ class Profile(TimeStampedModel):
             raise ValidationError({"province": _("国资委工作人员必须指定所属省份。")})
         if self.role in (Role.ENTERPRISE, Role.GROUP) and not self.enterprise_id:
             raise ValidationError({"enterprise": _("企业用户和集团用户必须指定所属企业（集团用户为集团本部）。")})
+
+
+class ListedCount(models.Model):
+    """How many enterprises of a place (prefecture `region`, county `county`) have at least one applicable measure in
+    `status` (of `document`'s measures; every document when null), or, with `status` "" and a document, any
+    applicable progress on that document: what the enterprise list counts for `?status=` and `?document=` alone
+    (enterprises/list_counts.py). Written only by the database's triggers (reporting/list_counts.py); the count of a
+    key is the sum of its rows."""
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所在州（市）"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique index (document, status, region, county) serves
+        related_name="+",
+    )
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("所在县（市、区）"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    # a string reference, not an import: enterprises' models build on nothing of measures
+    document = models.ForeignKey(
+        "measures.PolicyDocument",
+        verbose_name=_("政策文件"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    status = models.CharField(_("措施状态"), max_length=20, blank=True)
+    enterprises = models.IntegerField(_("企业数"))
+
+    class Meta:
+        verbose_name = _("列表计数")
+        verbose_name_plural = _("列表计数")
+        # rows are only added (a statement's differences), so that writers never wait on a shared row: a key's count
+        # is the sum of its rows, folded now and then (reporting.list_counts.fold)
+        indexes = [models.Index(fields=["document", "status", "region", "county"], name="listed_count_key")]
+
+    def __str__(self):
+        return f"{self.region_id}/{self.county_id} {self.document_id} {self.status}: {self.enterprises}"

@@ -72,7 +72,7 @@ def enterprise_list(request):
     filterset = EnterpriseFilter(request.GET or None, queryset=qs, request=request)
     segments = partial(list_segments, prefectures=filterset.prefectures())
     fetch = partial(_rows_marked, since=request.last_visit)
-    paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=fetch, segments=segments)
+    paginator = IdsFirstPaginator(filterset.qs, PAGE_SIZE, fetch=fetch, segments=segments, counted=filterset.kept_count)
     # "next" and "previous" carry the boundary row of this page: the neighbour is sought from it, not skipped to
     page = paginator.get_page(request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before"))
     query = request.GET.copy()

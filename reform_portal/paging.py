@@ -78,6 +78,10 @@ class CountCachedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        # a count the database keeps for this list (`counted`: None when it keeps none for these filters)
+        kept = self.counted() if getattr(self, "counted", None) else None
+        if kept is not None:
+            return kept
         if not hasattr(self.object_list, "query"):
             return super().count
         return cached_count(self.object_list)
@@ -156,10 +160,20 @@ class IdsFirstPaginator(CountCachedPaginator):
     """A Paginator whose pages hold `fetch(ids)`: the rows of the ids of that page, in their order. Its pages carry
     `after` and `before`: tokens for the next and previous pages' links (`page(n, after=…)`)."""
 
-    def __init__(self, object_list, per_page, *, fetch: Callable[[list], list], segments=None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        fetch: Callable[[list], list],
+        segments=None,
+        counted: Callable[[], int | None] | None = None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.fetch = fetch
         self.segments = segments
+        self.counted = counted  # the list's count when the database keeps it (else None: counted from the rows)
 
     @cached_property
     def parts(self) -> list[Part]:

@@ -248,9 +248,48 @@ class ProgressSummary(CellKey):
         return str(self.enterprise_id)
 
 
+class DocumentSummary(models.Model):
+    """Per enterprise and document with applicable progress of that document's measures: how many rows, and how many
+    in each status (a column per `measures.choices.Status`, 已完成 alone in `done`). Kept by triggers on progress,
+    enterprises and measures (reporting/list_counts.py); what the enterprise list's `?document=` counts read, per
+    place, through `enterprises.ListedCount`."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("企业"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique (enterprise, document) index serves
+        related_name="+",
+    )
+    document = models.ForeignKey(
+        PolicyDocument,
+        verbose_name=_("政策文件"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    applicable = models.IntegerField(_("适用措施数"))
+    not_started = models.IntegerField(_("未启动"))
+    in_progress = models.IntegerField(_("推进中"))
+    done = models.IntegerField(_("已完成"))
+    ongoing = models.IntegerField(_("常态化推进"))
+
+    class Meta:
+        verbose_name = _("文件推进情况摘要")
+        verbose_name_plural = _("文件推进情况摘要")
+        constraints = [models.UniqueConstraint(fields=["enterprise", "document"], name="document_summary_unique")]
+
+    def __str__(self):
+        return f"{self.enterprise_id}/{self.document_id}: {self.applicable}"
+
+
 # The triggers that keep the tallies current are declared on proxies of the models they watch (progress, indicator
 # values, indicators, enterprises): imported here so that the app registers them and makemigrations sees them.
 from .triggers import (  # noqa: E402, F401
+    CountedDocumentSummary,
+    CountedProgressSummary,
     TalliedEnterprise,
     TalliedIndicator,
     TalliedIndicatorValue,

@@ -49,7 +49,7 @@ from reform_portal.locks import lock_one
 from reform_portal.outbox.services import enqueue as outbox_enqueue
 from reporting.assessments.choices import SUBMITTED_STATUSES
 
-from . import tallies
+from . import list_counts, tallies
 from .choices import RunKind, RunStatus
 from .models import RollupRun, RollupSnapshot, ScopeTally
 
@@ -309,6 +309,8 @@ def _fold_if_worth_it(cursor, document, measure_ids, indicator_ids):
         scope_ids |= set(Measure.objects.filter(document=document).values_list("scope_id", flat=True))
         scope_ids |= set(Indicator.objects.filter(measure__document=document).values_list("scope_id", flat=True))
         tallies.fold_scopes(cursor, sorted(scope_ids))
+    list_counts.fold(cursor, document.pk)  # the enterprise list's counts per place, when their rows have grown
+    list_counts.fold(cursor)
 
 
 def _build_enterprise_cells(cursor):

@@ -21,8 +21,8 @@ from django.db.migrations.executor import MigrationExecutor
 from enterprises.models import Enterprise
 from measures.models import Indicator, IndicatorValue, Measure, Progress, Scope
 
-from . import tallies
-from .models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
+from . import list_counts, tallies
+from .models import DocumentSummary, IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 
 _OPERATIONS = {"INSERT": pgtrigger.Insert, "UPDATE": pgtrigger.Update, "DELETE": pgtrigger.Delete}
 _REFERENCING = {
@@ -78,6 +78,17 @@ class TalliedProgress(Progress):
                 name="tally_progress_truncate",
                 emptied=[ProgressTally._meta.db_table, ProgressSummary._meta.db_table],
             ),
+            # per (enterprise, document): after the tallies' (the names order them), which lock the enterprises
+            *(
+                _after(
+                    op,
+                    name=f"tally_summary_by_document_{op.lower()}",
+                    func=list_counts.progress_trigger(op),
+                    declare=list_counts.PROGRESS_DECLARE,
+                )
+                for op in _WRITES
+            ),
+            _after_truncate(name="tally_summary_by_document_truncate", emptied=[DocumentSummary._meta.db_table]),
         ]
 
 
@@ -117,6 +128,13 @@ class TalliedEnterprise(Enterprise):
                 declare=tallies.ENTERPRISE_DECLARE,
             ),
             _after("DELETE", name="tally_enterprise_delete", func=tallies.enterprise_delete_trigger()),
+            # moves the enterprise's list counts with it: before tally_enterprise_update refreshes its summary
+            _after(
+                "UPDATE",
+                name="tally_documents_enterprise_update",
+                func=list_counts.enterprise_update_trigger(),
+                declare=list_counts.ENTERPRISE_DECLARE,
+            ),
             _after_truncate(name="tally_enterprise_truncate", emptied=[ScopeTally._meta.db_table]),
         ]
 
@@ -133,7 +151,13 @@ class TalliedMeasure(Measure):
                 name="tally_measure_update",
                 func=tallies.measure_update_trigger(),
                 declare=tallies.MEASURE_DECLARE,
-            )
+            ),
+            _after(
+                "UPDATE",
+                name="tally_documents_measure_update",
+                func=list_counts.measure_update_trigger(),
+                declare=list_counts.MEASURE_DECLARE,
+            ),
         ]
 
 
@@ -146,6 +170,34 @@ class TalliedScope(Scope):
         triggers = [
             _after("INSERT", name="tally_scope_insert", func=tallies.scope_insert_trigger()),
             _after("DELETE", name="tally_scope_delete", func=tallies.scope_delete_trigger()),
+        ]
+
+
+class CountedProgressSummary(ProgressSummary):
+    """Summaries: an enterprise entering or leaving a status is counted at its place (enterprises.ListedCount)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        triggers = [
+            _after(
+                op, name=f"count_listed_summary_{op.lower()}", func=list_counts.membership_trigger(op, documents=False)
+            )
+            for op in _WRITES
+        ]
+
+
+class CountedDocumentSummary(DocumentSummary):
+    """Per-document summaries: likewise, per document (and "any applicable progress of the document")."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        triggers = [
+            _after(
+                op, name=f"count_listed_document_{op.lower()}", func=list_counts.membership_trigger(op, documents=True)
+            )
+            for op in _WRITES
         ]
 
 

@@ -5,9 +5,8 @@ enterprises from `generate_load`, analysed):
   indexes `enterprise_name_trgm` / `enterprise_code_trgm` (migration enterprises 0012) for a search of three
   characters or more, never scanning the enterprises, and lists exactly the enterprises in scope whose name or code
   contains it (an independent computation in Python);
-- the count of `?document=` and of `?status=` (the query the page runs once a minute per filter, docs/performance/
-  lists.md) reads the summaries (status alone) or an applicable progress row of the document per enterprise by
-  index, never a sequential scan of progress or of the summaries, and never groups progress."""
+- the count of `?document=` and of `?status=` (alone or together) reads the counts kept per place
+  (docs/performance/lists.md, "Counts kept per place"), never the enterprises, progress or the summaries."""
 
 import pytest
 from django.core.cache import cache
@@ -16,7 +15,7 @@ from django.db import connection
 from enterprises.models import Enterprise
 from measures.choices import Status
 from reform_portal.access import access_for
-from tests.enterprises.test_enterprise_list_plan import PROGRESS, SUMMARY, explain, groups_progress, nodes, scans
+from tests.enterprises.test_enterprise_list_plan import PROGRESS, SUMMARY, explain, nodes, scans
 
 TRGM = ("enterprise_name_trgm", "enterprise_code_trgm")
 
@@ -93,24 +92,38 @@ def test_search_reads_the_trigram_indexes_and_lists_what_contains_the_words(load
         assert response.context["page"].paginator.count == len(expected)
 
 
-def test_document_and_status_counts_read_indexes_not_progress_or_summaries_whole(loaded, client, users):
+def test_document_and_status_counts_read_the_counts_kept_per_place_not_the_enterprises(loaded, client, users):
+    """`?status=` alone, `?document=` alone and both together: the page's count is one query of the counts kept per
+    place (enterprises.ListedCount, reporting/list_counts.py) — no COUNT over the enterprises, no probe of progress or
+    of the summaries per enterprise — and it equals a COUNT of the rows the filter lists (the rule's own query)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from enterprises.filters import EnterpriseFilter
+    from enterprises.selectors import enterprises_listed
+
     cache.clear()
-    client.force_login(users["sasac-yn"])
+    user = users["sasac-yn"]
+    client.force_login(user)
     cases = [{"document": "yn-2022-21"}] + [{"status": s} for s in Status.values]
     cases.append({"document": "yn-2022-21", "status": Status.IN_PROGRESS})
     for params in cases:
-        _response, queries = _page_queries(client, params)
-        count_sql = [sql for sql in queries if sql.startswith("SELECT COUNT(*)")]
-        assert len(count_sql) == 1, (params, queries)
-        plan = explain(count_sql[0])
-        assert not groups_progress(plan), (params, plan)
-        # (the enterprises of the scope may be read whole: a province is half of this database's enterprises; at
-        # 100,000 the plan reads them by prefecture, docs/performance/lists.md)
-        for relation in (PROGRESS, SUMMARY):
-            assert "Seq Scan" not in scans(plan, relation), (params, relation, plan)
-        if "document" in params:
-            # an applicable progress row of the document's measures, probed by index per enterprise
-            assert any("Index" in t for t in scans(plan, PROGRESS)), (params, plan)
-        else:
-            # the summaries' per-status counts (the same triggers as the tallies keep them), not progress
-            assert PROGRESS not in count_sql[0] and any("Index" in t for t in scans(plan, SUMMARY)), (params, plan)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/enterprises/", params)
+        assert response.status_code == 200
+        queries = [q["sql"] for q in ctx.captured_queries]
+        counting = [sql for sql in queries if sql.startswith("SELECT COUNT(*)") and "enterprises_enterprise" in sql]
+        assert not counting, (params, counting)
+        kept = [sql for sql in queries if "enterprises_listedcount" in sql]
+        assert len(kept) == 1, (params, queries)
+        plan = explain(kept[0])
+        read = {n.get("Relation Name") for n in nodes(plan)} - {None}
+        assert read <= {"enterprises_listedcount", "enterprises_region"}, (params, read, plan)
+        assert not ({PROGRESS, SUMMARY, "enterprises_enterprise"} & read), (params, plan)
+        # the count shown is the number of rows the filter lists
+        request = response.wsgi_request
+        listed = EnterpriseFilter(params, queryset=enterprises_listed(user=user), request=request).qs
+        assert response.context["page"].paginator.count == listed.order_by().count() > 0, params
+    # with any other filter the list counts its rows (the kept counts know no lagging)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/enterprises/", {"status": Status.DONE, "lagging": "true"})
+    assert [q for q in ctx.captured_queries if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "enterprises_')]

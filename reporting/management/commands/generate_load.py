@@ -36,7 +36,7 @@ from enterprises.reference import gb2260_name
 from measures.applicability import applies_sql
 from measures.choices import NUMERIC_KINDS, TRACKED_ADDRESSEES, Comparison
 from measures.models import Indicator, IndicatorValue, Measure, PolicyDocument, Progress, Scope
-from reporting import tallies
+from reporting import list_counts, tallies
 from reporting.assessments import counts as assessment_counts
 from reporting.assessments.choices import AssessmentStatus
 from reporting.assessments.models import Assessment, ReportingPeriod
@@ -108,6 +108,7 @@ class Command(BaseCommand):
             t = time.monotonic()
             analyse(cursor)  # the rebuild's plans need the new rows' statistics
             tallies.rebuild()
+            list_counts.rebuild(cursor)  # the enterprise list's counts per place (progress was written untriggered)
             assessment_counts.rebuild(cursor)  # the overview's and home pages' counts per place
             self._say(f"tallies and progress summaries rebuilt in {time.monotonic() - t:.1f}s")
         with connection.cursor() as cursor:

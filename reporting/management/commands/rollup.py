@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from reporting import tallies, triggers
+from reporting import list_counts, tallies, triggers
 from reporting.choices import RunStatus
 from reporting.rollup import rollup_full_now
 
@@ -32,6 +32,7 @@ class Command(BaseCommand):
             return self._check()
         if options["rebuild_tallies"]:
             tallies.rebuild()
+            list_counts.rebuild()  # the enterprise list's counts per place
             self.stdout.write("tallies rebuilt from the source rows")
         started = timezone.now()
         run, results = rollup_full_now(day=day)
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(run.error)
 
     def _check(self):
-        drift = tallies.drift()
+        drift = tallies.drift() | list_counts.drift()  # with the list's counts per place (reporting/list_counts.py)
         for table, keys in drift.items():
             self.stdout.write(f"{table}: {len(keys)} keys differ")
             for key, (held, fresh) in sorted(keys.items(), key=str)[:10]:
