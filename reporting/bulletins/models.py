@@ -7,10 +7,12 @@ database records every change of its text, status and files (reform_portal/histo
 each (the stale-edit check, reform_portal/versioning.py)."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Region
@@ -64,6 +66,7 @@ class Bulletin(models.Model):
     build_state = models.CharField(_("生成状态"), max_length=10, choices=BuildState.choices, default=BuildState.IDLE)
     build_progress = models.PositiveSmallIntegerField(_("生成进度"), default=0)  # percent
     build_error = models.TextField(_("生成错误"), blank=True)
+    build_requested_at = models.DateTimeField(_("请求生成时间"), null=True, blank=True)
     figures = models.JSONField(_("所印数字"), default=dict, blank=True)
     docx_file = models.FileField(_("Word 文件"), upload_to=_file_path, blank=True, max_length=200)
     pdf_file = models.FileField(_("PDF 文件"), upload_to=_file_path, blank=True, max_length=200)
@@ -110,3 +113,10 @@ class Bulletin(models.Model):
     @property
     def building(self) -> bool:
         return self.build_state in (BuildState.QUEUED, BuildState.RUNNING)
+
+    @property
+    def build_stalled(self) -> bool:
+        """Asked for longer ago than a job may run (its worker died, or the task was lost): it may be asked again,
+        as the jobs' dead-worker check allows (docs/security/jobs.md)."""
+        limit = timedelta(seconds=settings.JOB_TIME_LIMIT_SECONDS + 60)
+        return self.building and (self.build_requested_at is None or timezone.now() - self.build_requested_at > limit)

@@ -167,10 +167,11 @@ def bulletin_build_request(*, bulletin, by, enqueue) -> Bulletin:
     """Queue the build: `enqueue(bulletin_id)` puts the task in the outbox (sent after commit, on the `jobs` queue)."""
     current = lock_one(Bulletin, bulletin.pk)
     _refuse_issued(current)
-    if current.building:
+    if current.building and not current.build_stalled:
         raise ValidationError({"__all__": [_("通报正在生成，请稍候。")]})
     current.build_state, current.build_progress, current.build_error = BuildState.QUEUED, 0, ""
-    current.save(update_fields=["build_state", "build_progress", "build_error"])
+    current.build_requested_at = timezone.now()
+    current.save(update_fields=["build_state", "build_progress", "build_error", "build_requested_at"])
     enqueue(current.pk)
     return current
 

@@ -195,3 +195,15 @@ def test_the_menu_offers_bulletins_to_the_roles_allowed(client, users, role, off
     client.force_login(users[role])
     page = client.get(reverse("home")).content.decode()
     assert (f'href="{reverse("bulletins:list")}"' in page) is offered
+
+
+def test_a_build_whose_worker_died_may_be_asked_again(client, users, settings, django_capture_on_commit_callbacks):
+    bulletin = _bulletin(users["sasac-yn"])
+    client.force_login(users["sasac-yn"])
+    url = reverse("api-bulletin-build", args=[bulletin.pk])
+    assert client.post(url).status_code == 202
+    assert client.post(url).status_code == 400  # still queued
+    Bulletin.objects.filter(pk=bulletin.pk).update(
+        build_requested_at=timezone.now() - timedelta(seconds=settings.JOB_TIME_LIMIT_SECONDS + 61)
+    )
+    assert client.post(url).status_code == 202
