@@ -870,13 +870,15 @@ class LiaisonPolicy:
         return access.region_charge_covers(enterprise.region_id, enterprise.county_id)
 
     @staticmethod
-    def assignable_user_ids(enterprise, role: str) -> set[int]:
-        """The users who may be assigned to `enterprise` (its `region` loaded) as `role`: active officers in charge
-        of it who are qualified for the role (three queries)."""
+    def assignable_user_ids(enterprise, role: str | None) -> set[int]:
+        """The users who may be assigned to `enterprise` (its `region` loaded) as `role` (None: as either role):
+        active officers in charge of it who are qualified for the role (three queries)."""
         from enterprises.liaisons.models import LiaisonQualification
 
         in_charge = {pk for _level, ids in officers_in_charge([enterprise]).get(enterprise.pk, []) for pk in ids}
-        qualified = LiaisonQualification.objects.filter(user_id__in=sorted(in_charge), role=role)
+        qualified = LiaisonQualification.objects.filter(user_id__in=sorted(in_charge))
+        if role is not None:
+            qualified = qualified.filter(role=role)
         return set(qualified.values_list("user_id", flat=True))
 
     @staticmethod

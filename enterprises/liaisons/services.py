@@ -99,9 +99,7 @@ def _when(moment) -> str:
 
 def assignment_choices(enterprise) -> list[tuple[int, str]]:
     """The officers who may be assigned to `enterprise` in either role (qualified for one of them), by username."""
-    ids = LiaisonPolicy.assignable_user_ids(enterprise, LiaisonRole.LIAISON) | LiaisonPolicy.assignable_user_ids(
-        enterprise, LiaisonRole.INSTRUCTOR
-    )
+    ids = LiaisonPolicy.assignable_user_ids(enterprise, None)
     users = get_user_model().objects.filter(pk__in=sorted(ids)).order_by("username")
     return [(u.pk, _person(u)) for u in users]
 
