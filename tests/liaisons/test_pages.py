@@ -132,3 +132,22 @@ def test_the_export_is_capped(client, users, yn_enterprise, settings):
     client.force_login(users["officer-yn"])
     answer = client.get(reverse("liaisons:visit_export"))
     assert answer.status_code == 302 and answer["Location"].startswith(reverse("liaisons:visit_list"))
+
+
+def test_the_county_filter_and_a_reversed_range_are_answered_at_their_fields(client, users, yn_enterprise):
+    from enterprises.models import Enterprise, Region
+
+    wuhua = Region.objects.get(code="530102")
+    Enterprise.objects.filter(pk=yn_enterprise.pk).update(county=wuhua)
+    in_county = log_visit(yn_enterprise, users["officer-yn"], days=1)
+    client.force_login(users["officer-yn"])
+    page = _html(client.get(reverse("liaisons:visit_list"), {"county": "530102"}))
+    assert re.findall(r'data-visit="(\d+)"', page) == [str(in_county.pk)]
+    assert (
+        re.findall(r'data-visit="(\d+)"', _html(client.get(reverse("liaisons:visit_list"), {"county": "530103"}))) == []
+    )
+    bad = client.get(
+        reverse("liaisons:visit_list"), {"county": "999999", "date_from": "2025-02-01", "date_to": "2025-01-01"}
+    )
+    errors = bad.context["filter"].form.errors
+    assert "没有这个县（市、区）代码" in errors["county"][0] and "结束日期不能早于开始日期" in errors["date_to"][0]
