@@ -6,9 +6,8 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.db.models import Max, QuerySet
 
-from enterprises.choices import RegionLevel
-from enterprises.models import Enterprise, Region
-from reform_portal.access import LiaisonPolicy, RegionPolicy
+from enterprises.models import Enterprise
+from reform_portal.access import LiaisonPolicy
 from reform_portal.paging import in_order
 
 from .models import LiaisonAssignment, Visit
@@ -87,12 +86,3 @@ def enterprise_visits(*, user, enterprise, limit: int = 5) -> list:
     """The enterprise's latest visits the user may read (none for its own users)."""
     rows = LiaisonPolicy.visible_visits(user, Visit.objects.filter(enterprise=enterprise))
     return list(rows.select_related("recorded_by").order_by(*VISIT_ORDER)[:limit])
-
-
-def visit_prefectures(*, user) -> QuerySet:
-    """The prefectures a user may filter visits by: those of the provinces they work in (all for administrators)."""
-    return RegionPolicy.visible(user, Region.objects.filter(level=RegionLevel.PREFECTURE)).order_by("code")
-
-
-def visit_counties(*, user) -> QuerySet:
-    return RegionPolicy.visible(user, Region.objects.filter(level=RegionLevel.COUNTY)).order_by("code")

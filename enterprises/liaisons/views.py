@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enterprises.models import Enterprise
+from enterprises.place_filters import counties_for, prefectures_for
 from reform_portal.access import EnterprisePolicy, LiaisonPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.paging import IdsFirstPaginator
@@ -26,9 +27,7 @@ from .selectors import (
     assignments_visible,
     last_visits,
     my_assignments,
-    visit_counties,
     visit_detail_queryset,
-    visit_prefectures,
     visit_rows,
     visits_visible,
 )
@@ -127,8 +126,8 @@ def _filtered(request) -> VisitFilter:
     return VisitFilter(
         request.GET or None,
         queryset=visits_visible(user=request.user),
-        prefectures=visit_prefectures(user=request.user).select_related("parent"),
-        counties=visit_counties(user=request.user),
+        prefectures=prefectures_for(request.user),
+        counties=counties_for(request.user),
     )
 
 

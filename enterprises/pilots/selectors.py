@@ -6,11 +6,10 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
-from enterprises.models import Region
 from measures.applicability import scope_applies
 from measures.choices import DONE_STATUSES
 from measures.models import Measure, Progress
-from reform_portal.access import PilotPolicy, RegionPolicy
+from reform_portal.access import PilotPolicy
 from reform_portal.paging import in_order
 
 from .models import PilotDesignation, PilotFund
@@ -22,11 +21,6 @@ LIST_ORDER = ("-designated_on", "-id")
 def pilots_visible(*, user) -> QuerySet:
     """The designations the user sees, newest first (the list's order, on the `pilot_designated` index)."""
     return PilotPolicy.visible(user, PilotDesignation.objects.all()).order_by(*LIST_ORDER)
-
-
-def pilot_prefectures(*, user) -> QuerySet:
-    """The prefectures a user may filter the list by: those of the provinces they work in."""
-    return RegionPolicy.visible(user, Region.objects.filter(level="prefecture")).order_by("code")
 
 
 def pilot_detail_queryset(*, user) -> QuerySet:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enterprises.models import Enterprise, Region
+from enterprises.place_filters import prefectures_for
 from reform_portal.access import EnterprisePolicy, PilotPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.paging import IdsFirstPaginator
@@ -26,7 +27,6 @@ from .selectors import (
     applicable_measures_for,
     funds_of,
     pilot_detail_queryset,
-    pilot_prefectures,
     pilot_rows,
     pilots_visible,
     totals_of,
@@ -45,7 +45,7 @@ def _filtered(request) -> PilotFilter:
     return PilotFilter(
         request.GET or None,
         queryset=pilots_visible(user=request.user),
-        prefectures=pilot_prefectures(user=request.user).select_related("parent"),
+        prefectures=prefectures_for(request.user),
     )
 
 

@@ -4,9 +4,8 @@ lights.py's faces."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from enterprises.models import Region
 from measures.models import Measure
-from reform_portal.access import OrderPolicy, RegionPolicy
+from reform_portal.access import OrderPolicy
 from reform_portal.paging import in_order
 
 from . import lights
@@ -18,10 +17,6 @@ LIST_ORDER = ("-created_at", "-id")
 
 def orders_visible(*, user) -> QuerySet:
     return OrderPolicy.visible(user, SupervisionOrder.objects.all()).order_by(*LIST_ORDER)
-
-
-def order_prefectures(*, user) -> QuerySet:
-    return RegionPolicy.visible(user, Region.objects.filter(level="prefecture")).order_by("code")
 
 
 def order_rows(ids: list) -> list[SupervisionOrder]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enterprises.models import Enterprise
+from enterprises.place_filters import prefectures_for
 from measures.applicability import applicable_measures
 from measures.models import Measure
 from reform_portal.access import OrderPolicy
@@ -28,7 +29,7 @@ from .exporting import orders_workbook
 from .filters import OrderFilter
 from .forms import DecisionForm, IssueForm, ReplyForm
 from .models import OrderReplyFile
-from .selectors import order_detail_queryset, order_prefectures, order_rows, order_timeline, orders_visible
+from .selectors import order_detail_queryset, order_rows, order_timeline, orders_visible
 
 PAGE_SIZE = 25
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,7 +45,7 @@ def _filtered(request) -> OrderFilter:
         request.GET or None,
         request=request,
         queryset=orders_visible(user=request.user),
-        prefectures=order_prefectures(user=request.user),
+        prefectures=prefectures_for(request.user),
     )
 
 
