@@ -44,15 +44,19 @@ DOCUMENT_COLUMNS = ("enterprise_id", "document_id", "applicable", *STATUS_COUNTS
 LISTED_KEY = "document_id, status, region_id, county_id"
 
 
+def _tests(documents: bool) -> list[tuple[str, str]]:
+    """(status, SQL over a row "{a}") for each membership a row of DocumentSummary (`documents`) or ProgressSummary
+    gives its enterprise: the rule of enterprises/list_counts.py."""
+    if documents:
+        return [(s, status_in_document_sql(s, "{a}")) for s in (*STATUS_COUNTS, ANY)]
+    return [(s, status_in_summary_sql(s, "{a}")) for s in STATUS_COUNTS]
+
+
 def _memberships(source: str, alias: str, *, documents: bool, sign: str = "1") -> str:
     """SELECT sign, enterprise_id, document_id, status: one row per status a row of `source` (alias `alias`) of
     ProgressSummary (`documents` false) or DocumentSummary puts its enterprise in."""
-    if documents:
-        tests = [(s, status_in_document_sql(s, alias)) for s in (*STATUS_COUNTS, ANY)]
-        document = f"{alias}.document_id"
-    else:
-        tests = [(s, status_in_summary_sql(s, alias)) for s in STATUS_COUNTS]
-        document = "CAST(NULL AS bigint)"
+    tests = [(s, test.format(a=alias)) for s, test in _tests(documents)]
+    document = f"{alias}.document_id" if documents else "CAST(NULL AS bigint)"
     values = ", ".join(f"('{s}', {test})" for s, test in tests)
     return (
         f"SELECT {sign} AS sign, {alias}.enterprise_id, {document} AS document_id, m.status FROM {source} "
@@ -72,12 +76,19 @@ def _add_listed(signed: str) -> str:
 def membership_trigger(op: str, *, documents: bool) -> str:
     """A summary table's rows inserted, updated or deleted (`op`): the memberships they gain and lose (those an
     update leaves alone cancel out), added at their enterprises' places."""
-    table = "x"
+    table, new, old = "x", f"{NEW_ROWS} x", f"{OLD_ROWS} x"
+    if op == "UPDATE":  # only the rows whose memberships changed (most updates move a count without crossing 0)
+        key = "o.enterprise_id = n.enterprise_id" + (" AND o.document_id = n.document_id" if documents else "")
+        tests = [test for _s, test in _tests(documents)]
+        o, n = (", ".join(t.format(a=a) for t in tests) for a in "on")
+        differ = f"({o}) IS DISTINCT FROM ({n})"
+        new = f"(SELECT n.* FROM {NEW_ROWS} n JOIN {OLD_ROWS} o ON {key} WHERE {differ}) x"
+        old = f"(SELECT o.* FROM {NEW_ROWS} n JOIN {OLD_ROWS} o ON {key} WHERE {differ}) x"
     parts = []
     if op in ("INSERT", "UPDATE"):
-        parts.append(_memberships(f"{NEW_ROWS} {table}", table, documents=documents))
+        parts.append(_memberships(new, table, documents=documents))
     if op in ("DELETE", "UPDATE"):
-        parts.append(_memberships(f"{OLD_ROWS} {table}", table, documents=documents, sign="-1"))
+        parts.append(_memberships(old, table, documents=documents, sign="-1"))
     changed = (
         f"SELECT enterprise_id, document_id, status, SUM(sign) AS sign FROM ({' UNION ALL '.join(parts)}) c "
         f"GROUP BY enterprise_id, document_id, status HAVING SUM(sign) <> 0"
@@ -119,20 +130,23 @@ PROGRESS_DECLARE = [("gone_e", "bigint[]"), ("gone_d", "bigint[]")]
 def progress_trigger(op: str) -> str:
     """Progress rows inserted, updated or deleted: their signed differences per (enterprise, document) added."""
     rows = _SIGNED[op].format(cols="enterprise_id, measure_id, status")
-    if op == "UPDATE":  # only the rows whose enterprise, measure or status changed (not a percent, a note)
-        o, n = (", ".join(f"{a}.{c}" for c in ("enterprise_id", "measure_id", "status")) for a in "on")
-        changed = f"FROM {NEW_ROWS} n JOIN {OLD_ROWS} o ON o.id = n.id WHERE ({o}) IS DISTINCT FROM ({n})"
-        rows = f"SELECT 1 AS sign, {n} {changed} UNION ALL SELECT -1, {o} {changed}"
     joins, applies = applies_join(scope="am.scope_id", enterprise="e")
     counts = ", ".join(f"SUM(CASE WHEN r.status = '{s}' THEN r.sign ELSE 0 END) AS {s}" for s in STATUS_COUNTS)
+    summed = ", ".join(f"SUM(g.{s}) AS {s}" for s in STATUS_COUNTS)
+    moving = " OR ".join(f"g.{c} <> 0" for c in DOCUMENT_COLUMNS[2:])
     nonzero = " OR ".join(f"d.{c} <> 0" for c in DOCUMENT_COLUMNS[2:])
     added = ", ".join(f"{c} = {DOCUMENTS}.{c} + EXCLUDED.{c}" for c in DOCUMENT_COLUMNS[2:])
+    # first per (enterprise, measure), from the statement's rows alone: a row whose status did not change (a
+    # percent, a note) nets to nothing and a changed one to one row, before any join judges applicability
     return _lines(f"""
-        WITH d AS (
-            SELECT r.enterprise_id, am.document_id, SUM(r.sign) AS applicable, {counts}
-            FROM ({rows}) r JOIN {ENTERPRISE} e ON e.id = r.enterprise_id
-                 JOIN {MEASURE} am ON am.id = r.measure_id{joins}
-            WHERE {applies} GROUP BY r.enterprise_id, am.document_id
+        WITH g AS (
+            SELECT r.enterprise_id, r.measure_id, SUM(r.sign) AS applicable, {counts}
+            FROM ({rows}) r GROUP BY r.enterprise_id, r.measure_id
+        ), d AS (
+            SELECT g.enterprise_id, am.document_id, SUM(g.applicable) AS applicable, {summed}
+            FROM g JOIN {ENTERPRISE} e ON e.id = g.enterprise_id
+                 JOIN {MEASURE} am ON am.id = g.measure_id{joins}
+            WHERE ({moving}) AND {applies} GROUP BY g.enterprise_id, am.document_id
         ), up AS (
             INSERT INTO {DOCUMENTS} ({", ".join(DOCUMENT_COLUMNS)})
             SELECT d.* FROM d WHERE {nonzero} ORDER BY d.enterprise_id, d.document_id
