@@ -339,9 +339,9 @@ def dashboard_data(*, user, scope: DashboardScope, filters: Filters, defer=None)
     from one statement); cached until the next rollup, so a warm page reads no table that grows.
 
     `defer`: a callable that hands the computation to a worker (the page's; the worker's own call passes none). A
-    live combination of more than `live.LIVE_JOB_THRESHOLD` enterprises is then not computed here: `defer()` is
-    called once per figures' key while pending, and the data says `computing` (not cached). With the cache away it
-    is computed here, as before."""
+    live combination of more than `live.LIVE_JOB_THRESHOLD` enterprises is then not computed here, its lagging panel
+    neither: `defer()` is called once per figures' key while pending, and the data says `computing` (not cached).
+    With the cache away it is computed here, as before."""
     key = f"reporting:dashboard:{generation()}:{scope.cache_part}:{filters.cache_part()}"
     data = cache.get(key)
     if data is None:
@@ -397,8 +397,7 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters, defer=None
     }
     where = filters.as_scope()
     _check_reach(scope, where, counties)
-    data |= lagging_panel(user=user, scope=scope, filters=filters)
-    if filters.live:
+    if filters.live:  # the lagging panel with the figures (or by the worker that computes them)
         return _live_data(
             data,
             user=user,
@@ -410,6 +409,7 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters, defer=None
             counties=counties,
             defer=defer,
         )
+    data |= lagging_panel(user=user, scope=scope, filters=filters)
     if day is None:
         return data
     rows = list(RollupSnapshot.objects.filter(document=document, day=day).values(*FIGURE_FIELDS))
@@ -447,14 +447,18 @@ def _dashboard_data(*, user, scope: DashboardScope, filters: Filters, defer=None
 
 def _live_data(data, *, user, scope, filters, measures, prefectures, all_prefectures, counties, defer=None) -> dict:
     """The dashboard's panels computed live (reporting.live) from the enterprises matching every filter: the
-    headline, the measures, the map and prefectures, the heat map and the region table all honour every filter;
-    the trend (past days) can only come from the snapshots: by place, and said so."""
+    headline, the measures, the map and prefectures, the heat map, the region table and the lagging panel all
+    honour every filter; the trend (past days) can only come from the snapshots: by place, and said so. A large
+    combination handed to a worker (`defer`) computes nothing here, the lagging panel included: the worker computes
+    every panel and caches them together under the page's key."""
     data["live"] = True
     base = scope_enterprises(user=user, scope=scope, document=filters.document, filters=filters)
     if defer is not None and live_is_large(base) and defer():
         # a worker computes and caches the figures; the page polls (docs/performance/dashboard.md)
         data["unsupported"] = data["computing"] = True
+        data |= {"lagging_enterprises": [], "lagging_count": None}
         return data
+    data |= lagging_panel(user=user, scope=scope, filters=filters)
     try:
         live = live_rows(base=base, measures=measures.values())
     except LiveTooSlow:
