@@ -20,6 +20,7 @@ class Job(models.Model):
         DASHBOARD_EXPORT = "dashboard_export", _("导出统计看板")
         AUDIT_EXPORT = "audit_export", _("导出审计记录")
         PROGRESS_WORKBOOK = "progress_workbook", _("上传进度填报表")
+        ASSESSMENT_WORKBOOK = "assessment_workbook", _("上传自评离线填报表")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")

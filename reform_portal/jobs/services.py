@@ -27,6 +27,7 @@ TASKS = {
     Job.Kind.DASHBOARD_EXPORT: "reform_portal.jobs.tasks.dashboard_export_job",
     Job.Kind.AUDIT_EXPORT: "reform_portal.jobs.tasks.audit_export_job",
     Job.Kind.PROGRESS_WORKBOOK: "reform_portal.jobs.tasks.progress_workbook_job",
+    Job.Kind.ASSESSMENT_WORKBOOK: "reform_portal.jobs.tasks.assessment_workbook_job",
 }
 
 

@@ -53,6 +53,11 @@ def progress_workbook_job(job_id: int) -> None:
     _run(job_id, work.progress_workbook_run)
 
 
+@shared_task(ignore_result=True, **LIMITS)
+def assessment_workbook_job(job_id: int) -> None:
+    _run(job_id, work.assessment_workbook_run)
+
+
 @shared_task(ignore_result=True)
 def jobs_housekeeping() -> None:
     """Fail the jobs whose worker died, delete those past their keeping time with their files."""

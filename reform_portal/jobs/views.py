@@ -3,8 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from reform_portal.access import JobPolicy
 from reform_portal.audit.services import record_download
@@ -34,9 +34,19 @@ def job_list(request):
 @login_required
 def job_detail(request, pk):
     job = _job(request, pk)
+    result = job_result(job)
+    then = getattr(result, "then", "")
+    # A job done that takes its user back where they came from (the self-assessment's workbook, saved): the answer
+    # to the page's poll while it ran, or to the page the upload sent them to (`?then=1`). Opened later (我的任务),
+    # the page shows the outcome with the way back.
+    if then and job.owner_id == request.user.pk:
+        if getattr(request, "htmx", False):
+            return HttpResponse(headers={"HX-Redirect": then})
+        if request.GET.get("then"):
+            return redirect(then)
     context = {
         "job": job,
-        "result": job_result(job),
+        "result": result,
         "may_download": JobPolicy.can(request.user, JobPolicy.DOWNLOAD, job),
     }
     if getattr(request, "htmx", False):  # the poll: the status block alone

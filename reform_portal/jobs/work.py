@@ -28,6 +28,7 @@ from reform_portal.audit.exports import entries_workbook
 from reform_portal.audit.selectors import audit_entries
 from reform_portal.chunked import in_chunks
 from reform_portal.replica import replica_reads
+from reporting.assessments.workbook import WorkbookOutcome, workbook_import
 from reporting.exports import dashboard_export_write
 
 from . import services
@@ -106,6 +107,24 @@ def progress_workbook_run(job: Job) -> None:
     services.job_succeed(job, summary=summary)
 
 
+def assessment_workbook_run(job: Job) -> None:
+    """The self-assessment's offline workbook (reporting.assessments.workbook): the form as the owner reaches it now,
+    the file read with the bounded reader, every answer judged (progress per row), then saved all or nothing in one
+    transaction, history by the owner, source 年度自评. A file refused is a finished job whose summary lists each
+    problem at its sheet, row and column (nothing saved)."""
+    meter = services.ProgressMeter(job)
+    with open(job.upload.path, "rb") as handle:
+        outcome = workbook_import(
+            upload=File(handle, name=job.upload_name),
+            assessment_pk=job.parameters.get("assessment"),
+            by=job.owner,
+            progress=meter,
+        )
+    meter.flush()
+    services.drop_upload(job)
+    services.job_succeed(job, summary=outcome.as_summary())
+
+
 @dataclasses.dataclass(frozen=True)
 class ProgressWorkbookOutcome:
     """A finished progress workbook's result as its page shows it."""
@@ -120,7 +139,8 @@ class ProgressWorkbookOutcome:
 
 
 def job_result(job: Job):
-    """What a finished job's page shows besides its status: an import's report, a progress workbook's outcome."""
+    """What a finished job's page shows besides its status: an import's report, a workbook's outcome. A result with
+    a `then` takes the user there once the job is done (views.job_detail)."""
     if job.status != Job.Status.SUCCEEDED:
         return None
     if job.kind == Job.Kind.ENTERPRISE_IMPORT:
@@ -136,6 +156,11 @@ def job_result(job: Job):
             back=job.parameters.get("back", ""),
             back_query=job.parameters.get("query", ""),
         )
+    if job.kind == Job.Kind.ASSESSMENT_WORKBOOK:
+        # saved: the user is taken back to the form, which shows what was saved and what is still missing
+        back = job.parameters.get("back", "")
+        outcome = WorkbookOutcome.from_summary(job.summary, back=back)
+        return dataclasses.replace(outcome, then=f"{back}?workbook={job.pk}") if outcome.ok and back else outcome
     return None
 
 

@@ -7,13 +7,17 @@ with only the answer cells unlocked, and two hidden columns carry each row's key
 first row the form's key and version.
 
 The upload is read with `reform_portal.workbooks.sheet_rows` (bounded time and memory, whatever the file declares)
-into `WorkbookRow`s; `services.workbook_apply` judges and saves them with the form's own services, all or nothing.
+into `WorkbookRow`s; `services.workbook_apply` judges and saves them with the form's own rules, all or nothing. The
+upload runs as a background job (`workbook_import`, called by `reform_portal.jobs.work.assessment_workbook_run`): its
+outcome (`WorkbookOutcome`) is the job's summary, shown on the job's page and on the form's page after it
+(`workbook_job_outcome`).
 The cells are written with `reform_portal.spreadsheets.sheet_row`: a text a spreadsheet would read as a formula is a
 text cell, and is read back as that text."""
 
+import dataclasses
 import io
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -22,12 +26,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from measures.choices import IndicatorKind, Status
 from measures.derived import derived_value
 from measures.indicator_values import sheet_format, sheet_value, value_display
+from measures.progress_workbook import sheet_name
+from reform_portal.jobs.models import Job
 from reform_portal.spreadsheets import sheet_row
 from reform_portal.workbooks import cell_int, choice_from_label, uploaded_xlsx_rows
 
 from .choices import PrefillSource, SelfRating
+from .models import Assessment
+from .selectors import assessments_visible
+from .services.errors import AssessmentError
+from .services.submission import assessment_problems
 from .services.values import DERIVED, NOT_APPLICABLE, OPTIONAL, answer_role, applicable_ids
-from .services.workbook import ANSWER, ITEM, AnswerRow, CellProblem, WorkbookRefused
+from .services.workbook import ANSWER, ITEM, AnswerRow, CellProblem, WorkbookRefused, workbook_apply
 
 # Columns: (letter, field). The answer's fields are those the services name in their errors.
 KIND, CODE, NAME, RATING, STATUS, PERCENT, WHAT_DONE, VALUE, TARGET, UNIT, NOTE, KEY, VERSION = "ABCDEFGHIJKLM"
@@ -361,3 +371,101 @@ def percent_value(raw):
     if number is not None:
         return str(number)
     return text_value(raw)
+
+
+# ---- the upload, as a job --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkbookOutcome:
+    """What an uploaded workbook came to: saved (how many answers, how many left as they were, and how many problems
+    still keep the form from being submitted), or refused with each problem at its sheet, row and column (`stale`:
+    the form or an answer changed on the page since the download). Stored as the job's summary; `back` (the form's
+    page) and `then` (where the user is taken once it is saved) are added for the pages."""
+
+    ok: bool
+    saved: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    stale: bool = False
+    problems: tuple[CellProblem, ...] = ()
+    back: str = ""
+    then: str = ""
+
+    def as_summary(self) -> dict:
+        return {
+            "ok": self.ok,
+            "saved": self.saved,
+            "unchanged": self.unchanged,
+            "missing": self.missing,
+            "stale": self.stale,
+            # messages may be lazy translations: stored as the text they give now
+            "problems": [{**dataclasses.asdict(p), "message": str(p.message)} for p in self.problems],
+        }
+
+    @classmethod
+    def from_summary(cls, summary: dict, **pages) -> "WorkbookOutcome":
+        return cls(
+            ok=summary.get("ok", False),
+            saved=summary.get("saved", 0),
+            unchanged=summary.get("unchanged", 0),
+            missing=summary.get("missing", 0),
+            stale=summary.get("stale", False),
+            problems=tuple(CellProblem(**p) for p in summary.get("problems", [])),
+            **pages,
+        )
+
+
+def _refused(message: str) -> WorkbookOutcome:
+    return WorkbookOutcome(ok=False, problems=(CellProblem(0, "", str(message)),))
+
+
+def workbook_import(*, upload, assessment_pk: int, by, progress=None) -> WorkbookOutcome:
+    """The upload's work, done by a worker: the form as `by` may reach it now, the file read with the bounded reader
+    (`workbook_read`), its answers judged and saved all or nothing in one transaction (`services.workbook_apply`,
+    history 年度自评 by `by`), then the completeness check counted. Refusals are outcomes, not errors."""
+    try:
+        assessment = assessments_visible(user=by).select_related("period", "enterprise").get(pk=assessment_pk)
+    except Assessment.DoesNotExist:
+        return _refused(_("您已无法查看这份自评表，文件未保存。"))
+    sheet = ""
+    try:
+        form_pk, form_version, rows = workbook_read(upload)
+        sheet = sheet_name(upload)
+        if form_pk != assessment.pk:
+            raise WorkbookRefused([CellProblem(0, "", _("这份文件是另一份自评表的，请从本页下载后再填写。"))])
+        result = workbook_apply(assessment=assessment, by=by, form_version=form_version, rows=rows, progress=progress)
+    except WorkbookRefused as exc:
+        if not sheet and any(p.row for p in exc.problems):  # a problem at a row: the file was read
+            sheet = sheet_name(upload)
+        located = tuple(
+            dataclasses.replace(p, sheet=sheet if p.row else "", column=header_of(p.letter) if p.letter else "")
+            for p in exc.problems
+        )
+        return WorkbookOutcome(ok=False, stale=exc.stale, problems=located)
+    except PermissionDenied as exc:  # no longer one who fills the form in
+        return _refused(str(exc) or _("只有本企业的填报人员可以修改自评表。"))
+    except AssessmentError as exc:  # submitted meanwhile
+        return _refused(exc.message)
+    missing = len(assessment_problems(assessment=assessment))
+    return WorkbookOutcome(ok=True, saved=result.saved, unchanged=result.unchanged, missing=missing)
+
+
+def workbook_job_outcome(*, user, assessment, job_id) -> WorkbookOutcome | None:
+    """The outcome of `user`'s finished upload `job_id` of `assessment` (the form's page after the job,
+    `?workbook=<job id>`); None when there is no such job."""
+    pk = cell_int(job_id)
+    if pk is None:
+        return None
+    job = (
+        Job.objects.filter(
+            pk=pk,
+            owner=user,
+            kind=Job.Kind.ASSESSMENT_WORKBOOK,
+            status=Job.Status.SUCCEEDED,
+            parameters__assessment=assessment.pk,
+        )
+        .only("summary")
+        .first()
+    )
+    return None if job is None else WorkbookOutcome.from_summary(job.summary)

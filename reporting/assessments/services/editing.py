@@ -4,8 +4,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from measures.indicator_values import IndicatorAnswer
 from reform_portal.choices import ChangeSource
 from reform_portal.history import records_as
 from reform_portal.locks import lock_one
@@ -36,6 +38,31 @@ def item_save(
     require_editable(item.assessment, by)
     item = lock_one(AssessmentItem.objects.select_related("measure"), item.pk)
     check_version(item, expected_version, label=item.measure.title)
+    item_answer_set(
+        item, item_answer_clean(self_rating=self_rating, what_done=what_done, status=status, percent=percent), by=by
+    )
+    item.save(update_fields=ITEM_ANSWER_FIELDS)
+    return item
+
+
+# What saving the enterprise's answer for a measure writes (item_save, and the workbook's bulk write).
+ITEM_ANSWER_FIELDS = [
+    "self_rating",
+    "what_done",
+    "claimed_status",
+    "claimed_percent",
+    "carried_over",
+    "prefilled",
+    "updated_by",
+    "version",
+    "updated_at",
+]
+INDICATOR_ANSWER_FIELDS = ["claimed_value", "claimed_text", "carried_over", "prefilled", "version", "updated_at"]
+
+
+def item_answer_clean(*, self_rating: str, what_done: str, status: str, percent) -> dict:
+    """The enterprise's answer for one measure as stored (a draft may be partial; what is given must be valid), or
+    ValidationError with each problem at its field: the one check of the page's autosave and the workbook."""
     errors: dict = {}
     self_rating = (self_rating or "").strip()
     if self_rating and self_rating not in SelfRating.values:
@@ -52,29 +79,25 @@ def item_save(
     errors.update(status_percent_problems(status, percent))
     if errors:
         raise ValidationError(errors)
-    item.self_rating, item.what_done, item.claimed_status, item.claimed_percent = (
-        self_rating,
-        what_done,
-        status,
-        percent,
-    )
+    return {"self_rating": self_rating, "what_done": what_done, "claimed_status": status, "claimed_percent": percent}
+
+
+def item_answer_set(item: AssessmentItem, values: dict, *, by) -> None:
+    """Put a cleaned answer (`item_answer_clean`) on `item`, not saved: the fields of ITEM_ANSWER_FIELDS."""
+    for name, value in values.items():
+        setattr(item, name, value)
     item.carried_over, item.prefilled = False, {}  # confirmed or changed: the enterprise's own answer now
     item.updated_by = by
     item.version += 1
-    item.save(
-        update_fields=[
-            "self_rating",
-            "what_done",
-            "claimed_status",
-            "claimed_percent",
-            "carried_over",
-            "prefilled",
-            "updated_by",
-            "version",
-            "updated_at",
-        ]
-    )
-    return item
+    item.updated_at = timezone.now()
+
+
+def indicator_answer_set(answer: AssessmentIndicator, value: IndicatorAnswer) -> None:
+    """Put a parsed value (`values.parse_indicator_value`) on `answer`, not saved: INDICATOR_ANSWER_FIELDS."""
+    answer.claimed_value, answer.claimed_text = value
+    answer.carried_over, answer.prefilled = False, {}
+    answer.version += 1
+    answer.updated_at = timezone.now()
 
 
 @records_as(ChangeSource.ASSESSMENT)
@@ -87,12 +110,10 @@ def indicator_save(
     require_editable(answer.assessment, by)
     answer = lock_one(AssessmentIndicator.objects.select_related("indicator", "assessment__enterprise"), answer.pk)
     check_version(answer, expected_version, label=answer.indicator.name)
-    answer.claimed_value, answer.claimed_text = parse_indicator_value(
-        answer.indicator, value, enterprise=answer.assessment.enterprise
+    indicator_answer_set(
+        answer, parse_indicator_value(answer.indicator, value, enterprise=answer.assessment.enterprise)
     )
-    answer.carried_over, answer.prefilled = False, {}
-    answer.version += 1
-    answer.save(update_fields=["claimed_value", "claimed_text", "carried_over", "prefilled", "version", "updated_at"])
+    answer.save(update_fields=INDICATOR_ANSWER_FIELDS)
     return answer
 
 

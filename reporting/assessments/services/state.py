@@ -25,13 +25,20 @@ def require_editable(assessment, by) -> Assessment:
     if not AssessmentPolicy.can(by, AssessmentPolicy.EDIT, assessment):
         raise PermissionDenied(_("只有本企业的填报人员可以修改自评表。"))
     locked = lock(assessment)
-    if locked.status not in EDITABLE_STATUSES:
-        raise IllegalTransition(
-            _("自评表%(status)s，不能再修改。") % {"status": locked.get_status_display()}
-            if locked.status == AssessmentStatus.ACCEPTED
-            else _("自评表已提交，等待审核，不能再修改。")
-        )
+    reason = not_editable_reason(locked)
+    if reason:
+        raise IllegalTransition(reason)
     return locked
+
+
+def not_editable_reason(assessment) -> str:
+    """Why the form, in the state it was read in, takes no change from the enterprise ("" when it does): the one
+    message of `require_editable`, also for a page that refuses before it stores anything (the workbook upload)."""
+    if assessment.status in EDITABLE_STATUSES:
+        return ""
+    if assessment.status == AssessmentStatus.ACCEPTED:
+        return _("自评表%(status)s，不能再修改。") % {"status": assessment.get_status_display()}
+    return _("自评表已提交，等待审核，不能再修改。")
 
 
 def require_reviewable(assessment, by) -> Assessment:

@@ -17,6 +17,7 @@ from ..forms import DecisionForm, EvidenceForm, IndicatorForm, ItemForm, ReviewI
 from ..review_times import level_times
 from ..selectors import last_return, progress_changes_from, round_changes
 from ..services.values import DERIVED, NOT_APPLICABLE, answer_role, applicable_ids
+from ..workbook import workbook_job_outcome
 from ._common import assessment_or_404
 
 # A problem's field (services.submission) → the item form's field that shows it.
@@ -37,11 +38,30 @@ def last_reviewer_return(transitions):
 
 @login_required
 def detail(request, pk):
-    return assessment_page(request, assessment_or_404(request, pk))
+    assessment = assessment_or_404(request, pk)
+    # back from the workbook's upload job (`?workbook=<job>`): what it saved and, as after a refused submission, each
+    # problem still keeping the form from being submitted at its field; or, refused, the file's problems by cell
+    outcome = workbook_job_outcome(user=request.user, assessment=assessment, job_id=request.GET.get("workbook"))
+    if outcome is None:
+        return assessment_page(request, assessment)
+    if not outcome.ok:
+        return assessment_page(
+            request, assessment, workbook_problems=list(outcome.problems), workbook_stale=outcome.stale
+        )
+    problems = services.assessment_problems(assessment=assessment) if assessment.is_editable else []
+    return assessment_page(request, assessment, problems=problems or None, workbook_outcome=outcome)
 
 
 def assessment_page(
-    request, assessment, *, problems=None, decision_error=None, status=200, workbook_problems=None, workbook_stale=False
+    request,
+    assessment,
+    *,
+    problems=None,
+    decision_error=None,
+    status=200,
+    workbook_problems=None,
+    workbook_stale=False,
+    workbook_outcome=None,
 ):
     user = request.user
     editing = assessment.is_editable and AssessmentPolicy.can(user, AssessmentPolicy.EDIT, assessment)
@@ -93,6 +113,7 @@ def assessment_page(
         "progress_changes": progress_changes_from(assessment=assessment),
         "workbook_problems": workbook_problems or [],
         "workbook_stale": workbook_stale,
+        "workbook_outcome": workbook_outcome,
         **form_state,
     }
     template = "assessments/assessment_form.html" if editing else "assessments/assessment_detail.html"

@@ -1,7 +1,8 @@
 """The offline round trip of the self-assessment: the form downloaded as a pre-filled workbook (dropdowns, targets,
 hidden keys and versions), filled without the portal and uploaded: the form's own checks per cell, nothing saved
 unless every cell is valid, a stale file refused, hostile files refused, and only those who fill the form in may
-upload it."""
+upload it. The upload is a background job (reform_portal.jobs): here the task's body runs in the test, as the
+progress workbook's tests do; tests/jobs/test_assessment_workbook_worker.py runs it through a real worker."""
 
 import io
 import zipfile
@@ -14,11 +15,13 @@ from openpyxl import load_workbook
 from measures.choices import IndicatorKind, Status
 from measures.models import plain_number
 from reform_portal.choices import ChangeSource
+from reform_portal.jobs.models import Job
 from reporting.assessments import services
 from reporting.assessments.choices import SelfRating
 from reporting.assessments.models import AssessmentIndicator, AssessmentItem, AssessmentItemEvent
 from reporting.assessments.services.values import REQUIRED, answer_role, applicable_ids
 from tests.hostile_files import Repeated, sheet, xlsx_with_sheet
+from tests.jobs.helpers import follow_job
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,18 +36,29 @@ def download(client, user, assessment):
     return load_workbook(io.BytesIO(response.content))
 
 
-def upload(client, user, assessment, wb):
+def upload(client, user, assessment, wb, follow=True):
     buffer = io.BytesIO()
     wb.save(buffer)
-    return upload_bytes(client, user, assessment, buffer.getvalue())
+    return upload_bytes(client, user, assessment, buffer.getvalue(), follow=follow)
 
 
-def upload_bytes(client, user, assessment, data, name="自评表.xlsx"):
+def upload_bytes(client, user, assessment, data, name="自评表.xlsx", follow=True):
+    """Upload on the form's page and, when the page hands the file to a job, run the job and open the page the user
+    lands on: the form once the file is saved (with what was saved and, as after a refused submission, what is still
+    missing), or the job's page when it was refused (its context["result"] lists each problem)."""
     client.force_login(user)
-    return client.post(
+    response = client.post(
         reverse("reporting:assessments:workbook_upload", args=[assessment.pk]),
         {"workbook": SimpleUploadedFile(name, data, content_type=XLSX)},
     )
+    return follow_upload(client, response) if follow else response
+
+
+def follow_upload(client, response):
+    page = follow_job(client, response)
+    if page.status_code == 302 and "?workbook=" in page["Location"]:  # saved: back to the form
+        return client.get(page["Location"])
+    return page
 
 
 def rows_by_key(ws) -> dict[str, int]:
@@ -187,7 +201,17 @@ def test_a_filled_workbook_is_saved_and_the_form_is_complete(client, draft, user
 
     response = upload(client, user, draft, wb)
 
-    assert response.status_code == 302, response.content.decode()[:2000]
+    # back on the form, which says what was saved and that it is complete
+    assert response.status_code == 200, response.content.decode()[:2000]
+    assert response.context["workbook_outcome"].ok and not response.context["problems"]
+    saved = response.context["workbook_outcome"].saved
+    assert saved == draft.items.count() + len(asked_answers(draft))
+    same = len(rows_by_key(wb.worksheets[0])) - saved  # the optional (仅统计) answers left empty
+    page = response.content.decode()
+    assert (
+        f"已从 Excel 保存 {saved} 项答案（{same} 项与网页上相同，未改动）。" in page
+        and "自评表已填写完整，可以提交。" in page
+    )
     for item in draft.items.all():
         assert (item.self_rating, item.claimed_status, item.claimed_percent) == (
             SelfRating.FAIRLY_GOOD,
@@ -223,12 +247,23 @@ def test_one_bad_cell_is_reported_at_its_cell_and_nothing_is_saved(client, draft
 
     response = upload(client, user, draft, wb)
 
-    assert response.status_code == 400
-    problems = response.context["workbook_problems"]
-    assert [(p.row, p.letter) for p in problems] == [(r, PERCENT)]
+    # the job's page: each problem at its sheet, row and column, nothing saved
+    result = response.context["result"]
+    assert response.status_code == 200 and not result.ok and not result.stale
+    problems = result.problems
+    assert [(p.sheet, p.row, p.letter, p.column, p.label) for p in problems] == [
+        ("自评表", r, PERCENT, "完成百分比", bad.measure.code)
+    ]
     assert str(problems[0]) == f"第 {r} 行 F 列：完成百分比应在 0 到 100 之间。"
-    assert f"第 {r} 行 F 列：完成百分比应在 0 到 100 之间。" in response.content.decode()
+    page = response.content.decode()
+    assert f"第 {r} 行 F 列：完成百分比应在 0 到 100 之间。" in page and f'data-cell="{PERCENT}{r}"' in page
     assert snapshot(draft) == before  # not one of the other (valid) rows was saved
+    # the way back to the form lists them again above the upload
+    back = response.context["result"].back
+    job = response.context["job"]
+    again = client.get(f"{back}?workbook={job.pk}")
+    assert [(p.row, p.letter) for p in again.context["workbook_problems"]] == [(r, PERCENT)]
+    assert 'id="workbook-problems"' in again.content.decode()
 
 
 def test_the_cells_are_judged_by_the_forms_rules(client, draft, users):
@@ -256,8 +291,8 @@ def test_the_cells_are_judged_by_the_forms_rules(client, draft, users):
 
     response = upload(client, user, draft, wb)
 
-    assert response.status_code == 400
-    found = {(p.row, p.letter): p.message for p in response.context["workbook_problems"]}
+    assert not response.context["result"].ok
+    found = {(p.row, p.letter): p.message for p in response.context["result"].problems}
     letters = {"status": STATUS, "percent": PERCENT, "self_rating": RATING}
     for row, errors in expected_errors.items():
         for field, messages in errors.items():
@@ -278,9 +313,10 @@ def test_a_file_older_than_an_edit_on_the_page_is_refused_and_nothing_saved(clie
 
     response = upload(client, user, draft, wb)
 
-    assert response.status_code == 409
-    assert response.context["workbook_stale"]
-    stale = [p for p in response.context["workbook_problems"] if "被修改" in p.message]
+    result = response.context["result"]
+    assert not result.ok and result.stale
+    assert "下载后自评表在网页上被修改过" in response.content.decode()
+    stale = [p for p in result.problems if "被修改" in p.message]
     assert [p.row for p in stale] == [rows_by_key(ws)[f"item:{item.pk}"]]
     assert snapshot(draft) == before
     item.refresh_from_db()
@@ -300,7 +336,7 @@ def test_a_file_from_before_a_return_is_refused_as_stale(client, submitted, user
 
     response = upload(client, user, submitted, wb)
 
-    assert response.status_code == 409 and "未保存任何内容" in response.content.decode()
+    assert response.context["result"].stale and "未保存任何内容" in response.content.decode()
 
 
 def test_a_partly_filled_file_is_saved_and_the_form_shows_what_is_missing(client, draft, users):
@@ -333,8 +369,10 @@ def test_a_zip_bomb_is_refused_by_the_workbook_reader(client, draft, users):
 
     response = upload_bytes(client, users["enterprise-yn"], draft, bomb)
 
+    # refused by the page's checks (the archive's members), before anything is stored
     assert response.status_code == 400
     assert response.context["workbook_problems"] and snapshot(draft) == before
+    assert not Job.objects.exists()
 
 
 def test_a_file_that_is_not_this_forms_download_is_refused(client, draft, users):
@@ -342,11 +380,11 @@ def test_a_file_that_is_not_this_forms_download_is_refused(client, draft, users)
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("a.txt", "x")
     response = upload_bytes(client, users["enterprise-yn"], draft, buffer.getvalue())
-    assert response.status_code == 400
+    assert response.status_code == 400 and not Job.objects.exists()  # not an .xlsx: refused by the page
     wb = download(client, users["enterprise-yn"], draft)
     wb.worksheets[0][f"{KEY}1"] = f"assessment:{draft.pk + 1000}"
     response = upload(client, users["enterprise-yn"], draft, wb)
-    assert response.status_code == 400 and "另一份自评表" in response.content.decode()
+    assert not response.context["result"].ok and "另一份自评表" in response.content.decode()
 
 
 # ---- who -------------------------------------------------------------------------------------------------------
@@ -371,3 +409,118 @@ def test_a_submitted_form_takes_no_upload(client, submitted, users):
     before = snapshot(submitted)
     response = upload(client, users["enterprise-yn"], submitted, wb)
     assert response.status_code == 302 and snapshot(submitted) == before
+    assert response["Location"] == reverse("reporting:assessments:detail", args=[submitted.pk])
+    assert not Job.objects.exists()  # refused before the file is stored
+
+
+# ---- the upload as a job -----------------------------------------------------------------------------------------
+
+
+def test_the_page_answers_at_once_with_a_job_and_the_user_is_brought_back_to_the_form(client, draft, users):
+    from reform_portal.outbox.models import OutboxMessage
+    from tests.jobs.helpers import run_job
+
+    user = users["enterprise-yn"]
+    wb = download(client, user, draft)
+    fill_all(wb.worksheets[0], draft)
+    before = snapshot(draft)
+
+    response = upload(client, user, draft, wb, follow=False)
+
+    # the page stored the file under a job and wrote nothing
+    job = Job.objects.get(owner=user)
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk]) + "?then=1"
+    assert job.kind == Job.Kind.ASSESSMENT_WORKBOOK and job.status == Job.Status.QUEUED and job.upload
+    assert job.parameters["assessment"] == draft.pk
+    assert OutboxMessage.objects.filter(task="reform_portal.jobs.tasks.assessment_workbook_job").exists()
+    assert snapshot(draft) == before
+    waiting = client.get(response["Location"])  # the job's page polls while it waits
+    assert waiting.status_code == 200 and 'hx-trigger="every 2s"' in waiting.content.decode()
+    assert client.get(reverse("jobs:detail", args=[job.pk]), headers={"HX-Request": "true"}).status_code == 200
+
+    # when a worker has run it
+    job = run_job(job.pk)
+    assert job.status == Job.Status.SUCCEEDED and job.summary["ok"] and not job.upload  # the file is not kept
+    rows = draft.items.count() + len(asked_answers(draft))
+    keyed = len(rows_by_key(wb.worksheets[0]))  # every answer's row is judged (progress: one per row)
+    assert (job.done, job.total) == (keyed, keyed) and job.summary["saved"] == rows
+    assert snapshot(draft) != before
+    form = reverse("reporting:assessments:detail", args=[draft.pk]) + f"?workbook={job.pk}"
+    # the page's poll takes the user back to the form; so does the page the upload sent them to
+    poll = client.get(reverse("jobs:detail", args=[job.pk]), headers={"HX-Request": "true"})
+    assert poll["HX-Redirect"] == form
+    assert client.get(response["Location"])["Location"] == form
+    # opened later (我的任务), the job's page shows what was saved and the way back
+    later = client.get(reverse("jobs:detail", args=[job.pk]))
+    assert later.status_code == 200 and f"已从 Excel 保存 {rows} 项答案" in later.content.decode()
+    assert f'href="{form}"' in later.content.decode()
+    # another user's job is none of theirs: its outcome is not shown on the form
+    client.force_login(users["officer-yn"])
+    page = client.get(form)
+    assert page.status_code == 200 and page.context["workbook_outcome"] is None
+
+
+def test_a_form_submitted_while_the_file_waits_is_left_as_submitted(client, draft, users):
+    from tests.jobs.helpers import run_job
+    from tests.reporting.assessments.conftest import fill_complete
+
+    user = users["enterprise-yn"]
+    fill_complete(draft, user)
+    draft.refresh_from_db()
+    wb = download(client, user, draft)
+    ws = wb.worksheets[0]
+    item = draft.items.order_by("pk").first()
+    ws[f"{PERCENT}{rows_by_key(ws)[f'item:{item.pk}']}"] = 70
+    response = upload(client, user, draft, wb, follow=False)
+    services.assessment_submit(assessment=draft, by=user)  # before a worker takes the job
+    before = snapshot(draft)
+
+    job = run_job(Job.objects.get(owner=user).pk)
+
+    assert job.status == Job.Status.SUCCEEDED and not job.summary["ok"]
+    assert [p["message"] for p in job.summary["problems"]] == ["自评表已提交，等待审核，不能再修改。"]
+    assert snapshot(draft) == before and response.status_code == 302
+
+
+def test_the_job_costs_the_same_number_of_queries_for_a_small_and_a_large_form(client, draft, users, monkeypatch):
+    import functools
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reform_portal.jobs import services as job_services
+    from tests.jobs.helpers import run_job
+
+    # the progress row is written when the total is known and at the end, not by the clock (a loaded machine)
+    monkeypatch.setattr(job_services, "ProgressMeter", functools.partial(job_services.ProgressMeter, clock=lambda: 0.0))
+    user = users["enterprise-yn"]
+
+    def upload_all(percent: int) -> tuple[int, int]:
+        """Every answer of the form changed by a file: (answers saved, statements of the whole job)."""
+        wb = download(client, user, draft)
+        ws = wb.worksheets[0]
+        fill_all(ws, draft)
+        rows = rows_by_key(ws)
+        for item in draft.items.all():
+            ws[f"{PERCENT}{rows[f'item:{item.pk}']}"] = percent
+            ws[f"{WHAT_DONE}{rows[f'item:{item.pk}']}"] = f"第 {percent} 次上传"
+        for answer in asked_answers(draft):
+            if answer.indicator.kind == IndicatorKind.COUNT:
+                ws[f"{VALUE}{rows[f'indicator:{answer.pk}']}"] = percent
+        response = upload(client, user, draft, wb, follow=False)
+        job_id = int(response["Location"].split("?")[0].rstrip("/").rsplit("/", 1)[1])
+        with CaptureQueriesContext(connection) as queries:
+            job = run_job(job_id)
+        assert job.summary["ok"], job.summary
+        return job.summary["saved"], len(queries)
+
+    upload_all(10)  # warm: the user's reach, content types
+    large, large_queries = upload_all(20)
+    # the same form cut down to two measures (and their indicators)
+    keep = list(draft.items.order_by("pk").values_list("measure_id", flat=True)[:2])
+    AssessmentIndicator.objects.filter(assessment=draft).exclude(indicator__measure_id__in=keep).delete()
+    AssessmentItem.objects.filter(assessment=draft).exclude(measure_id__in=keep).delete()
+    small, small_queries = upload_all(30)
+
+    assert large > 3 * small and small >= 2
+    assert small_queries == large_queries <= 40, (small_queries, large_queries)
