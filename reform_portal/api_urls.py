@@ -23,5 +23,7 @@ urlpatterns = [
     path("", include("reform_portal.inbox.api.urls")),  # notices/ (docs/inbox.md)
     path("", include("enterprises.pilots.api.urls")),
     path("", include("enterprises.liaisons.api.urls")),  # liaisons/, visits/ (docs/liaisons.md)
+    path("", include("enterprises.consultations.api.urls")),  # questions/, faq/ (docs/consultations.md)
     path("", include("reporting.awards.api.urls")),  # award-rounds/ (docs/awards.md)
+    path("", include("reporting.bulletins.api.urls")),  # bulletins/ (docs/bulletins.md)
 ]

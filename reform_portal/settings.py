@@ -66,8 +66,10 @@ INSTALLED_APPS = [
     "reporting.assessments",
     "enterprises.pilots",  # pilot enterprises (试点) and their working funds (docs/pilots.md)
     "enterprises.liaisons",  # 产改联络员 / 指导员 and 直通车 visits (docs/liaisons.md)
+    "enterprises.consultations",  # 产改直通车: questions, answers and the FAQ (docs/consultations.md)
     "reporting.supervision",  # supervision orders (督办单, docs/supervision.md)
     "reporting.awards",  # award shortlists (评优推荐, docs/awards.md)
+    "reporting.bulletins",  # the official bulletin (通报, docs/bulletins.md)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -309,6 +311,7 @@ CELERY_TASK_ROUTES = {
     "reporting.tasks.tallies_check": {"queue": "rollups"},
     # imports, large exports, and their housekeeping (which deletes their files: it needs the jobs' MEDIA_ROOT)
     "reform_portal.jobs.tasks.*": {"queue": "jobs"},
+    "reporting.bulletins.tasks.bulletin_build_job": {"queue": "jobs"},  # the bulletin's files (docs/bulletins.md)
     # mail
     "reporting.assessments.tasks.send_notice_email": {"queue": "notifications"},
     "reporting.assessments.tasks.send_escalation_email": {"queue": "notifications"},
@@ -318,6 +321,7 @@ CELERY_TASK_ROUTES = {
     "reporting.assessments.tasks.deadline_reminders_send": {"queue": "celery"},
     "reporting.supervision.tasks.order_notify": {"queue": "notifications"},
     "reporting.supervision.tasks.order_escalations_send": {"queue": "celery"},
+    "enterprises.consultations.tasks.question_escalations_send": {"queue": "celery"},
     # the rest: the outbox's flush, the daily audit check, the nightly progress rows
     "reform_portal.outbox.tasks.outbox_flush": {"queue": "celery"},
     "reform_portal.audit.tasks.audit_daily": {"queue": "celery"},
@@ -455,6 +459,8 @@ PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/")
 ORDER_YELLOW_WORKDAYS = int(os.environ.get("ORDER_YELLOW_WORKDAYS", "3"))
 ORDER_ISSUE_MAX_ENTERPRISES = int(os.environ.get("ORDER_ISSUE_MAX_ENTERPRISES", "2000"))
 ORDER_EXPORT_MAX_ROWS = int(os.environ.get("ORDER_EXPORT_MAX_ROWS", "20000"))
+# 产改直通车 (docs/consultations.md): a question is answered within this many working days of being asked.
+QUESTION_SLA_WORKDAYS = int(os.environ.get("QUESTION_SLA_WORKDAYS", "5"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -104,8 +104,30 @@ def build_objects(users, enterprise, *, side: str) -> dict:
         "pilot": _pilot(enterprise, users[f"officer-{side}"]),  # designated by the side's (prefecture) officer
         "inbox_notice": _inbox_notice(users[f"officer-{side}"], enterprise),  # in the side's officer's inbox
         "award_round": _award_round(users[f"sasac-{side}"], enterprise),  # the side's province, by its SASAC staff
+        "bulletin": _bulletin(users[f"sasac-{side}"], enterprise),  # a draft of the side's prefecture, with its files
         **_liaison_and_visit(users, enterprise, side),  # the side's officer, its 联络员, and a visit it logged
+        **_questions_and_faq(users, enterprise, side),  # 产改直通车: the side's enterprise asks, its officer answers
     }
+
+
+def _bulletin(sasac, enterprise):
+    """A draft bulletin of the enterprise's prefecture (Kunming, Xi'an) by the side's SASAC staff, its files built."""
+    from django.core.files.base import ContentFile
+
+    from reporting.bulletins.services import bulletin_create
+
+    bulletin = bulletin_create(
+        province=enterprise.region.parent,
+        prefecture=enterprise.region,
+        date_from=timezone.localdate() - timedelta(days=30),
+        date_to=timezone.localdate(),
+        by=sasac,
+    )
+    bulletin.docx_file.save("b.docx", ContentFile(b"PK\x03\x04"), save=False)
+    bulletin.pdf_file.save("b.pdf", ContentFile(PDF), save=False)
+    bulletin.status = "built"
+    bulletin.save()
+    return bulletin
 
 
 def _award_round(sasac, enterprise):
@@ -141,6 +163,29 @@ def _liaison_and_visit(users, enterprise, side) -> dict:
         by=officer,
     )
     return {"liaison_assignment": assignment, "visit": visit}
+
+
+def _questions_and_faq(users, enterprise, side) -> dict:
+    """Two 直通车 questions of the enterprise (its user asked, with an attachment): one waiting for an answer, one
+    answered by the side's officer; and an FAQ entry of a measure that applies to it, published by that officer."""
+    from enterprises.consultations import services as consultations
+    from measures.applicability import applicable_measures
+
+    asker, officer = users[f"enterprise-{side}"], users[f"officer-{side}"]
+    measure = applicable_measures(enterprise).order_by("pk").first()
+    open_question = consultations.question_ask(
+        enterprise=enterprise, topic="measure", measure=measure, title="经费比例", body="怎么算？",
+        files=[SimpleUploadedFile("问题.pdf", PDF)], by=asker,
+    )  # fmt: skip
+    answered = consultations.question_ask(enterprise=enterprise, topic="assessment", title="自评", body="？", by=asker)
+    consultations.question_answer(question=answered, text="答复", by=officer, expected_version=None)
+    faq = consultations.faq_publish(question=answered, measure=measure, title="常见问题", answer="答复", by=officer)
+    return {
+        "question": open_question,
+        "question_file": open_question.messages.get().files.get(),
+        "answered_question": answered,
+        "faq": faq,
+    }
 
 
 def _inbox_notice(officer, enterprise):
@@ -373,6 +418,25 @@ URL_KWARGS = {
     "reporting:assessments:xlsx": _assessment,
     "reporting:assessments:workbook": _assessment,
     "reporting:assessments:workbook_upload": _assessment,
+    "consultations:detail": lambda o: {"pk": o["question"].pk},
+    "consultations:answer": lambda o: {"pk": o["question"].pk},
+    "consultations:forward": lambda o: {"pk": o["question"].pk},
+    "consultations:forward_liaison": lambda o: {"pk": o["question"].pk},
+    "consultations:follow_up": lambda o: {"pk": o["answered_question"].pk},
+    "consultations:rate": lambda o: {"pk": o["answered_question"].pk},
+    "consultations:publish": lambda o: {"pk": o["answered_question"].pk},
+    "consultations:file": lambda o: {"pk": o["question_file"].pk},
+    "consultations:faq_detail": lambda o: {"pk": o["faq"].pk},
+    "consultations:faq_edit": lambda o: {"pk": o["faq"].pk},
+    "consultations:faq_withdraw": lambda o: {"pk": o["faq"].pk},
+    "api-question-detail": lambda o: {"pk": o["question"].pk},
+    "api-question-messages": lambda o: {"pk": o["question"].pk},
+    "api-question-answer": lambda o: {"pk": o["question"].pk},
+    "api-question-forward": lambda o: {"pk": o["question"].pk},
+    "api-question-forward-liaison": lambda o: {"pk": o["question"].pk},
+    "api-question-follow-up": lambda o: {"pk": o["answered_question"].pk},
+    "api-question-rate": lambda o: {"pk": o["answered_question"].pk},
+    "api-faq-detail": lambda o: {"pk": o["faq"].pk},
     "pilots:designate": lambda o: {"enterprise_pk": o["enterprise"].pk},
     "pilots:detail": lambda o: {"pk": o["pilot"].pk},
     "pilots:edit": lambda o: {"pk": o["pilot"].pk},
@@ -385,6 +449,14 @@ URL_KWARGS = {
     "api-award-round-detail": lambda o: {"pk": o["award_round"].pk},
     "api-award-round-shortlist": lambda o: {"pk": o["award_round"].pk},
     "api-pilot-funds": lambda o: {"pk": o["pilot"].pk},
+    "bulletins:detail": lambda o: {"pk": o["bulletin"].pk},
+    "bulletins:edit": lambda o: {"pk": o["bulletin"].pk},
+    "bulletins:build": lambda o: {"pk": o["bulletin"].pk},
+    "bulletins:issue": lambda o: {"pk": o["bulletin"].pk},
+    "bulletins:download": lambda o: {"pk": o["bulletin"].pk, "kind": "pdf"},
+    "api-bulletin-detail": lambda o: {"pk": o["bulletin"].pk},
+    "api-bulletin-build": lambda o: {"pk": o["bulletin"].pk},
+    "api-bulletin-issue": lambda o: {"pk": o["bulletin"].pk},
     "liaisons:assign": lambda o: {"enterprise_pk": o["enterprise"].pk},
     "liaisons:end": lambda o: {"pk": o["liaison_assignment"].pk},
     "liaisons:visit_create": lambda o: {"enterprise_pk": o["enterprise"].pk},
@@ -586,6 +658,64 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404",
         "POST": "ok ok 404 403 404 403 404 403 404 403 404",
     },
+    # -- 产改直通车 (enterprises/consultations): enterprise-yn asked both questions (one waits for an answer, one
+    # officer-yn answered); the officers in charge (officer-yn, county-yn) answer, forward and publish, SASAC staff
+    # read, the enterprise's side (its user, the group user it is granted to) asks, follows up and rates; the FAQ
+    # entry is of a measure that applies to it, read by its province's officers and SASAC staff ------------------
+    "consultations:list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "consultations:ask": {
+        "GET": "403 403 403 403 403 ok ok ok ok 403 403",
+        "POST": "403 403 403 403 403 ok ok ok ok 403 403",
+    },
+    "consultations:detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "consultations:answer": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "consultations:forward": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "consultations:forward_liaison": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "consultations:follow_up": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "403 403 404 403 404 ok 404 ok 404 403 404",
+    },
+    "consultations:rate": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "403 403 404 403 404 ok 404 ok 404 403 404",
+    },
+    "consultations:publish": {
+        "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "consultations:file": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "consultations:faq": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "consultations:faq_detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "consultations:faq_edit": {
+        "GET": "ok ok 404 403 404 403 404 403 404 ok 404",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "consultations:faq_withdraw": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 403 404 403 404 403 404 ok 404",
+    },
+    "api-question-list": {
+        "GET": "ok ok ok ok ok ok ok ok ok ok ok",
+        "POST": "403 403 403 403 403 ok ok ok ok 403 403",
+    },
+    "api-question-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-question-messages": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
+    "api-question-answer": {"POST": "ok ok 404 403 404 403 404 403 404 ok 404"},
+    "api-question-forward": {"POST": "ok ok 404 403 404 403 404 403 404 ok 404"},
+    "api-question-forward-liaison": {"POST": "ok ok 404 403 404 403 404 403 404 ok 404"},
+    "api-question-follow-up": {"POST": "403 403 404 403 404 ok 404 ok 404 403 404"},
+    "api-question-rate": {"POST": "403 403 404 403 404 ok 404 ok 404 403 404"},
+    "api-faq-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
+    "api-faq-detail": {"GET": "ok ok 404 ok 404 ok 404 ok 404 ok 404"},
     # -- 产改联络员 and 直通车 visits (enterprises/liaisons): officer-yn is the Kunming enterprise's 联络员 (assigned by
     # the administrator) and logged the visit; officers whose regions cover the enterprise assign and change, SASAC
     # staff read the visits, the enterprise's own users see the assignments but not the visits (403) ----------------
@@ -809,6 +939,35 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "api-award-round-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
     "api-award-round-shortlist": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    # -- the official bulletin (通报): a draft of the side's prefecture (Kunming) by its SASAC staff, files built;
+    # SASAC staff of the province, the prefecture's officers and administrators manage it; a county's officer reads
+    # only issued ones (so none here) and creates none; enterprises and groups see nothing -----------------------------
+    "bulletins:list": {"GET": "ok ok ok ok ok 404 404 404 404 ok ok"},
+    "bulletins:create": {
+        "GET": "ok ok ok ok ok 404 404 404 404 403 403",
+        "POST": "ok ok ok ok ok 404 404 404 404 403 403",
+    },
+    "bulletins:detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "bulletins:edit": {
+        "GET": "ok ok 404 ok 404 404 404 404 404 404 404",
+        "POST": "ok ok 404 ok 404 404 404 404 404 404 404",
+    },
+    "bulletins:build": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 ok 404 404 404 404 404 404 404",
+    },
+    "bulletins:issue": {
+        "GET": "405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "ok ok 404 ok 404 404 404 404 404 404 404",
+    },
+    "bulletins:download": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "api-bulletin-list": {
+        "GET": "ok ok ok ok ok 404 404 404 404 ok ok",
+        "POST": "ok ok ok ok ok 404 404 404 404 403 403",
+    },
+    "api-bulletin-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "api-bulletin-build": {"POST": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "api-bulletin-issue": {"POST": "ok ok 404 ok 404 404 404 404 404 404 404"},
     "api-token-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},
     "api-token-detail": {
         "GET": "404 ok 404 404 404 404 404 404 404 404 404",
