@@ -1721,6 +1721,15 @@ class BulletinPolicy:
         return False
 
 
+def scope_reader():
+    """A user with an administrator's reach that is no one (unsaved: no row, no session, no login), for figures that
+    are a scope's whoever computes them: a bulletin's (reporting/bulletins/figures.py), which a worker or
+    `make_bulletin` builds after BulletinPolicy let its author manage that scope; the scope itself narrows them."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(username="scope-reader", is_superuser=True)
+
+
 # The interface's menus and buttons read these (reform_portal.context_processors).
 
 

@@ -23,7 +23,6 @@ same figures. Percentages are rounded to one decimal place once, here."""
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,6 +30,7 @@ from django.utils import timezone
 from enterprises.models import Region
 from measures.choices import DONE_STATUSES, TRACKED_ADDRESSEES
 from measures.models import Measure, PolicyDocument, ProgressEvent
+from reform_portal.access import scope_reader
 from reporting.models import RollupSnapshot
 from reporting.pilots_panel import funds_by_prefecture, pilot_completion
 from reporting.selectors import FIGURE_FIELDS, DashboardScope, breakdown
@@ -172,17 +172,10 @@ def overdue_orders(*, province, prefecture, on: date, limit=ORDERS_SHOWN) -> dic
     }
 
 
-def _scope_reader():
-    """Whom the pilots panel's selectors (which narrow by a user's reach) read for: a bulletin's figures are its
-    scope's whoever builds it (BulletinPolicy let its author manage that scope; a worker or `make_bulletin` builds
-    it), so they are read with an administrator's reach (an unsaved user: no row, no session), the scope
-    (DashboardScope: the province, or the prefecture) narrowing them."""
-    return get_user_model()(username="bulletin-figures", is_superuser=True)
-
-
 def pilots(*, province, prefecture, document) -> dict:
     """The pilots' completion vs the others and their funds (reporting.pilots_panel), over the scope."""
-    user = _scope_reader()
+    # the pilots panel's selectors narrow by a user's reach; a bulletin's figures are its scope's whoever builds it
+    user = scope_reader()
     scope = DashboardScope(
         province=province, prefecture_ids=None if prefecture is None else frozenset({prefecture.pk}), cache_part=""
     )
