@@ -241,12 +241,13 @@ def _rebuild(cursor):
 
 
 def fold(cursor, document_id: int | None = None):
-    """Merge the rows of each key of ListedCount for one document and those of every document (`tallies._fold`:
-    safe beside writers and another fold); the rollup runs it per document part when the rows have grown."""
+    """Merge the rows of each key of ListedCount of one document (None: those of every document together, document
+    null) when they exceed the keys by `FOLD_SLACK` (`tallies._fold`: safe beside writers and another fold); the
+    rollup runs it with each document part."""
     where = "document_id IS NULL" if document_id is None else f"document_id = {int(document_id)}"
     cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT ({LISTED_KEY})) FROM {LISTED} WHERE {where}")
     rows, keys = cursor.fetchone()
-    if rows > 2 * keys + FOLD_SLACK:
+    if rows > keys + FOLD_SLACK:  # more than FOLD_SLACK rows to merge
         _fold(cursor, LISTED, tuple(LISTED_KEY.split(", ")), ("enterprises",), where)
 
 

@@ -150,3 +150,20 @@ def test_the_check_finds_a_wrong_count_and_the_rebuild_repairs_it(kunming):
         call_command("rollup", "--check-tallies", stdout=open("/dev/null", "w"))
     call_command("rollup", "--rebuild-tallies", stdout=open("/dev/null", "w"))
     assert_counts_agree()
+
+
+def test_fold_merges_the_rows_of_each_key_and_keeps_the_counts(kunming, monkeypatch):
+    make_enterprises(12, seed=15, province_codes=("530000",))
+    for status in (Status.IN_PROGRESS, Status.NOT_STARTED, Status.DONE, Status.ONGOING):
+        for p in Progress.objects.order_by("pk")[:30]:
+            Progress.objects.filter(pk=p.pk).update(status=status)
+    before, rows = kept(), ListedCount.objects.count()
+    monkeypatch.setattr(list_counts, "FOLD_SLACK", 0)
+    with connection.cursor() as cursor:
+        for document_id in PolicyDocument.objects.values_list("pk", flat=True):
+            list_counts.fold(cursor, document_id)
+        list_counts.fold(cursor)
+    keys = ListedCount.objects.values("document", "status", "region", "county").distinct().count()
+    assert ListedCount.objects.count() == keys < rows
+    assert kept() == before
+    assert_counts_agree()
