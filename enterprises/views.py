@@ -21,6 +21,7 @@ from reform_portal.inbox.visits import visit
 from reform_portal.jobs.models import Job
 from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_form
 from reform_portal.versioning import StaleEdit
 
 from .activity import activity_page
@@ -43,6 +44,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
 HISTORY_PREVIEW = 50  # changes shown on the enterprise page; the rest on its history page
 HISTORY_PAGE_SIZE = 50
+
+# The form picks the prefecture through the county: the service's `region` is the form's `county`.
+FORM_NAMES = {"region": "county"}
 
 
 def _refuse_unless_may_list(request):
@@ -151,7 +155,7 @@ def enterprise_create_view(request):
         try:
             enterprise = enterprise_create(data=form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc, renamed=FORM_NAMES)
         else:
             messages.success(request, _("已新增企业“%(name)s”。") % {"name": enterprise.name})
             return redirect("enterprises:detail", enterprise.pk)
@@ -184,7 +188,7 @@ def enterprise_edit(request, pk):
                 keep_mine=True,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc, renamed=FORM_NAMES)
         else:
             messages.success(request, _("已保存企业信息。"))
             return redirect("enterprises:detail", enterprise.pk)
@@ -200,14 +204,6 @@ def _stale_context(current, data) -> dict:
         "changed_by": last[0].changed_by if last else None,
         "differences": register_differences(current=current, data=data),
     }
-
-
-def _add_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items():
-        # The form picks the prefecture through the county.
-        field = "county" if field == "region" else field
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 @login_required

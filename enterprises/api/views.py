@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from reform_portal.access import EnterprisePolicy, RegionPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_api
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from ..choices import RegionLevel
@@ -23,13 +24,8 @@ from .serializers import EnterpriseSerializer, RegionSerializer
 def drf_validation_error(exc: DjangoValidationError, sent=()) -> ValidationError:
     """The model's or the service's errors under the names the API uses. `sent`: the request's field names (a
     prefecture that follows from the county sent is reported on `county_code`)."""
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    if "county" in detail:
-        detail["county_code"] = detail.pop("county")
-    if "region" in detail:
-        key = "county_code" if "county_code" in sent and "region_code" not in sent else "region_code"
-        detail.setdefault(key, []).extend(detail.pop("region"))
-    return ValidationError(detail)
+    region = "county_code" if "county_code" in sent and "region_code" not in sent else "region_code"
+    return errors_to_api(exc, renamed={"county": "county_code", "region": region})
 
 
 StaleResponse = stale_schema("StaleEnterpriseResponse", EnterpriseSerializer())

@@ -17,6 +17,7 @@ from enterprises.place_filters import counties_for, prefectures_for
 from reform_portal.access import EnterprisePolicy, LiaisonPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_form
 from reform_portal.versioning import StaleEdit
 
 from . import services
@@ -47,11 +48,6 @@ def _enterprise(request, pk):
     )
 
 
-def _add_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _back_to_enterprise(enterprise) -> str:
     return f"{reverse('enterprises:detail', args=[enterprise.pk])}#enterprise-liaisons"
 
@@ -72,7 +68,7 @@ def assign(request, enterprise_pk):
                 enterprise=enterprise, user=data["user"], role=data["role"], by=request.user
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -181,7 +177,7 @@ def visit_create(request, enterprise_pk):
         try:
             visit = services.visit_log(enterprise=enterprise, by=request.user, **_visit_values(form.cleaned_data))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已记录对“%(name)s”的走访。") % {"name": enterprise.name})
             return redirect("liaisons:visit_detail", pk=visit.pk)
@@ -221,7 +217,7 @@ def visit_edit(request, pk):
             stale = exc
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已保存走访记录的修改。"))
             return redirect("liaisons:visit_detail", pk=visit.pk)

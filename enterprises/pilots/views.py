@@ -17,6 +17,7 @@ from enterprises.place_filters import prefectures_for
 from reform_portal.access import EnterprisePolicy, PilotPolicy
 from reform_portal.audit.services import record_export
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_form
 from reform_portal.versioning import StaleEdit
 
 from . import services
@@ -129,11 +130,6 @@ def _designation_form(request, enterprise, *, designation=None):
     return DesignationForm(data, initial=initial, regions=regions, measures=measures)
 
 
-def _add_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def pilot_designate(request, enterprise_pk):
@@ -156,7 +152,7 @@ def pilot_designate(request, enterprise_pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已认定“%(name)s”为试点企业。") % {"name": enterprise.name})
             return redirect("pilots:detail", pk=designation.pk)
@@ -193,7 +189,7 @@ def pilot_edit(request, pk):
             stale = exc
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已保存试点认定的修改。"))
             return redirect("pilots:detail", pk=designation.pk)
@@ -242,7 +238,7 @@ def pilot_fund_add(request, pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已记录试点工作经费。"))
             return redirect("pilots:detail", pk=designation.pk)
@@ -270,7 +266,7 @@ def pilot_end(request, pk):
         except StaleEdit as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("试点已结束。"))
             return redirect("pilots:detail", pk=designation.pk)

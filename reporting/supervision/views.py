@@ -22,6 +22,7 @@ from measures.models import Measure
 from reform_portal.access import OrderPolicy
 from reform_portal.audit.services import record_download, record_export
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_form
 from reform_portal.versioning import StaleEdit
 
 from . import services
@@ -98,12 +99,6 @@ def order_detail(request, pk):
     return render(request, "supervision/order_detail.html", _detail_context(request, order))
 
 
-def _errors_to_form(form, error: ValidationError):
-    for field, problems in error.message_dict.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
-
-
 @login_required
 @require_POST
 def order_reply(request, pk):
@@ -117,7 +112,7 @@ def order_reply(request, pk):
                 order=order, text=form.cleaned_data["text"], files=form.cleaned_data["files"], by=request.user
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已回复督办单 %(number)s，等待核查。") % {"number": order.number})
             return redirect("supervision:detail", pk=order.pk)
@@ -144,7 +139,7 @@ def order_decide(request, pk):
         except StaleEdit as stale:
             form.add_error(None, stale.message)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             done = _("已办结") if form.cleaned_data["action"] == "accept" else _("已退回整改")
             messages.success(request, _("督办单 %(number)s %(done)s。") % {"number": order.number, "done": done})
@@ -179,7 +174,7 @@ def order_issue(request, enterprise_pk):
                 by=request.user,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已下达督办单 %(number)s。") % {"number": order.number})
             return redirect("supervision:detail", pk=order.pk)
@@ -212,7 +207,7 @@ def order_issue_by_filter(request):
                 by=request.user,
             )
         except ValidationError as problem:
-            _errors_to_form(form, problem)
+            errors_to_form(form, problem)
         else:
             messages.success(request, _("已向 %(n)s 家企业下达督办单。") % {"n": len(orders)})
             return redirect(f"{reverse('supervision:list')}")

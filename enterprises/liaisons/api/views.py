@@ -11,6 +11,7 @@ from enterprises.models import Enterprise
 from reform_portal.access import EnterprisePolicy, LiaisonPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_api
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from .. import services
@@ -18,13 +19,8 @@ from ..filters import VisitFilter
 from ..selectors import assignments_visible, visit_rows, visits_visible
 from .serializers import AssignmentSerializer, VisitSerializer
 
-
-def _problems(exc: DjangoValidationError) -> ValidationError:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    for name in ("enterprise", "user"):
-        if name in detail:
-            detail[f"{name}_id"] = detail.pop(name)
-    return ValidationError(detail)
+# the services' names → the API's
+RENAMED = {"enterprise": "enterprise_id", "user": "user_id"}
 
 
 def _enterprise(user, pk) -> Enterprise:
@@ -68,7 +64,7 @@ class AssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 enterprise=enterprise, user=data["user_id"], role=data["role"], by=request.user
             )
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         return Response(self.get_serializer(assignment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: AssignmentSerializer})
@@ -81,7 +77,7 @@ class AssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         try:
             assignment = services.assignment_end(assignment=assignment, by=request.user)
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         return Response(self.get_serializer(assignment).data)
 
 
@@ -145,7 +141,7 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
         try:
             visit = services.visit_log(enterprise=enterprise, by=request.user, **self._values(data))
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         return Response(self.get_serializer(visit_rows([visit.pk])[0]).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
@@ -168,7 +164,7 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
         except StaleEdit as exc:
             return stale_response(exc, current=self.get_serializer(visit_rows([visit.pk])[0]).data)
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         data = self.get_serializer(visit_rows([visit.pk])[0]).data
         return Response(data, headers={"ETag": etag(data["version"])})
 

@@ -12,6 +12,7 @@ from measures.models import Measure
 from reform_portal.access import EnterprisePolicy, PilotPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_api
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from .. import services
@@ -23,6 +24,9 @@ from .serializers import FundSerializer, PilotSerializer
 StaleResponse = stale_schema("StalePilotResponse", PilotSerializer())
 UPDATE_SCHEMA = extend_schema(parameters=[IF_MATCH], responses={200: PilotSerializer, 409: StaleResponse})
 
+# the services' names → the API's
+RENAMED = {"enterprise": "enterprise_id"}
+
 
 class PilotPaginator(IdsFirstPaginator):
     """The page's ids, then its rows with their scope's progress and funds (`selectors.pilot_rows`)."""
@@ -33,13 +37,6 @@ class PilotPaginator(IdsFirstPaginator):
 
 class PilotPagination(PortalPagination):
     django_paginator_class = PilotPaginator
-
-
-def _problems(exc: DjangoValidationError) -> ValidationError:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    if "enterprise" in detail:
-        detail["enterprise_id"] = detail.pop("enterprise")
-    return ValidationError(detail)
 
 
 class PilotViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -106,7 +103,7 @@ class PilotViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
                 by=request.user,
             )
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         row = pilot_rows([designation.pk])[0]
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -141,7 +138,7 @@ class PilotViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
         except StaleEdit as exc:
             return stale_response(exc, current=self.get_serializer(pilot_rows([designation.pk])[0]).data)
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         data = self.get_serializer(pilot_rows([designation.pk])[0]).data
         return Response(data, headers={"ETag": etag(data["version"])})
 
@@ -176,5 +173,5 @@ class PilotViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
                 by=request.user,
             )
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         return Response(FundSerializer(fund).data, status=status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from measures.models import Measure
 from reform_portal.access import OrderPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
+from reform_portal.service_errors import errors_to_api
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from .. import services
@@ -33,6 +34,9 @@ REPLY_SCHEMA = extend_schema(
     request={"multipart/form-data": ReplySerializer}, responses={200: ReplySerializer(many=True), 201: ReplySerializer}
 )
 
+# the services' names → the API's
+RENAMED = {"enterprises": "enterprise_ids"}
+
 
 class OrderPaginator(IdsFirstPaginator):
     def __init__(self, object_list, per_page, **kwargs):
@@ -41,13 +45,6 @@ class OrderPaginator(IdsFirstPaginator):
 
 class OrderPagination(PortalPagination):
     django_paginator_class = OrderPaginator
-
-
-def _problems(exc: DjangoValidationError) -> ValidationError:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    if "enterprises" in detail:
-        detail["enterprise_ids"] = detail.pop("enterprises")
-    return ValidationError(detail)
 
 
 class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -99,7 +96,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 by=request.user,
             )
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         rows = order_rows([o.pk for o in orders])
         return Response(self.get_serializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -136,7 +133,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except DjangoPermissionDenied:
             raise PermissionDenied("只有该企业的用户可以回复督办单。") from None
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request, service):
@@ -156,7 +153,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except StaleEdit as exc:
             return stale_response(exc, current=OrderSerializer(order_rows([order.pk])[0]).data)
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         data = OrderSerializer(order_rows([order.pk])[0]).data
         return Response(data, headers={"ETag": etag(data["version"])})
 
