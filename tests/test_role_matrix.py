@@ -965,7 +965,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET": "ok ok ok ok ok 404 404 404 404 ok ok",
         "POST": "ok ok ok ok ok 404 404 404 404 403 403",
     },
-    "api-bulletin-detail": {"GET": "ok ok 404 ok 404 404 404 404 404 404 404"},
+    "api-bulletin-detail": {
+        "GET": "ok ok 404 ok 404 404 404 404 404 404 404",
+        "PATCH": "ok ok 404 ok 404 404 404 404 404 404 404",
+    },
     "api-bulletin-build": {"POST": "ok ok 404 ok 404 404 404 404 404 404 404"},
     "api-bulletin-issue": {"POST": "ok ok 404 ok 404 404 404 404 404 404 404"},
     "api-token-list": {"GET": "ok ok ok ok ok ok ok ok ok ok ok"},

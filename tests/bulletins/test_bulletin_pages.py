@@ -207,3 +207,23 @@ def test_a_build_whose_worker_died_may_be_asked_again(client, users, settings, d
         build_requested_at=timezone.now() - timedelta(seconds=settings.JOB_TIME_LIMIT_SECONDS + 61)
     )
     assert client.post(url).status_code == 202
+
+
+def test_the_api_edits_the_blocks_with_the_version_read(client, users):
+    bulletin = _as_built(_bulletin(users["sasac-yn"]))
+    client.force_login(users["sasac-yn"])
+    url = reverse("api-bulletin-detail", args=[bulletin.pk])
+    response = client.patch(
+        url, {"opening": "各州（市）总工会：", "version": bulletin.version}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["opening"] == "各州（市）总工会：" and data["status"] == "draft" and data["title"] == bulletin.title
+    stale = client.patch(url, {"opening": "乙", "version": bulletin.version}, content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["current"]["opening"] == "各州（市）总工会："
+    too_long = client.patch(url, {"opening": "长" * 5000, "version": data["version"]}, content_type="application/json")
+    assert too_long.status_code == 400 and "opening" in too_long.json()
+    assert client.patch(url, {"opening": "x"}, content_type="application/json").status_code == 400  # no version
+    client.force_login(users["officer-yn"])  # a prefecture's officer: not the province's bulletin
+    assert client.patch(url, {"opening": "x", "version": 1}, content_type="application/json").status_code == 404
+    assert client.put(url, {}, content_type="application/json").status_code in (404, 405)

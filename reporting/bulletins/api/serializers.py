@@ -63,5 +63,15 @@ class BulletinSerializer(serializers.ModelSerializer):
         return {kind: reverse("bulletins:download", args=[obj.pk, kind]) for kind in ("docx", "pdf")}
 
 
+class BlocksSerializer(serializers.Serializer):
+    """PATCH: the title and text blocks (those left out keep their text), with the version read."""
+
+    title = serializers.CharField(max_length=TITLE_MAX_CHARS, required=False)
+    opening = serializers.CharField(max_length=BLOCK_MAX_CHARS, required=False, allow_blank=True)
+    assessment = serializers.CharField(max_length=BLOCK_MAX_CHARS, required=False, allow_blank=True)
+    next_steps = serializers.CharField(max_length=BLOCK_MAX_CHARS, required=False, allow_blank=True)
+    version = serializers.IntegerField(min_value=0, required=False)
+
+
 class IssueSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, required=False)

@@ -15,7 +15,7 @@ from reform_portal.versioning import IF_MATCH, StaleEdit, stale_response, versio
 from .. import services
 from ..selectors import bulletins_visible
 from ..tasks import BUILD_TASK
-from .serializers import BulletinSerializer, IssueSerializer
+from .serializers import BlocksSerializer, BulletinSerializer, IssueSerializer
 
 
 def _refusal(exc: DjangoValidationError) -> ValidationError:
@@ -30,10 +30,12 @@ class BulletinViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     a scope its drafts (BulletinPolicy). POST creates a draft (`scope_code`: the province's code for the whole
     province or a prefecture's; `date_from`, `date_to`; blocks left out start from the draft text). `/build/` queues
     the build of its .docx and .pdf on the `jobs` queue (poll the bulletin: `build_state`, `build_progress`, then
-    `downloads`); `/issue/` (with the `version` read) issues it: archived, read-only."""
+    `downloads`); PATCH changes the title and text blocks (with the `version` read; a built bulletin goes back to
+    draft); `/issue/` (with the `version` read) issues it: archived, read-only."""
 
     serializer_class = BulletinSerializer
     pagination_class = PortalPagination
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return bulletins_visible(self.request.user).order_by("-created_at", "-id")
@@ -82,6 +84,29 @@ class BulletinViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except DjangoValidationError as exc:
             raise _refusal(exc) from None
         return Response(self.get_serializer(bulletin).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BlocksSerializer, parameters=[IF_MATCH], responses={200: BulletinSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        bulletin = self._managed()
+        body = BlocksSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        version = version_read(request, data)
+        try:
+            bulletin = services.bulletin_edit(
+                bulletin=bulletin,
+                title=data.get("title", bulletin.title),
+                opening=data.get("opening", bulletin.opening),
+                assessment=data.get("assessment", bulletin.assessment),
+                next_steps=data.get("next_steps", bulletin.next_steps),
+                expected_version=version,
+                by=request.user,
+            )
+        except StaleEdit as exc:
+            return stale_response(exc, current=self.get_serializer(exc.current).data)
+        except DjangoValidationError as exc:
+            raise _refusal(exc) from None
+        return Response(self.get_serializer(bulletin).data)
 
     @extend_schema(request=None, responses={202: BulletinSerializer})
     @action(detail=True, methods=["post"], url_path="build")
