@@ -19,8 +19,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from enterprises.changed_since import newly_lagging_q
+from enterprises.consultations.selectors import queue_counts as question_queue_counts
 from enterprises.models import Enterprise
-from reform_portal.access import AssessmentPolicy, EnterprisePolicy, OrderPolicy, WorkQueuePolicy, access_for
+from reform_portal.access import (
+    AssessmentPolicy,
+    EnterprisePolicy,
+    OrderPolicy,
+    QuestionPolicy,
+    WorkQueuePolicy,
+    access_for,
+)
 from reform_portal.inbox.choices import VisitedPage
 from reform_portal.inbox.counts import WORK_QUEUE_KEY, unread_count
 from reform_portal.inbox.visits import since
@@ -104,6 +112,34 @@ def orders(user) -> list[QueueItem]:
     return [
         QueueItem("orders-to-check", _("待核查的督办回复"), to_check, f"{listed}?awaiting=true", "primary"),
         QueueItem("orders-overdue", _("逾期督办单"), overdue, f"{listed}?overdue=true", tone_of(overdue)),
+    ]
+
+
+# 产改直通车 (enterprises/consultations): one query -------------------------------------------------------------
+
+
+def questions(user) -> list[QueueItem]:
+    """直通车: the questions waiting for the user's answer and, of those, the overdue ones (officers: handlers and
+    liaisons they were forwarded to); the answered questions of the enterprise's side (to read and rate)."""
+    if not QuestionPolicy.can(user, QuestionPolicy.LIST):
+        return []
+    counts = question_queue_counts(user)
+    listed = reverse("consultations:list")
+    if "answered" in counts:
+        n = counts["answered"]
+        return [QueueItem("questions-answered", _("已答复的直通车问题"), n, f"{listed}?status=answered", "primary")]
+    if not QuestionPolicy.can(user, QuestionPolicy.ANSWER):
+        return []
+    awaiting, overdue = counts["awaiting"], counts["overdue"]
+    return [
+        QueueItem("questions-awaiting", _("待答复的直通车问题"), awaiting, f"{listed}?mine=true", "primary"),
+        QueueItem(
+            "questions-overdue",
+            _("逾期未答复的直通车问题"),
+            overdue,
+            f"{listed}?mine=true&overdue=true",
+            tone_of(overdue),
+        ),
     ]
 
 
@@ -226,6 +262,7 @@ def notices(user) -> list[QueueItem]:
 PROVIDERS: list[Provider] = [
     reviews,
     value_changes,
+    questions,
     orders,
     newly_lagging,
     deadlines,
