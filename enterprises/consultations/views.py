@@ -14,6 +14,7 @@ from measures.models import Measure
 from reform_portal.access import FaqPolicy, QuestionPolicy
 from reform_portal.audit.services import record_download
 from reform_portal.paging import IdsFirstPaginator, in_order
+from reform_portal.service_errors import errors_to_form
 from reform_portal.versioning import StaleEdit
 
 from . import services, sla
@@ -39,12 +40,6 @@ PAGE_SIZE = 25
 def _refuse_unless(user, action, obj=None, policy=QuestionPolicy):
     if not policy.can(user, action, obj):
         raise PermissionDenied
-
-
-def _errors_to_form(form, error: ValidationError):
-    for field, problems in error.message_dict.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
 
 
 def _with_sla(rows):
@@ -112,7 +107,7 @@ def question_ask(request):
                 by=request.user,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("问题已提交，将在 %(due)s 前答复。") % {"due": question.due_date})
             return redirect("consultations:detail", pk=question.pk)
@@ -171,7 +166,7 @@ def _act(request, pk, *, action, form_class, form_name, run, done, form_kwargs=N
         except StaleEdit as stale:
             form.add_error(None, stale.message)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, done)
             return redirect("consultations:detail", pk=question.pk)
@@ -353,7 +348,7 @@ def faq_publish(request, pk):
                 by=request.user,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已发布到常见问题。"))
             return redirect("consultations:faq_detail", pk=entry.pk)
@@ -381,7 +376,7 @@ def faq_edit(request, pk):
         except StaleEdit as stale:
             form.add_error(None, stale.message)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已保存。"))
             return redirect("consultations:faq_detail", pk=entry.pk)

@@ -18,6 +18,7 @@ from enterprises.models import Enterprise
 from measures.models import Measure
 from reform_portal.access import QuestionPolicy
 from reform_portal.pagination import PortalPagination
+from reform_portal.service_errors import errors_to_api
 from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
 
 from .. import services
@@ -39,13 +40,8 @@ PARSERS = [MultiPartParser, FormParser, JSONParser]
 REFUSED = "您不能对该问题进行此操作。"
 
 
-def _problems(exc: DjangoValidationError) -> ValidationError:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    if "enterprise" in detail:
-        detail["enterprise_id"] = detail.pop("enterprise")
-    if "measure" in detail:
-        detail["measure_code"] = detail.pop("measure")
-    return ValidationError(detail)
+# the services' names → the API's
+RENAMED = {"enterprise": "enterprise_id", "measure": "measure_code"}
 
 
 def _action_schema(request_serializer):
@@ -97,7 +93,7 @@ class QuestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 by=request.user,
             )
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         return Response(self._read(question.pk), status=status.HTTP_201_CREATED)
 
     def _read(self, pk) -> dict:
@@ -124,7 +120,7 @@ class QuestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except DjangoPermissionDenied:
             raise PermissionDenied(REFUSED) from None
         except DjangoValidationError as exc:
-            raise _problems(exc) from None
+            raise errors_to_api(exc, renamed=RENAMED) from None
         data = self._read(question.pk)
         return Response(data, headers={"ETag": etag(data["version"])})
 
