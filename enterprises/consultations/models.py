@@ -10,6 +10,7 @@ without names, as a `FaqEntry` of a measure. Writes go through services.py."""
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -129,6 +130,7 @@ class QuestionMessage(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("直通车问题记录")
         verbose_name_plural = _("直通车问题记录")
+        triggers = [pgtrigger.Protect(name="question_message_append_only", operation=pgtrigger.Update)]
 
     def __str__(self):
         return f"{self.question_id} · {self.kind}"

@@ -113,3 +113,12 @@ def test_officers_out_of_charge_cannot_answer(users, yn_enterprise, chain):
         services.question_answer(question=question, text="x", by=users["officer-sx"], expected_version=None)
     with pytest.raises(PermissionDenied):
         services.question_answer(question=question, text="x", by=users["sasac-yn"], expected_version=None)
+
+
+def test_the_thread_is_append_only(users, yn_enterprise, chain):
+    from django.db import InternalError, ProgrammingError, transaction
+
+    question = ask(users, yn_enterprise)
+    with pytest.raises((InternalError, ProgrammingError)), transaction.atomic():
+        question.messages.update(text="改写")
+    assert question.messages.get().text == "按工资总额吗？"
