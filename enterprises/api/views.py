@@ -1,3 +1,6 @@
+from functools import partial
+
+from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
@@ -50,7 +53,34 @@ class EnterprisePaginator(IdsFirstPaginator):
 
 
 class EnterprisePagination(PortalPagination):
+    """The page mode's count: the counts the database keeps per place when the view has one for the list
+    (`EnterpriseViewSet.counted`: `?status=` / `?document=` alone, as on the list page), else the rows counted."""
+
     django_paginator_class = EnterprisePaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        paged = self.cursor_query_param not in request.query_params  # the cursor mode counts nothing
+        counted = view.counted(queryset) if paged and hasattr(view, "counted") else None
+        self.django_paginator_class = partial(EnterprisePaginator, counted=counted)
+        return super().paginate_queryset(queryset, request, view)
+
+
+class FilterSetKept(DjangoFilterBackend):
+    """The FilterSet's filters; the FilterSet is kept on the view (`view.filterset`) for its count."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset
+
+
+def _same_rows(paged, filtered) -> bool:
+    """Whether `paged` lists the rows of `filtered` (the same SQL but for the order): no other filter backend
+    narrowed it."""
+    try:
+        return paged.order_by().query.sql_with_params() == filtered.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return False
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -83,7 +113,7 @@ class EnterpriseViewSet(
 
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, SummaryOrderingFilter]
+    filter_backends = [FilterSetKept, SearchFilter, SummaryOrderingFilter]
     pagination_class = EnterprisePagination
     ordering_fields = ["name", "employees", "updated_at", "done_count", "last_update"]
     ordering = ["name"]
@@ -94,6 +124,15 @@ class EnterpriseViewSet(
         # The list filters, sorts (figures: by the summaries' columns) and pages the enterprises alone, then reads
         # the page's rows and figures by their ids.
         return enterprises_listed(user=self.request.user)
+
+    def counted(self, queryset):
+        """The page mode's count as the list page reads it (`EnterpriseFilter.kept_count`: the counts kept per place
+        for `?status=` / `?document=` alone, None otherwise), when `queryset` is the FilterSet's list re-sorted
+        (`?ordering=`); None when another backend narrowed it (the paginator then counts the rows)."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None or not _same_rows(queryset, filterset.qs):
+            return None
+        return filterset.kept_count
 
     def paginate_queryset(self, queryset):
         cursor_mode = self.paginator.cursor_query_param in self.request.query_params
