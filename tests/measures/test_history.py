@@ -330,4 +330,5 @@ def test_the_history_triggers_run_once_per_statement():
     tables |= {"supervision_supervisionorder", "pilots_pilotdesignation", "pilots_pilotfund"}  # issues 14, 15
     tables |= {"channels_channel", "channels_delivery"}  # the group robots and their deliveries' attempts
     tables |= {"awards_awardround", "awards_awardcandidatedecision"}  # award rounds and decisions (issue 15)
+    tables |= {"consultations_question", "consultations_faqentry"}  # 产改直通车 questions and the FAQ (issue 15)
     assert found == {(table, "STATEMENT") for table in tables}
