@@ -33,6 +33,15 @@ class MessageKind(models.TextChoices):
     ESCALATE = "escalate", _("逾期上报")
 
 
+# The union levels of access.officers_in_charge's chain, as people read them.
+LEVEL_LABELS = {
+    "county": _("县级总工会"),
+    "prefecture": _("州（市）总工会"),
+    "province": _("省总工会"),
+    "named": _("指定负责的工会干部"),
+}
+
+
 class FaqStatus(models.TextChoices):
     PUBLISHED = "published", _("已发布")
     WITHDRAWN = "withdrawn", _("已撤回")

@@ -26,6 +26,7 @@ from reform_portal.history import audited, version_trigger
 from .choices import (
     ANSWER_TEXT_MAX_CHARS,
     BODY_MAX_CHARS,
+    LEVEL_LABELS,
     RATING_MAX,
     RATING_MIN,
     TITLE_MAX_CHARS,
@@ -99,6 +100,10 @@ class Question(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def level_label(self) -> str:
+        return str(LEVEL_LABELS.get(self.level, self.level or "—"))
 
 
 class QuestionMessage(models.Model):

@@ -75,7 +75,7 @@ def question_list(request):
         "rows": page.object_list,
         "query": query.urlencode(),
         "can_ask": QuestionPolicy.can(request.user, QuestionPolicy.ASK),
-        "union_side": QuestionPolicy.can(request.user, QuestionPolicy.ANSWER),
+        "union_side": not QuestionPolicy.can(request.user, QuestionPolicy.RESPOND),  # the place filters
     }
     return render(request, "consultations/question_list.html", context)
 
@@ -112,7 +112,8 @@ def question_ask(request):
             messages.success(request, _("问题已提交，将在 %(due)s 前答复。") % {"due": question.due_date})
             return redirect("consultations:detail", pk=question.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "consultations/question_ask.html", {"form": form}, status=status)
+    context = {"form": form, "sla_workdays": sla.sla_workdays()}
+    return render(request, "consultations/question_ask.html", context, status=status)
 
 
 def _question(request, pk):

@@ -21,6 +21,7 @@ def test_ask_answer_and_publish_through_the_pages(client, users, yn_enterprise, 
     client.force_login(users["enterprise-yn"])
     response = client.get(reverse("consultations:ask") + "?measure=YN-06")
     assert response.status_code == 200 and "YN-06" in response.content.decode()
+    assert "一般在 5 个工作日内答复" in response.content.decode()
     bad = client.post(reverse("consultations:ask"), {"enterprise": yn_enterprise.pk, "topic": "measure", "title": ""})
     assert bad.status_code == 400
     posted = client.post(
@@ -33,6 +34,7 @@ def test_ask_answer_and_publish_through_the_pages(client, users, yn_enterprise, 
     assert "待答复" in page and "剩余 5 个工作日" in page
 
     client.force_login(users["officer-yn"])
+    assert "县级总工会" in client.get(posted["Location"]).content.decode()  # the level in charge: 五华区's union
     answered = client.post(reverse("consultations:answer", args=[question.pk]), {"text": "按 8% 提取", "version": 1})
     assert answered.status_code == 302
     form = client.get(reverse("consultations:publish", args=[question.pk])).content.decode()
