@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Region
 from reform_portal.history import audited, version_trigger
+from reform_portal.numbering import YearlySequence
 
 from .choices import TITLE_MAX_CHARS, BuildState, BulletinStatus
 
@@ -29,22 +30,15 @@ def _file_path(instance, filename: str) -> str:
     return f"bulletins/{uuid.uuid4().hex}.{extension}"
 
 
-class BulletinNumber(models.Model):
-    """The last sequence number given to a bulletin of a province in a year (云工产改通报〔2026〕3号), raised by one
-    statement (services._next_number) as supervision orders' numbers are, so two officers never share one."""
-
-    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+class BulletinNumber(YearlySequence):
+    """The last sequence number given to a bulletin of a province in a year (云工产改通报〔2026〕3号), reserved by
+    one statement (reform_portal.numbering.reserve) as supervision orders' numbers are."""
 
     class Meta:
         ordering = ["province", "year"]
         verbose_name = _("通报编号")
         verbose_name_plural = _("通报编号")
         constraints = [models.UniqueConstraint(fields=["province", "year"], name="bulletin_number_per_province_year")]
-
-    def __str__(self):
-        return f"{self.province_id} · {self.year} · {self.last}"
 
 
 @audited(*BULLETIN_AUDITED, model_name="BulletinEvent", verbose_name=_("通报变更"))

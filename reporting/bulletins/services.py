@@ -7,10 +7,11 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reform_portal import numbering
 from reform_portal.choices import ChangeSource
 from reform_portal.history import change_context
 from reform_portal.locks import lock_one
@@ -34,19 +35,6 @@ def bulletin_number(province_code: str, year: int, sequence: int) -> str:
         "year": year,
         "n": sequence,
     }
-
-
-def _next_number(province_id: int, year: int) -> int:
-    """Reserve the province's next sequence number of `year` in one statement (the row stays locked until the
-    caller's transaction ends: two officers never share a number), as supervision orders are numbered."""
-    table = BulletinNumber._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (province_id, year, last) VALUES (%s, %s, 1)"
-            f" ON CONFLICT (province_id, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [province_id, year],
-        )
-        return cursor.fetchone()[0]
 
 
 def default_range(today: date | None = None) -> tuple[date, date]:
@@ -123,7 +111,7 @@ def bulletin_create(
     if problems:
         raise ValidationError(problems)
     year = timezone.localdate().year
-    sequence = _next_number(province.pk, year)
+    (sequence,) = numbering.reserve(BulletinNumber, province_id=province.pk, year=year)
     return Bulletin.objects.create(
         number=bulletin_number(province.code, year, sequence),
         province=province,

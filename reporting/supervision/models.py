@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise, Region
 from measures.models import Measure
 from reform_portal.history import audited, version_trigger
+from reform_portal.numbering import YearlySequence
 from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 
 from .choices import DecisionAction, IssuerBody, OrderStatus
@@ -23,22 +24,15 @@ from .choices import DecisionAction, IssuerBody, OrderStatus
 ORDER_AUDITED = ("status", "due_date", "request", "closed_at")
 
 
-class OrderNumber(models.Model):
-    """The last sequence number given to an order of a province in a year (云督〔2026〕3号): raised by one
-    statement for a whole batch (services._numbers), so two issuers never get the same number."""
-
-    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+class OrderNumber(YearlySequence):
+    """The last sequence number given to an order of a province in a year (云督〔2026〕3号), reserved for a whole
+    batch by one statement (reform_portal.numbering.reserve)."""
 
     class Meta:
         ordering = ["province", "year"]
         verbose_name = _("督办单编号")
         verbose_name_plural = _("督办单编号")
         constraints = [models.UniqueConstraint(fields=["province", "year"], name="order_number_per_province_year")]
-
-    def __str__(self):
-        return f"{self.province_id} · {self.year} · {self.last}"
 
 
 @audited(*ORDER_AUDITED, model_name="SupervisionOrderEvent", verbose_name=_("督办单变更"))

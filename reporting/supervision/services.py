@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from enterprises.models import Enterprise, Region
 from measures.applicability import scope_applies
 from measures.models import Measure
+from reform_portal import numbering
 from reform_portal.access import OrderPolicy, officers_in_charge
 from reform_portal.choices import ChangeSource
 from reform_portal.history import change_context
@@ -47,20 +48,6 @@ def _raise(problems: dict) -> None:
 def order_number(province_code: str, year: int, sequence: int) -> str:
     """云督〔2026〕3号."""
     return f"{PROVINCE_ABBREVIATIONS.get(province_code[:2], '')}督〔{year}〕{sequence}号"
-
-
-def _numbers(province_id: int, year: int, count: int) -> range:
-    """Reserve `count` consecutive sequence numbers of the province's year in one statement (the row is locked
-    until the caller's transaction ends, so two issuers never share a number)."""
-    table = OrderNumber._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (province_id, year, last) VALUES (%s, %s, %s)"
-            f" ON CONFLICT (province_id, year) DO UPDATE SET last = {table}.last + EXCLUDED.last RETURNING last",
-            [province_id, year, count],
-        )
-        last = cursor.fetchone()[0]
-    return range(last - count + 1, last + 1)
 
 
 def issue_problems(*, by, enterprises, measures, request: str, due_date, today: date) -> dict[str, list[str]]:
@@ -143,7 +130,8 @@ def order_issue(*, enterprises, measures, request: str, due_date, by) -> list[Su
     batch = uuid.uuid4()  # shared by the orders issued together
     now = timezone.now()
     for province_id, listed in sorted(provinces.items()):
-        for enterprise, sequence in zip(listed, _numbers(province_id, today.year, len(listed)), strict=True):
+        sequences = numbering.reserve(OrderNumber, province_id=province_id, year=today.year, count=len(listed))
+        for enterprise, sequence in zip(listed, sequences, strict=True):
             orders.append(
                 SupervisionOrder(
                     number=order_number(codes[province_id], today.year, sequence),
