@@ -331,4 +331,5 @@ def test_the_history_triggers_run_once_per_statement():
     tables |= {"channels_channel", "channels_delivery"}  # the group robots and their deliveries' attempts
     tables |= {"awards_awardround", "awards_awardcandidatedecision"}  # award rounds and decisions (issue 15)
     tables |= {"consultations_question", "consultations_faqentry"}  # 产改直通车 questions and the FAQ (issue 15)
+    tables |= {"liaisons_visit", "bulletins_bulletin"}  # 直通车 visits and bulletins (issue 15)
     assert found == {(table, "STATEMENT") for table in tables}
