@@ -113,6 +113,15 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+class ETagOnRetrieve:
+    """A viewset mixin: the detail (GET) answers the row's version as its ETag, for the next write's If-Match."""
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag(response.data["version"])
+        return response
+
+
 def stale_response(exc: StaleEdit, *, current: Mapping | None) -> Response:
     """The one 409 body: the message, `"code": "stale"`, and the row as it is now, serialized as GET returns it."""
     body = {"detail": exc.message, "code": STALE_CODE, "current": current}

@@ -14,7 +14,15 @@ from reform_portal.access import EnterprisePolicy, RegionPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
 from reform_portal.service_errors import errors_to_api
-from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
+from reform_portal.versioning import (
+    IF_MATCH,
+    ETagOnRetrieve,
+    StaleEdit,
+    etag,
+    stale_response,
+    stale_schema,
+    version_read,
+)
 
 from ..choices import RegionLevel
 from ..filters import EnterpriseFilter, figure_segments, order_terms
@@ -100,6 +108,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class EnterpriseViewSet(
+    ETagOnRetrieve,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -151,11 +160,6 @@ class EnterpriseViewSet(
         except DjangoValidationError as exc:
             raise drf_validation_error(exc, sent=request.data) from None
         return Response(self.get_serializer(enterprise).data, status=status.HTTP_201_CREATED)
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @UPDATE_SCHEMA
     def update(self, request, *args, **kwargs):

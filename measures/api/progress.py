@@ -20,7 +20,16 @@ from reform_portal.audit.services import record_download
 from reform_portal.json_parser import JSONParser  # DRF's, with nesting bounded (400, never 500)
 from reform_portal.locks import lock_one
 from reform_portal.text_limits import NOTE_MAX_CHARS
-from reform_portal.versioning import IF_MATCH, StaleEdit, VersionField, etag, stale_response, stale_schema, version_read
+from reform_portal.versioning import (
+    IF_MATCH,
+    ETagOnRetrieve,
+    StaleEdit,
+    VersionField,
+    etag,
+    stale_response,
+    stale_schema,
+    version_read,
+)
 
 from ..choices import Status
 from ..filters import EvidenceFilter, ProgressFilter
@@ -115,7 +124,7 @@ WRITE_ROW_FIELDS = (
 StaleResponse = stale_schema("StaleProgressResponse", ProgressSerializer())
 
 
-class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ProgressViewSet(ETagOnRetrieve, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Progress of the enterprises the user may see. Officers update those in their charge: send the
     `version` you read (or `If-Match`); a write based on an old version gets 409 with the current values.
     A move back (an earlier status or a lower percent) needs a `note` in that request giving its reason; a
@@ -133,11 +142,6 @@ class ProgressViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         if self.action in ("update", "partial_update"):
             return ProgressWriteSerializer
         return super().get_serializer_class()
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @extend_schema(
         request=ProgressWriteSerializer, parameters=[IF_MATCH], responses={200: ProgressSerializer, 409: StaleResponse}

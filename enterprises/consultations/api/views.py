@@ -19,7 +19,15 @@ from measures.models import Measure
 from reform_portal.access import QuestionPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.service_errors import errors_to_api
-from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
+from reform_portal.versioning import (
+    IF_MATCH,
+    ETagOnRetrieve,
+    StaleEdit,
+    etag,
+    stale_response,
+    stale_schema,
+    version_read,
+)
 
 from .. import services
 from ..filters import FaqFilter, QuestionFilter
@@ -52,7 +60,7 @@ def _action_schema(request_serializer):
     )
 
 
-class QuestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class QuestionViewSet(ETagOnRetrieve, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Questions of the 产改直通车 the user sees, newest first; filters as the list page (`status`, `topic`,
     `overdue`, `measure`, `prefecture`, `county`, `mine`)."""
 
@@ -64,11 +72,6 @@ class QuestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return question_rows(questions_visible(user=self.request.user))
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     def create(self, request, *args, **kwargs):
         if not QuestionPolicy.can(request.user, QuestionPolicy.ASK):

@@ -12,7 +12,15 @@ from reform_portal.access import EnterprisePolicy, LiaisonPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
 from reform_portal.service_errors import errors_to_api
-from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
+from reform_portal.versioning import (
+    IF_MATCH,
+    ETagOnRetrieve,
+    StaleEdit,
+    etag,
+    stale_response,
+    stale_schema,
+    version_read,
+)
 
 from .. import services
 from ..filters import VisitFilter
@@ -94,7 +102,7 @@ StaleResponse = stale_schema("StaleVisitResponse", VisitSerializer())
 UPDATE_SCHEMA = extend_schema(parameters=[IF_MATCH], responses={200: VisitSerializer, 409: StaleResponse})
 
 
-class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class VisitViewSet(ETagOnRetrieve, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """产改直通车 visits to the enterprises the user sees (administrators, officers, SASAC staff), newest first;
     filters as the list page (`prefecture`, `county`, `date_from`, `date_to`, `enterprise`). Officers who see the
     enterprise and administrators log one (POST); the officer who logged it, the officers in charge of the
@@ -143,11 +151,6 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
         except DjangoValidationError as exc:
             raise errors_to_api(exc, renamed=RENAMED) from None
         return Response(self.get_serializer(visit_rows([visit.pk])[0]).data, status=status.HTTP_201_CREATED)
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @UPDATE_SCHEMA
     def update(self, request, *args, **kwargs):

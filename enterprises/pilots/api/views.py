@@ -13,7 +13,15 @@ from reform_portal.access import EnterprisePolicy, PilotPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
 from reform_portal.service_errors import errors_to_api
-from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
+from reform_portal.versioning import (
+    IF_MATCH,
+    ETagOnRetrieve,
+    StaleEdit,
+    etag,
+    stale_response,
+    stale_schema,
+    version_read,
+)
 
 from .. import services
 from ..filters import PilotFilter
@@ -39,7 +47,7 @@ class PilotPagination(PortalPagination):
     django_paginator_class = PilotPaginator
 
 
-class PilotViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PilotViewSet(ETagOnRetrieve, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Pilot enterprises (试点) the user sees (the enterprises they see), newest designation first; filters as the
     list page (`prefecture`, `document`, `measure`, `status`); page or cursor pages. Officers of the province or of
     the enterprise's prefecture and administrators designate (POST), change (PATCH with the `version` read: 409 when
@@ -106,11 +114,6 @@ class PilotViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
             raise errors_to_api(exc, renamed=RENAMED) from None
         row = pilot_rows([designation.pk])[0]
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @UPDATE_SCHEMA
     def update(self, request, *args, **kwargs):

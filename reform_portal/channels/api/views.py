@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from reform_portal.access import ChannelPolicy
 from reform_portal.versioning import (
     IF_MATCH,
+    ETagOnRetrieve,
     StaleEdit,
     etag,
     parse_version,
@@ -36,7 +37,7 @@ def _drf_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(detail)
 
 
-class ChannelViewSet(viewsets.ModelViewSet):
+class ChannelViewSet(ETagOnRetrieve, viewsets.ModelViewSet):
     """The group robots the user manages: their own, and (administrators, officers of a province) the regions'.
     Changes send the `version` read (or If-Match); a stale one gets 409 with the current values."""
 
@@ -70,11 +71,6 @@ class ChannelViewSet(viewsets.ModelViewSet):
         except DjangoValidationError as exc:
             raise _drf_error(exc) from None
         return Response(self.get_serializer(channel).data, status=status.HTTP_201_CREATED)
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @UPDATE_SCHEMA
     def update(self, request, *args, **kwargs):

@@ -18,7 +18,15 @@ from reform_portal.access import OrderPolicy
 from reform_portal.pagination import PortalPagination
 from reform_portal.paging import IdsFirstPaginator
 from reform_portal.service_errors import errors_to_api
-from reform_portal.versioning import IF_MATCH, StaleEdit, etag, stale_response, stale_schema, version_read
+from reform_portal.versioning import (
+    IF_MATCH,
+    ETagOnRetrieve,
+    StaleEdit,
+    etag,
+    stale_response,
+    stale_schema,
+    version_read,
+)
 
 from .. import services
 from ..filters import OrderFilter
@@ -47,7 +55,7 @@ class OrderPagination(PortalPagination):
     django_paginator_class = OrderPaginator
 
 
-class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class OrderViewSet(ETagOnRetrieve, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Supervision orders (督办单) the user sees, newest first; filters as the list page (`status`, `light`,
     `prefecture`, `county`, `q`, `measure`, `issuer_body`, `due_from`, `due_to`)."""
 
@@ -69,11 +77,6 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         order = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         return order_rows([order.pk])[0]
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @extend_schema(responses={201: OrderSerializer(many=True)})
     def create(self, request, *args, **kwargs):
