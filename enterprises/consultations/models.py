@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise
 from measures.models import Measure
 from reform_portal.history import audited, version_trigger
+from reform_portal.stored_files import CheckedFile
 
 from .choices import (
     ANSWER_TEXT_MAX_CHARS,
@@ -147,24 +148,17 @@ def question_file_path(instance: "QuestionFile", filename: str) -> str:
     return f"consultations/{instance.message.question.enterprise_id}/{uuid.uuid4().hex}.{extension}"
 
 
-class QuestionFile(models.Model):
+class QuestionFile(CheckedFile):
     """An attachment of a message, checked by reform_portal.uploads like every evidence file; served only by a view
     that asks the access policy."""
 
     message = models.ForeignKey(QuestionMessage, on_delete=models.PROTECT, related_name="files")
     file = models.FileField(_("文件"), upload_to=question_file_path, max_length=300)
-    original_name = models.CharField(_("文件名"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
-    content_type = models.CharField(_("文件类型"), max_length=100)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("直通车附件")
         verbose_name_plural = _("直通车附件")
-
-    def __str__(self):
-        return self.original_name
 
 
 class QuestionEscalation(models.Model):

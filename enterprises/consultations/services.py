@@ -5,6 +5,7 @@ ask QuestionPolicy first); an edit based on an old version is StaleEdit (reform_
 a question adds a QuestionMessage (who, when, what); the question row keeps the state it led to."""
 
 from datetime import date
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from reform_portal.access import FaqPolicy, QuestionPolicy, officers_in_charge
 from reform_portal.choices import ChangeSource
 from reform_portal.history import change_context
 from reform_portal.locks import lock_one
+from reform_portal.stored_files import store_checked
 from reform_portal.uploads import check_upload
 from reform_portal.versioning import check_version
 
@@ -80,23 +82,7 @@ def _message(question, *, kind: str, by, text: str = "", checked=(), to_user=Non
     message = QuestionMessage.objects.create(
         question=question, kind=kind, text=text, by=by, to_user=to_user, level=level, at=timezone.now()
     )
-    stored = []
-    try:
-        for upload, check in checked:
-            row = QuestionFile(
-                message=message,
-                original_name=check.name[:255],
-                sha256=check.sha256,
-                size=check.size,
-                content_type=check.content_type,
-            )
-            row.file.save(check.name, upload, save=False)
-            stored.append(row)
-            row.save()
-    except Exception:
-        for row in stored:
-            row.file.delete(save=False)
-        raise
+    store_checked(partial(QuestionFile, message=message), checked)
     return message
 
 

@@ -17,6 +17,7 @@ from enterprises.models import Enterprise, Region
 from measures.models import Measure
 from reform_portal.history import audited, version_trigger
 from reform_portal.numbering import YearlySequence
+from reform_portal.stored_files import CheckedFile
 from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 
 from .choices import DecisionAction, IssuerBody, OrderStatus
@@ -106,24 +107,17 @@ def reply_file_path(instance: "OrderReplyFile", filename: str) -> str:
     return f"supervision/{instance.reply.order.enterprise_id}/{uuid.uuid4().hex}.{extension}"
 
 
-class OrderReplyFile(models.Model):
+class OrderReplyFile(CheckedFile):
     """An evidence file of a reply, checked by reform_portal.uploads like every evidence file. Served only by a view
     that asks the access policy."""
 
     reply = models.ForeignKey(OrderReply, on_delete=models.PROTECT, related_name="files")
     file = models.FileField(_("文件"), upload_to=reply_file_path, max_length=300)
-    original_name = models.CharField(_("文件名"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
-    content_type = models.CharField(_("文件类型"), max_length=100)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("回复佐证材料")
         verbose_name_plural = _("回复佐证材料")
-
-    def __str__(self):
-        return self.original_name
 
 
 class OrderDecision(models.Model):

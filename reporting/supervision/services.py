@@ -4,6 +4,7 @@ beat task call these; who is told is notifications.py's business, recorded in th
 
 import uuid
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from reform_portal.access import OrderPolicy, officers_in_charge
 from reform_portal.choices import ChangeSource
 from reform_portal.history import change_context
 from reform_portal.locks import lock_one
+from reform_portal.stored_files import store_checked
 from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 from reform_portal.uploads import check_upload
 from reform_portal.versioning import check_version
@@ -207,23 +209,7 @@ def order_reply(*, order: SupervisionOrder, text: str, files=(), by) -> OrderRep
                 _add(problems, "files", f"{upload.name}：{' '.join(error.messages)}")
     _raise(problems)
     reply = OrderReply.objects.create(order=current, text=text, by=by, at=timezone.now())
-    stored = []
-    try:
-        for upload, check in checked:
-            row = OrderReplyFile(
-                reply=reply,
-                original_name=check.name[:255],
-                sha256=check.sha256,
-                size=check.size,
-                content_type=check.content_type,
-            )
-            row.file.save(check.name, upload, save=False)
-            stored.append(row)
-            row.save()
-    except Exception:
-        for row in stored:
-            row.file.delete(save=False)
-        raise
+    store_checked(partial(OrderReplyFile, reply=reply), checked)
     with change_context(by=by, source=ChangeSource.MANUAL):
         current.status = OrderStatus.REPLIED
         current.replied_at = reply.at
