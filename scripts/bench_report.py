@@ -77,8 +77,8 @@ def section(*, enterprises: int, progress_rows: int, rows: list[Row], pg_version
 
 Measured on {stamp}: {enterprises:,} enterprises, {progress_rows:,} progress rows (`manage.py generate_load`).
 Machine: {m["nproc"]} CPUs (`nproc`), {m["cpu"]}, {m["memory"]}; {pg_version}; {m["os"]}, Python {m["python"]}.
-Load average when the report was written: {m["load"]} — the machine was shared with other work (tests of other
-agents), so the figures are noisier, and mostly slower, than on an idle machine.
+Load average when the report was written: {m["load"]} — the bench's own load included (gunicorn, the 20-client
+rounds, the worker); any other work on the machine makes the figures noisier, and mostly slower.
 One client: median of {args.requests} GETs after one not counted; {args.clients} clients: {args.each} GETs each,
 all at once, 95th percentile. Bare SQL: median of 7 runs of the statements in docs/performance/bench.md.
 {args.note}
