@@ -13,6 +13,11 @@ Faces:
   falling on a day off moves there);
 - `workdays_between(start, end)`: how many working days in `start`‥`end`, both included;
 - `nth_workday_after(day, n)`: the n-th working day after `day` (n ≥ 1); `previous_workday(day)`: the last before it;
+- `workdays_left(due, on)`, `workdays_overdue(due, on)`, `countdown_text(due, on)`: THE countdown of every time limit
+  (supervision orders, the self-assessment's deadline, the questions' answer time), one convention for all: the day
+  `on` itself is not counted (民法典 第二百零一条：“按照年、月、日计算期间的，开始的当日不计入，自下一日开始计算”), so
+  a limit of 5 working days shows 剩余 5 个工作日 on the day it starts and 今日到期 on its last day;
+  `last_due_within(on, n)`: the latest due date with at most n working days left (the supervision's yellow light);
 - `is_covered(year)`, `covered_years()`, `uncovered_years(days)`: what the package knows.
 """
 
@@ -22,6 +27,7 @@ from functools import lru_cache
 
 import chinese_calendar
 from chinese_calendar import constants as _published
+from django.utils.translation import gettext, ngettext
 
 # the longest run of days off the State Council has published is 9 days (2026's Spring Festival); a search for the
 # next working day that runs further than this has met a bug, not a holiday
@@ -90,3 +96,31 @@ def workdays_between(start: date, end: date) -> int:
         count += is_workday(day)
         day += timedelta(days=1)
     return count
+
+
+def workdays_left(due: date, on: date) -> int:
+    """Working days after `on` up to `due` included (the day itself not counted): 0 on the due date and once past."""
+    return workdays_between(on + timedelta(days=1), due)
+
+
+def workdays_overdue(due: date, on: date) -> int:
+    """Working days after `due` up to `on` included: 0 until the due date has passed."""
+    return workdays_between(due + timedelta(days=1), on)
+
+
+def last_due_within(on: date, n: int) -> date:
+    """The latest due date that has at most `n` working days left on `on` (the day before the (n+1)-th working day
+    after it)."""
+    return nth_workday_after(on, n + 1) - timedelta(days=1)
+
+
+def countdown_text(due: date, on: date, *, past: str | None = None) -> str:
+    """剩余 N 个工作日 / 今日到期 / 已逾期 N 个工作日; `past` (default 已逾期) when the due date has passed but no
+    working day since (a weekend right after it)."""
+    if due < on:
+        n = workdays_overdue(due, on)
+        if not n:
+            return past or gettext("已逾期")
+        return ngettext("已逾期 %(n)s 个工作日", "已逾期 %(n)s 个工作日", n) % {"n": n}
+    n = workdays_left(due, on)
+    return ngettext("剩余 %(n)s 个工作日", "剩余 %(n)s 个工作日", n) % {"n": n} if n else gettext("今日到期")

@@ -79,3 +79,19 @@ def test_a_year_not_yet_published_counts_weekends_only():
 def test_the_last_working_day_before():
     assert workdays.previous_workday(date(2025, 10, 9)) == date(2025, 9, 30)  # across National Day
     assert workdays.previous_workday(date(2025, 10, 13)) == date(2025, 10, 11)  # the make-up Saturday
+
+
+def test_the_one_countdown_does_not_count_the_day_itself():
+    # 2025-09-30 (Tue) to the due date 2025-10-09 (Thu): 1-8 October are off, so only the 9th is left
+    assert workdays.workdays_left(date(2025, 10, 9), date(2025, 9, 30)) == 1
+    assert workdays.countdown_text(date(2025, 10, 9), date(2025, 9, 30)) == "剩余 1 个工作日"
+    assert workdays.countdown_text(date(2025, 10, 9), date(2025, 10, 9)) == "今日到期"
+    # the day after: 1 working day overdue; the make-up Saturday 2025-10-11 counts, Sunday the 12th does not
+    assert workdays.countdown_text(date(2025, 10, 9), date(2025, 10, 10)) == "已逾期 1 个工作日"
+    assert workdays.workdays_overdue(date(2025, 10, 9), date(2025, 10, 12)) == 2
+    # a due date passed with no working day since (Friday due, Saturday seen)
+    assert workdays.countdown_text(date(2026, 3, 6), date(2026, 3, 7), past="已截止") == "已截止"
+    # at most 3 working days left on Thursday 2026-04-02 (Qingming 4-6 April off): up to Wednesday the 8th
+    assert workdays.last_due_within(date(2026, 4, 2), 3) == date(2026, 4, 8)
+    assert workdays.workdays_left(date(2026, 4, 8), date(2026, 4, 2)) == 3
+    assert workdays.workdays_left(date(2026, 4, 9), date(2026, 4, 2)) == 4

@@ -3,8 +3,8 @@ when each reminder of the period is due and when an overdue enterprise is escala
 
 - The period's deadline, when it falls on a day off (a weekend or a State Council holiday), is moved to the next
   working day (`due_date`); make-up working days (调休) count as working days (reform_portal/workdays.py).
-- "剩余 N 个工作日": the working days from today to the due date, both included (the due date itself: 1 left);
-  "已逾期 N 个工作日": the working days after the due date up to today (the first working day after it: 1).
+- "剩余 N 个工作日" / "今日到期" / "已逾期 N 个工作日": the countdown of every time limit (`workdays.countdown_text`:
+  today not counted, so the due date itself shows 今日到期 and the first working day after it 已逾期 1 个工作日).
 - Reminder offsets (`ReportingPeriod.reminder_offsets`, default 30, 7, 1, -1): a positive n is due n calendar days
   before the due date (0: on it); a negative -n on the n-th working day after it (-1: the first day overdue). On a
   given day only the latest offset already reached is due (a period opened late sends one reminder, not three);
@@ -29,7 +29,6 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from reform_portal import workdays
 
@@ -99,9 +98,10 @@ def submitted_on_time(submitted_at: datetime, due: date) -> bool:
 class DeadlineState:
     deadline: date
     due: date  # the deadline moved to the next working day when it falls on a day off
-    left: int  # working days from today to the due date, both included (0 once past)
+    left: int  # working days after today up to the due date (0 on it and once past)
     overdue: int  # working days after the due date up to today
     past: bool  # today is after the due date
+    today: date
     calendar_published: bool  # the State Council's holidays of the years concerned are known (else weekends only)
 
     @property
@@ -110,11 +110,7 @@ class DeadlineState:
 
     @property
     def text(self) -> str:
-        if not self.past:
-            return ngettext("剩余 %(n)s 个工作日", "剩余 %(n)s 个工作日", self.left) % {"n": self.left}
-        if self.overdue:
-            return ngettext("已逾期 %(n)s 个工作日", "已逾期 %(n)s 个工作日", self.overdue) % {"n": self.overdue}
-        return _("已截止")
+        return workdays.countdown_text(self.due, self.today, past=_("已截止"))
 
 
 def deadline_state(deadline: date, today: date) -> DeadlineState:
@@ -123,9 +119,10 @@ def deadline_state(deadline: date, today: date) -> DeadlineState:
     return DeadlineState(
         deadline=deadline,
         due=due,
-        left=0 if past else workdays.workdays_between(today, due),
-        overdue=workdays.workdays_between(due + timedelta(days=1), today) if past else 0,
+        left=workdays.workdays_left(due, today),
+        overdue=workdays.workdays_overdue(due, today),
         past=past,
+        today=today,
         calendar_published=not workdays.uncovered_years([deadline, due, today]),
     )
 
@@ -150,7 +147,7 @@ def escalation_delay() -> int:
 
 def escalation_stages_due(*, due: date, today: date) -> list[int]:
     """The escalation stages reached by `today` (0: the officers in charge; 1, 2: the levels above)."""
-    overdue = workdays.workdays_between(due + timedelta(days=1), today)
+    overdue = workdays.workdays_overdue(due, today)
     if overdue < 1:
         return []
     return list(range((overdue - 1) // escalation_delay() + 1))

@@ -1,26 +1,25 @@
 """THE traffic-light rule of a supervision order (督办单红黄绿灯), in one place.
 
 - An order not closed is **red** (逾期) once its due date has passed (today > due date), **yellow** (临期) while
-  its due date is at most `ORDER_YELLOW_WORKDAYS` working days away (setting, default 3; the working days from
-  today to the due date, both included, counted by reform_portal/workdays.py: State Council holidays and 调休),
+  at most `ORDER_YELLOW_WORKDAYS` working days are left to its due date (setting, default 3; the countdown of every
+  time limit, `workdays.workdays_left`: today not counted, State Council holidays and 调休),
   **green** (按期) otherwise. A reply does not stop the clock: an order replied but not closed past its due date is
   red.
 - A closed order shows its final state: green when it was closed on or before its due date, red when after.
 
 Faces: `light(order, today)` for one order (pages, API, export rows), `light_q(colour, today)` a Q over orders for
 every list, filter, count and export (the yellow threshold is computed here in Python, then compared with
-`due_date`), `workdays_left(order, today)` for "剩余 N 个工作日". `today()` is the one clock every caller reads
-(tests move time by patching `reporting.supervision.lights.today`).
+`due_date`), `light_view(order, today)` for the badge and "剩余 N 个工作日" (`workdays.countdown_text`).
+`today()` is the one clock every caller reads (tests move time by patching `reporting.supervision.lights.today`).
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from reform_portal import workdays
 
@@ -37,10 +36,8 @@ def yellow_workdays() -> int:
 
 
 def yellow_until(on: date) -> date:
-    """The latest due date that is yellow `on` that day: one whose working days from `on` to it (both included) are at
-    most ORDER_YELLOW_WORKDAYS (the day before the (N+1)-th working day on or after `on`)."""
-    n = yellow_workdays()
-    return workdays.nth_workday_after(on - timedelta(days=1), n + 1) - timedelta(days=1)
+    """The latest due date that is yellow `on` that day: at most ORDER_YELLOW_WORKDAYS working days left."""
+    return workdays.last_due_within(on, yellow_workdays())
 
 
 def light(order, on: date | None = None) -> str:
@@ -72,17 +69,6 @@ def overdue_q(on: date | None = None) -> Q:
     return ~Q(status=OrderStatus.CLOSED) & Q(due_date__lt=on or today())
 
 
-def workdays_left(order, on: date | None = None) -> int:
-    """Working days from `on` to the due date, both included (0 once past)."""
-    on = on or today()
-    return 0 if order.due_date < on else workdays.workdays_between(on, order.due_date)
-
-
-def workdays_overdue(order, on: date | None = None) -> int:
-    on = on or today()
-    return workdays.workdays_between(order.due_date + timedelta(days=1), on) if order.due_date < on else 0
-
-
 @dataclass(frozen=True)
 class LightView:
     """What a page shows of an order's light: the colour's badge class and a text (never colour alone)."""
@@ -98,10 +84,6 @@ def light_view(order, on: date | None = None) -> LightView:
     colour = light(order, on)
     if order.status == OrderStatus.CLOSED:
         days = _("按期办结") if colour == Light.GREEN else _("逾期办结")
-    elif order.due_date < on:
-        n = workdays_overdue(order, on)
-        days = ngettext("已逾期 %(n)s 个工作日", "已逾期 %(n)s 个工作日", n) % {"n": n} if n else _("已逾期")
     else:
-        n = workdays_left(order, on)
-        days = ngettext("剩余 %(n)s 个工作日", "剩余 %(n)s 个工作日", n) % {"n": n}
+        days = workdays.countdown_text(order.due_date, on)
     return LightView(colour=colour, label=str(Light(colour).label), badge=LIGHT_BADGES[Light(colour)], days=days)

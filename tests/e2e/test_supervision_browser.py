@@ -37,7 +37,7 @@ def test_order_issued_replied_closed_and_escalated(login, portal, tmp_path, sett
     for enterprise in (first, second):
         _make_lagging(enterprise)
     today = lights.today()
-    due = workdays.nth_workday_after(today - timedelta(days=1), 3)  # 3 working days left, today included
+    due = workdays.nth_workday_after(today, 3)  # 3 working days left (today not counted)
 
     # sasac-yn issues an order to each, from the enterprise's page
     sasac = login("sasac-yn")

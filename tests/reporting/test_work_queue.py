@@ -84,7 +84,8 @@ def test_an_officers_newly_lagging_count_follows_the_last_visit(users, yn_enterp
 
 
 def _workdays_left(today: date, due: date) -> int:
-    return sum(1 for n in range((due - today).days + 1) if chinese_calendar.is_workday(today + timedelta(days=n)))
+    # today not counted: the working days after it up to the due date
+    return sum(1 for n in range(1, (due - today).days + 1) if chinese_calendar.is_workday(today + timedelta(days=n)))
 
 
 def test_an_enterprises_deadline_and_returned_form(users, yn_enterprise, kunming):

@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _expected_left(deadline: date, today: date) -> int:
-    """Working days from today to the due date, counted here day by day."""
+    """Working days after today up to the due date, counted here day by day."""
     due = deadline
     while not workdays.is_workday(due):
         due += timedelta(days=1)
-    return sum(workdays.is_workday(today + timedelta(days=n)) for n in range((due - today).days + 1))
+    return sum(workdays.is_workday(today + timedelta(days=n)) for n in range(1, (due - today).days + 1))
 
 
 def test_the_overview_and_the_enterprise_pages_show_the_working_days_left(client, users, yn_period, draft):

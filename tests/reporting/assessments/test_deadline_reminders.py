@@ -39,9 +39,9 @@ NOTICE_TASK = "reporting.assessments.tasks.send_notice_email"
 def test_a_deadline_in_the_national_day_holiday_falls_due_after_it():
     state = deadline_state(date(2025, 10, 1), date(2025, 9, 30))
     assert state.due == DUE and state.moved
-    # 30 September and 9 October are left (1-8 October off)
-    assert (state.left, state.overdue, state.past) == (2, 0, False) and state.text == "剩余 2 个工作日"
-    assert deadline_state(date(2025, 10, 1), DUE).text == "剩余 1 个工作日"
+    # on 30 September only 9 October is left (1-8 October off; today not counted)
+    assert (state.left, state.overdue, state.past) == (1, 0, False) and state.text == "剩余 1 个工作日"
+    assert deadline_state(date(2025, 10, 1), DUE).text == "今日到期"
     assert deadline_state(date(2025, 10, 1), date(2025, 10, 10)).text == "已逾期 1 个工作日"
     # the make-up Saturday counts as a working day overdue; the Sunday after it does not
     assert deadline_state(date(2025, 10, 1), date(2025, 10, 11)).overdue == 2
@@ -160,9 +160,9 @@ def test_each_reminder_goes_once_to_each_enterprise_not_submitted(yunnan_2025):
         [n.pk] for n in notices
     )
     assert all(r.notice.enterprise_id == r.enterprise_id for r in DeadlineReminder.objects.select_related("notice"))
-    # the notice says when, counted in working days (9 September to 9 October: 23 weekdays less 1-8 Oct's 6, plus
-    # 28 September worked = 18)
-    assert "2025-10-09" in notices[0].message and "剩余 18 个工作日" in notices[0].message
+    # the notice says when, counted in working days (10 September to 9 October: 22 weekdays less 1-8 Oct's 6, plus
+    # 28 September worked = 17; the day itself not counted)
+    assert "2025-10-09" in notices[0].message and "剩余 17 个工作日" in notices[0].message
     # and on the following days nothing more until the 7-day reminder, which goes once to those still late
     assert _run(date(2025, 9, 20))["reminders"] == 0
     Assessment.objects.filter(enterprise=e["returned"]).update(status=AssessmentStatus.SUBMITTED)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_enterprise_home_lists_open_orders_with_days_left(client, users, yn_enterprise):
-    (order,) = _issue(users, [yn_enterprise], due_date=TODAY + timedelta(days=2))  # Mon → Wed: 3 working days
+    (order,) = _issue(users, [yn_enterprise], due_date=TODAY + timedelta(days=3))  # Mon → Thu: 3 working days left
     client.force_login(users["enterprise-yn"])
     page = client.get(reverse("home")).content.decode()
     assert order.number in page and "剩余 3 个工作日" in page and "黄灯（临期）" in page

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def expected(due: date, today: date, n: int = 3) -> str:
     if due < today:
         return "red"
-    left = sum(chinese_calendar.is_workday(today + timedelta(days=i)) for i in range((due - today).days + 1))
+    # today not counted (民法典 第二百零一条): the working days after today up to the due date
+    left = sum(chinese_calendar.is_workday(today + timedelta(days=i)) for i in range(1, (due - today).days + 1))
     return "yellow" if left <= n else "green"
 
 
@@ -39,12 +40,15 @@ def test_light_faces_match_an_independent_count(users, yn_enterprise, fixed_toda
 
 
 def test_holiday_example(users, yn_enterprise):
-    # Thursday 2026-04-02, due Tuesday 04-07: Thu, Fri, Tue are working days (Sat-Mon Qingming): 3 left, yellow
-    row = SupervisionOrder(due_date=date(2026, 4, 7), status=OrderStatus.OPEN)
+    # Thursday 2026-04-02, due Wednesday 04-08: Fri, Tue, Wed are the working days after it (Sat-Mon Qingming):
+    # 3 left, yellow
+    row = SupervisionOrder(due_date=date(2026, 4, 8), status=OrderStatus.OPEN)
     assert light(row, date(2026, 4, 2)) == Light.YELLOW
     assert light_view(row, date(2026, 4, 2)).days == "剩余 3 个工作日"
-    # due Wednesday 04-08: 4 working days left, green
-    assert light(SupervisionOrder(due_date=date(2026, 4, 8), status=OrderStatus.OPEN), date(2026, 4, 2)) == "green"
+    # due the day itself: 今日到期
+    assert light_view(row, date(2026, 4, 8)).days == "今日到期"
+    # due Thursday 04-09: 4 working days left, green
+    assert light(SupervisionOrder(due_date=date(2026, 4, 9), status=OrderStatus.OPEN), date(2026, 4, 2)) == "green"
 
 
 def test_closed_orders_show_their_final_state():

@@ -105,7 +105,7 @@ def test_export_content(client, users, yn_enterprise):
     assert rows[0][0] == "督办单编号"
     assert rows[1][0] == order.number and rows[1][1] == yn_enterprise.name
     assert rows[1][7] == '=HYPERLINK("x")' and sheet.cell(2, 8).data_type == "s"  # text, never a formula
-    assert rows[1][11] == "黄灯（临期）" and rows[1][12] == "剩余 1 个工作日"
+    assert rows[1][11] == "黄灯（临期）" and rows[1][12] == "今日到期"
 
 
 def test_issue_buttons_on_the_enterprise_pages(client, users, yn_enterprise):
