@@ -24,6 +24,13 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_lockout_bookkeeping(settings):
+    # django-axes writes at every sign-in and sign-out (a third of a force_login's time); the tests of lockouts and
+    # of their audit events (tests/accounts/, tests/audit/) switch it on with the production limits.
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def second_factor_not_required(settings):
     # force_login and client.login cannot enter a one-time code; the tests of the second factor itself
     # (tests/accounts/) ask for it with the production roles.

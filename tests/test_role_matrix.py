@@ -17,8 +17,10 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -304,12 +306,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             yn_enterprise, sx_soe = make_yn_enterprise(kunming), make_sx_soe(xian)
             users = make_users(kunming, xian, yn_enterprise, sx_soe)
             users.update(_group_and_county_users(yn_enterprise, sx_soe))
+            SESSIONS.update(_sign_in(users))
             yield {
                 "users": users,
                 "yn": build_objects(users, yn_enterprise, side="yn"),
                 "sx": build_objects(users, sx_soe, side="sx"),
             }
             transaction.set_rollback(True)
+    SESSIONS.clear()
 
 
 @pytest.fixture
@@ -479,17 +483,33 @@ def url_of(name, o) -> str:
     return f"{url}?{urlencode(URL_QUERY[name](o))}" if name in URL_QUERY else url
 
 
+# Each role's session, signed in once for the module by `world` (a sign-in with its signals and session writes cost as
+# much as the request it precedes): {user's pk: session key}.
+SESSIONS: dict[int, str] = {}
+
+
 def request_as(client, user, method: str, url: str, data=None):
-    """One request as `user`, rolled back afterwards so that no role's write changes what the next one sees."""
-    client.force_login(user)
+    """One request as `user` (in the session `world` signed them in with), rolled back afterwards so that no role's
+    write (the session's own included) changes what the next one sees."""
+    client.cookies.clear()
+    client.cookies[settings.SESSION_COOKIE_NAME] = SESSIONS[user.pk]
     kwargs = {"content_type": "application/json"} if method == "PATCH" else {}
     with transaction.atomic():
         response = getattr(client, method.lower())(
             url, data if data is not None else ({} if method != "PATCH" else "{}"), **kwargs
         )
         transaction.set_rollback(True)
-    client.logout()
+    client.cookies.clear()
     return response
+
+
+def _sign_in(users) -> dict[int, str]:
+    sessions = {}
+    for user in users.values():
+        client = Client()
+        client.force_login(user)
+        sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return sessions
 
 
 # Expected outcome per role, in the order of ROLES:
