@@ -12,21 +12,28 @@
 - **The slowest lagging enterprises** (fewest measures done, lowest mean percent, oldest update, name) are read live:
   those with a summary by walking the summaries' index in that order (`progress_summary_slowest`) until the page is
   full, those without one (nothing applicable recorded yet: they come first) by an anti-join, then the shown rows
-  by id (`enterprises.selectors.rows_shown`).
+  by id (`enterprises.selectors.rows_shown`). The anti-join reads every enterprise of the reach (O(province)), so it
+  is skipped where the counts the database keeps show that no enterprise of the reach's places can be without a
+  summary (`every_place_summarised`: each place's enterprises all have applicable progress on one document); only
+  the enterprises named to an officer outside their places are then looked at.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import F, Sum
 
 from enterprises.choices import RegionLevel
-from enterprises.models import Enterprise, Region
+from enterprises.list_counts import ANY
+from enterprises.models import Enterprise, ListedCount, Region
 from enterprises.selectors import rows_shown
 from measures.lagging import SUMMARY_INPUTS, lagging_q
 from measures.models import PolicyDocument
 from reform_portal.access import EnterprisePolicy, access_for
 
+from .assessments.counts import PlaceCount
+from .assessments.selectors import named_elsewhere
 from .models import RollupSnapshot
 from .rollup import scope_key
 from .selectors import lagging_in_charge_count, summary_by_document
@@ -109,12 +116,34 @@ def home_figures(*, user) -> HomeFigures:
     )
 
 
+def every_place_summarised(access) -> bool:
+    """Whether every enterprise of the places in the reach of `access` has applicable progress, so a summary row:
+    per place, its enterprises (PlaceCount) are, for one document, all counted among those with applicable progress
+    on it (ListedCount, status ANY). Both kept by the database: a few hundred rows a province, never its
+    enterprises."""
+    place = access.place_q()
+    places, listed = PlaceCount.objects.all(), ListedCount.objects.filter(status=ANY, document__isnull=False)
+    if place is not None:
+        places, listed = places.filter(place), listed.filter(place)
+    covered: dict[tuple, int] = defaultdict(int)
+    per_document = listed.values_list("region_id", "county_id", "document_id").annotate(n=Sum("enterprises"))
+    for region, county, _document, n in per_document.order_by():
+        covered[region, county] = max(covered[region, county], n)
+    rows = places.filter(enterprises__gt=0).values_list("region_id", "county_id", "enterprises")
+    return all(n <= covered[region, county] for region, county, n in rows)
+
+
 def slowest_lagging(*, user, limit: int) -> list[Enterprise]:
     """The `limit` lagging enterprises in the user's reach that progress the slowest (fewest measures done, lowest
     mean percent, oldest update, then name), with the figures a list row shows. Those without a summary (done 0,
     no percent, no update) come first; the others are read along the summaries' index in that order."""
     lagging = EnterprisePolicy.visible(user, Enterprise.objects.all()).filter(lagging_q(inputs=SUMMARY_INPUTS))
-    ids = list(lagging.filter(progress_summary__isnull=True).order_by("name").values_list("pk", flat=True)[:limit])
+    without = lagging.filter(progress_summary__isnull=True)
+    access = access_for(user)
+    if every_place_summarised(access):
+        # only an enterprise named to the user outside their places may be without one
+        without = without.filter(pk__in=named_elsewhere(access, None))
+    ids = list(without.order_by("name").values_list("pk", flat=True)[:limit])
     if len(ids) < limit:
         with_summary = lagging.filter(progress_summary__isnull=False).order_by(*SLOWEST_ORDER)
         ids += list(with_summary.values_list("pk", flat=True)[: limit - len(ids)])

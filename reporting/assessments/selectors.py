@@ -82,7 +82,7 @@ def own_assessment(*, user, period) -> Assessment | None:
     return Assessment.objects.filter(period=period, enterprise_id=enterprise_id).first()
 
 
-def _named_elsewhere(access, province_id: int | None) -> list[int]:
+def named_elsewhere(access, province_id: int | None) -> list[int]:
     """The enterprises named to the user (an officer's) that no place in their scope holds: counted from their own
     rows, the places' counts hold the rest of the scope."""
     place = access.place_q()
@@ -107,7 +107,7 @@ def enterprise_count(*, user, province_id: int | None = None) -> int:
     per place (counts.PlaceCount, a few hundred rows for a province), not a COUNT of the enterprises."""
     access = access_for(user)
     kept = _places(PlaceCount.objects.all(), access, province_id).aggregate(n=Sum("enterprises"))["n"] or 0
-    return kept + len(_named_elsewhere(access, province_id))
+    return kept + len(named_elsewhere(access, province_id))
 
 
 def overview_counts(*, user, period: ReportingPeriod) -> tuple[int, dict[str, int]]:
@@ -119,7 +119,7 @@ def overview_counts(*, user, period: ReportingPeriod) -> tuple[int, dict[str, in
     states = _places(AssessmentCount.objects.filter(period=period), access, province_id)
     for row in states.values("status").annotate(n=Sum("assessments")).order_by():
         counts[row["status"]] += row["n"]
-    elsewhere = _named_elsewhere(access, province_id)
+    elsewhere = named_elsewhere(access, province_id)
     for row in (
         Assessment.objects.filter(period=period, enterprise_id__in=elsewhere)
         .values("status")

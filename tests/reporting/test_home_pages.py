@@ -83,9 +83,11 @@ def test_home_query_count_does_not_grow_with_the_enterprises(client, users, who)
     few = queries()
     make_enterprises(60, seed=2)
     many = queries()
-    # 14, and the work queue first on the page (reporting/work_queue.py): at most 7 indexed counts (reviews, changes
-    # since acceptance, orders, 直通车 questions, newly lagging, prefectures behind, notices), none growing
-    assert many == few <= 14 + 7, (few, many)
+    # 16, and the work queue first on the page (reporting/work_queue.py): at most 7 indexed counts (reviews, changes
+    # since acceptance, orders, 直通车 questions, newly lagging, prefectures behind, notices), none growing; the
+    # search for enterprises without a summary runs only where the kept counts allow one (reporting/home.py): one
+    # query more or less with the data, never one a row
+    assert abs(many - few) <= 1 and max(few, many) <= 16 + 7, (few, many)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from reporting import rollup
 from reporting.home import SLOWEST_ORDER, slowest_lagging
 from reporting.models import ProgressSummary, RollupSnapshot
 from reporting.selectors import lagging_in_charge
+from tests.factories import make_officer
 from tests.reporting.rollup_data import make_enterprises
 from tests.reporting.test_home_pages import expected_summary, shown
 
@@ -137,3 +138,35 @@ def test_the_slowest_are_read_along_the_summaries_index(users):
     full_sorts = [line for line in plan.splitlines() if re.search(r"(^|->)\s*Sort\s+\(", line)]
     presorted = "Presorted Key: reporting_progresssummary.done, reporting_progresssummary.mean_percent,"
     assert full_sorts == [] and (presorted in plan or "Incremental Sort" not in plan), plan
+
+
+def _without_summary_searched(sql: list[str]) -> bool:
+    return any('"reporting_progresssummary"."enterprise_id" IS NULL' in q for q in sql)
+
+
+def test_the_search_for_enterprises_without_a_summary_only_runs_where_the_kept_counts_allow_one(users, kunming):
+    # every enterprise of 云南 with its progress rows, as every registration path leaves them
+    complete(30, seed=35)
+    sasac = users["sasac-yn"]
+    assert not Enterprise.objects.filter(region__parent__code="530000", progress_summary__isnull=True).exists()
+    with CaptureQueriesContext(connection) as ctx:
+        shown_ids = [e.pk for e in slowest_lagging(user=sasac, limit=20)]
+    # the kept counts show every place covered: no anti-join over the province, the same list as the full sort
+    assert not _without_summary_searched([q["sql"] for q in ctx.captured_queries])
+    assert shown_ids == [e.pk for e in lagging_in_charge(user=sasac)[:20]] and len(shown_ids) > 2
+
+    # an enterprise of 昆明 loses its rows: the counts no longer cover its place, the search runs and finds it first
+    bare = Enterprise.objects.filter(region=kunming).order_by("pk").first()
+    Progress.objects.filter(enterprise=bare).delete()
+    with CaptureQueriesContext(connection) as ctx:
+        shown_ids = [e.pk for e in slowest_lagging(user=sasac, limit=20)]
+    assert _without_summary_searched([q["sql"] for q in ctx.captured_queries])
+    assert shown_ids[0] == bare.pk and shown_ids == [e.pk for e in lagging_in_charge(user=sasac)[:20]]
+
+    # an officer of another prefecture to whom that enterprise is named: their places are covered, the named
+    # enterprise is looked at alone and still comes first
+    other = Enterprise.objects.filter(region__parent__code="530000").exclude(region=kunming).first().region
+    officer = make_officer("t-officer-named", regions=[other], enterprises=[bare])
+    with CaptureQueriesContext(connection) as ctx:
+        shown_ids = [e.pk for e in slowest_lagging(user=officer, limit=20)]
+    assert shown_ids[0] == bare.pk and shown_ids == [e.pk for e in lagging_in_charge(user=officer)[:20]]
