@@ -2,7 +2,9 @@
 
 - **The documents' figures and the lagging count** of a reach that is whole provinces (an administrator: every
   province; SASAC staff: theirs) are read from the rollup's province-wide snapshot of each document (one row per
-  document, by its unique key), not summed over the province's progress summaries. They are the figures of the
+  document, by its unique key), not summed over the province's progress summaries; a reach of whole prefectures (an
+  officer charged with prefectures or a province, no county and no enterprise named) adds up the rollup's rows of
+  those prefectures, of the same day. They are the figures of the
   rollup's moment, `as_of` (its `computed_at`: the 15-minute refresh keeps it recent), equal to the live ones at that
   moment: the same applicable records, statuses and percent sum (the rollup adds up the tallies the same triggers
   keep), and the lagging the same rule counts (`measures.lagging`). A province with several documents (whose
@@ -83,6 +85,60 @@ def _snapshots(documents: list[PolicyDocument]) -> dict[int, RollupSnapshot] | N
     return rows
 
 
+def whole_prefectures(user) -> dict[int, list[int]] | None:
+    """{province: its prefectures in the reach} when the user's whole reach is whole prefectures (an officer charged
+    with prefectures or provinces, no county and no enterprise named to them), else None."""
+    access = access_for(user)
+    if access.region_ids is None or access.province_id or access.county_ids or access.enterprise_ids:
+        return None
+    found: dict[int, list[int]] = {}
+    prefectures = Region.objects.filter(pk__in=sorted(access.region_ids), level=RegionLevel.PREFECTURE)
+    for pk, province in prefectures.order_by("pk").values_list("pk", "parent_id"):
+        found.setdefault(province, []).append(pk)
+    return found or None
+
+
+@dataclass
+class PrefecturesTotal:
+    """A document's snapshot rows of several prefectures added up (the faces `_from_snapshot` reads)."""
+
+    computed_at: datetime
+    applicable: int = 0
+    records: int = 0
+    not_started: int = 0
+    in_progress: int = 0
+    done: int = 0
+    ongoing: int = 0
+    lagging: int = 0
+    percent_total: float = 0.0  # the prefectures' mean percent × records
+
+    @property
+    def mean_percent(self) -> float | None:
+        return self.percent_total / self.records if self.records else None
+
+    def add(self, row: RollupSnapshot) -> None:
+        for field in ("applicable", "records", "not_started", "in_progress", "done", "ongoing", "lagging"):
+            setattr(self, field, getattr(self, field) + getattr(row, field))
+        self.percent_total += (row.mean_percent or 0) * row.records
+
+
+def _of_prefectures(rows: dict[int, RollupSnapshot], prefectures: dict[int, list[int]]) -> dict[int, PrefecturesTotal]:
+    """Per document, its snapshot rows of the prefectures in `prefectures` added up, of the day of the document's
+    province-wide row in `rows` (one query; a prefecture without a row had nothing applicable then)."""
+    keys = {
+        scope_key(province_id=s.province_id, document_id=doc, prefecture_id=p): doc
+        for doc, s in rows.items()
+        for p in prefectures.get(s.province_id, [])
+    }
+    totals = {doc: PrefecturesTotal(computed_at=s.computed_at) for doc, s in rows.items()}
+    days = sorted({s.day for s in rows.values()})
+    for row in RollupSnapshot.objects.filter(day__in=days, scope_key__in=sorted(keys)):
+        doc = keys[row.scope_key]
+        if row.day == rows[doc].day:
+            totals[doc].add(row)
+    return totals
+
+
 def _from_snapshot(document: PolicyDocument, s: RollupSnapshot) -> dict:
     done = s.done + s.ongoing  # measures.choices.DONE_STATUSES
     return {
@@ -100,11 +156,14 @@ def _from_snapshot(document: PolicyDocument, s: RollupSnapshot) -> dict:
 
 def home_figures(*, user) -> HomeFigures:
     provinces = whole_provinces(user)
-    if provinces:
-        documents = list(PolicyDocument.objects.filter(province_id__in=provinces).order_by("pk"))
+    prefectures = None if provinces else whole_prefectures(user)
+    if provinces or prefectures:
+        documents = list(PolicyDocument.objects.filter(province_id__in=provinces or sorted(prefectures)).order_by("pk"))
         per_province = [d.province_id for d in documents]
         single = len(per_province) == len(set(per_province))  # the lagging count takes each enterprise once
         rows = _snapshots(documents) if documents and single else None
+        if rows is not None and prefectures:
+            rows = _of_prefectures(rows, prefectures)
         if rows is not None:
             return HomeFigures(
                 summary=[_from_snapshot(d, rows[d.pk]) for d in documents],

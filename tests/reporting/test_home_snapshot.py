@@ -92,10 +92,23 @@ def test_without_a_rollup_and_for_an_officer_the_figures_are_live(client, users)
         assert shown(response) == expected_summary(REACH[who])
         assert response.context["lagging_count"] == lagging_count(REACH[who])
     rollup.rollup_full_now()
+    cache.clear()
+    # an officer charged with whole prefectures (昆明): the rollup's rows of those prefectures, added up
     client.force_login(users["officer-yn"])
-    response, _ = _home(client, users["officer-yn"])
-    assert response.context["as_of"] is None  # an officer's charge is not a whole province: live
+    response, sql = _home(client, users["officer-yn"])
+    assert response.context["as_of"] is not None
     assert shown(response) == expected_summary(REACH["officer-yn"])
+    assert response.context["lagging_count"] == lagging_count(REACH["officer-yn"]) > 0
+    assert [q for q in sql if "reporting_progresssummary" in q and ("SUM(" in q or "COUNT(" in q)] == []
+    # one with an enterprise named besides: live
+    named = Enterprise.objects.exclude(region__code="530100").filter(region__parent__code="530000").first()
+    officer = make_officer("t-officer-named-live", regions=[users["officer-yn"].profile.charge_regions.get()])
+    officer.profile.charge_enterprises.set([named])
+    client.force_login(officer)
+    response, _ = _home(client, officer)
+    assert response.context["as_of"] is None
+    sees = lambda e: e.region.code == "530100" or e.pk == named.pk  # noqa: E731
+    assert shown(response) == expected_summary(sees)
 
 
 @pytest.mark.parametrize("who", ["admin", "sasac-yn", "officer-yn"])
