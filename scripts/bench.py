@@ -389,7 +389,7 @@ def import_rows(officer, exported: bytes, wanted: int):
             f = import_job(officer, content)
             done = f["status"] == "succeeded" and f["ok"]
             result = (
-                f"{written:,} rows (an export, 工会会员数 + 1): page answered in {ms(f['queued'])},"
+                f"{written:,} rows (an export, 工会会员数 − 1): page answered in {ms(f['queued'])},"
                 f" job {f['status']} in {f['end_to_end']:.1f} s end to end; updated {f['updated']:,}"
             )
             if not f["ok"]:

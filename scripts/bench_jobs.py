@@ -70,7 +70,9 @@ def export(client, processes, path: str, keep_file: bool = False) -> dict:
 
 def import_workbook(content: bytes, rows: int, column: str) -> tuple[bytes, int]:
     """A register workbook of `rows` rows as an officer edits it: their export, the column `column` (a header)
-    raised by one in every row, the rest as exported (the version column included, as the import asks)."""
+    lowered by one in every row (raised from 0 to 1), the rest as exported (the version column included, as the
+    import asks). Lowered, not raised: a raised 工会会员数 passes 职工总数 where they were equal, so a second bench on
+    the same database (whose first import stays) would have every row refused."""
     from openpyxl import Workbook, load_workbook
 
     source = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
@@ -86,7 +88,7 @@ def import_workbook(content: bytes, rows: int, column: str) -> tuple[bytes, int]
         if written == rows:
             break
         row = list(row)
-        row[index] = (row[index] or 0) + 1
+        row[index] = row[index] - 1 if row[index] else 1
         sheet.append(row)
         written += 1
     buffer = io.BytesIO()
