@@ -20,6 +20,7 @@
   the enterprises named to an officer outside their places are then looked at.
 """
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,9 +118,13 @@ class PrefecturesTotal:
         return self.percent_total / self.records if self.records else None
 
     def add(self, row: RollupSnapshot) -> None:
-        for field in ("applicable", "records", "not_started", "in_progress", "done", "ongoing", "lagging"):
+        for field in _ADDED:
             setattr(self, field, getattr(self, field) + getattr(row, field))
         self.percent_total += (row.mean_percent or 0) * row.records
+
+
+# the counts added as they are (the snapshot's fields of the same names); the mean percent is weighted by the records
+_ADDED = tuple(f.name for f in dataclasses.fields(PrefecturesTotal) if f.name not in ("computed_at", "percent_total"))
 
 
 def _of_prefectures(rows: dict[int, RollupSnapshot], prefectures: dict[int, list[int]]) -> dict[int, PrefecturesTotal]:

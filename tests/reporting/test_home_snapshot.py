@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Region
 from measures.choices import Status
 from measures.lagging import SUMMARY_INPUTS, is_lagging, lagging_q
 from measures.models import Progress
@@ -183,3 +183,30 @@ def test_the_search_for_enterprises_without_a_summary_only_runs_where_the_kept_c
     with CaptureQueriesContext(connection) as ctx:
         shown_ids = [e.pk for e in slowest_lagging(user=officer, limit=20)]
     assert shown_ids[0] == bare.pk and shown_ids == [e.pk for e in lagging_in_charge(user=officer)[:20]]
+
+
+def test_a_county_officer_s_places_are_the_county_s(users, kunming):
+    # two enterprises of 昆明 registered in one of its counties; the officer is charged with that county alone
+    complete(30, seed=36)
+    county = Region.objects.filter(parent=kunming).order_by("code").first()
+    in_county = list(Enterprise.objects.filter(region=kunming).order_by("pk")[:2])
+    Enterprise.objects.filter(pk__in=[e.pk for e in in_county]).update(county=county)
+    officer = make_officer("t-officer-county", regions=[county])
+    with CaptureQueriesContext(connection) as ctx:
+        shown_ids = [e.pk for e in slowest_lagging(user=officer, limit=20)]
+    assert not _without_summary_searched([q["sql"] for q in ctx.captured_queries])
+    assert set(shown_ids) <= {e.pk for e in in_county}
+    assert shown_ids == [e.pk for e in lagging_in_charge(user=officer)[:20]]
+
+    # an enterprise of 昆明 outside the county loses its rows: the county is still covered
+    Progress.objects.filter(enterprise=Enterprise.objects.filter(region=kunming, county=None).first()).delete()
+    with CaptureQueriesContext(connection) as ctx:
+        slowest_lagging(user=officer, limit=20)
+    assert not _without_summary_searched([q["sql"] for q in ctx.captured_queries])
+
+    # one in the county loses its rows: the search runs and finds it first
+    Progress.objects.filter(enterprise=in_county[1]).delete()
+    with CaptureQueriesContext(connection) as ctx:
+        shown_ids = [e.pk for e in slowest_lagging(user=officer, limit=20)]
+    assert _without_summary_searched([q["sql"] for q in ctx.captured_queries])
+    assert shown_ids[0] == in_county[1].pk and shown_ids == [e.pk for e in lagging_in_charge(user=officer)[:20]]
