@@ -625,27 +625,34 @@ class AssessmentPolicy:
         return EnterprisePolicy.visible(user, qs, prefix=prefix)
 
     @staticmethod
-    def awaiting_review(user, qs: QuerySet) -> QuerySet:
+    def awaiting_review(user, qs: QuerySet, prefix: str = "enterprise__", *, named: bool = True) -> QuerySet:
         """Narrow `qs` (of assessments) to the forms waiting for the user's next review step (the work queue's
         待审核), as `can` decides it: with one level the submitted forms of the enterprises the user reviews (and any
         forwarded before the province went back to one level); with two levels the submitted ones where the user is
-        the first level, the forwarded ones where the user is the province union; administrators both."""
+        the first level, the forwarded ones where the user is the province union; administrators both.
+
+        `named=False`: by where the enterprises are alone (`Access.place_q`), as if none were named to the user; with
+        `prefix=""` it then narrows the counts kept per place (AssessmentCount, whose region and county are the
+        place's), to which the forms of the named enterprises are added from their rows (selectors.awaiting_counts)."""
         from reporting.assessments.choices import AssessmentStatus
 
         if not EnterprisePolicy.can(user, EnterprisePolicy.UPDATE_PROGRESS):
             return qs.none()
         access = access_for(user)
         waiting = (AssessmentStatus.SUBMITTED, AssessmentStatus.FORWARDED)
-        qs = EnterprisePolicy.visible(user, qs.filter(status__in=waiting), prefix="enterprise__")
+        scope = access.enterprise_q(prefix) if named else access.place_q(prefix)
+        qs = qs.filter(status__in=waiting)
+        if scope is not None:
+            qs = qs.filter(scope)
         one_level = Q(period__review_levels=1)
         if access.role == ADMIN:
             return qs
-        first = (
-            Q(enterprise_id__in=sorted(access.enterprise_ids))
-            | Q(enterprise__region_id__in=sorted(access.charge_prefecture_ids))
-            | Q(enterprise__county_id__in=sorted(access.charge_county_ids))
+        first = Q(**{f"{prefix}region_id__in": sorted(access.charge_prefecture_ids)}) | Q(
+            **{f"{prefix}county_id__in": sorted(access.charge_county_ids)}
         )
-        province = Q(enterprise__region__parent_id__in=sorted(access.charge_province_ids))
+        if named:
+            first |= Q(**{f"{prefix}pk__in": sorted(access.enterprise_ids)})
+        province = Q(**{f"{prefix}region__parent_id__in": sorted(access.charge_province_ids)})
         two_levels = Q(period__review_levels=2) & (
             (Q(status=AssessmentStatus.SUBMITTED) & first) | (Q(status=AssessmentStatus.FORWARDED) & province)
         )

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -36,7 +35,7 @@ from reporting.assessments.changes_since import changes_since_acceptance_count
 from reporting.assessments.choices import SUBMITTED_STATUSES, AssessmentStatus
 from reporting.assessments.deadlines import deadline_state
 from reporting.assessments.models import Assessment, ReportingPeriod
-from reporting.assessments.selectors import awaiting_review
+from reporting.assessments.selectors import awaiting_counts
 from reporting.supervision.selectors import orders_queue_counts
 
 from .models import RollupSnapshot
@@ -65,14 +64,10 @@ Provider = Callable[[object], list[QueueItem]]
 def reviews(user) -> list[QueueItem]:
     """待审核: the self-assessments waiting for the user's next review step (with two levels: the first level's
     submitted forms, the province union's forwarded ones: `awaiting_review`); 退回后重新提交: those of them submitted
-    again after a return (one count of both on the status index)."""
+    again after a return (both from the counts the database keeps per place: `awaiting_counts`)."""
     if not WorkQueuePolicy.reviews(user):
         return []
-    counts = awaiting_review(user=user).aggregate(
-        pending=Count("pk"),
-        forwarded=Count("pk", filter=Q(status=AssessmentStatus.FORWARDED)),
-        again=Count("pk", filter=Q(round__gt=1)),
-    )
+    counts = awaiting_counts(user=user)
     state = AssessmentStatus.FORWARDED if counts["forwarded"] * 2 > counts["pending"] else AssessmentStatus.SUBMITTED
     url = f"{reverse('reporting:assessments:index')}?{urlencode({'state': state})}"
     return [

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, F, IntegerField, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 
 from measures.indicator_values import IndicatorAnswer, value_display
 from measures.models import IndicatorValue, IndicatorValueEvent, Progress, ProgressEvent
@@ -45,9 +45,14 @@ def _reviewed(kind: str) -> Exists:
 
 def _floor(user, mark: str) -> int | None:
     """The lowest mark of the accepted forms in the user's scope: no change since an acceptance has an event id at
-    or below it, so the events are read from there along their primary key (one aggregate on the assessments)."""
-    accepted = AssessmentPolicy.changes_visible(user, Assessment.objects.filter(status=AssessmentStatus.ACCEPTED))
-    return accepted.aggregate(floor=Min(mark))["floor"]
+    or below it, so the events are read from there along their primary key. Read as the first row in the mark's
+    order (its partial index, stopping at the first form in scope), not as MIN(), which PostgreSQL only reads from
+    an index for a single table: with the scope's join it counted every accepted form of a prefecture (190 ms at a
+    million enterprises)."""
+    accepted = AssessmentPolicy.changes_visible(
+        user, Assessment.objects.filter(status=AssessmentStatus.ACCEPTED, **{f"{mark}__isnull": False})
+    )
+    return accepted.order_by(mark).values_list(mark, flat=True).first()
 
 
 def _rows(user, *, kind: str, events, mark: str, accepted_filter: dict) -> QuerySet:

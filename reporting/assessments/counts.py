@@ -6,7 +6,8 @@ those rows, 100-200 ms at a million enterprises. The database keeps two small ta
 transaction as every change, whatever makes it (the ORM, the admin, an import, raw SQL):
 
 - `PlaceCount`: how many enterprises each place (prefecture `region`, county `county`) has;
-- `AssessmentCount`: how many assessments of each period are in each state, per place of their enterprise.
+- `AssessmentCount`: how many assessments of each period are in each state, per place of their enterprise, and how
+  many of them are in their second or later round (submitted again after a return: the work queue's 退回后重新提交).
 
 A place is what the access scope narrows by (`Access.place_q`): a user's counts are the sum of the rows of the
 places in their scope (a few hundred rows for a province), plus the few enterprises named to an officer outside
@@ -84,6 +85,7 @@ class AssessmentCount(PlaceKey):
     )
     status = models.CharField(_("状态"), max_length=20)
     assessments = models.IntegerField(_("自评数"))
+    resubmitted = models.IntegerField(_("其中退回后重新提交的"), default=0, help_text=_("第二轮及以后（round > 1）"))
 
     class Meta:
         db_table = PERIOD_STATE
@@ -119,12 +121,14 @@ def _add_places(signed: str) -> str:
 
 
 def _add_states(signed: str) -> str:
-    """Add `signed` (rows of sign, period_id, region_id, county_id, status) to AssessmentCount."""
+    """Add `signed` (rows of sign, period_id, region_id, county_id, status, round) to AssessmentCount."""
     key = "period_id, region_id, county_id, status"
     return f"""
-        INSERT INTO {PERIOD_STATE} ({key}, assessments)
-        SELECT {key}, SUM(sign) FROM ({signed}) s GROUP BY {key} HAVING SUM(sign) <> 0 ORDER BY {key}
-        ON CONFLICT ({key}) DO UPDATE SET assessments = {PERIOD_STATE}.assessments + EXCLUDED.assessments;
+        INSERT INTO {PERIOD_STATE} ({key}, assessments, resubmitted)
+        SELECT {key}, SUM(sign), SUM(CASE WHEN round > 1 THEN sign ELSE 0 END) FROM ({signed}) s GROUP BY {key}
+        HAVING SUM(sign) <> 0 OR SUM(CASE WHEN round > 1 THEN sign ELSE 0 END) <> 0 ORDER BY {key}
+        ON CONFLICT ({key}) DO UPDATE SET assessments = {PERIOD_STATE}.assessments + EXCLUDED.assessments,
+            resubmitted = {PERIOD_STATE}.resubmitted + EXCLUDED.resubmitted;
     """
 
 
@@ -150,7 +154,7 @@ def enterprise_trigger(op: str) -> str:
         }
                 {
             _add_states(
-                f"SELECT x.sign, a.period_id, x.region_id, x.county_id, a.status FROM ("
+                f"SELECT x.sign, a.period_id, x.region_id, x.county_id, a.status, a.round FROM ("
                 f"SELECT 1 AS sign, id, region_id, county_id FROM ({_MOVED}) m UNION ALL "
                 f"SELECT -1, id, old_region, old_county FROM ({_MOVED}) m) x "
                 f"JOIN {ASSESSMENT} a ON a.enterprise_id = x.id"
@@ -161,15 +165,15 @@ def enterprise_trigger(op: str) -> str:
     return _lines(body + " RETURN NULL;")
 
 
-_ASSESSMENT_COLUMNS = "period_id, enterprise_id, status"
+_ASSESSMENT_COLUMNS = "period_id, enterprise_id, status, round"
+# what is counted of a row: an UPDATE that changes none of it (saving a draft) adds nothing
+_COUNTED = "({r}.period_id, {r}.enterprise_id, {r}.status, {r}.round > 1)"
 _SIGNED = {
     "INSERT": f"SELECT 1 AS sign, {_ASSESSMENT_COLUMNS} FROM {NEW_ROWS}",
-    # only the rows whose period, enterprise or state changed (saving a draft changes none of them)
-    "UPDATE": f"""SELECT 1 AS sign, n.period_id, n.enterprise_id, n.status FROM {NEW_ROWS} n JOIN {OLD_ROWS} o
-            ON o.id = n.id AND (o.period_id, o.enterprise_id, o.status) IS DISTINCT FROM (n.period_id, n.enterprise_id,
-            n.status) UNION ALL SELECT -1, o.period_id, o.enterprise_id, o.status FROM {OLD_ROWS} o JOIN {NEW_ROWS} n
-            ON n.id = o.id AND (o.period_id, o.enterprise_id, o.status) IS DISTINCT FROM (n.period_id, n.enterprise_id,
-            n.status)""",
+    "UPDATE": f"""SELECT 1 AS sign, n.period_id, n.enterprise_id, n.status, n.round FROM {NEW_ROWS} n JOIN {OLD_ROWS} o
+            ON o.id = n.id AND {_COUNTED.format(r="o")} IS DISTINCT FROM {_COUNTED.format(r="n")}
+            UNION ALL SELECT -1, o.period_id, o.enterprise_id, o.status, o.round FROM {OLD_ROWS} o JOIN {NEW_ROWS} n
+            ON n.id = o.id AND {_COUNTED.format(r="o")} IS DISTINCT FROM {_COUNTED.format(r="n")}""",
     "DELETE": f"SELECT -1 AS sign, {_ASSESSMENT_COLUMNS} FROM {OLD_ROWS}",
 }
 
@@ -180,7 +184,7 @@ def assessment_trigger(op: str) -> str:
         PERFORM 1 FROM {ENTERPRISE} WHERE id IN (SELECT r.enterprise_id FROM ({rows}) r) ORDER BY id FOR SHARE;
         {
         _add_states(
-            f"SELECT r.sign, r.period_id, e.region_id, e.county_id, r.status FROM ({rows}) r "
+            f"SELECT r.sign, r.period_id, e.region_id, e.county_id, r.status, r.round FROM ({rows}) r "
             f"JOIN {ENTERPRISE} e ON e.id = r.enterprise_id"
         )
     }
@@ -244,7 +248,8 @@ class CountedAssessment(Assessment):
 # Recomputing and checking ----------------------------------------------------------------------------------------
 
 _PLACES_SQL = f"SELECT region_id, county_id, COUNT(*) FROM {ENTERPRISE} GROUP BY region_id, county_id"
-_STATES_SQL = f"""SELECT a.period_id, e.region_id, e.county_id, a.status, COUNT(*) FROM {ASSESSMENT} a
+_STATES_SQL = f"""SELECT a.period_id, e.region_id, e.county_id, a.status, COUNT(*),
+    COUNT(*) FILTER (WHERE a.round > 1) FROM {ASSESSMENT} a
     JOIN {ENTERPRISE} e ON e.id = a.enterprise_id GROUP BY a.period_id, e.region_id, e.county_id, a.status"""
 
 
@@ -254,25 +259,35 @@ def rebuild(cursor=None):
     cursor.execute(f"LOCK TABLE {ENTERPRISE}, {ASSESSMENT} IN SHARE MODE")
     cursor.execute(f"DELETE FROM {PLACE}; DELETE FROM {PERIOD_STATE}")
     cursor.execute(f"INSERT INTO {PLACE} (region_id, county_id, enterprises) {_PLACES_SQL}")
-    cursor.execute(f"INSERT INTO {PERIOD_STATE} (period_id, region_id, county_id, status, assessments) {_STATES_SQL}")
+    cursor.execute(
+        f"INSERT INTO {PERIOD_STATE} (period_id, region_id, county_id, status, assessments, resubmitted) {_STATES_SQL}"
+    )
 
 
 def drift() -> dict[str, dict]:
-    """The keys whose kept count differs from a count of the rows, {key: (kept, counted)} per table ("places",
+    """The keys whose kept counts differ from a count of the rows, {key: (kept, counted)} per table ("places",
     "states"); empty when the tables are right."""
     found = {}
     with connection.cursor() as cursor:
-        for name, table, key, column, sql in (
-            ("places", PLACE, "region_id, county_id", "enterprises", _PLACES_SQL),
-            ("states", PERIOD_STATE, "period_id, region_id, county_id, status", "assessments", _STATES_SQL),
+        for name, table, key, columns, sql in (
+            ("places", PLACE, "region_id, county_id", "SUM(enterprises)", _PLACES_SQL),
+            (
+                "states",
+                PERIOD_STATE,
+                "period_id, region_id, county_id, status",
+                "SUM(assessments), SUM(resubmitted)",
+                _STATES_SQL,
+            ),
         ):
-            cursor.execute(f"SELECT {key}, SUM({column}) FROM {table} GROUP BY {key}")
-            kept = {tuple(row[:-1]): row[-1] for row in cursor.fetchall() if row[-1]}
+            width = columns.count("SUM(")
+            cursor.execute(f"SELECT {key}, {columns} FROM {table} GROUP BY {key}")
+            kept = {tuple(row[:-width]): tuple(row[-width:]) for row in cursor.fetchall() if any(row[-width:])}
             cursor.execute(sql)
-            counted = {tuple(row[:-1]): row[-1] for row in cursor.fetchall()}
+            counted = {tuple(row[:-width]): tuple(row[-width:]) for row in cursor.fetchall()}
+            nothing = (0,) * width
             found[name] = {
-                k: (kept.get(k, 0), counted.get(k, 0))
+                k: (kept.get(k, nothing), counted.get(k, nothing))
                 for k in kept.keys() | counted.keys()
-                if kept.get(k) != counted.get(k)
+                if kept.get(k, nothing) != counted.get(k, nothing)
             }
     return found

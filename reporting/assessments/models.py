@@ -227,6 +227,17 @@ class Assessment(TimeStampedModel):
             models.Index(fields=["period", "status"]),
             # changes since acceptance (changes_since.py): an enterprise's latest acceptance
             models.Index(fields=["enterprise", "accepted_at"], name="assessment_enterprise_accepted"),
+            # the queue's floors: the lowest mark of the accepted forms in a scope, read along these in order
+            models.Index(
+                fields=["accepted_progress_event"],
+                name="assessment_accepted_progress",
+                condition=models.Q(status="accepted", accepted_progress_event__isnull=False),
+            ),
+            models.Index(
+                fields=["accepted_value_event"],
+                name="assessment_accepted_value",
+                condition=models.Q(status="accepted", accepted_value_event__isnull=False),
+            ),
         ]
 
     def __str__(self):

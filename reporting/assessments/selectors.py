@@ -1,6 +1,6 @@
 """Reads of self-assessments, always narrowed by the access policy first."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -280,3 +280,29 @@ def awaiting_review(*, user) -> QuerySet:
     """The forms waiting for the user's next review step (access.AssessmentPolicy.awaiting_review): with two levels
     the first level's submitted forms, the province union's forwarded ones. For the work queue's 待审核."""
     return AssessmentPolicy.awaiting_review(user, Assessment.objects.all())
+
+
+def awaiting_counts(*, user) -> dict[str, int]:
+    """How many forms `awaiting_review` holds ("pending"), how many of them were forwarded ("forwarded") and how
+    many are in a later round, submitted again after a return ("again"): from the counts the database keeps per
+    place (a few hundred rows for a province, never its assessments), with the enterprises named to the user
+    counted from their rows — each as the full rule places it, less what the places' counts gave it."""
+    by_place = AssessmentPolicy.awaiting_review(user, AssessmentCount.objects.all(), prefix="", named=False)
+    counts = by_place.aggregate(
+        pending=Sum("assessments", default=0),
+        forwarded=Sum("assessments", filter=Q(status=AssessmentStatus.FORWARDED), default=0),
+        again=Sum("resubmitted", default=0),
+    )
+    named = sorted(access_for(user).enterprise_ids)
+    if named:
+        forms = Assessment.objects.filter(enterprise_id__in=named)
+        figures = {
+            "pending": Count("pk"),
+            "forwarded": Count("pk", filter=Q(status=AssessmentStatus.FORWARDED)),
+            "again": Count("pk", filter=Q(round__gt=1)),
+        }
+        named_rows = AssessmentPolicy.awaiting_review(user, forms).aggregate(**figures)
+        in_places = AssessmentPolicy.awaiting_review(user, forms, named=False).aggregate(**figures)
+        for key in counts:
+            counts[key] += named_rows[key] - in_places[key]
+    return counts

@@ -277,7 +277,7 @@ def test_period_page_and_api_set_the_levels(client, yn_period, users):
 
 
 def test_awaiting_review_follows_the_levels(two_levels, submitted, users, province_officer):
-    from reporting.assessments.selectors import awaiting_review
+    from reporting.assessments.selectors import awaiting_counts, awaiting_review
 
     first, admin = users["officer-yn"], users["admin"]
 
@@ -291,11 +291,25 @@ def test_awaiting_review_follows_the_levels(two_levels, submitted, users, provin
         return assessment.status == "forwarded" and AssessmentPolicy.can(user, AssessmentPolicy.ACCEPT, assessment)
 
     everyone = (first, province_officer, admin, users["officer-sx"], users["sasac-yn"], users["enterprise-yn"])
+
+    def kept_counts_agree():  # the work queue's counts (kept per place) against the forms each may act on
+        for u in everyone:
+            forms = [submitted] if may_act(u, submitted) else []
+            expected = {
+                "pending": len(forms),
+                "forwarded": sum(a.status == "forwarded" for a in forms),
+                "again": sum(a.round > 1 for a in forms),
+            }
+            assert awaiting_counts(user=u) == expected, u
+
     assert [waiting(u) == ({submitted.pk} if may_act(u, submitted) else set()) for u in everyone] == [True] * 6
     assert waiting(first) == {submitted.pk} and waiting(province_officer) == set()
+    kept_counts_agree()
     services.assessment_forward(assessment=submitted, by=first)
     assert [waiting(u) == ({submitted.pk} if may_act(u, submitted) else set()) for u in everyone] == [True] * 6
     assert waiting(first) == set() and waiting(province_officer) == {submitted.pk} == waiting(admin)
+    kept_counts_agree()
     # back to one level: the officers in charge at any level see it (and may accept it)
     services.period_update(period=two_levels, by=admin, review_levels=1)
     assert waiting(first) == {submitted.pk} == waiting(province_officer)
+    kept_counts_agree()
