@@ -14,13 +14,13 @@ from reform_portal.inbox.choices import VisitedPage
 from reform_portal.inbox.visits import since
 from reform_portal.ordering import OrderingFilter
 from reform_portal.paging import COUNT_CACHED_FROM, Part, Parts, cached_count, cached_rows
+from reform_portal.quick_select import quicken
 
 from .changed_since import changed_q, newly_lagging_q
 from .choices import Industry, Ownership, RegionLevel, SizeClass, SupervisionLevel
 from .credit_code import normalise_credit_code
 from .list_counts import STATUS_IN_SUMMARY, kept_count
 from .models import Enterprise, Region
-from .quick_select import quicken
 from .selectors import counties_visible, group_heads, in_group, prefectures_visible
 
 
@@ -240,7 +240,7 @@ class EnterpriseFilter(django_filters.FilterSet):
     def form(self):
         form = super().form
         if self.request is not None and not getattr(form, "_counties_grouped", False):
-            quicken(form)  # the page's selects written in Python (enterprises/quick_select.py)
+            quicken(form)  # the page's selects written in Python (reform_portal/quick_select.py)
             # The page's select: counties grouped by prefecture, read when it is drawn (the API draws none; what
             # it accepts does not change).
             field, user, drawn = form.fields["county"], self.request.user, []

@@ -118,6 +118,13 @@ def test_the_county_filter_shows_that_countys_figures(client, rolled):
     response = client.get(DASHBOARD, {"county": county.pk})
     # then its figures, headline and per measure, stand for its prefecture too
     assert not response.context["form"].errors
+    # the county select (written in Python) keeps it chosen, and each county names its prefecture for the page's
+    # script, which offers only the counties of the prefecture chosen
+    page = response.content.decode()
+    assert f'<option value="{county.pk}" data-prefecture="{county.parent_id}" selected>{county.name}</option>' in page
+    options = re.findall(r'<option value="(\d+)" data-prefecture="(\d+)"', page)
+    parents = dict(Region.objects.filter(parent__parent__code="530000").values_list("pk", "parent_id"))
+    assert len(options) == len(parents) and all(parents[int(c)] == int(p) for c, p in options)
     assert response.context["filters"].prefecture == county.parent
     data = response.context["data"]
     assert_same(data["headline"], expected[("county", county.pk)], county.name)

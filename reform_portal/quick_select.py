@@ -1,4 +1,5 @@
-"""Select widgets that write their options in Python, for the list's filter form (docs/performance/lists.md).
+"""Select widgets that write their options in Python, for the filter forms of the enterprise list and the dashboard
+(docs/performance/lists.md).
 
 Django renders each option of a select through a template of its own, and crispy-forms its fields through several:
 the list's filter form (a province's counties and groups, the regions, industries, documents, sorts) took about half
@@ -16,10 +17,10 @@ class QuickSelectMixin:
         widget = self.get_context(name, value, attrs)["widget"]
         parts = []
         for group, options, _index in widget["optgroups"]:
+            # an option's attributes as Django's template writes them: `selected`, and any a widget adds
+            # (reporting.filters.CountySelect's data-prefecture)
             html = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((o["value"], mark_safe(" selected") if o["selected"] else "", o["label"]) for o in options),
+                "", '<option value="{}"{}>{}</option>', ((o["value"], flatatt(o["attrs"]), o["label"]) for o in options)
             )
             parts.append(format_html('<optgroup label="{}">{}</optgroup>', group, html) if group else html)
         attrs = {**widget["attrs"], "multiple": True} if self.allow_multiple_selected else widget["attrs"]
