@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -29,7 +29,7 @@ from reform_portal.choices import ChangeSource
 from reform_portal.locks import lock_rows
 from reform_portal.spreadsheets import sheet_row
 from reform_portal.text_limits import NOTE_MAX_CHARS
-from reform_portal.workbooks import cell_int, choice_from_label, uploaded_xlsx_rows
+from reform_portal.workbooks import cell_int, choice_from_label, read_only_workbook, uploaded_xlsx_rows
 
 from .choices import Status
 from .history import change_context
@@ -180,11 +180,11 @@ class ProgressWorkbookResult:
 
 def sheet_name(upload) -> str:
     """The name of the worksheet `sheet_rows` reads (the first), for the report; "" when it cannot be told. Call it
-    after the rows were read: the file has passed the bounded checks, and read-only openpyxl reads only the
-    workbook's index for this."""
+    after the rows were read: the file has passed the bounded checks, and `read_only_workbook` reads only the
+    workbook's index for this (openpyxl's own read-only load reads every sheet through for its size)."""
     try:
         upload.seek(0)
-        workbook = load_workbook(upload, read_only=True)
+        workbook = read_only_workbook(upload)
         try:
             return workbook.worksheets[0].title if workbook.worksheets else ""
         finally:
