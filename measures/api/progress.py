@@ -98,7 +98,7 @@ class ProgressSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         """What the declared fields give (the schema's), read straight from the row: DRF's walk over each field's
         source and `to_representation` was most of a 500-row page's time. The time goes through the declared
-        field (the API's format and time zone); tests/api/test_progress_representation.py compares both."""
+        field (the API's format and time zone); tests/measures/test_progress_representation.py compares both."""
         updated_by = instance.updated_by
         measure = instance.measure
         return {
