@@ -19,12 +19,17 @@ from .models import REGISTER_FIELDS, Enterprise
 
 def display_value(enterprise: Enterprise, field: str) -> str:
     """The value of `field` as a reader sees it: choice labels, region names, 是/否, dates."""
-    value = getattr(enterprise, field)
+    return display_of(field, getattr(enterprise, field))
+
+
+def display_of(field: str, value) -> str:
+    """`display_value` from the value alone (a foreign key's: the related row or its name), for rows read without
+    model instances (the register export)."""
     if value is None or value == "":
         return ""
     model_field = Enterprise._meta.get_field(field)
     if model_field.choices:
-        return str(getattr(enterprise, f"get_{field}_display")())
+        return str(dict(model_field.flatchoices).get(value, value))  # as Model.get_FOO_display reads it
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if hasattr(value, "isoformat"):

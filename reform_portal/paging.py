@@ -28,6 +28,7 @@ Where the pages are:
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -259,7 +260,7 @@ class IdsFirstPaginator(CountCachedPaginator):
         return out[::-1] if backward else out
 
 
-def in_order(qs, ids: list) -> list:
-    """The rows of `qs` with the ids `ids`, in that order (one query keyed by the ids)."""
-    by_id = {row.pk: row for row in qs.filter(pk__in=ids)}
+def in_order(qs, ids: list, key=attrgetter("pk")) -> list:
+    """The rows of `qs` with the ids `ids`, in that order (one query keyed by the ids; `key`: a row's id)."""
+    by_id = {key(row): row for row in qs.filter(pk__in=ids)}
     return [by_id[pk] for pk in ids if pk in by_id]

@@ -148,11 +148,11 @@ def test_only_text_is_escaped_numbers_and_dates_stay_what_they_are():
 
 def test_the_register_export_job_writes_text(users, hostile, tmp_path):
     """The job's streamed writer (reform_portal.spreadsheets.StreamedWorkbook), not openpyxl: the same rule."""
-    from enterprises.exporting import enterprises_workbook_stream
+    from enterprises.exporting import enterprises_workbook_stream, export_values
     from reform_portal.jobs.work import export_queryset
 
     path = tmp_path / "job.xlsx"
-    enterprises_workbook_stream(export_queryset(users["officer-yn"], {}).iterator(), path)
+    enterprises_workbook_stream(export_values(export_queryset(users["officer-yn"], {})).iterator(), path)
     _assert_text_only(path.read_bytes(), HYPERLINK, REGION)
     cell = next(c for c in _cells(path.read_bytes()) if c.value == HYPERLINK)
     assert (cell.data_type, cell.quotePrefix) == ("s", True)

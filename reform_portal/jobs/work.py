@@ -4,6 +4,7 @@ import dataclasses
 import json
 import os
 import uuid
+from operator import itemgetter
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from enterprises.exporting import enterprises_workbook_stream
+from enterprises.exporting import enterprises_workbook_stream, export_values
 from enterprises.filters import EnterpriseFilter
 from enterprises.importing import ImportProblem, ImportResult, enterprises_import
 from enterprises.selectors import enterprises_in_charge
@@ -210,7 +211,8 @@ def enterprise_export_run(job: Job) -> None:
     def write(path, meter):
         qs = export_queryset(job.owner, job.parameters.get("filters", {}))
         meter(0, qs.count())
-        written = enterprises_workbook_stream(in_chunks(qs, EXPORT_CHUNK), path, progress=meter)
+        rows = in_chunks(export_values(qs), EXPORT_CHUNK, key=itemgetter(0))  # the id first
+        written = enterprises_workbook_stream(rows, path, progress=meter)
         return written, f"enterprises-{_stamp()}.xlsx"
 
     _export(job, write)
