@@ -49,12 +49,9 @@ class CountySelect(QuickSelect):
     """Each county's option names its prefecture (`data-prefecture`), so that the page offers only the counties of
     the prefecture chosen (reporting/static/reporting/dashboard.js)."""
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+    def option_attrs(self, value) -> dict:
         instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-prefecture"] = instance.parent_id
-        return option
+        return {"data-prefecture": instance.parent_id} if instance is not None else {}
 
 
 class DashboardFilters(DashboardFilterForm):

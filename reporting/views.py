@@ -26,6 +26,7 @@ from reform_portal.jobs.models import Job
 from reform_portal.jobs.services import export_is_large, job_submit
 from reform_portal.outbox.services import bound
 from reform_portal.paging import IdsFirstPaginator, in_order
+from reform_portal.script_json import script_json
 
 from . import rollup, tasks
 from .choices import STATE_OWNED
@@ -66,7 +67,7 @@ def _scope_and_filters(request):
     if scope.prefecture_ids is not None:
         prefectures = prefectures.filter(pk__in=scope.prefecture_ids)
         counties = counties.filter(Q(parent_id__in=scope.prefecture_ids) | Q(pk__in=sorted(scope.county_ids or ())))
-    counties = counties.select_related("parent")
+
     form = DashboardFilters(request.GET or None, documents=documents, prefectures=prefectures, counties=counties)
     filters = Filters()
     if form.is_bound and form.is_valid():
@@ -127,9 +128,9 @@ def _heat_with_links(heat, filters, scope, drill):
     """Each heat-map cell leads to its (prefecture, measure) drill-down, like every other figure."""
     if not heat:
         return heat
+    places = {pk: f"{drill}?{_query(filters, scope, prefecture=pk)}" for pk in set(heat["prefecture_ids"])}
     hrefs = [
-        f"{drill}?{_query(filters, scope, prefecture=heat['prefecture_ids'][x])}&figure=completion_rate"
-        f"&measure={heat['measure_ids'][y]}"
+        f"{places[heat['prefecture_ids'][x]]}&figure=completion_rate&measure={heat['measure_ids'][y]}"
         for x, y, _value in heat["cells"]
     ]
     return {**heat, "hrefs": hrefs}
@@ -187,6 +188,7 @@ def dashboard(request):
         "data": data,
         "headline": headline,
         "charts": charts,
+        "charts_json": script_json(charts),  # the charts' data, as json_script writes it (dashboard.js reads it)
         "query": base,
         "runs": latest_runs(province=scope.province),
         "can_refresh": RollupPolicy.can(request.user, RollupPolicy.REFRESH, scope.province),
