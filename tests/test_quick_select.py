@@ -38,7 +38,7 @@ def parsed(widget, name, value, attrs=None) -> list:
 CHOICES = [
     (None, "—— 全部 ——"),
     ("a", gettext_lazy("国有独资")),
-    ('x"<&>', "引号 \" 与 <b>标签</b> & 符号"),
+    ('x"<&>', '引号 " 与 <b>标签</b> & 符号'),
     ("safe", mark_safe("<i>已标记安全</i>")),
     ("a", "重复的值"),  # a single select marks only the first match
     ("组一 <甲>", [(1, "一"), (2, "二"), ("a", "组内重复")]),
