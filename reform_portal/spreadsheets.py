@@ -83,11 +83,16 @@ _STYLES = (
 )
 _EPOCH = datetime.datetime(1899, 12, 30)
 _EPOCH_DAY = _EPOCH.date()
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})  # CR kept (XML would make it LF)
+
+
+def _escaped(text: str) -> str:
+    """`text` as XML character data; a CR kept (XML would read it as LF). `str.replace`, not `str.translate`: a
+    translation table costs ~1.5 µs on a short Chinese text, ten times the four replaces."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _attr(text: str) -> str:
-    return text.translate(_ESCAPES).replace('"', "&quot;")
+    return _escaped(text).replace('"', "&quot;")
 
 
 def _cell_xml(ref: str, value) -> str:
@@ -99,7 +104,7 @@ def _cell_xml(ref: str, value) -> str:
         if not value:
             return f'<c r="{ref}" t="inlineStr"/>'  # as openpyxl writes it: read back as an empty cell
         style = ' s="3"' if is_formula_like(value) else ""
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{value.translate(_ESCAPES)}</t></is></c>'
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{_escaped(value)}</t></is></c>'
     if cls is bool:
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if cls is int:
