@@ -1,4 +1,3 @@
-import uuid
 from decimal import Decimal
 
 import pgtrigger
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise, Region
 from reform_portal.history import audited, version_trigger
 from reform_portal.models import TimeStampedModel
+from reform_portal.stored_files import random_name
 
 from . import targets
 from .choices import Addressee, Comparison, Derivation, IndicatorKind, SectionKind, Status
@@ -334,9 +334,7 @@ class IndicatorValue(TimeStampedModel):
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:
-    """evidence/<enterprise id>/<random>.<ext>: unguessable, and never named after what the user typed."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"evidence/{instance.progress.enterprise_id}/{uuid.uuid4().hex}.{extension}"
+    return random_name("evidence", instance.progress.enterprise_id, filename)
 
 
 class EvidenceQuerySet(models.QuerySet):

@@ -1,6 +1,8 @@
 """Files users attach (a supervision order's reply, a 直通车 question), checked by `uploads.check_upload`, stored under
 MEDIA_ROOT with a random name and handed out only by views that ask the access policy: the facts kept beside each
-file, and the one way to store a batch of them."""
+file, the one way to name one, and the one way to store a batch of them."""
+
+import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +21,13 @@ class CheckedFile(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+def random_name(folder: str, enterprise_id: int, filename: str) -> str:
+    """`<folder>/<enterprise id>/<random>.<ext>`: unguessable, and never named after what the user typed (only its
+    extension is kept). Each kind's `upload_to` (evidence, a reply's file, a question's file) names its files so."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{folder}/{enterprise_id}/{uuid.uuid4().hex}.{extension}"
 
 
 def store_checked(make_row, checked) -> list:

@@ -8,7 +8,6 @@ to, the due date, the rating). The database records each change of that state (r
 `version` with each (the stale-edit check, reform_portal/versioning.py). An officer publishes an answer, rewritten
 without names, as a `FaqEntry` of a measure. Writes go through services.py."""
 
-import uuid
 
 import pgtrigger
 from django.conf import settings
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise
 from measures.models import Measure
 from reform_portal.history import audited, version_trigger
-from reform_portal.stored_files import CheckedFile
+from reform_portal.stored_files import CheckedFile, random_name
 
 from .choices import (
     ANSWER_TEXT_MAX_CHARS,
@@ -143,9 +142,7 @@ class QuestionMessage(models.Model):
 
 
 def question_file_path(instance: "QuestionFile", filename: str) -> str:
-    """consultations/<enterprise id>/<random>.<ext>: unguessable, never named after what the user typed."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"consultations/{instance.message.question.enterprise_id}/{uuid.uuid4().hex}.{extension}"
+    return random_name("consultations", instance.message.question.enterprise_id, filename)
 
 
 class QuestionFile(CheckedFile):

@@ -17,7 +17,7 @@ from enterprises.models import Enterprise, Region
 from measures.models import Measure
 from reform_portal.history import audited, version_trigger
 from reform_portal.numbering import YearlySequence
-from reform_portal.stored_files import CheckedFile
+from reform_portal.stored_files import CheckedFile, random_name
 from reform_portal.text_limits import ANSWER_MAX_CHARS, NOTE_MAX_CHARS
 
 from .choices import DecisionAction, IssuerBody, OrderStatus
@@ -102,9 +102,7 @@ class OrderReply(models.Model):
 
 
 def reply_file_path(instance: "OrderReplyFile", filename: str) -> str:
-    """supervision/<enterprise id>/<random>.<ext>: unguessable, never named after what the user typed."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"supervision/{instance.reply.order.enterprise_id}/{uuid.uuid4().hex}.{extension}"
+    return random_name("supervision", instance.reply.order.enterprise_id, filename)
 
 
 class OrderReplyFile(CheckedFile):

@@ -1,6 +1,8 @@
 """The question's life: asked to the officers in charge, answered, forwarded up, followed up, rated once; each step in
 the thread with who and when; refusals naming their field; stale versions refused."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,6 +29,8 @@ def test_a_question_goes_to_the_nearest_level_in_charge_and_they_are_told(
     (message,) = question.messages.all()
     assert message.kind == MessageKind.ASK and message.by == users["enterprise-yn"]
     assert [f.original_name for f in message.files.all()] == ["材料.pdf"]
+    stored = message.files.get().file.name  # stored_files.random_name: the enterprise's folder, a random name
+    assert re.fullmatch(rf"consultations/{yn_enterprise.pk}/[0-9a-f]{{32}}\.pdf", stored), stored
     assert Notice.objects.filter(recipient=chain["county"], url=f"/consultations/{question.pk}/").count() == 1
     assert not Notice.objects.filter(recipient=chain["prefecture"]).exists()
     assert QuestionEvent.objects.filter(pgh_obj=question).count() == 1  # the database's history

@@ -1,5 +1,6 @@
 """Issuing, replying, accepting and returning orders: the refusals save nothing; the states, numbers and history."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -92,6 +93,8 @@ def test_reply_accept_and_no_reply_to_a_closed_order(users, yn_enterprise):
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.REPLIED and reply.files.get().original_name == "制度.pdf"
+    stored = reply.files.get().file.name  # stored_files.random_name: the enterprise's folder, a random name
+    assert re.fullmatch(rf"supervision/{yn_enterprise.pk}/[0-9a-f]{{32}}\.pdf", stored), stored
     with pytest.raises(StaleEdit):
         services.order_accept(order=order, by=users["sasac-yn"], expected_version=order.version - 1)
     services.order_accept(order=order, comment="同意办结", by=users["sasac-yn"], expected_version=order.version)
