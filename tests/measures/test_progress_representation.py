@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 
-from measures.api.progress import ProgressSerializer
+from measures.api.progress import ProgressSerializer, with_names
 from measures.models import Progress
 from measures.services import progress_update
 
@@ -31,10 +31,14 @@ def test_each_row_as_the_declared_fields_give_it(users, yn_enterprise):
         expected_version=rows[0].version,
     )
     Progress.objects.filter(pk=rows[1].pk).update(updated_by=None)
+    # the list's rows carry their names (`with_names`), a single row its related rows: the same answer
+    listed = {
+        r.pk: ProgressSerializer(r).data for r in with_names(Progress.objects.filter(pk__in=[r.pk for r in rows]))
+    }
     for row in Progress.objects.select_related("enterprise", "measure__document", "updated_by").filter(
         pk__in=[r.pk for r in rows]
     ):
-        assert ProgressSerializer(row).data == generic(row)
+        assert ProgressSerializer(row).data == generic(row) == listed[row.pk]
     edited = ProgressSerializer(Progress.objects.get(pk=rows[0].pk)).data
     assert edited["updated_by"] == users["officer-yn"].username and edited["updated_at"].endswith("+08:00")
     assert ProgressSerializer(Progress.objects.get(pk=rows[1].pk)).data["updated_by"] is None
@@ -46,7 +50,9 @@ def test_the_list_reads_the_columns_it_shows(client, users, yn_enterprise):
         listed = client.get("/api/progress/?cursor=&page_size=500").json()["results"]
     assert listed
     rows_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "measures_progress"' in q["sql"]]
-    # not the enterprise's other columns (its credit code, headcounts), nor its region's
+    # not the enterprise's other columns (its credit code, headcounts), nor its region's; no related row built
+    selected = [sql.split(" FROM ")[0] for sql in rows_sql]
+    assert selected and not any('"enterprises_enterprise"."id"' in columns for columns in selected), selected
     assert rows_sql and not any('"enterprises_enterprise"."credit_code"' in sql for sql in rows_sql), rows_sql
     assert not any('"enterprises_region"."name"' in sql for sql in rows_sql), rows_sql
     # each row as the record's own GET answers it
