@@ -8,7 +8,6 @@ to, the due date, the rating). The database records each change of that state (r
 `version` with each (the stale-edit check, reform_portal/versioning.py). An officer publishes an answer, rewritten
 without names, as a `FaqEntry` of a measure. Writes go through services.py."""
 
-
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
