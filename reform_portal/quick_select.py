@@ -50,8 +50,10 @@ class QuickSelectMixin:
                 extra = _attributes(self.option_attrs(option_value))
                 mark = " selected" if selected else ""
                 options.append(f'<option value="{_text(option_value)}"{extra}{mark}>{_text(label)}</option>')
+            # as Django's template: a group without a name (None, "") writes its options without an <optgroup>
+            html = "".join(options)
             parts.append(
-                f'<optgroup label="{_text(group_value)}">{"".join(options)}</optgroup>' if grouped else options[0]
+                f'<optgroup label="{_text(group_value)}">{html}</optgroup>' if grouped and group_value else html
             )
         final = {**self.build_attrs(self.attrs, attrs), **({"multiple": True} if multiple else {})}
         return mark_safe(f'<select name="{_text(name)}"{_attributes(final)}>{"".join(parts)}</select>')

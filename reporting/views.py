@@ -67,7 +67,6 @@ def _scope_and_filters(request):
     if scope.prefecture_ids is not None:
         prefectures = prefectures.filter(pk__in=scope.prefecture_ids)
         counties = counties.filter(Q(parent_id__in=scope.prefecture_ids) | Q(pk__in=sorted(scope.county_ids or ())))
-
     form = DashboardFilters(request.GET or None, documents=documents, prefectures=prefectures, counties=counties)
     filters = Filters()
     if form.is_bound and form.is_valid():

@@ -43,6 +43,7 @@ CHOICES = [
     ("a", "重复的值"),  # a single select marks only the first match
     ("组一 <甲>", [(1, "一"), (2, "二"), ("a", "组内重复")]),
     ("组二", [(3, "三")]),
+    (None, [(4, "无名组的选项")]),  # a group without a name: its options, no <optgroup>
 ]
 
 
@@ -51,7 +52,7 @@ def test_a_single_select_is_written_as_django_writes_it(value):
     attrs = {"id": "id_f", "class": "form-select", "required": True, "data-x": 'v"<'}
     expected = parsed(forms.Select(choices=CHOICES), "f", value, attrs)
     assert parsed(QuickSelect(choices=CHOICES), "f", value, attrs) == expected
-    assert len(expected) == 13  # the select, 2 groups, 9 options and the <i> of the safe label
+    assert len(expected) == 14  # the select, 2 named groups, 10 options and the <i> of the safe label
 
 
 @pytest.mark.parametrize("value", [None, [], ["a"], ["a", "2", "3"], [1, 'x"<&>']])
