@@ -72,7 +72,7 @@ def export_row(values: tuple, shown: dict) -> list:
             row.append(shown[key])
         else:
             row.append(display_of(name, value))
-    version, parent_name, applicable, done, mean_percent, last = values[len(ROW_VALUES) - 6 :]
+    version, parent_name, applicable, done, mean_percent, last = values[1 + len(COLUMNS) :]
     row += [
         version,
         parent_name or "",

@@ -63,8 +63,8 @@ Provider = Callable[[object], list[QueueItem]]
 
 def reviews(user) -> list[QueueItem]:
     """待审核: the self-assessments waiting for the user's next review step (with two levels: the first level's
-    submitted forms, the province union's forwarded ones: `awaiting_review`); 退回后重新提交: those of them submitted
-    again after a return (both from the counts the database keeps per place: `awaiting_counts`)."""
+    submitted forms, the province union's forwarded ones: `AssessmentPolicy.awaiting_review`); 退回后重新提交: those of
+    them submitted again after a return (both from the counts the database keeps per place: `awaiting_counts`)."""
     if not WorkQueuePolicy.reviews(user):
         return []
     counts = awaiting_counts(user=user)

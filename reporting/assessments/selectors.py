@@ -276,17 +276,12 @@ def today():
     return timezone.localdate()
 
 
-def awaiting_review(*, user) -> QuerySet:
-    """The forms waiting for the user's next review step (access.AssessmentPolicy.awaiting_review): with two levels
-    the first level's submitted forms, the province union's forwarded ones. For the work queue's 待审核."""
-    return AssessmentPolicy.awaiting_review(user, Assessment.objects.all())
-
-
 def awaiting_counts(*, user) -> dict[str, int]:
-    """How many forms `awaiting_review` holds ("pending"), how many of them were forwarded ("forwarded") and how
-    many are in a later round, submitted again after a return ("again"): from the counts the database keeps per
-    place (a few hundred rows for a province, never its assessments), with the enterprises named to the user
-    counted from their rows — each as the full rule places it, less what the places' counts gave it."""
+    """How many forms wait for the user's next review step (`AssessmentPolicy.awaiting_review`: with two levels the
+    first level's submitted forms, the province union's forwarded ones) ("pending"), how many of them were forwarded
+    ("forwarded") and how many are in a later round, submitted again after a return ("again"): from the counts the
+    database keeps per place (a few hundred rows for a province, never its assessments), with the enterprises named
+    to the user counted from their rows — each as the full rule places it, less what the places' counts gave it."""
     by_place = AssessmentPolicy.awaiting_review(user, AssessmentCount.objects.all(), prefix="", named=False)
     counts = by_place.aggregate(
         pending=Sum("assessments", default=0),

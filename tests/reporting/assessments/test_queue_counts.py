@@ -1,16 +1,17 @@
 """The work queue's 待审核 / 退回后重新提交 counts come from the counts the database keeps per place
 (`selectors.awaiting_counts`), with the enterprises named to an officer counted from their rows: for every kind of
-charge, one level or two, they equal a count of the forms the row rule (`awaiting_review`) lists."""
+charge, one level or two, they equal a count of the forms the row rule (`AssessmentPolicy.awaiting_review`) lists."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from enterprises.models import Enterprise, Region
+from reform_portal.access import AssessmentPolicy
 from reporting.assessments import services
 from reporting.assessments.counts import drift
 from reporting.assessments.models import Assessment
-from reporting.assessments.selectors import awaiting_counts, awaiting_review
+from reporting.assessments.selectors import awaiting_counts
 from tests.factories import make_officer
 from tests.reporting.rollup_data import make_enterprises
 
@@ -21,7 +22,7 @@ FORMS = [("submitted", 1), ("submitted", 2), ("forwarded", 1), ("forwarded", 3),
 
 
 def from_rows(user) -> dict:
-    rows = list(awaiting_review(user=user).values_list("status", "round"))
+    rows = list(AssessmentPolicy.awaiting_review(user, Assessment.objects.all()).values_list("status", "round"))
     return {
         "pending": len(rows),
         "forwarded": sum(status == "forwarded" for status, _r in rows),
