@@ -41,26 +41,23 @@ def document_outline(*, document: PolicyDocument) -> list[Section]:
     return [s for s in sections if s.parent_id is None]
 
 
-def progress_for_enterprise(*, enterprise) -> QuerySet:
+def progress_for_enterprise(*, enterprise, indicators: bool = True) -> QuerySet:
     """The enterprise's progress on the measures that apply to it now (rows of measures that no longer apply are
-    kept in the database, not shown or counted)."""
+    kept in the database, not shown or counted), with each measure's indicators unless `indicators` is False."""
+    evidence = Prefetch(
+        "evidence", queryset=Evidence.objects.current().select_related("uploaded_by").order_by("-created_at")
+    )
     return (
-        Progress.objects.filter(enterprise=enterprise)
-        .applicable()
+        Progress.objects.applicable_to(enterprise)
         .select_related("measure", "measure__section", "measure__section__parent", "measure__document", "updated_by")
-        .prefetch_related(
-            "measure__indicators",
-            Prefetch(
-                "evidence", queryset=Evidence.objects.current().select_related("uploaded_by").order_by("-created_at")
-            ),
-        )
+        .prefetch_related(*(["measure__indicators"] if indicators else []), evidence)
         .order_by("measure__document__issued_on", "measure__position")
     )
 
 
 def progress_grouped(*, enterprise) -> list[tuple]:
-    """[(document, [(section, [progress, …]), …]), …] for the enterprise page."""
-    return group_progress(list(progress_for_enterprise(enterprise=enterprise)))
+    """[(document, [(section, [progress, …]), …]), …] for an enterprise user's home (no indicators shown)."""
+    return group_progress(list(progress_for_enterprise(enterprise=enterprise, indicators=False)))
 
 
 def progress_counts(*, enterprise) -> dict:
@@ -70,10 +67,8 @@ def progress_counts(*, enterprise) -> dict:
 
     from .choices import DONE_STATUSES
 
-    return (
-        Progress.objects.filter(enterprise=enterprise)
-        .applicable()
-        .aggregate(done=Count("pk", filter=Q(status__in=DONE_STATUSES)), applicable=Count("pk"))
+    return Progress.objects.applicable_to(enterprise).aggregate(
+        done=Count("pk", filter=Q(status__in=DONE_STATUSES)), applicable=Count("pk")
     )
 
 

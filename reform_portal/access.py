@@ -1632,8 +1632,14 @@ class FaqPolicy:
             from enterprises.models import Enterprise
             from measures.applicability import scopes_for
 
+            own = access.own_enterprise  # loaded with the user (and its region); a group user's are read here
+            enterprises = (
+                [own]
+                if own is not None
+                else Enterprise.objects.filter(pk__in=sorted(access.enterprise_ids)).select_related("region")
+            )
             q = Q(pk__in=[])
-            for enterprise in Enterprise.objects.filter(pk__in=sorted(access.enterprise_ids)).select_related("region"):
+            for enterprise in enterprises:
                 q |= scopes_for(enterprise, "measure__scope__")
             return published.filter(q)
         return qs.none()

@@ -217,3 +217,31 @@ def test_a_changed_condition_in_the_catalogue_moves_measures_to_another_scope_an
     measure.save()
     assert not applicable_measures(e).filter(code="YN-04").exists()
     assert_tallies_match_rows()
+
+
+def test_the_rows_applicable_to_one_enterprise_are_the_joined_rules_rows(kunming, xian):
+    """`Progress.objects.applicable_to(e)` (the scopes matched from the loaded enterprise, the enterprise pages' form)
+    keeps exactly the rows `applicable()` keeps (the scope joined to each row's enterprise), and those are the rows
+    whose measure's scope the one-object face says applies: across provinces, sizes and a kept row that no longer
+    applies."""
+    from measures.services import progress_ensure
+
+    soe = EnterpriseFactory(region=xian, soe=True)
+    small = EnterpriseFactory(
+        region=kunming, size_class=SizeClass.SMALL, employees=80, frontline_workers=60, union_members=0, party_members=5
+    )
+    large = EnterpriseFactory(region=kunming, size_class=SizeClass.LARGE, employees=900, leading=True)
+    for e in (soe, small, large):
+        progress_ensure(enterprise=e)
+    # a kept row: the SOE becomes a central subsidiary (its Shaanxi measures no longer apply, the rows stay)
+    Enterprise.objects.filter(pk=soe.pk).update(supervision_level=SupervisionLevel.CENTRAL)
+    shown = {}
+    for e in (soe, small, large):
+        e = Enterprise.objects.select_related("region").get(pk=e.pk)
+        rows = Progress.objects.filter(enterprise=e).select_related("measure__scope")
+        by_face = {p.pk for p in rows if scope_applies(p.measure.scope, e)}
+        joined = set(Progress.objects.filter(enterprise=e).applicable().values_list("pk", flat=True))
+        shown[e.pk] = set(Progress.objects.applicable_to(e).values_list("pk", flat=True))
+        assert shown[e.pk] == joined == by_face
+    assert Progress.objects.filter(enterprise=soe).exists() and shown[soe.pk] == set()
+    assert shown[small.pk] and shown[large.pk]

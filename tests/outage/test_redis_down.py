@@ -127,3 +127,24 @@ def test_a_hung_redis_costs_one_short_timeout_then_the_circuit_skips_it():
         _, seconds = _timed(lambda: [cache.get("k") or cache.set("k", 1) or cache.add("k", 1) for _ in range(100)])
         assert seconds < 0.2, seconds
         assert cache.get_or_set("k", 7) == 7 and cache.get_many(["k"]) == {} and cache.incr("n") == 1
+
+
+def test_one_redis_client_serves_every_call_and_reconnects_after_a_restart(own_redis):
+    # given the portal's cache on the test's Redis (a cache object of its own: no other test's connections)
+    cache = ResilientRedisCache(own_redis.url, {"OPTIONS": {"CIRCUIT_SECONDS": 1}})
+    clients = []  # every client a call used, kept alive so that none's id is reused
+    kept = cache._cache.get_client
+    cache._cache.get_client = lambda *a, **k: clients.append(kept(*a, **k)) or clients[-1]
+    # when it is written and read many times: one redis-py client serves every call (not one built per call)
+    for n in range(20):
+        cache.set(f"k{n}", n)
+        assert cache.get(f"k{n}") == n
+    assert len(clients) == 40 and len({id(c) for c in clients}) == 1
+    # and when Redis restarts (its data gone), the kept client reconnects through its pool
+    own_redis.kill()
+    assert cache.get("k1", "miss") == "miss"  # the outage: a miss, the circuit opens for a second
+    own_redis.start()
+    time.sleep(1.1)
+    cache.set("after", "restart")
+    assert cache.get("after") == "restart" and own_redis.client().get(cache.make_and_validate_key("after"))
+    assert len({id(c) for c in clients}) == 1
