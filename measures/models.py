@@ -234,15 +234,6 @@ class ProgressQuerySet(models.QuerySet):
         out; measures/applicability.py)."""
         return self.filter(applicable_q("measure__scope__", "enterprise__"))
 
-    def applicable_to(self, enterprise: Enterprise):
-        """The rows of `enterprise` that `applicable()` keeps, from the enterprise's loaded facts: its measures are
-        matched to their scopes in a subquery over the catalogue instead of joining the enterprise, its region and
-        the scope to every row (planning that join was most of an enterprise page's SQL time)."""
-        from .applicability import scopes_for
-
-        measures = Measure.objects.filter(scopes_for(enterprise, "scope__")).values("pk")
-        return self.filter(enterprise=enterprise, measure__in=measures)
-
 
 class IndicatorValueQuerySet(models.QuerySet):
     def applicable(self):

@@ -6,6 +6,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from reform_portal.choices import ChangeSource
 
+from .applicability import progress_applicable_to
 from .models import (
     Evidence,
     EvidenceEvent,
@@ -48,7 +49,7 @@ def progress_for_enterprise(*, enterprise, indicators: bool = True) -> QuerySet:
         "evidence", queryset=Evidence.objects.current().select_related("uploaded_by").order_by("-created_at")
     )
     return (
-        Progress.objects.applicable_to(enterprise)
+        progress_applicable_to(enterprise)
         .select_related("measure", "measure__section", "measure__section__parent", "measure__document", "updated_by")
         .prefetch_related(*(["measure__indicators"] if indicators else []), evidence)
         .order_by("measure__document__issued_on", "measure__position")
@@ -67,7 +68,7 @@ def progress_counts(*, enterprise) -> dict:
 
     from .choices import DONE_STATUSES
 
-    return Progress.objects.applicable_to(enterprise).aggregate(
+    return progress_applicable_to(enterprise).aggregate(
         done=Count("pk", filter=Q(status__in=DONE_STATUSES)), applicable=Count("pk")
     )
 

@@ -16,6 +16,7 @@ from measures.applicability import (
     enterprises_for_document,
     enterprises_q,
     has_applicable_measures_q,
+    progress_applicable_to,
     scope_applies,
 )
 from measures.models import Indicator, Measure, PolicyDocument, Progress
@@ -220,7 +221,7 @@ def test_a_changed_condition_in_the_catalogue_moves_measures_to_another_scope_an
 
 
 def test_the_rows_applicable_to_one_enterprise_are_the_joined_rules_rows(kunming, xian):
-    """`Progress.objects.applicable_to(e)` (the scopes matched from the loaded enterprise, the enterprise pages' form)
+    """`progress_applicable_to(e)` (the scopes matched from the loaded enterprise, the enterprise pages' form)
     keeps exactly the rows `applicable()` keeps (the scope joined to each row's enterprise), and those are the rows
     whose measure's scope the one-object face says applies: across provinces, sizes and a kept row that no longer
     applies."""
@@ -241,7 +242,7 @@ def test_the_rows_applicable_to_one_enterprise_are_the_joined_rules_rows(kunming
         rows = Progress.objects.filter(enterprise=e).select_related("measure__scope")
         by_face = {p.pk for p in rows if scope_applies(p.measure.scope, e)}
         joined = set(Progress.objects.filter(enterprise=e).applicable().values_list("pk", flat=True))
-        shown[e.pk] = set(Progress.objects.applicable_to(e).values_list("pk", flat=True))
+        shown[e.pk] = set(progress_applicable_to(e).values_list("pk", flat=True))
         assert shown[e.pk] == joined == by_face
     assert Progress.objects.filter(enterprise=soe).exists() and shown[soe.pk] == set()
     assert shown[small.pk] and shown[large.pk]
