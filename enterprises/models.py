@@ -163,6 +163,10 @@ class Enterprise(TimeStampedModel):
             # within each prefecture (the default order, prefecture by prefecture), and by name.
             models.Index(fields=["region", "name", "id"], name="enterprise_region_name"),
             models.Index(fields=["name", "id"], name="enterprise_name"),
+            # Rows of other tables scoped by where their enterprise is (progress by the access rule's province, its
+            # prefectures) look up each row's prefecture in the index alone: a heap page per row made the planner
+            # hash the whole province instead for a deep API page (docs/pagination.md).
+            models.Index(fields=["id"], include=["region"], name="enterprise_id_region"),
             # The list's search (`?q=`, name or credit code contains: `UPPER(col::text) LIKE UPPER('%…%')`) on
             # pg_trgm; created only where the server has pg_trgm (migration 0012, docs/performance/lists.md). Without
             # a pending list (fastupdate off): a bulk insert would otherwise leave the new rows unindexed until the

@@ -5,9 +5,10 @@ Page mode (`?page=`) answers `{count, next, previous, next_cursor, results}` as 
 their ids; a count of 5,000 or more is kept a minute; a page past the middle is read from the end of the list in
 reverse order (the last page skips nothing). A page in the middle still skips half the list's ids (docs/pagination.md).
 
-Cursor mode (`?cursor=`, empty for the first page) walks the list in primary-key
-order from the last row seen — `WHERE pk > last ORDER BY pk LIMIT n+1` on the primary key's index — so page 1,000
-costs what page 1 costs; it answers `{next, previous, results}` without a count. The token only holds an ordering
+Cursor mode (`?cursor=`, empty for the first page) walks the list's ids in primary-key
+order from the last row seen — `WHERE pk > last ORDER BY pk LIMIT n+1` on the primary key's index — then reads the
+page's rows by their ids, so page 1,000 costs what page 1 costs; it answers `{next, previous, results}` without a
+count. The token only holds an ordering
 value (the boundary row's id) and a direction: filters and the access scope are applied afresh on every request, so
 a token taken from another user's list reveals nothing.
 """
@@ -67,14 +68,18 @@ def with_tie(qs):
     return qs if last in ("pk", "-pk", "id", "-id") else qs.order_by(*order, "pk")
 
 
+def _as_listed(rows):
+    return rows
+
+
 class IdsFirstPagePaginator(IdsFirstPaginator):
     """The page mode's paginator: the ids of the page (sorted and skipped over the ids alone, from the nearer end of
-    the list), then the page's rows by those ids with what the view selects and prefetches."""
+    the list), then the page's rows by those ids with what the view selects and prefetches (`page_rows`, below)."""
 
-    def __init__(self, object_list, per_page, **kwargs):
+    def __init__(self, object_list, per_page, page_rows=_as_listed, **kwargs):
         if hasattr(object_list, "query"):
             object_list = with_tie(object_list)
-            rows = object_list.order_by()
+            rows = page_rows(object_list.order_by())
             fetch = lambda ids: in_order(rows, ids)  # noqa: E731
         else:  # a list: sliced as it is
             fetch = None
@@ -88,14 +93,21 @@ class IdsFirstPagePaginator(IdsFirstPaginator):
 
 class PortalPagination(PageNumberPagination):
     """Pages of 50; `page_size` from 1 to 500 (the schema says so; a larger one is cut to 500). A page past the last
-    is a 404 (declared by reform_portal.api_schema). With `?cursor=` the list is walked by keyset instead (above)."""
+    is a 404 (declared by reform_portal.api_schema). With `?cursor=` the list is walked by keyset instead (above).
 
-    django_paginator_class = IdsFirstPagePaginator
+    A list's pagination may name what its page's rows carry beyond the list's own columns, as `page_rows(queryset)`
+    (e.g. the names of related rows as annotations): only the page's rows are read so, never the rows the walk or
+    the sort passes over."""
+
+    page_rows = staticmethod(_as_listed)
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
     cursor_query_param = "cursor"
     ordering_query_param = "ordering"
+
+    def django_paginator_class(self, object_list, per_page):  # DRF builds its paginator with this
+        return IdsFirstPagePaginator(object_list, per_page, page_rows=self.page_rows)
 
     def paginate_queryset(self, queryset, request, view=None):
         self.cursor_mode = self.cursor_query_param in request.query_params
@@ -114,15 +126,17 @@ class PortalPagination(PageNumberPagination):
         pk_field = queryset.model._meta.pk
         position, direction = decode_cursor(token, pk_field) if token else (None, FORWARD)
         if direction == FORWARD:
-            rows = queryset.order_by("pk")
-            rows = rows.filter(pk__gt=position) if position is not None else rows
+            walk = queryset.order_by("pk")
+            walk = walk.filter(pk__gt=position) if position is not None else walk
         else:
-            rows = queryset.order_by("-pk").filter(pk__lt=position)
-        rows = list(rows[: size + 1])  # one more row tells whether there is a further page
-        more = len(rows) > size
-        rows = rows[:size]
+            walk = queryset.order_by("-pk").filter(pk__lt=position)
+        # The page's ids first (the walk reads no column it does not filter on), then its rows by those ids.
+        ids = list(walk.values_list("pk", flat=True)[: size + 1])  # one more tells whether there is a further page
+        more = len(ids) > size
+        ids = ids[:size]
         if direction == BACKWARD:
-            rows.reverse()
+            ids.reverse()
+        rows = in_order(self.page_rows(queryset.order_by()), ids)
         # Going forward, a page exists behind us when we came from somewhere; going back, ahead of us always.
         self.has_next = more if direction == FORWARD else True
         self.has_previous = position is not None if direction == FORWARD else more

@@ -150,18 +150,33 @@ def test_the_deep_cursor_query_walks_the_primary_key_index(users, kunming, yn_en
     total = Progress.objects.count()
     assert total > 5000
     deep = Progress.objects.order_by("pk").values_list("pk", flat=True)[total - 200]
-    for user in (users["admin"], users["officer-yn"]):
+    for user in (users["admin"], users["officer-yn"], users["sasac-yn"]):
         api = api_for(user)
         with CaptureQueriesContext(connection) as queries:
             answer = api.get("/api/progress/", {"cursor": encode_cursor(deep, FORWARD), "page_size": 50})
         assert answer.status_code == 200 and len(answer.json()["results"]) == 50
-        (page_sql,) = [q["sql"] for q in queries.captured_queries if 'FROM "measures_progress"' in q["sql"]]
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN " + page_sql)
-            plan = "\n".join(line for (line,) in cursor.fetchall())
-        assert "Index Scan" in plan and "measures_progress_pkey" in plan, plan
+        walk, rows = [q["sql"] for q in queries.captured_queries if 'FROM "measures_progress"' in q["sql"]]
+        # the walk: the ids alone (no name of the rows it passes over), from the cursor on the primary key's index
+        assert walk.startswith('SELECT "measures_progress"."id" AS "pk" FROM') and walk.endswith("LIMIT 51"), walk
+        # then the page's 50 rows, with their names, by their ids
+        ids = [row["id"] for row in answer.json()["results"]]
+        assert f'"measures_progress"."id" IN ({", ".join(map(str, ids))})' in rows and "auth_user" in rows, rows
+        if user == users["sasac-yn"]:
+            # not the plans: the province's rule (prefectures whose parent is the province) is estimated at a tenth
+            # of the enterprises, and at 400 enterprises reading them all is as cheap; `make bench` times this page
+            # at 100,000 and 1,000,000 (docs/pagination.md)
+            continue
+        assert "measures_progress_pkey" in explain(rows)
+        plan = explain(walk)
+        assert "Index" in plan and "measures_progress_pkey" in plan, plan  # an index (only) scan
         assert "Seq Scan on measures_progress" not in plan, plan
         assert "Sort" not in plan, plan  # the index gives the order: nothing read is sorted
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(line for (line,) in cursor.fetchall())
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from reform_portal.access import EnterprisePolicy
 from reform_portal.audit.services import record_download
 from reform_portal.json_parser import JSONParser  # DRF's, with nesting bounded (400, never 500)
 from reform_portal.locks import lock_one
+from reform_portal.pagination import PortalPagination
 from reform_portal.text_limits import NOTE_MAX_CHARS
 from reform_portal.versioning import (
     IF_MATCH,
@@ -184,6 +185,13 @@ WRITE_ROW_RELATIONS = ("enterprise", "measure__document", "updated_by")
 StaleResponse = stale_schema("StaleProgressResponse", ProgressSerializer())
 
 
+class ProgressPagination(PortalPagination):
+    """A listed page's rows carry the columns and names they show, not the related rows (`with_names`); the walk
+    and the sort read the ids alone."""
+
+    page_rows = staticmethod(with_names)
+
+
 class ProgressViewSet(ETagOnRetrieve, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Progress of the enterprises the user may see. Officers update those in their charge: send the
     `version` you read (or `If-Match`); a write based on an old version gets 409 with the current values.
@@ -191,15 +199,13 @@ class ProgressViewSet(ETagOnRetrieve, mixins.UpdateModelMixin, viewsets.ReadOnly
     `note` left out otherwise keeps the stored one."""
 
     serializer_class = ProgressSerializer
+    pagination_class = ProgressPagination
     filterset_class = ProgressFilter
     ordering_fields = ["updated_at", "percent", "enterprise__name"]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
-        rows = progress_visible(user=self.request.user)
-        if self.action == "list":  # the columns and names the rows show, not the related rows
-            rows = with_names(rows)
-        return rows
+        return progress_visible(user=self.request.user)
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
