@@ -44,10 +44,11 @@ def test_each_row_as_the_declared_fields_give_it(users, yn_enterprise):
     assert ProgressSerializer(Progress.objects.get(pk=rows[1].pk)).data["updated_by"] is None
 
 
-def test_the_list_reads_the_columns_it_shows(client, users, yn_enterprise):
+@pytest.mark.parametrize("mode", ["cursor=&", ""], ids=["cursor pages", "page numbers"])
+def test_the_list_reads_the_columns_it_shows(client, users, yn_enterprise, mode):
     client.force_login(users["officer-yn"])
     with CaptureQueriesContext(connection) as ctx:
-        listed = client.get("/api/progress/?cursor=&page_size=500").json()["results"]
+        listed = client.get(f"/api/progress/?{mode}page_size=500").json()["results"]
     assert listed
     rows_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "measures_progress"' in q["sql"]]
     # not the enterprise's other columns (its credit code, headcounts), nor its region's; no related row built
