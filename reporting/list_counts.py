@@ -28,9 +28,10 @@ from enterprises.models import Enterprise, ListedCount
 from measures.applicability import FACTS
 from measures.choices import Status
 from measures.models import Measure, Progress
+from reform_portal.statement_triggers import ENTERPRISES_MOVED, NEW_ROWS, OLD_ROWS, gives_a_row
 
 from .models import DocumentSummary, ProgressSummary
-from .tallies import _SIGNED, NEW_ROWS, OLD_ROWS, _fold, _lines, applies_join
+from .tallies import _SIGNED, _fold, _lines, applies_join
 
 PROGRESS = Progress._meta.db_table
 ENTERPRISE = Enterprise._meta.db_table
@@ -168,9 +169,7 @@ _JUDGED = ("region_id", *FACTS)  # the prefecture (so the province) and the fact
 def enterprise_update_trigger() -> str:
     """Enterprises updated: those that moved place take their memberships along (as their summaries are before the
     tallies' trigger refreshes them), then those whose province or facts changed have their rows recounted."""
-    moved = f"""SELECT n.id, o.region_id AS old_region, o.county_id AS old_county, n.region_id, n.county_id
-        FROM {NEW_ROWS} n JOIN {OLD_ROWS} o ON o.id = n.id
-        WHERE (o.region_id, o.county_id) IS DISTINCT FROM (n.region_id, n.county_id)"""
+    moved = ENTERPRISES_MOVED
 
     def of_moved(table):
         return f"(SELECT * FROM {table} WHERE enterprise_id IN (SELECT id FROM mv)) s"
@@ -189,7 +188,7 @@ def enterprise_update_trigger() -> str:
     """
     judged = lambda a: ", ".join(f"{a}.{c}" for c in _JUDGED)  # noqa: E731
     return _lines(f"""
-        IF EXISTS ({moved}) THEN
+        IF {gives_a_row(moved)} THEN
             WITH mv AS MATERIALIZED ({moved}) {_add_listed(signed)}
         END IF;
         SELECT array_agg(n.id ORDER BY n.id) INTO ids FROM {NEW_ROWS} n JOIN {OLD_ROWS} o ON o.id = n.id

@@ -44,6 +44,7 @@ from measures.choices import DONE_STATUSES, Status
 from measures.lagging import PROGRESS_INPUTS, lagging_from, lagging_from_sql  # the one lagging rule's moment
 from measures.models import Indicator, IndicatorValue, Measure, Progress, Scope
 from measures.targets import met_sql  # the one definition of meeting a target (re-exported here)
+from reform_portal.statement_triggers import NEW_ROWS, OLD_ROWS
 
 from .models import IndicatorTally, ProgressSummary, ProgressTally, ScopeTally
 
@@ -191,7 +192,6 @@ def _scope_tally_sql(*, source: str, sign: str, cell: str, scopes: str = SCOPE) 
 # Each function returns the PL/pgSQL between BEGIN and END of one statement-level trigger that reporting/triggers.py
 # declares; the triggers name their transition tables OLD_ROWS and NEW_ROWS.
 
-OLD_ROWS, NEW_ROWS = "old_rows", "new_rows"
 
 # The changed rows of a statement, signed: new rows count +1, old rows -1 (an update is both).
 _SIGNED = {

@@ -27,6 +27,7 @@ from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Region
+from reform_portal.statement_triggers import ENTERPRISES_MOVED, NEW_ROWS, OLD_ROWS, gives_a_row
 
 from .models import Assessment
 
@@ -34,7 +35,6 @@ ENTERPRISE = Enterprise._meta.db_table
 ASSESSMENT = Assessment._meta.db_table
 PLACE = "assessments_placecount"
 PERIOD_STATE = "assessments_assessmentcount"
-OLD_ROWS, NEW_ROWS = "old_rows", "new_rows"
 
 
 class PlaceKey(models.Model):
@@ -132,10 +132,7 @@ def _add_states(signed: str) -> str:
     """
 
 
-# An enterprise's old and new place when it moved (an UPDATE statement's rows whose region or county changed).
-_MOVED = f"""SELECT n.id, o.region_id AS old_region, o.county_id AS old_county, n.region_id, n.county_id
-    FROM {NEW_ROWS} n JOIN {OLD_ROWS} o ON o.id = n.id
-    WHERE o.region_id IS DISTINCT FROM n.region_id OR o.county_id IS DISTINCT FROM n.county_id"""
+_MOVED = ENTERPRISES_MOVED
 
 
 def enterprise_trigger(op: str) -> str:
@@ -145,7 +142,7 @@ def enterprise_trigger(op: str) -> str:
         body = _add_places(f"SELECT -1 AS sign, region_id, county_id FROM {OLD_ROWS}")
     else:  # moved enterprises take their count and their assessments' counts to the new place
         body = f"""
-            IF EXISTS ({_MOVED}) THEN
+            IF {gives_a_row(_MOVED)} THEN
                 {
             _add_places(
                 f"SELECT 1 AS sign, region_id, county_id FROM ({_MOVED}) m UNION ALL "
