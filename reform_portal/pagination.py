@@ -5,12 +5,11 @@ Page mode (`?page=`) answers `{count, next, previous, next_cursor, results}` as 
 their ids; a count of 5,000 or more is kept a minute; a page past the middle is read from the end of the list in
 reverse order (the last page skips nothing). A page in the middle still skips half the list's ids (docs/pagination.md).
 
-Cursor mode (`?cursor=`, empty for the first page) walks the list's ids in primary-key
-order from the last row seen — `WHERE pk > last ORDER BY pk LIMIT n+1` on the primary key's index — then reads the
-page's rows by their ids, so page 1,000 costs what page 1 costs; it answers `{next, previous, results}` without a
-count. The token only holds an ordering
-value (the boundary row's id) and a direction: filters and the access scope are applied afresh on every request, so
-a token taken from another user's list reveals nothing.
+Cursor mode (`?cursor=`, empty for the first page) walks the list's ids in primary-key order from the last row seen
+— `WHERE pk > last ORDER BY pk LIMIT n+1` on the primary key's index — then reads the page's rows by their ids, so
+page 1,000 costs what page 1 costs; it answers `{next, previous, results}` without a count. The token only holds an
+ordering value (the boundary row's id) and a direction: filters and the access scope are applied afresh on every
+request, so a token taken from another user's list reveals nothing.
 """
 
 import base64
