@@ -16,6 +16,7 @@ from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -116,8 +117,10 @@ def _cell_xml(ref: str, value) -> str:
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:  # a workbook has no time zones: the time a reader here reads (Asia/Shanghai)
             value = timezone.localtime(value).replace(tzinfo=None)
-        serial = (value - _EPOCH).total_seconds() / 86400
-        return f'<c r="{ref}" s="2"><v>{serial!r}</v></c>'
+        # openpyxl's own serial (whole days plus the day's fraction): the same float as the page's workbook, which
+        # a reader rounds to the same millisecond (total_seconds() / 86400 could differ in the last bit: a millisecond
+        # apart for about one time in 5,000)
+        return f'<c r="{ref}" s="2"><v>{to_excel(value)!r}</v></c>'
     if isinstance(value, datetime.date):
         return f'<c r="{ref}" s="1"><v>{(value - _EPOCH_DAY).days}</v></c>'
     if isinstance(value, int):  # an int subclass (an IntEnum, a choice)

@@ -19,6 +19,15 @@ ROWS = [
     ["普通\x01文本", Decimal("3"), True, 0.1, "\t=1"],
     ["  leading and trailing  ", 2**40, False, -0.25, "\r=1\n-2"],
     ["-5", 1.5e-9, None, None, None],
+    # times a reader rounds to the millisecond: these were read back a millisecond apart from openpyxl's before the
+    # streamed writer took openpyxl's own serial
+    [
+        "时刻",
+        datetime.datetime(2026, 12, 2, 9, 28, 6, 59500),
+        datetime.datetime(2026, 12, 2, 9, 28, 6, 136500),
+        datetime.datetime(2026, 12, 2, 9, 28, 6, 81000),
+        datetime.datetime(1900, 2, 1, 12),
+    ],
 ]
 
 
