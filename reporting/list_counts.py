@@ -169,7 +169,6 @@ _JUDGED = ("region_id", *FACTS)  # the prefecture (so the province) and the fact
 def enterprise_update_trigger() -> str:
     """Enterprises updated: those that moved place take their memberships along (as their summaries are before the
     tallies' trigger refreshes them), then those whose province or facts changed have their rows recounted."""
-    moved = ENTERPRISES_MOVED
 
     def of_moved(table):
         return f"(SELECT * FROM {table} WHERE enterprise_id IN (SELECT id FROM mv)) s"
@@ -188,8 +187,8 @@ def enterprise_update_trigger() -> str:
     """
     judged = lambda a: ", ".join(f"{a}.{c}" for c in _JUDGED)  # noqa: E731
     return _lines(f"""
-        IF {gives_a_row(moved)} THEN
-            WITH mv AS MATERIALIZED ({moved}) {_add_listed(signed)}
+        IF {gives_a_row(ENTERPRISES_MOVED)} THEN
+            WITH mv AS MATERIALIZED ({ENTERPRISES_MOVED}) {_add_listed(signed)}
         END IF;
         SELECT array_agg(n.id ORDER BY n.id) INTO ids FROM {NEW_ROWS} n JOIN {OLD_ROWS} o ON o.id = n.id
             WHERE ({judged("o")}) IS DISTINCT FROM ({judged("n")});

@@ -132,9 +132,6 @@ def _add_states(signed: str) -> str:
     """
 
 
-_MOVED = ENTERPRISES_MOVED
-
-
 def enterprise_trigger(op: str) -> str:
     if op == "INSERT":
         body = _add_places(f"SELECT 1 AS sign, region_id, county_id FROM {NEW_ROWS}")
@@ -142,18 +139,18 @@ def enterprise_trigger(op: str) -> str:
         body = _add_places(f"SELECT -1 AS sign, region_id, county_id FROM {OLD_ROWS}")
     else:  # moved enterprises take their count and their assessments' counts to the new place
         body = f"""
-            IF {gives_a_row(_MOVED)} THEN
+            IF {gives_a_row(ENTERPRISES_MOVED)} THEN
                 {
             _add_places(
-                f"SELECT 1 AS sign, region_id, county_id FROM ({_MOVED}) m UNION ALL "
-                f"SELECT -1, old_region, old_county FROM ({_MOVED}) m"
+                f"SELECT 1 AS sign, region_id, county_id FROM ({ENTERPRISES_MOVED}) m UNION ALL "
+                f"SELECT -1, old_region, old_county FROM ({ENTERPRISES_MOVED}) m"
             )
         }
                 {
             _add_states(
                 f"SELECT x.sign, a.period_id, x.region_id, x.county_id, a.status, a.round FROM ("
-                f"SELECT 1 AS sign, id, region_id, county_id FROM ({_MOVED}) m UNION ALL "
-                f"SELECT -1, id, old_region, old_county FROM ({_MOVED}) m) x "
+                f"SELECT 1 AS sign, id, region_id, county_id FROM ({ENTERPRISES_MOVED}) m UNION ALL "
+                f"SELECT -1, id, old_region, old_county FROM ({ENTERPRISES_MOVED}) m) x "
                 f"JOIN {ASSESSMENT} a ON a.enterprise_id = x.id"
             )
         }
